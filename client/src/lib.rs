@@ -1,0 +1,44 @@
+//! # ehr-client
+//!
+//! A typed Rust client for ehr-chain, built on the runtime's own types (so a call or an event
+//! that does not match the runtime does not compile):
+//!
+//! * [`Rpc`]: JSON-RPC over HTTP to any `ehr-node` (chain, state, author and `ehr_*` methods);
+//! * [`Signer`]: builds and signs extrinsics with the exact transaction extensions of the runtime;
+//! * [`Rpc::submit_and_watch`]: submits and follows an extrinsic to inclusion and finality, and
+//!   returns its events;
+//! * [`devnet`]: starts and stops local `ehr-node` processes (used by the tests, the load tool and
+//!   the scripts).
+
+#![warn(missing_docs)]
+
+pub mod devnet;
+mod rpc;
+mod signer;
+
+pub use ehr_runtime as runtime;
+pub use rpc::{Included, Rpc};
+pub use signer::Signer;
+
+/// Errors of the client.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+	/// The JSON-RPC transport or the node answered with an error.
+	#[error("rpc: {0}")]
+	Rpc(#[from] jsonrpsee::core::ClientError),
+	/// The node's answer could not be decoded.
+	#[error("decode: {0}")]
+	Decode(String),
+	/// Waiting for something took longer than allowed.
+	#[error("timeout: {0}")]
+	Timeout(String),
+	/// The extrinsic was included but failed.
+	#[error("dispatch failed: {0}")]
+	Dispatch(String),
+	/// A local process or file problem.
+	#[error("io: {0}")]
+	Io(#[from] std::io::Error),
+}
+
+/// Result of the client.
+pub type Result<T> = std::result::Result<T, Error>;

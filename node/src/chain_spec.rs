@@ -1,0 +1,59 @@
+//! Chain specifications built from the runtime's genesis presets.
+
+use ehr_runtime::WASM_BINARY;
+use sc_service::ChainType;
+
+/// Specialized `ChainSpec`. This is a specialization of the general Substrate ChainSpec type.
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+fn wasm() -> Result<&'static [u8], String> {
+	WASM_BINARY.ok_or_else(|| {
+		"the runtime's wasm binary is not available; rebuild without SKIP_WASM_BUILD".to_string()
+	})
+}
+
+/// A single-node development chain: Alice authors, finalizes and holds the sudo key.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("ehr-chain development")
+		.with_id("ehr_dev")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_properties(ehr_runtime::chain_properties::as_json())
+		.build())
+}
+
+/// The local four-hospital network: Alice, Bob, Charlie and Dave are the authorities.
+pub fn local_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("ehr-chain local testnet")
+		.with_id("ehr_local")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(ehr_runtime::chain_properties::as_json())
+		.build())
+}
+
+/// Resolves `--chain`: a preset name or the path of a chain-spec JSON file.
+pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+	Ok(match id {
+		"dev" | "development" | "" => Box::new(development_chain_spec()?),
+		"local" | "local_testnet" => Box::new(local_chain_spec()?),
+		path => {
+			let p = std::path::PathBuf::from(path);
+			if !p.is_file() {
+				return Err(format!(
+					"unknown chain `{path}`: use `dev`, `local` or the path of a chain-spec JSON file"
+				));
+			}
+			Box::new(ChainSpec::from_json_file(p).map_err(|e| {
+				format!("chain-spec file `{path}` is not a valid chain spec: {}", one_line(&e))
+			})?)
+		},
+	})
+}
+
+/// Collapses a multi-line message to one line.
+fn one_line(s: &str) -> String {
+	s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,107 @@
+//! End to end against the real `ehr-node` binary: a development node on free local ports.
+
+use std::time::Duration;
+
+use codec::Decode;
+use ehr_client::{
+	devnet::{wait_until, Node, NodeConfig},
+	runtime::{BalancesCall, RuntimeCall, RuntimeEvent, UNIT},
+	Signer,
+};
+use serde_json::Value;
+use sp_keyring::Sr25519Keyring;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+const START: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_node_produces_and_finalizes_blocks_and_serves_metadata_v16() {
+	let mut node = Node::start(NodeConfig::dev(BIN)).expect("start dev node");
+	let rpc = node.wait_rpc(START).await.expect("dev node answers RPC");
+
+	// Blocks are produced and finalized: the finalized height passes 3 within 30 s (2 s slots).
+	let finalized = wait_until("dev node finalizes block #3", Duration::from_secs(30), || {
+		let rpc = rpc.clone();
+		async move { Ok(rpc.finalized_number().await.ok().filter(|n| *n >= 3)) }
+	})
+	.await
+	.unwrap_or_else(|e| panic!("{e}; node {} log:\n{}", node.name, node.log_tail(30)));
+	assert!(rpc.best_number().await.unwrap() >= finalized);
+
+	// Chain properties let wallets show the chain correctly.
+	let props: Value = rpc.call("system_properties", vec![]).await.unwrap();
+	assert_eq!(props["tokenSymbol"], "EHR");
+	assert_eq!(props["tokenDecimals"], 12);
+	assert_eq!(props["ss58Format"], 42);
+
+	// Metadata is served at the newest version frame-support offers (16).
+	let versions: String = rpc
+		.call("state_call", vec!["Metadata_metadata_versions".into(), "0x".into()])
+		.await
+		.unwrap();
+	let versions = Vec::<u32>::decode(&mut &hex::decode(&versions[2..]).unwrap()[..]).unwrap();
+	assert_eq!(versions.iter().max(), Some(&16), "metadata versions: {versions:?}");
+	let v16: String = rpc
+		.call("state_call", vec!["Metadata_metadata_at_version".into(), "0x10000000".into()])
+		.await
+		.unwrap();
+	let v16 = Option::<Vec<u8>>::decode(&mut &hex::decode(&v16[2..]).unwrap()[..]).unwrap();
+	let v16 = v16.expect("metadata v16 is served");
+	// "meta" magic followed by the version byte, inside the opaque metadata.
+	let opaque = Vec::<u8>::decode(&mut &v16[..]).unwrap();
+	assert_eq!(&opaque[..5], b"meta\x10");
+
+	// Prometheus metrics are exported.
+	let metrics = http_get(node.prometheus_port, "/metrics").await;
+	assert!(metrics.contains("substrate_block_height"), "no block height metric");
+
+	assert!(node.is_running());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_transfer_from_rust_is_finalized_with_its_event() {
+	let mut node = Node::start(NodeConfig::dev(BIN)).expect("start dev node");
+	let rpc = node.wait_rpc(START).await.expect("dev node answers RPC");
+	let ctx = rpc.chain_context().await.unwrap();
+
+	let alice = Signer::new(Sr25519Keyring::Alice.pair());
+	let dest = Sr25519Keyring::Ferdie.to_account_id();
+	let nonce = rpc.next_nonce(&alice.account()).await.unwrap();
+	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+		dest: dest.clone().into(),
+		value: 5 * UNIT,
+	});
+	let xt = alice.sign(call, nonce, &ctx);
+	let included = rpc
+		.submit_and_watch(&xt, Duration::from_secs(60))
+		.await
+		.unwrap_or_else(|e| panic!("transfer not finalized: {e}; log:\n{}", node.log_tail(30)));
+
+	let transferred = included.events.iter().any(|e| {
+		matches!(e, RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, to, amount })
+			if *from == alice.account() && *to == dest && *amount == 5 * UNIT)
+	});
+	assert!(transferred, "no Transfer event among {:?}", included.events);
+	eprintln!(
+		"transfer: included after {:?}, finalized after {:?} (block #{})",
+		included.included_after, included.finalized_after, included.block_number
+	);
+
+	// The nonce advanced.
+	assert_eq!(rpc.next_nonce(&alice.account()).await.unwrap(), nonce + 1);
+}
+
+/// A minimal HTTP GET on loopback, for the Prometheus endpoint.
+async fn http_get(port: u16, path: &str) -> String {
+	use std::io::{Read, Write};
+	let path = path.to_string();
+	tokio::task::spawn_blocking(move || {
+		let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+		write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+		let mut out = String::new();
+		s.read_to_string(&mut out).unwrap();
+		out
+	})
+	.await
+	.unwrap()
+}

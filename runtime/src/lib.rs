@@ -1,0 +1,251 @@
+//! # ehr-chain runtime
+//!
+//! The FRAME runtime of ehr-chain, the permissioned chain on which a consortium of hospitals shares
+//! electronic health records while each patient decides who sees what.
+//!
+//! This file only *composes* the runtime. Pallet parameters live in [`configs`], the runtime APIs
+//! the node and clients call live in [`apis`], and the genesis presets (`development`,
+//! `local_testnet`) live in [`genesis_config_presets`].
+//!
+//! No health data is ever stored on chain in clear: later pallets store pseudonymous accounts,
+//! commitments, hashes and consent state only.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime!` does a lot of recursion and requires us to increase the limit.
+#![recursion_limit = "256"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
+pub mod configs;
+pub mod genesis_config_presets;
+
+extern crate alloc;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+use sp_version::RuntimeVersion;
+
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Opaque types: the node knows the block format without knowing the runtime's inner types.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::{
+		generic,
+		traits::{BlakeTwo256, Hash as HashT},
+	};
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
+}
+
+impl_opaque_keys! {
+	/// The session keys of a hospital authority: Aura for block production, GRANDPA for finality.
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub grandpa: Grandpa,
+	}
+}
+
+/// The runtime version. `spec_version` must be bumped for every runtime upgrade.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
+	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+mod block_times {
+	/// Target block time. A permissioned consortium of a few hospitals on good links does not need
+	/// the 6 s slots of a public chain; 2 s keeps submit-to-finality low while leaving room for
+	/// block import on modest hardware. See `docs/consensus.md` for the reasoning.
+	///
+	/// Changing this after the chain has started breaks block production: slot assignment is a
+	/// function of it.
+	pub const MILLI_SECS_PER_BLOCK: u64 = 2000;
+
+	// Aura slots are as long as blocks.
+	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+}
+pub use block_times::*;
+
+// Time is measured by number of blocks.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+pub const HOURS: BlockNumber = MINUTES * 60;
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// The chain's unit of account. It only pays for transactions; it is not a tradable asset.
+pub const UNIT: Balance = 1_000_000_000_000;
+pub const MILLI_UNIT: Balance = 1_000_000_000;
+pub const MICRO_UNIT: Balance = 1_000_000;
+
+/// Minimum balance for an account to exist.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+
+/// Chain properties that wallets (Polkadot.js Apps) read from the chain spec.
+pub mod chain_properties {
+	/// Symbol of [`crate::UNIT`].
+	pub const TOKEN_SYMBOL: &str = "EHR";
+	/// Decimals of [`crate::UNIT`] (10^12 plancks).
+	pub const TOKEN_DECIMALS: u8 = 12;
+	/// The SS58 address prefix; the same value is the runtime's `frame_system::Config::SS58Prefix`
+	/// so that addresses in events and in wallets agree. 42 is the generic Substrate prefix, which
+	/// Polkadot.js Apps and the dev accounts use by default.
+	pub const SS58_PREFIX: u16 = 42;
+
+	/// The properties as the JSON object a chain spec carries.
+	#[cfg(feature = "std")]
+	pub fn as_json() -> serde_json::Map<String, serde_json::Value> {
+		let mut props = serde_json::Map::new();
+		props.insert("tokenSymbol".into(), TOKEN_SYMBOL.into());
+		props.insert("tokenDecimals".into(), TOKEN_DECIMALS.into());
+		props.insert("ss58Format".into(), SS58_PREFIX.into());
+		props
+	}
+}
+
+/// The version information used to identify this runtime when compiled natively.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
+pub type Signature = MultiSignature;
+
+/// Some way of identifying an account on the chain. We intentionally make it equivalent
+/// to the public key of our transaction signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// Balance of an account.
+pub type Balance = u128;
+
+/// Index of a transaction in the chain.
+pub type Nonce = u32;
+
+/// A hash of some data used by the chain.
+pub type Hash = sp_core::H256;
+
+/// An index to a block.
+pub type BlockNumber = u32;
+
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+
+/// Block header type as expected by this runtime.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+
+/// Block type as expected by this runtime.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// A Block signed with a Justification
+pub type SignedBlock = generic::SignedBlock<Block>;
+
+/// BlockId type as expected by this runtime.
+pub type BlockId = generic::BlockId<Block>;
+
+/// The transaction extensions that are added to every extrinsic. None of them carries a
+/// project-specific payload, so generic wallets (Polkadot.js Apps, subxt) can sign for this chain.
+pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Unchecked extrinsic type as expected by this runtime.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+
+/// The payload being signed in transactions.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// All migrations of the runtime, aside from the ones declared in the pallets.
+///
+/// This can be a tuple of types, each implementing `OnRuntimeUpgrade`.
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Executive: handles dispatch to the various modules.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+// Create the runtime by composing the FRAME pallets that were previously configured.
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	/// Development only: the `development` preset has a sudo key; the consortium governance
+	/// replaces it for any shared network.
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+}

@@ -1,0 +1,52 @@
+# Shared environment of ehr-chain's scripts; `source` it, do not run it.
+#
+# One cargo target directory outside the checkout, shared by every script, the developer's shell
+# and CI, so a second build on the same machine is incremental.
+
+EHR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export EHR_ROOT
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ehr-chain/target}"
+# The single build profile of the project (see docs/build.md).
+export EHR_PROFILE=release
+export EHR_NODE_BIN="$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-node"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"
+	elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+	else die "need root (or sudo) to run: $*"
+	fi
+}
+
+# Installs what a build and the tests need on a fresh Debian machine with rustup. Every step is
+# a no-op when its tool is already there, so the scripts are safe to run again.
+ensure_prereqs() {
+	command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup first"
+	local missing=()
+	command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+	command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+	command -v node >/dev/null 2>&1 || missing+=(nodejs)
+	command -v npm >/dev/null 2>&1 || missing+=(npm)
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing Debian packages: ${missing[*]}"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+	# The runtime is also compiled to wasm; these are no-ops when present.
+	rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+}
+
+# Installs the JavaScript test dependencies exactly as locked.
+ensure_js_deps() {
+	local dir="$1"
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		log "installing npm packages in ${dir#"$EHR_ROOT"/}"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+}

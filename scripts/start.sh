@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Starts ehr-chain locally, building ehr-node first if needed.
+#
+#   scripts/start.sh           the local network of four hospital authorities (Alice, Bob,
+#                              Charlie, Dave), one ehr-node each, on this machine
+#   scripts/start.sh --dev     a single development node (Alice authors and finalizes alone)
+#   scripts/start.sh --fresh   wipe the chain data of the chosen mode first
+#
+# Chain data lives in $EHR_DATA_DIR (default ~/.local/share/ehr-chain) in ParityDB, so a second
+# run continues the same chain. Stop with Ctrl-C; every node is stopped with the script.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$EHR_ROOT"
+
+mode=local
+fresh=0
+for arg in "$@"; do
+	case "$arg" in
+		--dev) mode=dev ;;
+		--fresh) fresh=1 ;;
+		-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		*) die "unknown option $arg (see --help)" ;;
+	esac
+done
+
+ensure_prereqs
+log "building ehr-node (profile $EHR_PROFILE; incremental after the first build)"
+cargo build --"$EHR_PROFILE" --workspace --locked
+
+data="${EHR_DATA_DIR:-$HOME/.local/share/ehr-chain}/$mode"
+[ "$fresh" = 1 ] && rm -rf "$data"
+mkdir -p "$data"
+
+pids=()
+cleanup() {
+	trap - INT TERM EXIT
+	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+# Prefixes every log line of a node with its name, so four nodes stay readable in one terminal.
+run_node() {
+	local name="$1"; shift
+	"$EHR_NODE_BIN" "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
+	pids+=($!)
+}
+
+common=(--no-telemetry --no-hardware-benchmarks)
+
+if [ "$mode" = dev ]; then
+	run_node dev --dev --base-path "$data" --rpc-port 9944 --prometheus-port 9615 "${common[@]}"
+	cat <<MSG
+
+ehr-chain development node (Alice) is starting.
+  JSON-RPC / WebSocket:  ws://127.0.0.1:9944   (Polkadot.js Apps: custom endpoint)
+  Prometheus metrics:    http://127.0.0.1:9615/metrics
+  Chain data:            $data
+Press Ctrl-C to stop.
+
+MSG
+else
+	names=(alice bob charlie dave)
+	boot=""
+	for i in 0 1 2 3; do
+		name=${names[$i]}
+		mkdir -p "$data/$name"
+		# A fixed node key per hospital, so that the bootnode address is known in advance.
+		key="$data/$name/node-key"
+		[ -f "$key" ] || "$EHR_NODE_BIN" key generate-node-key --file "$key" 2>/dev/null
+		peer=$("$EHR_NODE_BIN" key inspect-node-key --file "$key")
+		p2p=$((30333 + i)); rpc=$((9944 + i)); prom=$((9615 + i))
+		args=(--chain local --validator "--$name" --name "hospital-$name"
+			--base-path "$data/$name" --node-key-file "$key"
+			--port "$p2p" --rpc-port "$rpc" --prometheus-port "$prom" "${common[@]}")
+		[ -n "$boot" ] && args+=(--bootnodes "$boot")
+		run_node "$name" "${args[@]}"
+		[ -z "$boot" ] && boot="/ip4/127.0.0.1/tcp/$p2p/p2p/$peer"
+	done
+	cat <<MSG
+
+ehr-chain local network: four hospital authorities are starting.
+  alice    ws://127.0.0.1:9944   (Polkadot.js Apps: custom endpoint)
+  bob      ws://127.0.0.1:9945
+  charlie  ws://127.0.0.1:9946
+  dave     ws://127.0.0.1:9947
+  Prometheus metrics on ports 9615-9618; bootnode $boot
+  Chain data: $data
+Press Ctrl-C to stop.
+
+MSG
+fi
+
+# Wait for any node to exit (a crash stops the whole local network), or for Ctrl-C.
+wait -n "${pids[@]}" || true
+log "a node exited; stopping the others"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of ehr-chain: formatting, Rust unit, runtime and end-to-end tests (real
+# ehr-node processes on loopback), and the Polkadot.js tests. Installs missing prerequisites
+# first. Safe to run again; the second run builds incrementally.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$EHR_ROOT"
+
+ensure_prereqs
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo test (profile $EHR_PROFILE, target $CARGO_TARGET_DIR)"
+# One build serves everything: the test harnesses and the ehr-node binary the end-to-end tests
+# start come out of this same invocation.
+cargo test --"$EHR_PROFILE" --workspace --locked
+
+log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
+ensure_js_deps "$EHR_ROOT/tests/js"
+(cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
