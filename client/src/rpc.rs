@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use codec::{Decode, Encode};
-use ehr_runtime::{AccountId, Nonce, Runtime, RuntimeEvent, UncheckedExtrinsic};
+use ehr_runtime::{AccountId, Nonce, RuntimeEvent, UncheckedExtrinsic};
 use frame_system::{EventRecord, Phase};
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams},
@@ -12,6 +12,7 @@ use jsonrpsee::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sp_core::{crypto::Ss58Codec, H256};
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
 
 use crate::{
 	signer::{extrinsic_hash, ChainContext},
@@ -170,7 +171,7 @@ impl Rpc {
 
 	/// The events of block `at`.
 	pub async fn events(&self, at: H256) -> Result<Vec<Event>> {
-		let key = frame_system::Events::<Runtime>::hashed_key();
+		let key = frame_support::storage::storage_prefix(b"System", b"Events");
 		match self.storage(&key, Some(at)).await? {
 			None => Ok(Vec::new()),
 			Some(bytes) => Vec::<Event>::decode(&mut &bytes[..])
@@ -237,7 +238,7 @@ impl Rpc {
 					if let Some(bh) = self.block_hash(next).await? {
 						let xts = self.block_extrinsics(bh).await?;
 						if let Some(i) =
-							xts.iter().position(|x| H256(sp_core::hashing::blake2_256(x)) == hash)
+							xts.iter().position(|x| BlakeTwo256::hash(x) == hash)
 						{
 							found = Some((next, bh, i as u32, start.elapsed()));
 							break;

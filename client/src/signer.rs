@@ -5,7 +5,10 @@ use ehr_runtime::{
 	Address, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic,
 };
 use sp_core::{sr25519, Pair, H256};
-use sp_runtime::generic::Era;
+use sp_runtime::{
+	generic::Era,
+	traits::{BlakeTwo256, Hash as _},
+};
 
 /// What a signature commits to besides the call: the chain and runtime it is valid for.
 #[derive(Clone, Copy, Debug)]
@@ -85,5 +88,5 @@ impl Signer {
 
 /// The hash under which a node knows an extrinsic (what `author_submitExtrinsic` returns).
 pub fn extrinsic_hash(xt: &UncheckedExtrinsic) -> H256 {
-	H256(sp_core::hashing::blake2_256(&xt.encode()))
+	BlakeTwo256::hash(&xt.encode())
 }

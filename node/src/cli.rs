@@ -31,8 +31,9 @@ pub enum Subcommand {
 	/// Revert the chain to a previous state.
 	Revert(sc_cli::RevertCmd),
 
-	/// Benchmark runtime pallets (needs a build with `--features runtime-benchmarks`) and the
-	/// machine.
+	/// Benchmark runtime pallets and the machine (only in a build with
+	/// `--features runtime-benchmarks`, see `scripts/benchmark.sh`).
+	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 

@@ -6,7 +6,6 @@ use crate::{
 	service,
 };
 use ehr_runtime::opaque::Block;
-use frame_benchmarking_cli::BenchmarkCmd;
 use sc_cli::SubstrateCli;
 use sc_service::PartialComponents;
 
@@ -96,26 +95,22 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
 			})
 		},
+		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => {
+			use frame_benchmarking_cli::BenchmarkCmd;
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
-				BenchmarkCmd::Pallet(cmd) => {
-					if !cfg!(feature = "runtime-benchmarks") {
-						return Err("pallet benchmarks need a node built with \
-							`--features runtime-benchmarks` (scripts/benchmark.sh does that)"
-							.into());
-					}
-					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
+				BenchmarkCmd::Pallet(cmd) => cmd
+					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
 						config.chain_spec,
-					))
-				},
+					)),
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
 				},
-				BenchmarkCmd::Storage(_)
-				| BenchmarkCmd::Overhead(_)
-				| BenchmarkCmd::Block(_)
-				| BenchmarkCmd::Extrinsic(_) => Err("ehr-node benchmarks pallets (`benchmark pallet`) \
+				BenchmarkCmd::Storage(_) |
+				BenchmarkCmd::Overhead(_) |
+				BenchmarkCmd::Block(_) |
+				BenchmarkCmd::Extrinsic(_) => Err("ehr-node benchmarks pallets (`benchmark pallet`) \
 					and the machine (`benchmark machine`); use those"
 					.into()),
 			})
