@@ -36,9 +36,13 @@ ensure_prereqs() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
-	# The runtime is also compiled to wasm; these are no-ops when present.
-	rustup target list --installed | grep -qx wasm32-unknown-unknown \
-		|| rustup target add wasm32-unknown-unknown
+	# The runtime is also compiled to wasm: wasm32v1-none needs no rebuild of `core` (the wasm
+	# builder prefers it); wasm32-unknown-unknown with rust-src is its fallback. No-ops when present.
+	local installed
+	installed=$(rustup target list --installed)
+	for t in wasm32v1-none wasm32-unknown-unknown; do
+		grep -qx "$t" <<<"$installed" || rustup target add "$t"
+	done
 	rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 }
 

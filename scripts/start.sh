@@ -46,7 +46,7 @@ run_node() {
 	pids+=($!)
 }
 
-common=(--no-telemetry --no-hardware-benchmarks)
+common=(--no-telemetry)
 
 if [ "$mode" = dev ]; then
 	run_node dev --dev --base-path "$data" --rpc-port 9944 --prometheus-port 9615 "${common[@]}"

@@ -75,6 +75,18 @@ impl Node {
 	/// Starts a node with `config` on free ports and a fresh base path.
 	pub fn start(config: NodeConfig) -> Result<Node> {
 		let base = tempfile::Builder::new().prefix(&format!("ehr-{}-", config.name)).tempdir()?;
+		// An authority refuses to start without a persistent network key: give each node one,
+		// kept across restarts in its base path.
+		let key = base.path().join("node-key");
+		let out = Command::new(&config.binary)
+			.args(["key", "generate-node-key", "--file"])
+			.arg(&key)
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.status()?;
+		if !out.success() {
+			return Err(Error::Io(std::io::Error::other("ehr-node key generate-node-key failed")));
+		}
 		let mut node = Node {
 			name: config.name.clone(),
 			rpc_port: free_port()?,
@@ -95,14 +107,14 @@ impl Node {
 		cmd.args(&self.config.args)
 			.arg("--base-path")
 			.arg(self.base.path().join("data"))
+			.arg("--node-key-file")
+			.arg(self.base.path().join("node-key"))
 			.args(["--rpc-port", &self.rpc_port.to_string()])
-			.args(["--port", &self.p2p_port.to_string()])
 			.args(["--prometheus-port", &self.prometheus_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)])
 			.args(["--name", &self.name])
 			.arg("--no-mdns")
-			.arg("--no-telemetry")
-			.arg("--no-hardware-benchmarks");
+			.arg("--no-telemetry");
 		for b in &self.config.bootnodes {
 			cmd.args(["--bootnodes", b]);
 		}

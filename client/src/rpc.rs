@@ -237,9 +237,7 @@ impl Rpc {
 				while next <= best && found.is_none() {
 					if let Some(bh) = self.block_hash(next).await? {
 						let xts = self.block_extrinsics(bh).await?;
-						if let Some(i) =
-							xts.iter().position(|x| BlakeTwo256::hash(x) == hash)
-						{
+						if let Some(i) = xts.iter().position(|x| BlakeTwo256::hash(x) == hash) {
 							found = Some((next, bh, i as u32, start.elapsed()));
 							break;
 						}

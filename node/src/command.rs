@@ -107,10 +107,10 @@ pub fn run() -> sc_cli::Result<()> {
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
 				},
-				BenchmarkCmd::Storage(_) |
-				BenchmarkCmd::Overhead(_) |
-				BenchmarkCmd::Block(_) |
-				BenchmarkCmd::Extrinsic(_) => Err("ehr-node benchmarks pallets (`benchmark pallet`) \
+				BenchmarkCmd::Storage(_)
+				| BenchmarkCmd::Overhead(_)
+				| BenchmarkCmd::Block(_)
+				| BenchmarkCmd::Extrinsic(_) => Err("ehr-node benchmarks pallets (`benchmark pallet`) \
 					and the machine (`benchmark machine`); use those"
 					.into()),
 			})

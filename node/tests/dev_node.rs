@@ -47,9 +47,8 @@ async fn dev_node_produces_and_finalizes_blocks_and_serves_metadata_v16() {
 		.unwrap();
 	let v16 = Option::<Vec<u8>>::decode(&mut &hex::decode(&v16[2..]).unwrap()[..]).unwrap();
 	let v16 = v16.expect("metadata v16 is served");
-	// "meta" magic followed by the version byte, inside the opaque metadata.
-	let opaque = Vec::<u8>::decode(&mut &v16[..]).unwrap();
-	assert_eq!(&opaque[..5], b"meta\x10");
+	// The "meta" magic followed by the version byte.
+	assert_eq!(&v16[..5], b"meta\x10");
 
 	// Prometheus metrics are exported.
 	let metrics = http_get(node.prometheus_port, "/metrics").await;

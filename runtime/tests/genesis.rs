@@ -34,10 +34,8 @@ fn genesis_of(id: &str) -> sp_io::TestExternalities {
 
 #[test]
 fn presets_are_listed_and_build() {
-	let names: Vec<String> = genesis_config_presets::preset_names()
-		.into_iter()
-		.map(|p| String::from_utf8(p.as_ref().to_vec()).unwrap())
-		.collect();
+	let names: Vec<String> =
+		genesis_config_presets::preset_names().into_iter().map(Into::into).collect();
 	assert_eq!(names, vec![DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET]);
 	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
 	for id in names {

@@ -31,9 +31,9 @@ export async function startDevNode({ timeoutMs = 60_000 } = {}) {
   const log = openSync(logPath, 'a');
   const child = spawn(NODE_BIN, [
     '--dev', '--base-path', join(base, 'data'),
-    '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
-    '--no-prometheus', '--no-telemetry', '--no-mdns', '--no-hardware-benchmarks',
+    '--no-prometheus', '--no-telemetry', '--no-mdns',
   ], { stdio: ['ignore', log, log] });
   const node = {
     url: `ws://127.0.0.1:${rpcPort}`,
