@@ -1,0 +1,279 @@
+//! Benchmarks of the hospital registry, each at its worst case.
+
+use super::*;
+use crate::Pallet as Registry;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Get};
+use frame_system::RawOrigin;
+use sp_core::H256;
+
+/// A distinct PeerId of the longest allowed length (at least 8 bytes).
+fn peer<T: Config>(h: u32, i: u32) -> Vec<u8> {
+	let mut p = vec![0u8; (T::MaxPeerIdLength::get() as usize).max(8)];
+	p[..4].copy_from_slice(&h.to_le_bytes());
+	p[4..8].copy_from_slice(&i.to_le_bytes());
+	p
+}
+
+fn name<T: Config>() -> Vec<u8> {
+	vec![b'n'; T::MaxNameLength::get() as usize]
+}
+
+fn url<T: Config>() -> Vec<u8> {
+	let mut u = b"https://".to_vec();
+	u.resize(T::MaxUrlLength::get() as usize, b'u');
+	u
+}
+
+/// Admits `count` hospitals with full-size names, URLs and node lists.
+fn hospitals<T: Config>(count: u32) -> Result<(), BenchmarkError> {
+	let first = NextHospitalId::<T>::get();
+	for h in first..first + count {
+		let nodes = (0..T::MaxNodesPerHospital::get()).map(|i| peer::<T>(h, i)).collect();
+		Registry::<T>::admit_hospital(
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?,
+			name::<T>(),
+			account("admin", h, 0),
+			account("validator", h, 0),
+			url::<T>(),
+			nodes,
+		)?;
+	}
+	Ok(())
+}
+
+/// Fills the consortium up to `MaxHospitals - 1` so that the next admission or status change
+/// works on the largest validator set and council; returns the admin of the newest hospital.
+fn full_consortium<T: Config>() -> Result<T::AccountId, BenchmarkError> {
+	let have = NextHospitalId::<T>::get();
+	let want = T::MaxHospitals::get().saturating_sub(1).max(T::MinValidators::get() + 1);
+	hospitals::<T>(want.saturating_sub(have))?;
+	let newest = NextHospitalId::<T>::get().checked_sub(1).ok_or(BenchmarkError::Weightless)?;
+	Ok(Hospitals::<T>::get(newest).ok_or(BenchmarkError::Weightless)?.admin)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn admit_hospital(
+		n: Linear<0, { T::MaxNodesPerHospital::get() }>,
+	) -> Result<(), BenchmarkError> {
+		full_consortium::<T>()?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let h = NextHospitalId::<T>::get();
+		let nodes = (0..n).map(|i| peer::<T>(h, i)).collect();
+		let admin: T::AccountId = account("new-admin", 0, 0);
+		#[extrinsic_call]
+		_(
+			origin as T::RuntimeOrigin,
+			name::<T>(),
+			admin.clone(),
+			account("new-validator", 0, 0),
+			url::<T>(),
+			nodes,
+		);
+		assert_eq!(HospitalOfAdmin::<T>::get(&admin), Some(h));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn suspend_hospital() -> Result<(), BenchmarkError> {
+		full_consortium::<T>()?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 0);
+		assert_eq!(Hospitals::<T>::get(0).map(|h| h.status), Some(HospitalStatus::Suspended));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reinstate_hospital() -> Result<(), BenchmarkError> {
+		full_consortium::<T>()?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		Registry::<T>::suspend_hospital(origin.clone(), 0)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 0);
+		assert_eq!(Hospitals::<T>::get(0).map(|h| h.status), Some(HospitalStatus::Active));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_hospital(
+		n: Linear<0, { T::MaxNodesPerHospital::get() }>,
+	) -> Result<(), BenchmarkError> {
+		full_consortium::<T>()?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let h = NextHospitalId::<T>::get() - 1;
+		let admin = Hospitals::<T>::get(h).ok_or(BenchmarkError::Weightless)?.admin;
+		Registry::<T>::set_nodes(
+			RawOrigin::Signed(admin).into(),
+			(0..n).map(|i| peer::<T>(h + 1000, i)).collect(),
+		)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, h);
+		assert_eq!(Hospitals::<T>::get(h).map(|h| h.status), Some(HospitalStatus::Removed));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn update_hospital() -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), Some(name::<T>()), Some(url::<T>()));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_nodes(
+		n: Linear<0, { T::MaxNodesPerHospital::get() }>,
+		o: Linear<0, { T::MaxNodesPerHospital::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		let h = HospitalOfAdmin::<T>::get(&admin).ok_or(BenchmarkError::Weightless)?;
+		Registry::<T>::set_nodes(
+			RawOrigin::Signed(admin.clone()).into(),
+			(0..o).map(|i| peer::<T>(h + 2000, i)).collect(),
+		)?;
+		let nodes: Vec<Vec<u8>> = (0..n).map(|i| peer::<T>(h + 3000, i)).collect();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), nodes);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn register_staff() -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		let staff: T::AccountId = account("staff", 0, 0);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(admin),
+			staff.clone(),
+			StaffRole::Doctor,
+			H256::repeat_byte(1),
+			Some(u64::MAX),
+		);
+		assert!(Registry::<T>::active_staff(&staff).is_ok());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_staff_status() -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		let staff: T::AccountId = account("staff", 0, 0);
+		Registry::<T>::register_staff(
+			RawOrigin::Signed(admin.clone()).into(),
+			staff.clone(),
+			StaffRole::Doctor,
+			H256::repeat_byte(1),
+			None,
+		)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), staff.clone(), StaffStatus::Ended);
+		assert_eq!(Staff::<T>::get(&staff).map(|m| m.status), Some(StaffStatus::Ended));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn register_patient() {
+		let patient: T::AccountId = account("patient", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()));
+		assert!(Registry::<T>::is_patient(&patient));
+	}
+
+	#[benchmark]
+	fn verify_patient() -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		// Worst case: the caller is an Administrator on staff, not the admin (two lookups more).
+		let clerk: T::AccountId = account("clerk", 0, 0);
+		Registry::<T>::register_staff(
+			RawOrigin::Signed(admin).into(),
+			clerk.clone(),
+			StaffRole::Administrator,
+			H256::repeat_byte(1),
+			None,
+		)?;
+		let patient: T::AccountId = account("patient", 0, 0);
+		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(clerk), patient, H256::repeat_byte(2));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn appoint_delegate() -> Result<(), BenchmarkError> {
+		let patient: T::AccountId = account("patient", 0, 0);
+		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		let delegate: T::AccountId = account("delegate", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), delegate.clone());
+		assert!(Registry::<T>::acts_for(&delegate, &patient));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_delegate() -> Result<(), BenchmarkError> {
+		let patient: T::AccountId = account("patient", 0, 0);
+		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		let delegate: T::AccountId = account("delegate", 0, 0);
+		Registry::<T>::appoint_delegate(
+			RawOrigin::Signed(patient.clone()).into(),
+			delegate.clone(),
+		)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), delegate.clone());
+		assert!(!Registry::<T>::acts_for(&delegate, &patient));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn record_guardian() -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		let clerk: T::AccountId = account("clerk", 0, 0);
+		Registry::<T>::register_staff(
+			RawOrigin::Signed(admin).into(),
+			clerk.clone(),
+			StaffRole::Administrator,
+			H256::repeat_byte(1),
+			None,
+		)?;
+		let patient: T::AccountId = account("patient", 0, 0);
+		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(clerk), patient, account("guardian", 0, 0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_guardian() -> Result<(), BenchmarkError> {
+		let admin = full_consortium::<T>()?;
+		let clerk: T::AccountId = account("clerk", 0, 0);
+		Registry::<T>::register_staff(
+			RawOrigin::Signed(admin).into(),
+			clerk.clone(),
+			StaffRole::Administrator,
+			H256::repeat_byte(1),
+			None,
+		)?;
+		let patient: T::AccountId = account("patient", 0, 0);
+		let guardian: T::AccountId = account("guardian", 0, 0);
+		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		Registry::<T>::record_guardian(
+			RawOrigin::Signed(clerk.clone()).into(),
+			patient.clone(),
+			guardian.clone(),
+		)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(clerk), patient, guardian);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Registry, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,975 @@
+//! # Hospital registry
+//!
+//! The consortium's membership, in one place: which hospitals are members, who works for them in
+//! which role, which accounts are patients and who may act for them. Everything else follows
+//! from it:
+//!
+//! * the **validator set**: this pallet is the session manager, so the validator account of every
+//!   active hospital (with session keys set) authors blocks and votes in GRANDPA from a following
+//!   session, and a suspended or removed hospital drops out;
+//! * the **council**: the admins of the active hospitals are the members of the hospital council
+//!   ([`Config::CouncilMembers`]), whose motions are the governance origin;
+//! * **node permissions**: only the PeerIds of active hospitals are authorized to connect (the
+//!   offchain worker hands them to the node every block);
+//! * **staff rights** in every other pallet: [`Pallet::active_staff`] is the one check.
+//!
+//! ## Calls
+//!
+//! Governance ([`Config::GovernanceOrigin`], e.g. a two-thirds council motion):
+//! [`admit_hospital`](Pallet::admit_hospital), [`suspend_hospital`](Pallet::suspend_hospital),
+//! [`reinstate_hospital`](Pallet::reinstate_hospital), [`remove_hospital`](Pallet::remove_hospital).
+//!
+//! Hospital admin (signed by the admin of an active hospital):
+//! [`update_hospital`](Pallet::update_hospital), [`set_nodes`](Pallet::set_nodes),
+//! [`register_staff`](Pallet::register_staff), [`set_staff_status`](Pallet::set_staff_status).
+//!
+//! Hospital administrators (the admin, or active staff with the `Administrator` role):
+//! [`verify_patient`](Pallet::verify_patient), [`record_guardian`](Pallet::record_guardian),
+//! [`remove_guardian`](Pallet::remove_guardian).
+//!
+//! Patients: [`register_patient`](Pallet::register_patient),
+//! [`appoint_delegate`](Pallet::appoint_delegate), [`remove_delegate`](Pallet::remove_delegate).
+//!
+//! ## Privacy
+//!
+//! No personal data is stored: accounts are pseudonymous; a licence number or a hospital's
+//! patient number appears only as a salted commitment (`blake2_256(salt ++ number)`) computed off
+//! chain. Hospital names and gateway URLs are institutional, public information.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{ChangeMembers, Time},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// A member hospital as stored.
+	pub type HospitalOf<T> = Hospital<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::MaxNameLength,
+		<T as Config>::MaxUrlLength,
+		<T as Config>::MaxNodesPerHospital,
+		<T as Config>::MaxPeerIdLength,
+	>;
+
+	/// A hospital's list of node PeerIds.
+	pub type NodesOf<T> = BoundedVec<PeerIdOf<T>, <T as Config>::MaxNodesPerHospital>;
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Admits, suspends, reinstates and removes hospitals: the hospital council's
+		/// qualified majority on a shared network, root on a development chain.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The hospital council, whose members follow the admins of the active hospitals.
+		type CouncilMembers: ChangeMembers<Self::AccountId>;
+
+		/// Wall-clock time, to judge staff validity.
+		type Time: Time<Moment = Moment>;
+
+		/// Longest hospital name, in bytes.
+		#[pallet::constant]
+		type MaxNameLength: Get<u32>;
+
+		/// Longest gateway URL, in bytes.
+		#[pallet::constant]
+		type MaxUrlLength: Get<u32>;
+
+		/// Most nodes a hospital may register.
+		#[pallet::constant]
+		type MaxNodesPerHospital: Get<u32>;
+
+		/// Longest PeerId, in bytes (a multihash of an ed25519 key is 38 bytes).
+		#[pallet::constant]
+		type MaxPeerIdLength: Get<u32>;
+
+		/// Most hospitals the consortium may count (all statuses), and so the largest council
+		/// and validator set.
+		#[pallet::constant]
+		type MaxHospitals: Get<u32>;
+
+		/// Most staff accounts a hospital may have registered at once (ended ones excluded).
+		#[pallet::constant]
+		type MaxStaffPerHospital: Get<u32>;
+
+		/// Most delegates and guardians a patient may have.
+		#[pallet::constant]
+		type MaxDelegatesPerPatient: Get<u32>;
+
+		/// Most hospitals that may verify one patient.
+		#[pallet::constant]
+		type MaxVerificationsPerPatient: Get<u32>;
+
+		/// Fewest active hospitals (validators) the network may be left with: GRANDPA needs more
+		/// than two thirds of them online, so fewer than four cannot tolerate any failure.
+		#[pallet::constant]
+		type MinValidators: Get<u32>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The hospitals, by id.
+	// Twox64Concat: ids are assigned sequentially by the chain, not chosen by users.
+	#[pallet::storage]
+	pub type Hospitals<T: Config> = StorageMap<_, Twox64Concat, HospitalId, HospitalOf<T>>;
+
+	/// The id the next admitted hospital gets.
+	#[pallet::storage]
+	pub type NextHospitalId<T: Config> = StorageValue<_, HospitalId, ValueQuery>;
+
+	/// Hospital of each admin account (an account administers at most one hospital).
+	// Blake2_128Concat: account ids are chosen by users.
+	#[pallet::storage]
+	pub type HospitalOfAdmin<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, HospitalId>;
+
+	/// Hospital of each validator account (an account validates for at most one hospital).
+	#[pallet::storage]
+	pub type HospitalOfValidator<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, HospitalId>;
+
+	/// Owner hospital of each registered node PeerId.
+	#[pallet::storage]
+	pub type NodeOwner<T: Config> = StorageMap<_, Blake2_128Concat, PeerIdOf<T>, HospitalId>;
+
+	/// The sorted admins of the active hospitals, as last handed to the council.
+	#[pallet::storage]
+	pub type Council<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxHospitals>, ValueQuery>;
+
+	/// Staff accounts. An account works for one hospital; a person employed by two hospitals
+	/// uses two pseudonymous accounts.
+	#[pallet::storage]
+	pub type Staff<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, StaffMember>;
+
+	/// Number of staff (not ended) per hospital.
+	#[pallet::storage]
+	pub type StaffCount<T: Config> = StorageMap<_, Twox64Concat, HospitalId, u32, ValueQuery>;
+
+	/// Registered patients.
+	#[pallet::storage]
+	pub type Patients<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Patient<BlockNumberFor<T>>>;
+
+	/// Hospitals' commitments to their patient numbers: (patient, hospital) -> commitment.
+	#[pallet::storage]
+	pub type PatientVerifications<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		HospitalId,
+		PatientNumberCommitment,
+	>;
+
+	/// Who may act for a patient: (patient, delegate) -> kind.
+	#[pallet::storage]
+	pub type Delegates<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		Delegation,
+	>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Founding hospitals: (name, admin, validator, gateway URL, node PeerIds). All active.
+		pub hospitals: Vec<(Vec<u8>, T::AccountId, T::AccountId, Vec<u8>, Vec<Vec<u8>>)>,
+		/// Founding staff: (account, hospital id, role). Their licence commitments are zero until
+		/// the hospital registers them properly; for development chains.
+		pub staff: Vec<(T::AccountId, HospitalId, StaffRole)>,
+		/// Registered patients, for development chains.
+		pub patients: Vec<T::AccountId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (name, admin, validator, url, nodes) in &self.hospitals {
+				let nodes: Vec<PeerIdOf<T>> = nodes
+					.iter()
+					.map(|n| n.clone().try_into().expect("genesis PeerId too long"))
+					.collect();
+				Pallet::<T>::do_admit(
+					name.clone().try_into().expect("genesis hospital name too long"),
+					admin.clone(),
+					validator.clone(),
+					url.clone().try_into().expect("genesis gateway URL too long"),
+					nodes.try_into().expect("too many genesis nodes"),
+				)
+				.expect("genesis hospitals are valid");
+			}
+			Pallet::<T>::sync_council(true);
+			for (who, hospital, role) in &self.staff {
+				Pallet::<T>::do_register_staff(*hospital, who, *role, H256::zero(), None)
+					.expect("genesis staff are valid");
+			}
+			for who in &self.patients {
+				Pallet::<T>::do_register_patient(who).expect("genesis patients are valid");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A hospital was admitted to the consortium.
+		HospitalAdmitted { hospital: HospitalId, admin: T::AccountId, validator: T::AccountId },
+		/// A hospital was suspended: its validator leaves at the next session.
+		HospitalSuspended { hospital: HospitalId },
+		/// A suspended hospital was reinstated.
+		HospitalReinstated { hospital: HospitalId },
+		/// A hospital was removed from the consortium.
+		HospitalRemoved { hospital: HospitalId },
+		/// A hospital changed its name or gateway URL.
+		HospitalUpdated { hospital: HospitalId },
+		/// A hospital replaced the PeerIds of its nodes.
+		NodesSet { hospital: HospitalId, nodes: u32 },
+		/// A staff member was registered.
+		StaffRegistered { hospital: HospitalId, staff: T::AccountId, role: StaffRole },
+		/// A staff member's employment state changed.
+		StaffStatusChanged { hospital: HospitalId, staff: T::AccountId, status: StaffStatus },
+		/// An account signed up as a patient.
+		PatientRegistered { patient: T::AccountId },
+		/// A hospital verified a patient against its own records.
+		PatientVerified { patient: T::AccountId, hospital: HospitalId },
+		/// A patient appointed a delegate.
+		DelegateAppointed { patient: T::AccountId, delegate: T::AccountId },
+		/// A delegate or guardian no longer acts for a patient.
+		DelegateRemoved { patient: T::AccountId, delegate: T::AccountId },
+		/// A hospital recorded a guardian for a patient.
+		GuardianRecorded { patient: T::AccountId, guardian: T::AccountId, hospital: HospitalId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No hospital with this id.
+		HospitalNotFound,
+		/// The hospital is not active.
+		HospitalNotActive,
+		/// The hospital is not suspended.
+		HospitalNotSuspended,
+		/// The hospital was removed.
+		HospitalRemoved,
+		/// The account already administers a hospital.
+		AdminInUse,
+		/// The account already validates for a hospital.
+		ValidatorInUse,
+		/// A PeerId is already registered (by this or another hospital, or twice in the list).
+		NodeInUse,
+		/// A hospital name must not be empty.
+		EmptyName,
+		/// A hospital name is longer than `MaxNameLength`.
+		NameTooLong,
+		/// A gateway URL is longer than `MaxUrlLength` or does not start with `http(s)://`.
+		BadUrl,
+		/// A PeerId is empty or longer than `MaxPeerIdLength`.
+		BadPeerId,
+		/// More nodes than `MaxNodesPerHospital`.
+		TooManyNodes,
+		/// The consortium already counts `MaxHospitals` hospitals.
+		TooManyHospitals,
+		/// The change would leave fewer than `MinValidators` active hospitals.
+		TooFewValidators,
+		/// The caller is not the admin of an active hospital.
+		NotHospitalAdmin,
+		/// The caller may not administer this hospital's patients.
+		NotHospitalAdministrator,
+		/// The account is already registered as staff.
+		AlreadyStaff,
+		/// The account is not registered as staff.
+		StaffNotFound,
+		/// The staff member belongs to another hospital.
+		WrongHospital,
+		/// The hospital already has `MaxStaffPerHospital` staff.
+		TooManyStaff,
+		/// The validity end is already in the past.
+		ValidityInPast,
+		/// Ended employment cannot change again.
+		EmploymentEnded,
+		/// The staff member already has this status.
+		StatusUnchanged,
+		/// The staff member is suspended.
+		StaffSuspended,
+		/// The staff member's validity has passed.
+		StaffExpired,
+		/// The account is already a registered patient.
+		AlreadyPatient,
+		/// The account is not a registered patient.
+		PatientNotFound,
+		/// The hospital already verified this patient.
+		AlreadyVerified,
+		/// The patient already has `MaxVerificationsPerPatient` verifications.
+		TooManyVerifications,
+		/// The account already acts for this patient.
+		AlreadyDelegate,
+		/// The account does not act for this patient.
+		DelegateNotFound,
+		/// The patient already has `MaxDelegatesPerPatient` delegates and guardians.
+		TooManyDelegates,
+		/// A patient cannot be their own delegate.
+		SelfDelegation,
+		/// A guardian can only be removed by the hospital that recorded it, and a delegate only
+		/// by the patient.
+		NotDelegationOwner,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Every block, each node is told which peers may connect: the nodes of the active
+		/// hospitals. A node started with `--reserved-only` (see `docs/operations.md`) then
+		/// accepts no one else.
+		fn offchain_worker(_now: BlockNumberFor<T>) {
+			let nodes = Self::authorized_nodes()
+				.into_iter()
+				.map(|p| sp_core::OpaquePeerId(p.into_inner()))
+				.collect();
+			sp_io::offchain::set_authorized_nodes(nodes, true);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Admit a hospital. Its validator becomes an authority from the session after next,
+		/// once it has set its session keys (`session.setKeys`); its admin joins the council and
+		/// its nodes may connect at once.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::admit_hospital(nodes.len() as u32))]
+		pub fn admit_hospital(
+			origin: OriginFor<T>,
+			name: Vec<u8>,
+			admin: T::AccountId,
+			validator: T::AccountId,
+			gateway_url: Vec<u8>,
+			nodes: Vec<Vec<u8>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let name = Self::check_name(name)?;
+			let url = Self::check_url(gateway_url)?;
+			let nodes = Self::check_nodes(nodes)?;
+			let id = Self::do_admit(name, admin.clone(), validator.clone(), url, nodes)?;
+			Self::sync_council(false);
+			Self::deposit_event(Event::HospitalAdmitted { hospital: id, admin, validator });
+			Ok(())
+		}
+
+		/// Suspend an active hospital: from the next session its validator no longer authors or
+		/// votes; at once its admin leaves the council, its nodes lose permission and its staff
+		/// lose all rights.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::suspend_hospital())]
+		pub fn suspend_hospital(origin: OriginFor<T>, hospital: HospitalId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut h = Hospitals::<T>::get(hospital).ok_or(Error::<T>::HospitalNotFound)?;
+			ensure!(h.status == HospitalStatus::Active, Error::<T>::HospitalNotActive);
+			Self::ensure_enough_validators_without_one()?;
+			h.status = HospitalStatus::Suspended;
+			Hospitals::<T>::insert(hospital, h);
+			Self::sync_council(false);
+			Self::deposit_event(Event::HospitalSuspended { hospital });
+			Ok(())
+		}
+
+		/// Reinstate a suspended hospital.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reinstate_hospital())]
+		pub fn reinstate_hospital(origin: OriginFor<T>, hospital: HospitalId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut h = Hospitals::<T>::get(hospital).ok_or(Error::<T>::HospitalNotFound)?;
+			ensure!(h.status == HospitalStatus::Suspended, Error::<T>::HospitalNotSuspended);
+			h.status = HospitalStatus::Active;
+			Hospitals::<T>::insert(hospital, h);
+			Self::sync_council(false);
+			Self::deposit_event(Event::HospitalReinstated { hospital });
+			Ok(())
+		}
+
+		/// Remove a hospital for good. Its record stays (status `Removed`) for audit; its admin,
+		/// validator and node PeerIds are released.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::remove_hospital(T::MaxNodesPerHospital::get()))]
+		pub fn remove_hospital(origin: OriginFor<T>, hospital: HospitalId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut h = Hospitals::<T>::get(hospital).ok_or(Error::<T>::HospitalNotFound)?;
+			ensure!(h.status != HospitalStatus::Removed, Error::<T>::HospitalRemoved);
+			if h.status == HospitalStatus::Active {
+				Self::ensure_enough_validators_without_one()?;
+			}
+			h.status = HospitalStatus::Removed;
+			HospitalOfAdmin::<T>::remove(&h.admin);
+			HospitalOfValidator::<T>::remove(&h.validator);
+			for n in h.nodes.iter() {
+				NodeOwner::<T>::remove(n);
+			}
+			h.nodes = Default::default();
+			Hospitals::<T>::insert(hospital, h);
+			Self::sync_council(false);
+			Self::deposit_event(Event::HospitalRemoved { hospital });
+			Ok(())
+		}
+
+		/// Change the hospital's display name and/or gateway URL.
+		///
+		/// Origin: signed by the admin of an active hospital.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::update_hospital())]
+		pub fn update_hospital(
+			origin: OriginFor<T>,
+			name: Option<Vec<u8>>,
+			gateway_url: Option<Vec<u8>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (id, mut h) = Self::ensure_admin(&who)?;
+			if let Some(name) = name {
+				h.name = Self::check_name(name)?;
+			}
+			if let Some(url) = gateway_url {
+				h.gateway_url = Self::check_url(url)?;
+			}
+			Hospitals::<T>::insert(id, h);
+			Self::deposit_event(Event::HospitalUpdated { hospital: id });
+			Ok(())
+		}
+
+		/// Replace the PeerIds of the hospital's nodes (e.g. after a node key rotation).
+		///
+		/// Origin: signed by the admin of an active hospital.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_nodes(nodes.len() as u32, T::MaxNodesPerHospital::get()))]
+		pub fn set_nodes(origin: OriginFor<T>, nodes: Vec<Vec<u8>>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (id, mut h) = Self::ensure_admin(&who)?;
+			let nodes = Self::check_nodes(nodes)?;
+			// Check before changing anything: a PeerId of another hospital is refused.
+			for n in nodes.iter() {
+				if let Some(owner) = NodeOwner::<T>::get(n) {
+					ensure!(owner == id, Error::<T>::NodeInUse);
+				}
+			}
+			for n in h.nodes.iter() {
+				NodeOwner::<T>::remove(n);
+			}
+			for n in nodes.iter() {
+				NodeOwner::<T>::insert(n, id);
+			}
+			let count = nodes.len() as u32;
+			h.nodes = nodes;
+			Hospitals::<T>::insert(id, h);
+			Self::deposit_event(Event::NodesSet { hospital: id, nodes: count });
+			Ok(())
+		}
+
+		/// Register a staff account of the caller's hospital.
+		///
+		/// `licence_commitment` is `blake2_256(salt ++ licence number)`, computed by the
+		/// hospital; `valid_until` (ms since the epoch) ends the member's rights automatically.
+		///
+		/// Origin: signed by the admin of an active hospital.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::register_staff())]
+		pub fn register_staff(
+			origin: OriginFor<T>,
+			staff: T::AccountId,
+			role: StaffRole,
+			licence_commitment: H256,
+			valid_until: Option<Moment>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (id, _) = Self::ensure_admin(&who)?;
+			if let Some(until) = valid_until {
+				ensure!(until > T::Time::now(), Error::<T>::ValidityInPast);
+			}
+			Self::do_register_staff(id, &staff, role, licence_commitment, valid_until)?;
+			Self::deposit_event(Event::StaffRegistered { hospital: id, staff, role });
+			Ok(())
+		}
+
+		/// Suspend, reinstate (`Active`) or end the employment of a staff member of the caller's
+		/// hospital. Ending is final.
+		///
+		/// Origin: signed by the admin of an active hospital.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_staff_status())]
+		pub fn set_staff_status(
+			origin: OriginFor<T>,
+			staff: T::AccountId,
+			status: StaffStatus,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (id, _) = Self::ensure_admin(&who)?;
+			let mut member = Staff::<T>::get(&staff).ok_or(Error::<T>::StaffNotFound)?;
+			ensure!(member.hospital == id, Error::<T>::WrongHospital);
+			ensure!(member.status != StaffStatus::Ended, Error::<T>::EmploymentEnded);
+			ensure!(member.status != status, Error::<T>::StatusUnchanged);
+			if status == StaffStatus::Ended {
+				StaffCount::<T>::mutate(id, |c| *c = c.saturating_sub(1));
+			}
+			member.status = status;
+			Staff::<T>::insert(&staff, member);
+			Self::deposit_event(Event::StaffStatusChanged { hospital: id, staff, status });
+			Ok(())
+		}
+
+		/// Sign up the caller as a patient. Pseudonymous: nothing but the account is stored.
+		///
+		/// Origin: signed.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::register_patient())]
+		pub fn register_patient(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_patient(&who)?;
+			Self::deposit_event(Event::PatientRegistered { patient: who });
+			Ok(())
+		}
+
+		/// Record that the caller's hospital verified a patient against its own records, as
+		/// `blake2_256(salt ++ hospital patient number)`.
+		///
+		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::verify_patient())]
+		pub fn verify_patient(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			commitment: PatientNumberCommitment,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let hospital = Self::ensure_administrator(&who)?;
+			let mut p = Patients::<T>::get(&patient).ok_or(Error::<T>::PatientNotFound)?;
+			ensure!(
+				!PatientVerifications::<T>::contains_key(&patient, hospital),
+				Error::<T>::AlreadyVerified
+			);
+			ensure!(
+				p.verifications < T::MaxVerificationsPerPatient::get(),
+				Error::<T>::TooManyVerifications
+			);
+			// Below `MaxVerificationsPerPatient`, checked above: cannot overflow.
+			p.verifications = p.verifications.saturating_add(1);
+			Patients::<T>::insert(&patient, p);
+			PatientVerifications::<T>::insert(&patient, hospital, commitment);
+			Self::deposit_event(Event::PatientVerified { patient, hospital });
+			Ok(())
+		}
+
+		/// Appoint a delegate who may act for the caller (grant and revoke consent, approve
+		/// amendments).
+		///
+		/// Origin: signed by a registered patient.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::appoint_delegate())]
+		pub fn appoint_delegate(origin: OriginFor<T>, delegate: T::AccountId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(who != delegate, Error::<T>::SelfDelegation);
+			Self::do_add_delegation(&who, &delegate, Delegation::Delegate)?;
+			Self::deposit_event(Event::DelegateAppointed { patient: who, delegate });
+			Ok(())
+		}
+
+		/// Remove a delegate the caller appointed. Guardians are removed by their hospital.
+		///
+		/// Origin: signed by a registered patient.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::remove_delegate())]
+		pub fn remove_delegate(origin: OriginFor<T>, delegate: T::AccountId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let d = Delegates::<T>::get(&who, &delegate).ok_or(Error::<T>::DelegateNotFound)?;
+			ensure!(d == Delegation::Delegate, Error::<T>::NotDelegationOwner);
+			Self::do_remove_delegation(&who, &delegate)?;
+			Self::deposit_event(Event::DelegateRemoved { patient: who, delegate });
+			Ok(())
+		}
+
+		/// Record a guardian for a minor or incapacitated patient of the caller's hospital.
+		///
+		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::record_guardian())]
+		pub fn record_guardian(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			guardian: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let hospital = Self::ensure_administrator(&who)?;
+			ensure!(patient != guardian, Error::<T>::SelfDelegation);
+			Self::do_add_delegation(&patient, &guardian, Delegation::Guardian { hospital })?;
+			Self::deposit_event(Event::GuardianRecorded { patient, guardian, hospital });
+			Ok(())
+		}
+
+		/// Remove a guardian the caller's hospital recorded.
+		///
+		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::remove_guardian())]
+		pub fn remove_guardian(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			guardian: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let hospital = Self::ensure_administrator(&who)?;
+			let d = Delegates::<T>::get(&patient, &guardian).ok_or(Error::<T>::DelegateNotFound)?;
+			ensure!(d == Delegation::Guardian { hospital }, Error::<T>::NotDelegationOwner);
+			Self::do_remove_delegation(&patient, &guardian)?;
+			Self::deposit_event(Event::DelegateRemoved { patient, delegate: guardian });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// **The** staff check every pallet uses: `who` is a staff member who may act right now,
+		/// i.e. registered, active, within validity, employed by an active hospital.
+		pub fn active_staff(who: &T::AccountId) -> Result<ActiveStaff, Error<T>> {
+			let m = Staff::<T>::get(who).ok_or(Error::<T>::StaffNotFound)?;
+			match m.status {
+				StaffStatus::Active => {},
+				StaffStatus::Suspended => return Err(Error::<T>::StaffSuspended),
+				StaffStatus::Ended => return Err(Error::<T>::EmploymentEnded),
+			}
+			if let Some(until) = m.valid_until {
+				ensure!(T::Time::now() < until, Error::<T>::StaffExpired);
+			}
+			let h = Hospitals::<T>::get(m.hospital).ok_or(Error::<T>::HospitalNotFound)?;
+			ensure!(h.status == HospitalStatus::Active, Error::<T>::HospitalNotActive);
+			Ok(ActiveStaff { hospital: m.hospital, role: m.role })
+		}
+
+		/// Whether `who` is a registered patient.
+		pub fn is_patient(who: &T::AccountId) -> bool {
+			Patients::<T>::contains_key(who)
+		}
+
+		/// Whether `who` may act for `patient`: the patient themself, an appointed delegate, or
+		/// a guardian recorded by a hospital that is still active.
+		pub fn acts_for(who: &T::AccountId, patient: &T::AccountId) -> bool {
+			if !Self::is_patient(patient) {
+				return false;
+			}
+			if who == patient {
+				return true;
+			}
+			match Delegates::<T>::get(patient, who) {
+				Some(Delegation::Delegate) => true,
+				Some(Delegation::Guardian { hospital }) => Self::hospital_active(hospital),
+				None => false,
+			}
+		}
+
+		/// Whether hospital `id` exists and is active.
+		pub fn hospital_active(id: HospitalId) -> bool {
+			Hospitals::<T>::get(id).is_some_and(|h| h.status == HospitalStatus::Active)
+		}
+
+		/// Validator accounts of the active hospitals, sorted.
+		pub fn active_validators() -> Vec<T::AccountId> {
+			let mut v: Vec<T::AccountId> = Hospitals::<T>::iter_values()
+				.filter(|h| h.status == HospitalStatus::Active)
+				.map(|h| h.validator)
+				.collect();
+			v.sort();
+			v
+		}
+
+		/// PeerIds of the nodes of the active hospitals.
+		pub fn authorized_nodes() -> Vec<PeerIdOf<T>> {
+			Hospitals::<T>::iter_values()
+				.filter(|h| h.status == HospitalStatus::Active)
+				.flat_map(|h| h.nodes.into_inner())
+				.collect()
+		}
+
+		fn active_count() -> u32 {
+			Hospitals::<T>::iter_values().filter(|h| h.status == HospitalStatus::Active).count()
+				as u32
+		}
+
+		fn ensure_enough_validators_without_one() -> DispatchResult {
+			ensure!(
+				Self::active_count().saturating_sub(1) >= T::MinValidators::get(),
+				Error::<T>::TooFewValidators
+			);
+			Ok(())
+		}
+
+		/// The hospital `who` administers, which must be active.
+		fn ensure_admin(who: &T::AccountId) -> Result<(HospitalId, HospitalOf<T>), DispatchError> {
+			let id = HospitalOfAdmin::<T>::get(who).ok_or(Error::<T>::NotHospitalAdmin)?;
+			let h = Hospitals::<T>::get(id).ok_or(Error::<T>::HospitalNotFound)?;
+			ensure!(h.status == HospitalStatus::Active, Error::<T>::HospitalNotActive);
+			Ok((id, h))
+		}
+
+		/// The hospital on whose behalf `who` administers patients: its admin, or an active
+		/// staff member with the `Administrator` role.
+		fn ensure_administrator(who: &T::AccountId) -> Result<HospitalId, DispatchError> {
+			if let Ok((id, _)) = Self::ensure_admin(who) {
+				return Ok(id);
+			}
+			match Self::active_staff(who) {
+				Ok(ActiveStaff { hospital, role: StaffRole::Administrator }) => Ok(hospital),
+				_ => Err(Error::<T>::NotHospitalAdministrator.into()),
+			}
+		}
+
+		fn check_name(name: Vec<u8>) -> Result<BoundedVec<u8, T::MaxNameLength>, DispatchError> {
+			ensure!(!name.is_empty(), Error::<T>::EmptyName);
+			Ok(name.try_into().map_err(|_| Error::<T>::NameTooLong)?)
+		}
+
+		fn check_url(url: Vec<u8>) -> Result<BoundedVec<u8, T::MaxUrlLength>, DispatchError> {
+			ensure!(
+				url.starts_with(b"https://") || url.starts_with(b"http://"),
+				Error::<T>::BadUrl
+			);
+			Ok(url.try_into().map_err(|_| Error::<T>::BadUrl)?)
+		}
+
+		fn check_nodes(nodes: Vec<Vec<u8>>) -> Result<NodesOf<T>, DispatchError> {
+			ensure!(nodes.len() as u32 <= T::MaxNodesPerHospital::get(), Error::<T>::TooManyNodes);
+			let mut out: Vec<PeerIdOf<T>> = Vec::with_capacity(nodes.len());
+			for n in nodes {
+				ensure!(!n.is_empty(), Error::<T>::BadPeerId);
+				let n: PeerIdOf<T> = n.try_into().map_err(|_| Error::<T>::BadPeerId)?;
+				ensure!(!out.contains(&n), Error::<T>::NodeInUse);
+				out.push(n);
+			}
+			Ok(out.try_into().map_err(|_| Error::<T>::TooManyNodes)?)
+		}
+
+		pub(crate) fn do_admit(
+			name: BoundedVec<u8, T::MaxNameLength>,
+			admin: T::AccountId,
+			validator: T::AccountId,
+			gateway_url: BoundedVec<u8, T::MaxUrlLength>,
+			nodes: NodesOf<T>,
+		) -> Result<HospitalId, DispatchError> {
+			let id = NextHospitalId::<T>::get();
+			ensure!(id < T::MaxHospitals::get(), Error::<T>::TooManyHospitals);
+			ensure!(!HospitalOfAdmin::<T>::contains_key(&admin), Error::<T>::AdminInUse);
+			ensure!(
+				!HospitalOfValidator::<T>::contains_key(&validator),
+				Error::<T>::ValidatorInUse
+			);
+			for n in nodes.iter() {
+				ensure!(!NodeOwner::<T>::contains_key(n), Error::<T>::NodeInUse);
+			}
+			// Below `MaxHospitals`, checked above: cannot overflow.
+			let next = id.saturating_add(1);
+			for n in nodes.iter() {
+				NodeOwner::<T>::insert(n, id);
+			}
+			HospitalOfAdmin::<T>::insert(&admin, id);
+			HospitalOfValidator::<T>::insert(&validator, id);
+			Hospitals::<T>::insert(
+				id,
+				Hospital {
+					name,
+					admin,
+					validator,
+					gateway_url,
+					nodes,
+					status: HospitalStatus::Active,
+					admitted_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			NextHospitalId::<T>::put(next);
+			Ok(id)
+		}
+
+		pub(crate) fn do_register_staff(
+			hospital: HospitalId,
+			staff: &T::AccountId,
+			role: StaffRole,
+			licence_commitment: H256,
+			valid_until: Option<Moment>,
+		) -> DispatchResult {
+			ensure!(!Staff::<T>::contains_key(staff), Error::<T>::AlreadyStaff);
+			ensure!(Self::hospital_active(hospital), Error::<T>::HospitalNotActive);
+			let count = StaffCount::<T>::get(hospital);
+			ensure!(count < T::MaxStaffPerHospital::get(), Error::<T>::TooManyStaff);
+			// Below `MaxStaffPerHospital`, checked above: cannot overflow.
+			StaffCount::<T>::insert(hospital, count.saturating_add(1));
+			Staff::<T>::insert(
+				staff,
+				StaffMember {
+					hospital,
+					role,
+					licence_commitment,
+					valid_until,
+					status: StaffStatus::Active,
+				},
+			);
+			Ok(())
+		}
+
+		pub(crate) fn do_register_patient(who: &T::AccountId) -> DispatchResult {
+			ensure!(!Patients::<T>::contains_key(who), Error::<T>::AlreadyPatient);
+			Patients::<T>::insert(
+				who,
+				Patient {
+					registered_at: frame_system::Pallet::<T>::block_number(),
+					delegates: 0,
+					verifications: 0,
+				},
+			);
+			Ok(())
+		}
+
+		fn do_add_delegation(
+			patient: &T::AccountId,
+			delegate: &T::AccountId,
+			kind: Delegation,
+		) -> DispatchResult {
+			let mut p = Patients::<T>::get(patient).ok_or(Error::<T>::PatientNotFound)?;
+			ensure!(!Delegates::<T>::contains_key(patient, delegate), Error::<T>::AlreadyDelegate);
+			ensure!(p.delegates < T::MaxDelegatesPerPatient::get(), Error::<T>::TooManyDelegates);
+			// Below `MaxDelegatesPerPatient`, checked above: cannot overflow.
+			p.delegates = p.delegates.saturating_add(1);
+			Patients::<T>::insert(patient, p);
+			Delegates::<T>::insert(patient, delegate, kind);
+			Ok(())
+		}
+
+		fn do_remove_delegation(patient: &T::AccountId, delegate: &T::AccountId) -> DispatchResult {
+			let mut p = Patients::<T>::get(patient).ok_or(Error::<T>::PatientNotFound)?;
+			p.delegates = p.delegates.saturating_sub(1);
+			Patients::<T>::insert(patient, p);
+			Delegates::<T>::remove(patient, delegate);
+			Ok(())
+		}
+
+		/// Hands the council the admins of the active hospitals, if they changed (or always at
+		/// genesis, when the council is initialized).
+		pub(crate) fn sync_council(genesis: bool) {
+			let mut admins: Vec<T::AccountId> = Hospitals::<T>::iter_values()
+				.filter(|h| h.status == HospitalStatus::Active)
+				.map(|h| h.admin)
+				.collect();
+			admins.sort();
+			let old = Council::<T>::get();
+			if !genesis && admins == old.to_vec() {
+				return;
+			}
+			T::CouncilMembers::set_members_sorted(&admins, &old);
+			// At most `MaxHospitals` hospitals exist, so their admins always fit.
+			Council::<T>::put(BoundedVec::truncate_from(admins));
+		}
+
+		/// Storage invariants, checked after every unit test and by try-runtime.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let mut hospitals = 0u32;
+			for (id, h) in Hospitals::<T>::iter() {
+				hospitals += 1;
+				ensure!(id < NextHospitalId::<T>::get(), "hospital id beyond NextHospitalId");
+				if h.status != HospitalStatus::Removed {
+					ensure!(HospitalOfAdmin::<T>::get(&h.admin) == Some(id), "admin index");
+					ensure!(
+						HospitalOfValidator::<T>::get(&h.validator) == Some(id),
+						"validator index"
+					);
+					for n in h.nodes.iter() {
+						ensure!(NodeOwner::<T>::get(n) == Some(id), "node index");
+					}
+				} else {
+					ensure!(h.nodes.is_empty(), "removed hospital keeps nodes");
+				}
+			}
+			ensure!(hospitals == NextHospitalId::<T>::get(), "hospital count");
+			for (_, id) in NodeOwner::<T>::iter() {
+				ensure!(
+					Hospitals::<T>::get(id).is_some_and(|h| h.status != HospitalStatus::Removed),
+					"node of a missing or removed hospital"
+				);
+			}
+			let mut admins: Vec<T::AccountId> = Hospitals::<T>::iter_values()
+				.filter(|h| h.status == HospitalStatus::Active)
+				.map(|h| h.admin)
+				.collect();
+			admins.sort();
+			ensure!(Council::<T>::get().to_vec() == admins, "council out of step");
+			for (id, count) in StaffCount::<T>::iter() {
+				let actual = Staff::<T>::iter_values()
+					.filter(|m| m.hospital == id && m.status != StaffStatus::Ended)
+					.count() as u32;
+				ensure!(actual == count, "staff count");
+			}
+			for (patient, p) in Patients::<T>::iter() {
+				ensure!(
+					Delegates::<T>::iter_prefix(&patient).count() as u32 == p.delegates,
+					"delegate count"
+				);
+				ensure!(
+					PatientVerifications::<T>::iter_prefix(&patient).count() as u32
+						== p.verifications,
+					"verification count"
+				);
+			}
+			for (patient, _, _) in Delegates::<T>::iter() {
+				ensure!(Patients::<T>::contains_key(&patient), "delegate of a non-patient");
+			}
+			Ok(())
+		}
+	}
+
+	/// The validator set follows the registry: every session, the validators of the active
+	/// hospitals (pallet-session skips those without session keys).
+	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
+		fn new_session(_new_index: u32) -> Option<Vec<T::AccountId>> {
+			Some(Self::active_validators())
+		}
+		fn end_session(_end_index: u32) {}
+		fn start_session(_start_index: u32) {}
+	}
+}

@@ -1,0 +1,156 @@
+//! A mock runtime for the registry's unit tests.
+
+use crate as pallet_hospital_registry;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ChangeMembers, ConstU32, ConstU64},
+};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Registry = pallet_hospital_registry;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = ConstU64<1>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	/// The council as the registry last set it.
+	pub static CouncilMembers: Vec<u64> = vec![];
+}
+
+/// Records the members the registry hands to the council.
+pub struct MockCouncil;
+impl ChangeMembers<u64> for MockCouncil {
+	fn change_members_sorted(_incoming: &[u64], _outgoing: &[u64], new: &[u64]) {
+		CouncilMembers::set(new.to_vec());
+	}
+}
+
+/// Unit tests do not measure weight; the runtime uses the benchmarked `SubstrateWeight`.
+pub struct NoWeights;
+macro_rules! no_weights {
+	($($f:ident($($a:ident),*)),* $(,)?) => {
+		impl crate::WeightInfo for NoWeights {
+			$(fn $f($(_: $a),*) -> frame_support::weights::Weight {
+				frame_support::weights::Weight::zero()
+			})*
+		}
+	};
+}
+no_weights!(
+	admit_hospital(u32),
+	suspend_hospital(),
+	reinstate_hospital(),
+	remove_hospital(u32),
+	update_hospital(),
+	set_nodes(u32, u32),
+	register_staff(),
+	set_staff_status(),
+	register_patient(),
+	verify_patient(),
+	appoint_delegate(),
+	remove_delegate(),
+	record_guardian(),
+	remove_guardian(),
+);
+
+impl pallet_hospital_registry::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type CouncilMembers = MockCouncil;
+	type Time = Timestamp;
+	type MaxNameLength = ConstU32<16>;
+	type MaxUrlLength = ConstU32<32>;
+	type MaxNodesPerHospital = ConstU32<2>;
+	type MaxPeerIdLength = ConstU32<8>;
+	type MaxHospitals = ConstU32<5>;
+	type MaxStaffPerHospital = ConstU32<3>;
+	type MaxDelegatesPerPatient = ConstU32<2>;
+	type MaxVerificationsPerPatient = ConstU32<2>;
+	type MinValidators = ConstU32<2>;
+	type WeightInfo = NoWeights;
+}
+
+/// Admins are 10, 20, 30; validators 11, 21, 31; nodes `[h, 1]`.
+pub const ADMINS: [u64; 3] = [10, 20, 30];
+/// Staff of hospital 0: a doctor, a nurse, an administrator.
+pub const DOCTOR: u64 = 100;
+pub const NURSE: u64 = 101;
+pub const CLERK: u64 = 102;
+/// A registered patient.
+pub const PATIENT: u64 = 200;
+/// Start of the test clock (ms).
+pub const NOW: u64 = 1_000_000;
+
+/// Three active hospitals (ids 0, 1, 2), staff of hospital 0 and one patient.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	use crate::StaffRole::*;
+	CouncilMembers::set(vec![]);
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_hospital_registry::GenesisConfig::<Test> {
+		hospitals: ADMINS
+			.iter()
+			.enumerate()
+			.map(|(i, a)| {
+				(
+					format!("Hospital {i}").into_bytes(),
+					*a,
+					a + 1,
+					format!("https://h{i}.example").into_bytes(),
+					vec![vec![i as u8, 1]],
+				)
+			})
+			.collect(),
+		staff: vec![(DOCTOR, 0, Doctor), (NURSE, 0, Nurse), (CLERK, 0, Administrator)],
+		patients: vec![PATIENT],
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Timestamp::set_timestamp(NOW);
+	});
+	ext
+}
+
+/// Runs a test and then checks the registry's storage invariants.
+pub fn test(f: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		f();
+		Registry::do_try_state().expect("registry invariants hold");
+	});
+}

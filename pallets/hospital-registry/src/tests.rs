@@ -1,0 +1,537 @@
+//! Unit tests of the hospital registry: every call, every refusal (with `assert_noop!`), and the
+//! storage invariants after each test.
+
+use crate::{mock::*, Error, Event, *};
+use frame_support::{assert_noop, assert_ok};
+use pallet_session::SessionManager;
+use sp_core::H256;
+use sp_runtime::DispatchError::BadOrigin;
+
+fn root() -> RuntimeOrigin {
+	RuntimeOrigin::root()
+}
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+fn admit(admin: u64, validator: u64, nodes: Vec<Vec<u8>>) -> sp_runtime::DispatchResult {
+	Registry::admit_hospital(
+		root(),
+		b"St. Elsewhere".to_vec(),
+		admin,
+		validator,
+		b"https://gw.example".to_vec(),
+		nodes,
+	)
+}
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+fn staff_of(who: &u64) -> Result<ActiveStaff, sp_runtime::DispatchError> {
+	Registry::active_staff(who).map_err(Into::into)
+}
+fn commitment(n: u8) -> H256 {
+	H256::repeat_byte(n)
+}
+
+mod genesis {
+	use super::*;
+
+	#[test]
+	fn founding_hospitals_are_active_validators_and_council() {
+		test(|| {
+			assert_eq!(NextHospitalId::<Test>::get(), 3);
+			assert_eq!(Registry::active_validators(), vec![11, 21, 31]);
+			assert_eq!(CouncilMembers::get(), vec![10, 20, 30]);
+			assert_eq!(Registry::authorized_nodes().len(), 3);
+			assert_eq!(staff_of(&DOCTOR), Ok(ActiveStaff { hospital: 0, role: StaffRole::Doctor }));
+			assert!(Registry::is_patient(&PATIENT));
+		});
+	}
+}
+
+mod admission {
+	use super::*;
+
+	#[test]
+	fn council_admits_a_hospital() {
+		test(|| {
+			assert_ok!(admit(40, 41, vec![vec![9, 9]]));
+			assert_eq!(
+				last_event(),
+				Event::HospitalAdmitted { hospital: 3, admin: 40, validator: 41 }.into()
+			);
+			let h = Hospitals::<Test>::get(3).unwrap();
+			assert_eq!(h.status, HospitalStatus::Active);
+			assert_eq!(h.admitted_at, 1);
+			assert_eq!(HospitalOfAdmin::<Test>::get(40), Some(3));
+			assert_eq!(
+				NodeOwner::<Test>::get(PeerIdOf::<Test>::truncate_from(vec![9, 9])),
+				Some(3)
+			);
+			// The new hospital's validator is in the next session's set; its admin is on the
+			// council.
+			assert_eq!(Registry::new_session(1), Some(vec![11, 21, 31, 41]));
+			assert_eq!(CouncilMembers::get(), vec![10, 20, 30, 40]);
+		});
+	}
+
+	#[test]
+	fn only_governance_admits() {
+		test(|| {
+			assert_noop!(
+				Registry::admit_hospital(
+					signed(10),
+					b"X".to_vec(),
+					40,
+					41,
+					b"https://x".to_vec(),
+					vec![]
+				),
+				BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn bad_names_urls_and_nodes_are_refused() {
+		test(|| {
+			let call = |name: &[u8], url: &[u8], nodes: Vec<Vec<u8>>| {
+				Registry::admit_hospital(root(), name.to_vec(), 40, 41, url.to_vec(), nodes)
+			};
+			assert_noop!(call(b"", b"https://x", vec![]), Error::<Test>::EmptyName);
+			assert_noop!(call(&[b'a'; 17], b"https://x", vec![]), Error::<Test>::NameTooLong);
+			assert_noop!(call(b"X", b"ftp://x", vec![]), Error::<Test>::BadUrl);
+			assert_noop!(call(b"X", &[b'h'; 33], vec![]), Error::<Test>::BadUrl);
+			let long_url = [b"https://".as_slice(), &[b'a'; 30]].concat();
+			assert_noop!(call(b"X", &long_url, vec![]), Error::<Test>::BadUrl);
+			assert_noop!(call(b"X", b"https://x", vec![vec![]]), Error::<Test>::BadPeerId);
+			assert_noop!(call(b"X", b"https://x", vec![vec![1; 9]]), Error::<Test>::BadPeerId);
+			assert_noop!(
+				call(b"X", b"https://x", vec![vec![1], vec![2], vec![3]]),
+				Error::<Test>::TooManyNodes
+			);
+			assert_noop!(
+				call(b"X", b"https://x", vec![vec![7], vec![7]]),
+				Error::<Test>::NodeInUse
+			);
+			// PeerId of hospital 1.
+			assert_noop!(call(b"X", b"https://x", vec![vec![1, 1]]), Error::<Test>::NodeInUse);
+		});
+	}
+
+	#[test]
+	fn duplicate_admin_or_validator_is_refused() {
+		test(|| {
+			assert_noop!(admit(10, 41, vec![]), Error::<Test>::AdminInUse);
+			assert_noop!(admit(40, 21, vec![]), Error::<Test>::ValidatorInUse);
+		});
+	}
+
+	#[test]
+	fn the_consortium_is_bounded() {
+		test(|| {
+			assert_ok!(admit(40, 41, vec![]));
+			assert_ok!(admit(50, 51, vec![]));
+			assert_noop!(admit(60, 61, vec![]), Error::<Test>::TooManyHospitals);
+		});
+	}
+}
+
+mod status {
+	use super::*;
+
+	#[test]
+	fn suspension_takes_everything_away_and_reinstatement_gives_it_back() {
+		test(|| {
+			assert_ok!(Registry::suspend_hospital(root(), 0));
+			assert_eq!(last_event(), Event::HospitalSuspended { hospital: 0 }.into());
+			assert_eq!(Registry::new_session(1), Some(vec![21, 31]));
+			assert_eq!(CouncilMembers::get(), vec![20, 30]);
+			assert_eq!(Registry::authorized_nodes().len(), 2);
+			assert_eq!(staff_of(&DOCTOR), Err(Error::<Test>::HospitalNotActive.into()));
+			assert_noop!(
+				Registry::update_hospital(signed(10), Some(b"Y".to_vec()), None),
+				Error::<Test>::HospitalNotActive
+			);
+
+			assert_ok!(Registry::reinstate_hospital(root(), 0));
+			assert_eq!(last_event(), Event::HospitalReinstated { hospital: 0 }.into());
+			assert_eq!(Registry::new_session(2), Some(vec![11, 21, 31]));
+			assert_eq!(CouncilMembers::get(), vec![10, 20, 30]);
+			assert!(staff_of(&DOCTOR).is_ok());
+		});
+	}
+
+	#[test]
+	fn status_changes_are_checked() {
+		test(|| {
+			assert_noop!(Registry::suspend_hospital(signed(10), 1), BadOrigin);
+			assert_noop!(Registry::suspend_hospital(root(), 9), Error::<Test>::HospitalNotFound);
+			assert_noop!(Registry::reinstate_hospital(root(), 9), Error::<Test>::HospitalNotFound);
+			assert_noop!(Registry::remove_hospital(root(), 9), Error::<Test>::HospitalNotFound);
+			assert_noop!(
+				Registry::reinstate_hospital(root(), 1),
+				Error::<Test>::HospitalNotSuspended
+			);
+			assert_ok!(Registry::suspend_hospital(root(), 1));
+			assert_noop!(Registry::suspend_hospital(root(), 1), Error::<Test>::HospitalNotActive);
+		});
+	}
+
+	#[test]
+	fn the_last_validators_cannot_be_taken_out() {
+		test(|| {
+			// MinValidators is 2 of the 3 founding hospitals.
+			assert_ok!(Registry::suspend_hospital(root(), 2));
+			assert_noop!(Registry::suspend_hospital(root(), 1), Error::<Test>::TooFewValidators);
+			assert_noop!(Registry::remove_hospital(root(), 1), Error::<Test>::TooFewValidators);
+			// A suspended hospital can still be removed: it is no validator.
+			assert_ok!(Registry::remove_hospital(root(), 2));
+		});
+	}
+
+	#[test]
+	fn removal_releases_admin_validator_and_nodes() {
+		test(|| {
+			assert_ok!(Registry::remove_hospital(root(), 2));
+			assert_eq!(last_event(), Event::HospitalRemoved { hospital: 2 }.into());
+			assert_eq!(Hospitals::<Test>::get(2).unwrap().status, HospitalStatus::Removed);
+			assert_noop!(Registry::remove_hospital(root(), 2), Error::<Test>::HospitalRemoved);
+			assert_noop!(
+				Registry::reinstate_hospital(root(), 2),
+				Error::<Test>::HospitalNotSuspended
+			);
+			// The same admin, validator and node can join again as a new hospital.
+			assert_ok!(admit(30, 31, vec![vec![2, 1]]));
+			assert_eq!(HospitalOfAdmin::<Test>::get(30), Some(3));
+		});
+	}
+}
+
+mod hospital_admin {
+	use super::*;
+
+	#[test]
+	fn admin_updates_name_url_and_nodes() {
+		test(|| {
+			assert_ok!(Registry::update_hospital(
+				signed(10),
+				Some(b"General".to_vec()),
+				Some(b"https://new.example".to_vec())
+			));
+			assert_eq!(last_event(), Event::HospitalUpdated { hospital: 0 }.into());
+			let h = Hospitals::<Test>::get(0).unwrap();
+			assert_eq!(h.name.to_vec(), b"General".to_vec());
+			assert_eq!(h.gateway_url.to_vec(), b"https://new.example".to_vec());
+
+			assert_ok!(Registry::set_nodes(signed(10), vec![vec![0, 1], vec![0, 2]]));
+			assert_eq!(last_event(), Event::NodesSet { hospital: 0, nodes: 2 }.into());
+			assert_ok!(Registry::set_nodes(signed(10), vec![vec![0, 3]]));
+			assert_eq!(NodeOwner::<Test>::get(PeerIdOf::<Test>::truncate_from(vec![0, 1])), None);
+		});
+	}
+
+	#[test]
+	fn only_the_admin_manages_the_hospital() {
+		test(|| {
+			assert_noop!(
+				Registry::update_hospital(signed(DOCTOR), None, None),
+				Error::<Test>::NotHospitalAdmin
+			);
+			assert_noop!(
+				Registry::update_hospital(signed(10), Some(vec![]), None),
+				Error::<Test>::EmptyName
+			);
+			assert_noop!(
+				Registry::update_hospital(signed(10), None, Some(b"gopher://x".to_vec())),
+				Error::<Test>::BadUrl
+			);
+			assert_noop!(Registry::set_nodes(signed(11), vec![]), Error::<Test>::NotHospitalAdmin);
+			assert_noop!(
+				Registry::set_nodes(signed(10), vec![vec![1, 1]]),
+				Error::<Test>::NodeInUse
+			);
+		});
+	}
+}
+
+mod staff {
+	use super::*;
+
+	#[test]
+	fn admin_registers_suspends_reinstates_and_ends_staff() {
+		test(|| {
+			assert_ok!(Registry::register_staff(
+				signed(20),
+				300,
+				StaffRole::Lab,
+				commitment(1),
+				Some(NOW + 1000)
+			));
+			assert_eq!(
+				last_event(),
+				Event::StaffRegistered { hospital: 1, staff: 300, role: StaffRole::Lab }.into()
+			);
+			assert_eq!(staff_of(&300), Ok(ActiveStaff { hospital: 1, role: StaffRole::Lab }));
+			// The licence number itself is never stored, only its commitment.
+			assert_eq!(Staff::<Test>::get(300).unwrap().licence_commitment, commitment(1));
+
+			assert_ok!(Registry::set_staff_status(signed(20), 300, StaffStatus::Suspended));
+			assert_eq!(staff_of(&300), Err(Error::<Test>::StaffSuspended.into()));
+			assert_ok!(Registry::set_staff_status(signed(20), 300, StaffStatus::Active));
+			assert!(staff_of(&300).is_ok());
+			assert_ok!(Registry::set_staff_status(signed(20), 300, StaffStatus::Ended));
+			assert_eq!(
+				last_event(),
+				Event::StaffStatusChanged { hospital: 1, staff: 300, status: StaffStatus::Ended }
+					.into()
+			);
+			assert_eq!(staff_of(&300), Err(Error::<Test>::EmploymentEnded.into()));
+			assert_eq!(StaffCount::<Test>::get(1), 0);
+		});
+	}
+
+	#[test]
+	fn validity_ends_rights() {
+		test(|| {
+			assert_ok!(Registry::register_staff(
+				signed(20),
+				300,
+				StaffRole::Doctor,
+				commitment(1),
+				Some(NOW + 1000)
+			));
+			Timestamp::set_timestamp(NOW + 999);
+			assert!(staff_of(&300).is_ok());
+			// Exactly at the end of validity the rights are gone.
+			Timestamp::set_timestamp(NOW + 1000);
+			assert_eq!(staff_of(&300), Err(Error::<Test>::StaffExpired.into()));
+		});
+	}
+
+	#[test]
+	fn staff_registration_is_checked() {
+		test(|| {
+			assert_noop!(
+				Registry::register_staff(
+					signed(DOCTOR),
+					300,
+					StaffRole::Nurse,
+					commitment(1),
+					None
+				),
+				Error::<Test>::NotHospitalAdmin
+			);
+			assert_noop!(
+				Registry::register_staff(signed(20), DOCTOR, StaffRole::Nurse, commitment(1), None),
+				Error::<Test>::AlreadyStaff
+			);
+			assert_noop!(
+				Registry::register_staff(
+					signed(20),
+					300,
+					StaffRole::Nurse,
+					commitment(1),
+					Some(NOW)
+				),
+				Error::<Test>::ValidityInPast
+			);
+			// Hospital 0 already has its 3 staff.
+			assert_noop!(
+				Registry::register_staff(signed(10), 300, StaffRole::Nurse, commitment(1), None),
+				Error::<Test>::TooManyStaff
+			);
+		});
+	}
+
+	#[test]
+	fn an_admin_cannot_touch_another_hospitals_staff() {
+		test(|| {
+			assert_noop!(
+				Registry::set_staff_status(signed(20), DOCTOR, StaffStatus::Suspended),
+				Error::<Test>::WrongHospital
+			);
+			assert_noop!(
+				Registry::set_staff_status(signed(20), 999, StaffStatus::Suspended),
+				Error::<Test>::StaffNotFound
+			);
+			assert_noop!(
+				Registry::set_staff_status(signed(DOCTOR), NURSE, StaffStatus::Suspended),
+				Error::<Test>::NotHospitalAdmin
+			);
+		});
+	}
+
+	#[test]
+	fn status_changes_must_change_something_and_ending_is_final() {
+		test(|| {
+			assert_noop!(
+				Registry::set_staff_status(signed(10), DOCTOR, StaffStatus::Active),
+				Error::<Test>::StatusUnchanged
+			);
+			assert_ok!(Registry::set_staff_status(signed(10), DOCTOR, StaffStatus::Ended));
+			assert_noop!(
+				Registry::set_staff_status(signed(10), DOCTOR, StaffStatus::Active),
+				Error::<Test>::EmploymentEnded
+			);
+			// The ended member's slot is free again.
+			assert_ok!(Registry::register_staff(
+				signed(10),
+				300,
+				StaffRole::Doctor,
+				commitment(2),
+				None
+			));
+		});
+	}
+
+	#[test]
+	fn unknown_staff_has_no_rights() {
+		test(|| {
+			assert_eq!(staff_of(&999), Err(Error::<Test>::StaffNotFound.into()));
+		});
+	}
+}
+
+mod patients {
+	use super::*;
+
+	#[test]
+	fn anyone_signs_up_once() {
+		test(|| {
+			assert_ok!(Registry::register_patient(signed(201)));
+			assert_eq!(last_event(), Event::PatientRegistered { patient: 201 }.into());
+			assert!(Registry::is_patient(&201));
+			assert_noop!(Registry::register_patient(signed(201)), Error::<Test>::AlreadyPatient);
+			assert_noop!(Registry::register_patient(root()), BadOrigin);
+		});
+	}
+
+	#[test]
+	fn hospitals_verify_patients_with_a_commitment() {
+		test(|| {
+			// By the admin, and by an active Administrator of another hospital's staff.
+			assert_ok!(Registry::verify_patient(signed(20), PATIENT, commitment(5)));
+			assert_eq!(
+				last_event(),
+				Event::PatientVerified { patient: PATIENT, hospital: 1 }.into()
+			);
+			assert_ok!(Registry::verify_patient(signed(CLERK), PATIENT, commitment(6)));
+			assert_eq!(PatientVerifications::<Test>::get(PATIENT, 0), Some(commitment(6)));
+			assert_noop!(
+				Registry::verify_patient(signed(30), PATIENT, commitment(7)),
+				Error::<Test>::TooManyVerifications
+			);
+			assert_noop!(
+				Registry::verify_patient(signed(CLERK), PATIENT, commitment(7)),
+				Error::<Test>::AlreadyVerified
+			);
+			assert_noop!(
+				Registry::verify_patient(signed(DOCTOR), PATIENT, commitment(7)),
+				Error::<Test>::NotHospitalAdministrator
+			);
+			assert_noop!(
+				Registry::verify_patient(signed(30), 999, commitment(7)),
+				Error::<Test>::PatientNotFound
+			);
+		});
+	}
+
+	#[test]
+	fn patients_appoint_and_remove_delegates() {
+		test(|| {
+			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 300));
+			assert_eq!(
+				last_event(),
+				Event::DelegateAppointed { patient: PATIENT, delegate: 300 }.into()
+			);
+			assert!(Registry::acts_for(&300, &PATIENT));
+			assert!(Registry::acts_for(&PATIENT, &PATIENT));
+			assert!(!Registry::acts_for(&301, &PATIENT));
+			assert_ok!(Registry::remove_delegate(signed(PATIENT), 300));
+			assert_eq!(
+				last_event(),
+				Event::DelegateRemoved { patient: PATIENT, delegate: 300 }.into()
+			);
+			assert!(!Registry::acts_for(&300, &PATIENT));
+		});
+	}
+
+	#[test]
+	fn delegation_is_checked() {
+		test(|| {
+			assert_noop!(
+				Registry::appoint_delegate(signed(PATIENT), PATIENT),
+				Error::<Test>::SelfDelegation
+			);
+			assert_noop!(
+				Registry::appoint_delegate(signed(999), 300),
+				Error::<Test>::PatientNotFound
+			);
+			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 300));
+			assert_noop!(
+				Registry::appoint_delegate(signed(PATIENT), 300),
+				Error::<Test>::AlreadyDelegate
+			);
+			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 301));
+			assert_noop!(
+				Registry::appoint_delegate(signed(PATIENT), 302),
+				Error::<Test>::TooManyDelegates
+			);
+			assert_noop!(
+				Registry::remove_delegate(signed(PATIENT), 302),
+				Error::<Test>::DelegateNotFound
+			);
+		});
+	}
+
+	#[test]
+	fn hospitals_record_and_remove_guardians() {
+		test(|| {
+			assert_ok!(Registry::record_guardian(signed(CLERK), PATIENT, 400));
+			assert_eq!(
+				last_event(),
+				Event::GuardianRecorded { patient: PATIENT, guardian: 400, hospital: 0 }.into()
+			);
+			assert!(Registry::acts_for(&400, &PATIENT));
+			// The patient cannot remove a guardian, nor can another hospital.
+			assert_noop!(
+				Registry::remove_delegate(signed(PATIENT), 400),
+				Error::<Test>::NotDelegationOwner
+			);
+			assert_noop!(
+				Registry::remove_guardian(signed(20), PATIENT, 400),
+				Error::<Test>::NotDelegationOwner
+			);
+			assert_noop!(
+				Registry::record_guardian(signed(NURSE), PATIENT, 401),
+				Error::<Test>::NotHospitalAdministrator
+			);
+			assert_noop!(
+				Registry::record_guardian(signed(10), PATIENT, PATIENT),
+				Error::<Test>::SelfDelegation
+			);
+			assert_noop!(
+				Registry::remove_guardian(signed(10), PATIENT, 401),
+				Error::<Test>::DelegateNotFound
+			);
+			// A guardian recorded by a suspended hospital no longer acts.
+			assert_ok!(Registry::suspend_hospital(root(), 0));
+			assert!(!Registry::acts_for(&400, &PATIENT));
+			assert_ok!(Registry::reinstate_hospital(root(), 0));
+			assert_ok!(Registry::remove_guardian(signed(10), PATIENT, 400));
+			assert_eq!(
+				last_event(),
+				Event::DelegateRemoved { patient: PATIENT, delegate: 400 }.into()
+			);
+			assert!(!Registry::acts_for(&400, &PATIENT));
+		});
+	}
+
+	#[test]
+	fn nobody_acts_for_a_non_patient() {
+		test(|| {
+			assert!(!Registry::acts_for(&999, &999));
+		});
+	}
+}

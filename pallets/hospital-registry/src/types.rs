@@ -1,0 +1,177 @@
+//! Types of the hospital registry. Nothing here is personal data: accounts are pseudonymous and
+//! licence or patient numbers appear only as salted commitments.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::Get, BoundedVec};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// Identifier of a member hospital, assigned in order of admission.
+pub type HospitalId = u32;
+
+/// Milliseconds since the Unix epoch, as kept by `pallet-timestamp`.
+pub type Moment = u64;
+
+/// A libp2p PeerId in its binary (multihash) form, as `ehr-node key inspect-node-key` prints it
+/// in base58.
+pub type PeerIdOf<T> = BoundedVec<u8, <T as crate::Config>::MaxPeerIdLength>;
+
+/// Where a hospital stands in the consortium.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum HospitalStatus {
+	/// A member: its validator authors and finalizes, its nodes may connect, its staff act.
+	Active,
+	/// Temporarily out: no validator, no node, no staff rights; can be reinstated.
+	Suspended,
+	/// Out for good. The record stays for audit.
+	Removed,
+}
+
+/// A member hospital.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[scale_info(skip_type_params(MaxName, MaxUrl, MaxNodes, MaxPeerId))]
+pub struct Hospital<AccountId, BlockNumber, MaxName, MaxUrl, MaxNodes, MaxPeerId>
+where
+	MaxName: Get<u32>,
+	MaxUrl: Get<u32>,
+	MaxNodes: Get<u32>,
+	MaxPeerId: Get<u32>,
+{
+	/// Display name of the hospital (an institution's name is not health data).
+	pub name: BoundedVec<u8, MaxName>,
+	/// The account that manages the hospital's staff and votes in the council.
+	pub admin: AccountId,
+	/// The account whose session keys (Aura, GRANDPA) make the hospital's node an authority.
+	pub validator: AccountId,
+	/// The URL of the hospital's document gateway.
+	pub gateway_url: BoundedVec<u8, MaxUrl>,
+	/// PeerIds of the hospital's nodes: only these may connect to the network.
+	pub nodes: BoundedVec<BoundedVec<u8, MaxPeerId>, MaxNodes>,
+	/// Current status.
+	pub status: HospitalStatus,
+	/// Block of admission.
+	pub admitted_at: BlockNumber,
+}
+
+/// What a staff member does. Rights in other pallets follow the role.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum StaffRole {
+	/// Treats patients; adds and amends records; may declare emergency access.
+	Doctor,
+	/// Cares for patients; reads under consent.
+	Nurse,
+	/// Produces results; adds lab records.
+	Lab,
+	/// Manages staff and patient verification on behalf of the hospital.
+	Administrator,
+	/// Reviews emergency accesses and the access log.
+	PrivacyOfficer,
+}
+
+/// Employment state of a staff member.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum StaffStatus {
+	/// Employed and acting.
+	Active,
+	/// Employed, rights on hold.
+	Suspended,
+	/// Employment ended; kept for audit, never reactivated.
+	Ended,
+}
+
+/// A staff account of a hospital.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct StaffMember {
+	/// The employing hospital.
+	pub hospital: HospitalId,
+	/// The role.
+	pub role: StaffRole,
+	/// `blake2_256(salt ++ licence number)`: the hospital can prove the licence it checked
+	/// without the number ever being on chain.
+	pub licence_commitment: H256,
+	/// End of validity (ms since the epoch), if any: past it the member has no rights.
+	pub valid_until: Option<Moment>,
+	/// Employment state.
+	pub status: StaffStatus,
+}
+
+/// A staff member found fit to act right now: what [`crate::Pallet::active_staff`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ActiveStaff {
+	/// The employing hospital (active).
+	pub hospital: HospitalId,
+	/// The role.
+	pub role: StaffRole,
+}
+
+/// A registered patient. Pseudonymous: no name, no national id.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Patient<BlockNumber> {
+	/// Block of sign-up.
+	pub registered_at: BlockNumber,
+	/// Number of delegates and guardians, bounded by `MaxDelegatesPerPatient`.
+	pub delegates: u32,
+	/// Number of hospitals that verified the patient, bounded by `MaxVerificationsPerPatient`.
+	pub verifications: u32,
+}
+
+/// Why an account may act for a patient.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Delegation {
+	/// Appointed by the patient; the patient can remove it.
+	Delegate,
+	/// Recorded by a hospital for a minor or incapacitated patient; that hospital removes it.
+	Guardian {
+		/// The hospital that recorded the guardianship.
+		hospital: HospitalId,
+	},
+}
+
+/// The hospital's commitment to a patient's hospital-internal number.
+pub type PatientNumberCommitment = H256;
