@@ -12,26 +12,34 @@ fn wasm() -> Result<&'static [u8], String> {
 	})
 }
 
-/// A single-node development chain: Alice authors, finalizes and holds the sudo key.
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
+fn spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("ehr-chain development")
-		.with_id("ehr_dev")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_name(name)
+		.with_id(id)
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(ehr_runtime::chain_properties::as_json())
 		.build())
 }
 
+/// A single-node development chain: Alice's hospital authors and finalizes; Alice holds sudo.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	spec(
+		"ehr-chain development",
+		"ehr_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
+}
+
 /// The local four-hospital network: Alice, Bob, Charlie and Dave are the authorities.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("ehr-chain local testnet")
-		.with_id("ehr_local")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(ehr_runtime::chain_properties::as_json())
-		.build())
+	spec(
+		"ehr-chain local testnet",
+		"ehr_local",
+		ChainType::Local,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }
 
 /// Resolves `--chain`: a preset name or the path of a chain-spec JSON file.

@@ -10,6 +10,10 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 
+	/// Print a PeerId (base58, as `key inspect-node-key` prints it) in the hex form the hospital
+	/// registry takes (`hospitalRegistry.setNodes`, `admitHospital`).
+	PeerId(PeerIdCmd),
+
 	/// Export the chain specification of `--chain` (a preset name or a file), plain or raw.
 	ExportChainSpec(sc_cli::ExportChainSpecCmd),
 
@@ -51,4 +55,21 @@ pub struct Cli {
 	/// Options of a running node.
 	#[clap(flatten)]
 	pub run: RunCmd,
+}
+
+/// `ehr-node peer-id <PEER_ID>`.
+#[derive(Debug, clap::Args)]
+pub struct PeerIdCmd {
+	/// The PeerId in base58, e.g. `12D3KooW...`.
+	pub peer_id: String,
+}
+
+impl PeerIdCmd {
+	/// The binary PeerId (its multihash) in `0x` hex.
+	pub fn hex(&self) -> Result<String, String> {
+		use std::str::FromStr;
+		let id = sc_network::PeerId::from_str(self.peer_id.trim())
+			.map_err(|e| format!("not a PeerId: {:?}: {e}", self.peer_id))?;
+		Ok(format!("0x{}", hex::encode(id.to_bytes())))
+	}
 }

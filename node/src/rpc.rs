@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use ehr_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use ehr_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash, Nonce};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -31,8 +31,12 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_hospital_registry_rpc::RuntimeApiOf<Block, AccountId>,
+	C::Api: pallet_patient_records_rpc::RuntimeApiOf<Block, AccountId, BlockNumber, Hash>,
 	P: TransactionPool + 'static,
 {
+	use pallet_hospital_registry_rpc::{HospitalRegistry, HospitalRegistryRpcServer};
+	use pallet_patient_records_rpc::{PatientRecords, PatientRecordsRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -40,9 +44,11 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 
-	// ehr-chain's own `ehr_*` methods are merged here as their pallets land.
+	// ehr-chain's own `ehr_*` methods, one module per pallet.
+	module.merge(HospitalRegistry::<C, Block>::new(client.clone()).into_rpc())?;
+	module.merge(PatientRecords::<C, Block>::new(client.clone()).into_rpc())?;
 
 	Ok(module)
 }

@@ -63,6 +63,29 @@ fn export_chain_spec_of_local_testnet_names_four_authorities() {
 	assert_eq!(spec["properties"]["tokenSymbol"], "EHR");
 	assert_eq!(spec["properties"]["ss58Format"], 42);
 	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
-	assert_eq!(patch["aura"]["authorities"].as_array().map(|a| a.len()), Some(4), "{patch}");
-	assert_eq!(patch["grandpa"]["authorities"].as_array().map(|a| a.len()), Some(4), "{patch}");
+	// Four founding hospitals, whose validators' session keys make the Aura and GRANDPA
+	// authorities; no sudo key.
+	let hospitals = patch["hospitalRegistry"]["hospitals"].as_array().map(|a| a.len());
+	assert_eq!(hospitals, Some(4), "{patch}");
+	assert_eq!(patch["session"]["keys"].as_array().map(|a| a.len()), Some(4), "{patch}");
+	assert!(patch["sudo"]["key"].is_null(), "{patch}");
+}
+
+#[test]
+fn peer_id_is_printed_in_hex_and_garbage_is_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	let key = dir.path().join("node-key");
+	let ok = |args: &[&str]| {
+		let out = Command::new(BIN).args(args).output().expect("ehr-node runs");
+		assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+		String::from_utf8_lossy(&out.stdout).trim().to_string()
+	};
+	ok(&["key", "generate-node-key", "--file", key.to_str().unwrap()]);
+	let peer = ok(&["key", "inspect-node-key", "--file", key.to_str().unwrap()]);
+	let hex = ok(&["peer-id", &peer]);
+	// An ed25519 PeerId is an identity multihash: 0x00, length 36, then the protobuf-encoded key.
+	assert!(hex.starts_with("0x0024"), "{hex}");
+	assert_eq!(hex.len(), 2 + 2 * 38, "{hex}");
+	let line = run_fails(&["peer-id", "not-a-peer-id"]);
+	assert!(line.contains("not a PeerId"), "{line}");
 }

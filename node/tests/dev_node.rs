@@ -50,6 +50,19 @@ async fn dev_node_produces_and_finalizes_blocks_and_serves_metadata_v16() {
 	// The "meta" magic followed by the version byte.
 	assert_eq!(&v16[..5], b"meta\x10");
 
+	// The registry's `ehr_*` methods: the development chain has one hospital, Alice's.
+	let hospitals: Value = rpc.call("ehr_hospitals", vec![]).await.unwrap();
+	assert_eq!(hospitals.as_array().map(|a| a.len()), Some(1), "{hospitals}");
+	assert_eq!(hospitals[0]["name"], "Alice General");
+	assert_eq!(hospitals[0]["status"], "active");
+	let alice = Sr25519Keyring::Alice.to_account_id().to_string();
+	assert_eq!(hospitals[0]["admin"], Value::from(alice.clone()));
+	let staff: Value = rpc.call("ehr_staffStatus", vec![alice.into()]).await.unwrap();
+	assert_eq!(staff["active"], false);
+	assert_eq!(staff["status"], "notStaff");
+	let none: Value = rpc.call("ehr_hospital", vec![7.into()]).await.unwrap();
+	assert!(none.is_null());
+
 	// Prometheus metrics are exported.
 	let metrics = http_get(node.prometheus_port, "/metrics").await;
 	assert!(metrics.contains("substrate_block_height"), "no block height metric");

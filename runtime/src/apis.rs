@@ -18,8 +18,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Hash, HospitalRegistry,
+	InherentDataExt, Nonce, PatientRecords, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -197,6 +198,87 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_patient_records_runtime_api::PatientRecordsApi<Block, AccountId, BlockNumber, Hash> for Runtime {
+		fn record(id: pallet_patient_records::RecordId)
+			-> Option<pallet_patient_records::Record<AccountId, BlockNumber>>
+		{
+			pallet_patient_records::Records::<Runtime>::get(id)
+		}
+
+		fn records_of(patient: AccountId, page: u32, page_size: u32)
+			-> pallet_patient_records::RecordPage<AccountId, BlockNumber>
+		{
+			let (total, records) = PatientRecords::records_of(&patient, page, page_size);
+			pallet_patient_records::RecordPage { total, records }
+		}
+
+		fn history(id: pallet_patient_records::RecordId)
+			-> Vec<(pallet_patient_records::RecordId, pallet_patient_records::Record<AccountId, BlockNumber>)>
+		{
+			PatientRecords::history(id)
+		}
+
+		fn pending_amendment(id: pallet_patient_records::RecordId)
+			-> Option<pallet_patient_records::PendingAmendment<AccountId, BlockNumber>>
+		{
+			pallet_patient_records::Amendments::<Runtime>::get(id)
+		}
+
+		fn pending_withdrawal(id: pallet_patient_records::RecordId)
+			-> Option<pallet_patient_records::PendingWithdrawal<AccountId, BlockNumber>>
+		{
+			pallet_patient_records::Withdrawals::<Runtime>::get(id)
+		}
+
+		fn prescription_request(id: pallet_patient_records::RequestId)
+			-> Option<pallet_patient_records::PrescriptionRequest<AccountId, BlockNumber>>
+		{
+			pallet_patient_records::PrescriptionRequests::<Runtime>::get(id)
+		}
+
+		fn amendment_payload(id: pallet_patient_records::RecordId, content: pallet_patient_records::Content)
+			-> Option<pallet_patient_records::AmendmentPayload<Hash>>
+		{
+			let r = pallet_patient_records::Records::<Runtime>::get(id)?;
+			(r.status == pallet_patient_records::RecordStatus::Current)
+				.then(|| PatientRecords::amendment_payload(id, r.version, content))
+		}
+	}
+
+	impl pallet_hospital_registry_runtime_api::HospitalRegistryApi<Block, AccountId> for Runtime {
+		fn hospital(id: pallet_hospital_registry::HospitalId)
+			-> Option<pallet_hospital_registry::HospitalInfo<AccountId>>
+		{
+			HospitalRegistry::hospital_info(id)
+		}
+
+		fn hospitals() -> Vec<pallet_hospital_registry::HospitalInfo<AccountId>> {
+			(0..pallet_hospital_registry::NextHospitalId::<Runtime>::get())
+				.filter_map(HospitalRegistry::hospital_info)
+				.collect()
+		}
+
+		fn staff(who: AccountId) -> Option<pallet_hospital_registry::StaffMember> {
+			pallet_hospital_registry::Staff::<Runtime>::get(who)
+		}
+
+		fn staff_check(who: AccountId) -> pallet_hospital_registry::StaffCheck {
+			HospitalRegistry::staff_check(&who)
+		}
+
+		fn is_patient(who: AccountId) -> bool {
+			HospitalRegistry::is_patient(&who)
+		}
+
+		fn acts_for(who: AccountId, patient: AccountId) -> bool {
+			HospitalRegistry::acts_for(&who, &patient)
+		}
+
+		fn validators() -> Vec<AccountId> {
+			HospitalRegistry::active_validators()
 		}
 	}
 

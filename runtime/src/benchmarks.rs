@@ -4,6 +4,9 @@ frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_balances, Balances]
+	[pallet_collective, Council]
+	[pallet_hospital_registry, HospitalRegistry]
+	[pallet_patient_records, PatientRecords]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 );

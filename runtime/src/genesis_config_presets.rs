@@ -1,11 +1,19 @@
 //! Genesis presets: the starting state of a chain, selected by name from the node
 //! (`ehr-node --chain dev|local`) or from `export-chain-spec`.
 //!
-//! * `development`: one authority (Alice), for a single node on a laptop.
-//! * `local_testnet`: four hospital authorities (Alice, Bob, Charlie, Dave), the normal local
-//!   network: GRANDPA keeps finalizing with one of the four down.
+//! * `development`: one hospital (Alice: admin and authority), for a single node on a laptop;
+//!   Alice also holds a sudo key.
+//! * `local_testnet`: four hospitals (Alice, Bob, Charlie, Dave), the normal local network:
+//!   GRANDPA keeps finalizing with one of the four down. No sudo key: the hospital council
+//!   governs.
+//!
+//! The authorities are not listed for Aura and GRANDPA directly: the registry's hospitals are
+//! the validators, and pallet-session hands their session keys to both.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, HospitalRegistryConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -17,66 +25,99 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// Balance given to each endowed development account: enough to pay fees for a long time.
 const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
-/// The authority keys of one hospital node.
-pub struct Authority {
+/// A founding hospital: its accounts and the session keys of its authority node.
+pub struct Hospital {
+	/// Display name.
+	pub name: &'static str,
+	/// Admin account (council member) and validator account (owner of the session keys).
+	pub account: AccountId,
+	/// Aura key.
 	pub aura: AuraId,
+	/// GRANDPA key.
 	pub grandpa: GrandpaId,
 }
 
-impl Authority {
-	/// Development keys of a well-known name (`//Alice`, ...): sr25519 for Aura, ed25519 for
-	/// GRANDPA, exactly what `ehr-node --alice` puts in its keystore.
-	pub fn dev(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> Self {
-		Authority { aura: aura.public().into(), grandpa: grandpa.public().into() }
+impl Hospital {
+	/// Development keys of a well-known name (`//Alice`, ...): sr25519 for the account and Aura,
+	/// ed25519 for GRANDPA, exactly what `ehr-node --alice` puts in its keystore.
+	pub fn dev(name: &'static str, sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
+		Hospital {
+			name,
+			account: sr.to_account_id(),
+			aura: sr.public().into(),
+			grandpa: ed.public().into(),
+		}
 	}
 }
 
 /// Builds the genesis patch of a chain.
 fn testnet_genesis(
-	initial_authorities: Vec<Authority>,
+	hospitals: Vec<Hospital>,
 	endowed_accounts: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities.iter().map(|a| a.aura.clone()).collect::<Vec<_>>(),
-		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: initial_authorities
+		hospital_registry: HospitalRegistryConfig {
+			// Node PeerIds are registered by each hospital's admin once its node key exists
+			// (`hospitalRegistry.setNodes`); until then no node restricts its peers.
+			hospitals: hospitals
 				.iter()
-				.map(|a| (a.grandpa.clone(), 1))
+				.enumerate()
+				.map(|(i, h)| {
+					(
+						h.name.as_bytes().to_vec(),
+						h.account.clone(),
+						h.account.clone(),
+						alloc::format!("http://127.0.0.1:{}", 8440 + i).into_bytes(),
+						Vec::<Vec<u8>>::new(),
+					)
+				})
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		session: SessionConfig {
+			keys: hospitals
+				.iter()
+				.map(|h| {
+					(
+						h.account.clone(),
+						h.account.clone(),
+						SessionKeys { aura: h.aura.clone(), grandpa: h.grandpa.clone() },
+					)
+				})
+				.collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: root },
 	})
 }
 
-/// The hospitals of the local four-node network, in authority order.
-pub const LOCAL_HOSPITALS: [(Sr25519Keyring, Ed25519Keyring); 4] = [
-	(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-	(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-	(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-	(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-];
+/// The hospitals of the local four-node network.
+pub fn local_hospitals() -> Vec<Hospital> {
+	vec![
+		Hospital::dev("Alice General", Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		Hospital::dev("Bob Memorial", Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		Hospital::dev("Charlie University", Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		Hospital::dev("Dave Children's", Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	]
+}
 
-/// The `development` preset: one authority, Alice, who is also the sudo key.
+/// The `development` preset: one hospital, Alice, who also holds the sudo key.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
-		vec![Authority::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![Hospital::dev("Alice General", Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
 
-/// The `local_testnet` preset: four hospital authorities.
+/// The `local_testnet` preset: four hospitals, governed by their council, no sudo key.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
-		LOCAL_HOSPITALS.iter().map(|(a, g)| Authority::dev(*a, *g)).collect(),
+		local_hospitals(),
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		None,
 	)
 }
 

@@ -226,19 +226,36 @@ mod runtime {
 	pub type Timestamp = pallet_timestamp;
 
 	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
-
-	#[runtime::pallet_index(3)]
-	pub type Grandpa = pallet_grandpa;
-
-	#[runtime::pallet_index(4)]
 	pub type Balances = pallet_balances;
 
-	#[runtime::pallet_index(5)]
+	#[runtime::pallet_index(3)]
 	pub type TransactionPayment = pallet_transaction_payment;
+
+	/// The consortium: hospitals, staff, patients. Declared before `Session`, whose genesis asks
+	/// it for the first validator set.
+	#[runtime::pallet_index(4)]
+	pub type HospitalRegistry = pallet_hospital_registry;
+
+	/// Validator set rotation, fed by the registry.
+	#[runtime::pallet_index(5)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(6)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(7)]
+	pub type Grandpa = pallet_grandpa;
+
+	/// The hospital council: admins of the active hospitals.
+	#[runtime::pallet_index(8)]
+	pub type Council = pallet_collective<Instance1>;
 
 	/// Development only: the `development` preset has a sudo key; the consortium governance
 	/// replaces it for any shared network.
-	#[runtime::pallet_index(6)]
+	#[runtime::pallet_index(9)]
 	pub type Sudo = pallet_sudo;
+
+	/// Metadata and content commitments of patients' encrypted documents.
+	#[runtime::pallet_index(10)]
+	pub type PatientRecords = pallet_patient_records;
 }

@@ -1,36 +1,11 @@
 //! Runtime-level tests of the genesis presets and chain properties, executed natively against
 //! the real runtime (no mock).
 
-use ehr_runtime::{chain_properties, genesis_config_presets, Runtime, RuntimeGenesisConfig};
-use frame_support::genesis_builder_helper::build_state;
-use serde_json::Value;
+use ehr_runtime::{chain_properties, genesis_config_presets, Runtime};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 
-/// Merges a preset patch into the runtime's default genesis config, as the node does.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(b), Value::Object(p)) => {
-			for (k, v) in p {
-				merge(b.entry(k).or_insert(Value::Null), v);
-			}
-		},
-		(b, p) => *b = p,
-	}
-}
-
-/// Builds the genesis state of preset `id`.
-fn genesis_of(id: &str) -> sp_io::TestExternalities {
-	let patch = genesis_config_presets::get_preset(&PresetId::from(id))
-		.unwrap_or_else(|| panic!("preset {id} exists"));
-	let mut full = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut full, serde_json::from_slice(&patch).unwrap());
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&full).unwrap())
-			.unwrap_or_else(|e| panic!("preset {id} builds: {e}"))
-	});
-	ext
-}
+mod common;
+use common::genesis_of;
 
 #[test]
 fn presets_are_listed_and_build() {
@@ -44,10 +19,11 @@ fn presets_are_listed_and_build() {
 }
 
 #[test]
-fn development_has_one_authority() {
+fn development_has_one_hospital_authority_and_a_sudo_key() {
 	genesis_of(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_hospital_registry::NextHospitalId::<Runtime>::get(), 1);
 		assert!(pallet_sudo::Key::<Runtime>::get().is_some());
 	});
 }
@@ -65,6 +41,15 @@ fn local_testnet_has_four_hospital_authorities() {
 		unique.dedup();
 		assert_eq!(unique.len(), 4);
 		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+
+		// The authorities are the validators of the four registered hospitals, whose admins
+		// form the council; there is no superuser.
+		let validators = pallet_session::Validators::<Runtime>::get();
+		assert_eq!(validators.len(), 4);
+		assert_eq!(validators, ehr_runtime::HospitalRegistry::active_validators());
+		let council = pallet_collective::Members::<Runtime, pallet_collective::Instance1>::get();
+		assert_eq!(council.len(), 4);
+		assert!(pallet_sudo::Key::<Runtime>::get().is_none());
 	});
 }
 

@@ -20,6 +20,12 @@ test('a Polkadot.js client signs a transfer that is finalized with its event', {
     assert.equal(api.runtimeVersion.specName.toString(), 'ehr-chain');
     assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
 
+    // Runtime APIs are discoverable from the metadata alone: no custom type definitions.
+    const hospitals = await api.call.hospitalRegistryApi.hospitals();
+    assert.equal(hospitals.length, 1);
+    assert.equal(hospitals[0].name.toUtf8(), 'Alice General');
+    assert.ok(hospitals[0].status.isActive);
+
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     const alice = keyring.addFromUri('//Alice');
     const ferdie = keyring.addFromUri('//Ferdie');

@@ -7,6 +7,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
 use sp_core::H256;
+use sp_runtime::traits::Hash;
 
 /// A distinct PeerId of the longest allowed length (at least 8 bytes).
 fn peer<T: Config>(h: u32, i: u32) -> Vec<u8> {
@@ -51,6 +52,24 @@ fn full_consortium<T: Config>() -> Result<T::AccountId, BenchmarkError> {
 	hospitals::<T>(want.saturating_sub(have))?;
 	let newest = NextHospitalId::<T>::get().checked_sub(1).ok_or(BenchmarkError::Weightless)?;
 	Ok(Hospitals::<T>::get(newest).ok_or(BenchmarkError::Weightless)?.admin)
+}
+
+/// An active `Administrator` on the staff of a full consortium's newest hospital, and a
+/// registered patient: the worst case of the patient-administration calls (the caller is not the
+/// admin, so both checks run).
+fn clerk_and_patient<T: Config>() -> Result<(T::AccountId, T::AccountId), BenchmarkError> {
+	let admin = full_consortium::<T>()?;
+	let clerk: T::AccountId = account("clerk", 0, 0);
+	Registry::<T>::register_staff(
+		RawOrigin::Signed(admin).into(),
+		clerk.clone(),
+		StaffRole::Administrator,
+		H256::repeat_byte(1),
+		None,
+	)?;
+	let patient: T::AccountId = account("patient", 0, 0);
+	Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+	Ok((clerk, patient))
 }
 
 #[benchmarks]
@@ -190,18 +209,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn verify_patient() -> Result<(), BenchmarkError> {
-		let admin = full_consortium::<T>()?;
-		// Worst case: the caller is an Administrator on staff, not the admin (two lookups more).
-		let clerk: T::AccountId = account("clerk", 0, 0);
-		Registry::<T>::register_staff(
-			RawOrigin::Signed(admin).into(),
-			clerk.clone(),
-			StaffRole::Administrator,
-			H256::repeat_byte(1),
-			None,
-		)?;
-		let patient: T::AccountId = account("patient", 0, 0);
-		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		let (clerk, patient) = clerk_and_patient::<T>()?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(clerk), patient, H256::repeat_byte(2));
 		Ok(())
@@ -235,17 +243,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn record_guardian() -> Result<(), BenchmarkError> {
-		let admin = full_consortium::<T>()?;
-		let clerk: T::AccountId = account("clerk", 0, 0);
-		Registry::<T>::register_staff(
-			RawOrigin::Signed(admin).into(),
-			clerk.clone(),
-			StaffRole::Administrator,
-			H256::repeat_byte(1),
-			None,
-		)?;
-		let patient: T::AccountId = account("patient", 0, 0);
-		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+		let (clerk, patient) = clerk_and_patient::<T>()?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(clerk), patient, account("guardian", 0, 0));
 		Ok(())
@@ -253,18 +251,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn remove_guardian() -> Result<(), BenchmarkError> {
-		let admin = full_consortium::<T>()?;
-		let clerk: T::AccountId = account("clerk", 0, 0);
-		Registry::<T>::register_staff(
-			RawOrigin::Signed(admin).into(),
-			clerk.clone(),
-			StaffRole::Administrator,
-			H256::repeat_byte(1),
-			None,
-		)?;
-		let patient: T::AccountId = account("patient", 0, 0);
+		let (clerk, patient) = clerk_and_patient::<T>()?;
 		let guardian: T::AccountId = account("guardian", 0, 0);
-		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
 		Registry::<T>::record_guardian(
 			RawOrigin::Signed(clerk.clone()).into(),
 			patient.clone(),
@@ -272,6 +260,21 @@ mod benchmarks {
 		)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(clerk), patient, guardian);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_runtime_upgrade() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let code_hash = T::Hashing::hash(b"new runtime");
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, code_hash);
+		// `frame_system::AuthorizedUpgrade` is private: look at its raw key.
+		assert!(frame_support::storage::unhashed::exists(&frame_support::storage::storage_prefix(
+			b"System",
+			b"AuthorizedUpgrade",
+		)));
 		Ok(())
 	}
 

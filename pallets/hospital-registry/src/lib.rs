@@ -17,7 +17,8 @@
 //!
 //! Governance ([`Config::GovernanceOrigin`], e.g. a two-thirds council motion):
 //! [`admit_hospital`](Pallet::admit_hospital), [`suspend_hospital`](Pallet::suspend_hospital),
-//! [`reinstate_hospital`](Pallet::reinstate_hospital), [`remove_hospital`](Pallet::remove_hospital).
+//! [`reinstate_hospital`](Pallet::reinstate_hospital), [`remove_hospital`](Pallet::remove_hospital),
+//! [`authorize_runtime_upgrade`](Pallet::authorize_runtime_upgrade).
 //!
 //! Hospital admin (signed by the admin of an active hospital):
 //! [`update_hospital`](Pallet::update_hospital), [`set_nodes`](Pallet::set_nodes),
@@ -352,15 +353,23 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Every block, each node is told which peers may connect: the nodes of the active
-		/// hospitals. A node started with `--reserved-only` (see `docs/operations.md`) then
-		/// accepts no one else.
+		/// Node permissioning. Every block, a node whose own PeerId is registered by an active
+		/// hospital is told the PeerIds of all active hospitals' nodes. Once *every* active
+		/// hospital has registered its nodes, the node accepts and keeps no other peer; until
+		/// then it only prefers them, so registering the first node never cuts the network of a
+		/// member whose nodes are not yet known. A node that is not registered is left alone
+		/// here (it never locks itself out, as in `pallet-node-authorization`), and the
+		/// registered nodes refuse it.
 		fn offchain_worker(_now: BlockNumberFor<T>) {
-			let nodes = Self::authorized_nodes()
-				.into_iter()
-				.map(|p| sp_core::OpaquePeerId(p.into_inner()))
-				.collect();
-			sp_io::offchain::set_authorized_nodes(nodes, true);
+			let Ok(state) = sp_io::offchain::network_state() else { return };
+			// The node reports its PeerId SCALE-encoded.
+			let Ok(me) = Vec::<u8>::decode(&mut &state.peer_id.0[..]) else { return };
+			let (nodes, enforced) = Self::node_permissions();
+			if nodes.iter().any(|n| n.as_slice() == me.as_slice()) {
+				let nodes =
+					nodes.into_iter().map(|p| sp_core::OpaquePeerId(p.into_inner())).collect();
+				sp_io::offchain::set_authorized_nodes(nodes, enforced);
+			}
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -665,6 +674,23 @@ pub mod pallet {
 			Self::deposit_event(Event::DelegateRemoved { patient, delegate: guardian });
 			Ok(())
 		}
+
+		/// Authorize a runtime upgrade to the code whose hash is `code_hash`: the consortium's
+		/// way to upgrade without a superuser. Once authorized, anyone may submit the code with
+		/// `system.applyAuthorizedUpgrade`; it is applied only if its hash matches and its
+		/// `spec_version` is higher. `frame_system` emits `UpgradeAuthorized`.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::authorize_runtime_upgrade())]
+		pub fn authorize_runtime_upgrade(
+			origin: OriginFor<T>,
+			code_hash: T::Hash,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			frame_system::Pallet::<T>::do_authorize_upgrade(code_hash, true);
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -683,6 +709,33 @@ pub mod pallet {
 			let h = Hospitals::<T>::get(m.hospital).ok_or(Error::<T>::HospitalNotFound)?;
 			ensure!(h.status == HospitalStatus::Active, Error::<T>::HospitalNotActive);
 			Ok(ActiveStaff { hospital: m.hospital, role: m.role })
+		}
+
+		/// [`Self::active_staff`] as a plain answer for the runtime API.
+		pub fn staff_check(who: &T::AccountId) -> StaffCheck {
+			match Self::active_staff(who) {
+				Ok(a) => StaffCheck::Active(a),
+				Err(Error::<T>::StaffSuspended) => StaffCheck::Suspended,
+				Err(Error::<T>::EmploymentEnded) => StaffCheck::EmploymentEnded,
+				Err(Error::<T>::StaffExpired) => StaffCheck::Expired,
+				Err(Error::<T>::HospitalNotActive) | Err(Error::<T>::HospitalNotFound) => {
+					StaffCheck::HospitalNotActive
+				},
+				Err(_) => StaffCheck::NotStaff,
+			}
+		}
+
+		/// A hospital as the runtime API returns it.
+		pub fn hospital_info(id: HospitalId) -> Option<HospitalInfo<T::AccountId>> {
+			Hospitals::<T>::get(id).map(|h| HospitalInfo {
+				id,
+				name: h.name.into_inner(),
+				admin: h.admin,
+				validator: h.validator,
+				gateway_url: h.gateway_url.into_inner(),
+				nodes: h.nodes.into_iter().map(|n| n.into_inner()).collect(),
+				status: h.status,
+			})
 		}
 
 		/// Whether `who` is a registered patient.
@@ -721,12 +774,18 @@ pub mod pallet {
 			v
 		}
 
-		/// PeerIds of the nodes of the active hospitals.
-		pub fn authorized_nodes() -> Vec<PeerIdOf<T>> {
-			Hospitals::<T>::iter_values()
-				.filter(|h| h.status == HospitalStatus::Active)
-				.flat_map(|h| h.nodes.into_inner())
-				.collect()
+		/// The PeerIds of the active hospitals' nodes, and whether only they may connect: that
+		/// is enforced once every active hospital has registered at least one node.
+		pub fn node_permissions() -> (Vec<PeerIdOf<T>>, bool) {
+			let mut nodes = Vec::new();
+			let mut every_hospital_known = true;
+			for h in Hospitals::<T>::iter_values().filter(|h| h.status == HospitalStatus::Active) {
+				every_hospital_known &= !h.nodes.is_empty();
+				nodes.extend(h.nodes.into_inner());
+			}
+			nodes.sort();
+			let enforced = every_hospital_known && !nodes.is_empty();
+			(nodes, enforced)
 		}
 
 		fn active_count() -> u32 {

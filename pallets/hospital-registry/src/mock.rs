@@ -85,6 +85,7 @@ no_weights!(
 	remove_delegate(),
 	record_guardian(),
 	remove_guardian(),
+	authorize_runtime_upgrade(),
 );
 
 impl pallet_hospital_registry::Config for Test {

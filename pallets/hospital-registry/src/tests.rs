@@ -29,6 +29,10 @@ fn last_event() -> RuntimeEvent {
 fn staff_of(who: &u64) -> Result<ActiveStaff, sp_runtime::DispatchError> {
 	Registry::active_staff(who).map_err(Into::into)
 }
+/// The PeerId the mock's genesis registers for hospital `h`.
+fn peer(h: u8) -> PeerIdOf<Test> {
+	vec![h, 1].try_into().unwrap()
+}
 fn commitment(n: u8) -> H256 {
 	H256::repeat_byte(n)
 }
@@ -42,7 +46,7 @@ mod genesis {
 			assert_eq!(NextHospitalId::<Test>::get(), 3);
 			assert_eq!(Registry::active_validators(), vec![11, 21, 31]);
 			assert_eq!(CouncilMembers::get(), vec![10, 20, 30]);
-			assert_eq!(Registry::authorized_nodes().len(), 3);
+			assert_eq!(Registry::node_permissions().0.len(), 3);
 			assert_eq!(staff_of(&DOCTOR), Ok(ActiveStaff { hospital: 0, role: StaffRole::Doctor }));
 			assert!(Registry::is_patient(&PATIENT));
 		});
@@ -147,7 +151,7 @@ mod status {
 			assert_eq!(last_event(), Event::HospitalSuspended { hospital: 0 }.into());
 			assert_eq!(Registry::new_session(1), Some(vec![21, 31]));
 			assert_eq!(CouncilMembers::get(), vec![20, 30]);
-			assert_eq!(Registry::authorized_nodes().len(), 2);
+			assert_eq!(Registry::node_permissions(), (vec![peer(1), peer(2)], true));
 			assert_eq!(staff_of(&DOCTOR), Err(Error::<Test>::HospitalNotActive.into()));
 			assert_noop!(
 				Registry::update_hospital(signed(10), Some(b"Y".to_vec()), None),
@@ -532,6 +536,73 @@ mod patients {
 	fn nobody_acts_for_a_non_patient() {
 		test(|| {
 			assert!(!Registry::acts_for(&999, &999));
+		});
+	}
+}
+
+mod runtime_upgrade {
+	use super::*;
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+
+	/// `frame_system::AuthorizedUpgrade` is private: look at its raw key.
+	fn upgrade_authorized() -> bool {
+		frame_support::storage::unhashed::exists(&frame_support::storage::storage_prefix(
+			b"System",
+			b"AuthorizedUpgrade",
+		))
+	}
+
+	#[test]
+	fn governance_authorizes_a_runtime_upgrade() {
+		test(|| {
+			let code_hash = BlakeTwo256::hash(b"new runtime code");
+			assert_ok!(Registry::authorize_runtime_upgrade(root(), code_hash));
+			assert!(upgrade_authorized());
+			assert_eq!(
+				last_event(),
+				RuntimeEvent::System(frame_system::Event::UpgradeAuthorized {
+					code_hash,
+					check_version: true
+				})
+			);
+		});
+	}
+
+	#[test]
+	fn hospital_admins_and_outsiders_cannot_authorize_an_upgrade() {
+		test(|| {
+			let code_hash = BlakeTwo256::hash(b"new runtime code");
+			assert_noop!(
+				Registry::authorize_runtime_upgrade(signed(ADMINS[0]), code_hash),
+				BadOrigin
+			);
+			assert_noop!(Registry::authorize_runtime_upgrade(signed(999), code_hash), BadOrigin);
+			assert!(!upgrade_authorized());
+		});
+	}
+}
+
+mod node_permissions {
+	use super::*;
+
+	#[test]
+	fn only_member_nodes_once_every_active_hospital_registered_one() {
+		test(|| {
+			let (mut nodes, enforced) = Registry::node_permissions();
+			nodes.sort();
+			assert_eq!(nodes, vec![peer(0), peer(1), peer(2)]);
+			assert!(enforced);
+			// A member without a known node: its nodes would be locked out, so nobody enforces.
+			assert_ok!(admit(40, 41, vec![]));
+			assert_eq!(Registry::node_permissions().1, false);
+			assert_ok!(Registry::set_nodes(signed(40), vec![vec![3, 1]]));
+			assert_eq!(
+				Registry::node_permissions(),
+				(vec![peer(0), peer(1), peer(2), peer(3)], true)
+			);
+			// A suspended hospital's nodes are out; it no longer counts as unknown either.
+			assert_ok!(Registry::suspend_hospital(root(), 3));
+			assert_eq!(Registry::node_permissions(), (vec![peer(0), peer(1), peer(2)], true));
 		});
 	}
 }

@@ -175,3 +175,40 @@ pub enum Delegation {
 
 /// The hospital's commitment to a patient's hospital-internal number.
 pub type PatientNumberCommitment = H256;
+
+/// A hospital as the runtime API and RPC return it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct HospitalInfo<AccountId> {
+	/// Id of the hospital.
+	pub id: HospitalId,
+	/// Display name (UTF-8).
+	pub name: alloc::vec::Vec<u8>,
+	/// Admin account (council member).
+	pub admin: AccountId,
+	/// Validator account (owner of the session keys).
+	pub validator: AccountId,
+	/// Document gateway URL (UTF-8).
+	pub gateway_url: alloc::vec::Vec<u8>,
+	/// PeerIds of the hospital's nodes (binary multihash).
+	pub nodes: alloc::vec::Vec<alloc::vec::Vec<u8>>,
+	/// Status.
+	pub status: HospitalStatus,
+}
+
+/// The answer of the staff check ([`crate::Pallet::staff_check`]): may this account act as
+/// staff right now, and if not, why not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum StaffCheck {
+	/// Yes: an active member of an active hospital.
+	Active(ActiveStaff),
+	/// No: the account is not registered as staff.
+	NotStaff,
+	/// No: the member is suspended.
+	Suspended,
+	/// No: the employment ended.
+	EmploymentEnded,
+	/// No: the validity has passed.
+	Expired,
+	/// No: the hospital is suspended or removed.
+	HospitalNotActive,
+}

@@ -1,5 +1,10 @@
 //! Configuration of every pallet in the runtime. Each parameter says why it has its value.
 
+mod consortium;
+pub use consortium::*;
+mod records;
+pub use records::*;
+
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
