@@ -212,6 +212,19 @@ impl Rpc {
 		self.wait_finalized(hash, from, start, timeout).await
 	}
 
+	/// Signs `call` as `signer` with its next nonce (counting the pool) and this chain's
+	/// context, submits it and waits as [`Rpc::submit_and_watch`] does.
+	pub async fn sign_and_watch(
+		&self,
+		signer: &crate::Signer,
+		call: ehr_runtime::RuntimeCall,
+		timeout: Duration,
+	) -> Result<Included> {
+		let ctx = self.chain_context().await?;
+		let nonce = self.next_nonce(&signer.account()).await?;
+		self.submit_and_watch(&signer.sign(call, nonce, &ctx), timeout).await
+	}
+
 	/// Waits until a finalized block at or after `from` contains the extrinsic `hash`.
 	pub async fn wait_finalized(
 		&self,

@@ -43,11 +43,8 @@ async fn peer_id_of(node: &Node) -> Vec<u8> {
 
 /// Signs `call` as `who`, submits it to `rpc` and waits until it is finalized and succeeded.
 async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	let signer = Signer::new(who.pair());
-	let ctx = rpc.chain_context().await.unwrap();
-	let nonce = rpc.next_nonce(&signer.account()).await.unwrap();
-	let xt = signer.sign(call.clone(), nonce, &ctx);
-	match rpc.submit_and_watch(&xt, Duration::from_secs(60)).await {
+	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
+	{
 		Ok(included) => included.events,
 		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
 	}

@@ -10,7 +10,9 @@ use ehr_client::{
 };
 use ehr_runtime::{RuntimeCall, RuntimeEvent};
 use pallet_hospital_registry::StaffRole;
-use pallet_patient_records::{cid, Category, Content, EncryptionScheme, NewRecord, Withdrawal};
+use pallet_patient_records::{
+	cid, Category, Content, ContentInput, EncryptionScheme, NewRecord, Withdrawal,
+};
 use serde_json::{json, Value};
 use sp_core::{Pair, H256};
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
@@ -19,22 +21,19 @@ use sp_runtime::MultiSignature;
 const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 
 /// Content of an "encrypted document" whose SHA2-256 digest is `sha256(bytes)`.
-fn content(bytes: &[u8]) -> Content {
+fn content(bytes: &[u8]) -> ContentInput {
 	let digest = sp_io::hashing::sha2_256(bytes);
 	Content {
 		commitment: H256(digest),
-		cid: cid::raw_sha2_256(&digest).to_vec().try_into().unwrap(),
+		cid: cid::raw_sha2_256(&digest).to_vec(),
 		scheme: EncryptionScheme::XChaCha20Poly1305,
 		size: bytes.len() as u64,
 	}
 }
 
 async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	let signer = Signer::new(who.pair());
-	let ctx = rpc.chain_context().await.unwrap();
-	let nonce = rpc.next_nonce(&signer.account()).await.unwrap();
-	let xt = signer.sign(call.clone(), nonce, &ctx);
-	match rpc.submit_and_watch(&xt, Duration::from_secs(60)).await {
+	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
+	{
 		Ok(included) => included.events,
 		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
 	}
@@ -174,20 +173,16 @@ async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
 	let third = history[0]["id"].as_u64().unwrap();
 
 	// The same signature cannot be replayed on the new version.
-	let signer = Signer::new(Bob.pair());
-	let ctx = rpc.chain_context().await.unwrap();
-	let nonce = rpc.next_nonce(&signer.account()).await.unwrap();
-	let replay = signer.sign(
-		records_call(pallet_patient_records::Call::amend_with_signature {
-			record: third,
-			content: content(b"yet another"),
-			signer: Charlie.to_account_id(),
-			signature,
-		}),
-		nonce,
-		&ctx,
-	);
-	let err = rpc.submit_and_watch(&replay, Duration::from_secs(60)).await.unwrap_err();
+	let replay = records_call(pallet_patient_records::Call::amend_with_signature {
+		record: third,
+		content: content(b"yet another"),
+		signer: Charlie.to_account_id(),
+		signature,
+	});
+	let err = rpc
+		.sign_and_watch(&Signer::new(Bob.pair()), replay, Duration::from_secs(60))
+		.await
+		.unwrap_err();
 	let sp_runtime::DispatchError::Module(bad_signature) = sp_runtime::DispatchError::from(
 		pallet_patient_records::Error::<ehr_runtime::Runtime>::BadSignature,
 	) else {

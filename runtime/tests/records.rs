@@ -7,17 +7,19 @@ use ehr_runtime::{
 };
 use frame_support::{assert_noop, assert_ok, traits::Get};
 use pallet_hospital_registry::StaffRole;
-use pallet_patient_records::{cid, Category, Content, EncryptionScheme, Error, RecordStatus};
+use pallet_patient_records::{
+	cid, Category, Content, ContentInput, EncryptionScheme, Error, RecordStatus,
+};
 use sp_core::{Pair, H256};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave};
 
 mod common;
 
-fn content(n: u8) -> Content {
+fn content(n: u8) -> ContentInput {
 	Content {
 		commitment: H256::repeat_byte(n),
-		cid: cid::raw_sha2_256(&[n; 32]).to_vec().try_into().unwrap(),
+		cid: cid::raw_sha2_256(&[n; 32]).to_vec(),
 		scheme: EncryptionScheme::Aes256Gcm,
 		size: 4096,
 	}
@@ -51,7 +53,14 @@ fn a_patients_wallet_signature_amends_in_one_extrinsic() {
 			Category::Allergy,
 			content(1)
 		));
-		let payload = PatientRecords::amendment_payload(0, 1, content(2)).encode();
+		let c = content(2);
+		let stored = Content {
+			commitment: c.commitment,
+			cid: c.cid.try_into().unwrap(),
+			scheme: c.scheme,
+			size: c.size,
+		};
+		let payload = PatientRecords::amendment_payload(0, 1, stored).encode();
 		// As the polkadot{.js} extension signs raw bytes.
 		let wrapped = [b"<Bytes>".as_slice(), &payload, b"</Bytes>"].concat();
 		let signature = Signature::Sr25519(Charlie.pair().sign(&wrapped));

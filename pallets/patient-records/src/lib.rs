@@ -276,6 +276,8 @@ pub mod pallet {
 		ClinicalCategory,
 		/// Staff do not add patient-reported or device records.
 		PatientCategory,
+		/// The content address is longer than any supported CID (38 bytes).
+		OversizedCid,
 		/// The content address is not a well-formed CID.
 		MalformedCid,
 		/// The content address is not a CIDv1 of raw bytes with a 32-byte SHA2-256 or
@@ -353,11 +355,11 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			category: Category,
-			content: Content,
+			content: ContentInput,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let custodian = Self::ensure_author(&who, &patient, category)?;
-			Self::check_content(&content)?;
+			let content = Self::check_content(content)?;
 			Self::insert_new(patient, who, custodian, category, content)?;
 			Ok(())
 		}
@@ -378,9 +380,9 @@ pub mod pallet {
 			let staff = Self::staff_of(&who)?;
 			for r in records {
 				let custodian = Self::ensure_author_with(&who, staff, &r.patient, r.category)?;
-				Self::check_content(&r.content)?;
+				let content = Self::check_content(r.content)?;
 				// An error here undoes the whole batch: every call is transactional.
-				Self::insert_new(r.patient, who.clone(), custodian, r.category, r.content)?;
+				Self::insert_new(r.patient, who.clone(), custodian, r.category, content)?;
 			}
 			Ok(())
 		}
@@ -396,11 +398,11 @@ pub mod pallet {
 		pub fn propose_amendment(
 			origin: OriginFor<T>,
 			record: RecordId,
-			content: Content,
+			content: ContentInput,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
-			Self::check_content(&content)?;
+			let content = Self::check_content(content)?;
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
 			if r.custodian.is_none() {
 				ensure!(Registry::<T>::acts_for(&who, &r.patient), Error::<T>::NotForPatient);
@@ -470,14 +472,14 @@ pub mod pallet {
 		pub fn amend_with_signature(
 			origin: OriginFor<T>,
 			record: RecordId,
-			content: Content,
+			content: ContentInput,
 			signer: T::AccountId,
 			signature: T::Signature,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
 			Self::ensure_custodian_staff(&who, &r)?;
-			Self::check_content(&content)?;
+			let content = Self::check_content(content)?;
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
 			ensure!(Registry::<T>::acts_for(&signer, &r.patient), Error::<T>::NotForPatient);
 			let payload = Self::amendment_payload(record, r.version, content.clone()).encode();
@@ -613,12 +615,12 @@ pub mod pallet {
 		pub fn fulfil_prescription(
 			origin: OriginFor<T>,
 			request: RequestId,
-			content: Content,
+			content: ContentInput,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut req = Self::pending_request_for_doctor(request, &who)?;
 			let custodian = Self::ensure_author(&who, &req.patient, Category::Prescription)?;
-			Self::check_content(&content)?;
+			let content = Self::check_content(content)?;
 			let record = Self::insert_new(
 				req.patient.clone(),
 				who.clone(),
@@ -816,15 +818,17 @@ pub mod pallet {
 			Ok(Side::Staff)
 		}
 
-		/// A well-formed content: a supported CID whose digest is the commitment, non-empty.
-		fn check_content(c: &Content) -> DispatchResult {
-			let parsed = cid::parse(&c.cid).map_err(|e| match e {
+		/// A well-formed content: a supported CID whose digest is the commitment, non-empty;
+		/// returned with its CID bounded for storage.
+		fn check_content(c: ContentInput) -> Result<Content, DispatchError> {
+			let cid: CidBytes = c.cid.try_into().map_err(|_| Error::<T>::OversizedCid)?;
+			let parsed = cid::parse(&cid).map_err(|e| match e {
 				cid::CidError::Malformed => Error::<T>::MalformedCid,
 				cid::CidError::Unsupported => Error::<T>::UnsupportedCid,
 			})?;
 			ensure!(parsed.digest == c.commitment.as_bytes(), Error::<T>::CidMismatch);
 			ensure!(c.size > 0, Error::<T>::EmptyDocument);
-			Ok(())
+			Ok(Content { commitment: c.commitment, cid, scheme: c.scheme, size: c.size })
 		}
 
 		/// The record `id`, which must be current.

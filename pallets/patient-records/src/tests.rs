@@ -12,13 +12,24 @@ fn signed(who: u64) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
 }
 
-/// A valid content whose commitment (and CID digest) is `[n; 32]`.
-fn content(n: u8) -> Content {
+/// A valid content, as a call takes it, whose commitment (and CID digest) is `[n; 32]`.
+fn content(n: u8) -> ContentInput {
 	Content {
 		commitment: H256::repeat_byte(n),
-		cid: cid::raw_sha2_256(&[n; 32]).to_vec().try_into().unwrap(),
+		cid: cid::raw_sha2_256(&[n; 32]).to_vec(),
 		scheme: EncryptionScheme::XChaCha20Poly1305,
 		size: 1024,
+	}
+}
+
+/// The same content as stored.
+fn stored(n: u8) -> Content {
+	let c = content(n);
+	Content {
+		commitment: c.commitment,
+		cid: c.cid.try_into().unwrap(),
+		scheme: c.scheme,
+		size: c.size,
 	}
 }
 
@@ -60,7 +71,7 @@ mod adding {
 			assert_eq!(r.version, 1);
 			assert_eq!(r.status, RecordStatus::Current);
 			assert_eq!(r.created_at, NOW);
-			assert_eq!(r.content, content(1));
+			assert_eq!(r.content, stored(1));
 			assert_eq!(
 				last_event(),
 				RuntimeEvent::PatientRecords(Event::RecordAdded {
@@ -223,12 +234,15 @@ mod adding {
 	#[test]
 	fn bad_content_is_refused() {
 		test(|| {
-			let add = |c: Content| {
+			let add = |c: ContentInput| {
 				PatientRecords::add_record(signed(DOCTOR), PATIENT, Category::ClinicalNote, c)
 			};
 			let mut c = content(1);
-			c.cid = vec![0x01, 0x55, 0x12].try_into().unwrap();
+			c.cid = vec![0x01, 0x55, 0x12];
 			assert_noop!(add(c), Error::<Test>::MalformedCid);
+			let mut c = content(1);
+			c.cid.resize(MAX_CID_LEN as usize + 1, 0);
+			assert_noop!(add(c), Error::<Test>::OversizedCid);
 			let mut c = content(1);
 			c.cid[1] = 0x70; // dag-pb
 			assert_noop!(add(c), Error::<Test>::UnsupportedCid);
@@ -328,7 +342,7 @@ mod amending {
 			assert_eq!(record(id).superseded_by, Some(new));
 			let r = record(new);
 			assert_eq!((r.version, r.previous, r.author), (2, Some(id), DOCTOR));
-			assert_eq!(r.content, content(2));
+			assert_eq!(r.content, stored(2));
 			assert_eq!(
 				last_event(),
 				RuntimeEvent::PatientRecords(Event::RecordAmended {
@@ -417,7 +431,7 @@ mod amending {
 			);
 			assert_ok!(PatientRecords::propose_amendment(signed(DOCTOR), id, content(3)));
 			assert_ok!(PatientRecords::approve_amendment(signed(PATIENT), id));
-			assert_eq!(record(id + 1).content, content(3));
+			assert_eq!(record(id + 1).content, stored(3));
 		});
 	}
 
@@ -469,7 +483,7 @@ mod amending {
 	fn one_extrinsic_with_the_patients_signature_amends() {
 		test(|| {
 			let id = add_note();
-			let sig = patient_signature(PATIENT, id, 1, &content(2));
+			let sig = patient_signature(PATIENT, id, 1, &stored(2));
 			assert_ok!(PatientRecords::amend_with_signature(
 				signed(DOCTOR),
 				id,
@@ -477,10 +491,10 @@ mod amending {
 				PATIENT,
 				sig
 			));
-			assert_eq!(record(id + 1).content, content(2));
+			assert_eq!(record(id + 1).content, stored(2));
 			assert_eq!(record(id).status, RecordStatus::Superseded);
 			// A wallet's `<Bytes>`-wrapped signature by a delegate works too.
-			let payload = PatientRecords::amendment_payload(id + 1, 2, content(3)).encode();
+			let payload = PatientRecords::amendment_payload(id + 1, 2, stored(3)).encode();
 			let wrapped = [b"<Bytes>".to_vec(), payload, b"</Bytes>".to_vec()].concat();
 			assert_ok!(PatientRecords::amend_with_signature(
 				signed(DOCTOR),
@@ -498,31 +512,31 @@ mod amending {
 		test(|| {
 			let id = add_note();
 			// Signed over different content.
-			let sig = patient_signature(PATIENT, id, 1, &content(3));
+			let sig = patient_signature(PATIENT, id, 1, &stored(3));
 			assert_noop!(
 				PatientRecords::amend_with_signature(signed(DOCTOR), id, content(2), PATIENT, sig),
 				Error::<Test>::BadSignature
 			);
 			// Signed over another version.
-			let sig = patient_signature(PATIENT, id, 2, &content(2));
+			let sig = patient_signature(PATIENT, id, 2, &stored(2));
 			assert_noop!(
 				PatientRecords::amend_with_signature(signed(DOCTOR), id, content(2), PATIENT, sig),
 				Error::<Test>::BadSignature
 			);
 			// The doctor's own signature is not the patient's.
-			let sig = patient_signature(DOCTOR, id, 1, &content(2));
+			let sig = patient_signature(DOCTOR, id, 1, &stored(2));
 			assert_noop!(
 				PatientRecords::amend_with_signature(signed(DOCTOR), id, content(2), DOCTOR, sig),
 				Error::<Test>::NotForPatient
 			);
 			// Claimed signer differs from the real one.
-			let sig = patient_signature(PATIENT_2, id, 1, &content(2));
+			let sig = patient_signature(PATIENT_2, id, 1, &stored(2));
 			assert_noop!(
 				PatientRecords::amend_with_signature(signed(DOCTOR), id, content(2), PATIENT, sig),
 				Error::<Test>::BadSignature
 			);
 			// Only the custodian's staff submit it.
-			let sig = patient_signature(PATIENT, id, 1, &content(2));
+			let sig = patient_signature(PATIENT, id, 1, &stored(2));
 			assert_noop!(
 				PatientRecords::amend_with_signature(
 					signed(OTHER_DOCTOR),
@@ -624,7 +638,7 @@ mod withdrawing {
 			);
 			assert_ok!(PatientRecords::approve_withdrawal(signed(PATIENT), id));
 			assert_eq!(record(id).status, RecordStatus::EnteredInError);
-			assert_eq!(record(id).content, content(1));
+			assert_eq!(record(id).content, stored(1));
 			assert_eq!(
 				last_event(),
 				RuntimeEvent::PatientRecords(Event::RecordEnteredInError {

@@ -153,19 +153,26 @@ pub const MAX_CID_LEN: u32 = 38;
 pub type CidBytes = BoundedVec<u8, ConstU32<MAX_CID_LEN>>;
 
 /// The content of a record version: commitment and address of the encrypted document.
+///
+/// Stored with a bounded CID ([`CidBytes`]); calls take it with any CID length
+/// ([`ContentInput`]), so that an oversized CID is refused with a named error rather than failing
+/// to decode.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Content {
+pub struct Content<Cid = CidBytes> {
 	/// Hash of the encrypted document (SHA2-256 or BLAKE2b-256): equal to the CID's digest.
 	pub commitment: H256,
 	/// Binary CIDv1 (raw codec) of the encrypted document; empty once the record is deleted.
-	pub cid: CidBytes,
+	pub cid: Cid,
 	/// Encryption of the document.
 	pub scheme: EncryptionScheme,
 	/// Size of the encrypted document in bytes.
 	pub size: u64,
 }
+
+/// Content as a call takes it: the CID is checked and bounded by the pallet.
+pub type ContentInput = Content<alloc::vec::Vec<u8>>;
 
 /// One version of a patient's record.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
@@ -282,16 +289,14 @@ pub struct PrescriptionRequest<AccountId, BlockNumber> {
 }
 
 /// A new record in a batch: what `add_record` takes, for one record.
-#[derive(
-	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct NewRecord<AccountId> {
 	/// The patient.
 	pub patient: AccountId,
 	/// The category.
 	pub category: Category,
 	/// Commitment and address of the encrypted document.
-	pub content: Content,
+	pub content: ContentInput,
 }
 
 /// What a patient signs to approve an amendment in the same extrinsic as the doctor's:

@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	fn add_record() -> Weight {
 		// Proof size (bytes): measured `1157`, estimated `4199`.
-		// Minimum execution time: 38_538_000 ps.
-		Weight::from_parts(41_461_000, 4199)
+		// Minimum execution time: 38_918_000 ps.
+		Weight::from_parts(41_932_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -115,9 +115,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 100]`.
 	fn add_records(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `648 + n * 487`, estimated `4199 + n * 3049`.
-		// Minimum execution time: 35_923_000 ps.
-		Weight::from_parts(37_276_000, 4199)
-			.saturating_add(Weight::from_parts(21_506_374, 0).saturating_mul(n.into()))
+		// Minimum execution time: 36_674_000 ps.
+		Weight::from_parts(37_266_000, 4199)
+			.saturating_add(Weight::from_parts(21_145_112, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -134,8 +134,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn propose_amendment() -> Weight {
 		// Proof size (bytes): measured `1666`, estimated `4199`.
-		// Minimum execution time: 27_701_000 ps.
-		Weight::from_parts(29_393_000, 4199)
+		// Minimum execution time: 27_572_000 ps.
+		Weight::from_parts(29_634_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -163,8 +163,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	fn approve_amendment() -> Weight {
 		// Proof size (bytes): measured `2198`, estimated `4199`.
-		// Minimum execution time: 52_228_000 ps.
-		Weight::from_parts(56_615_000, 4199)
+		// Minimum execution time: 52_738_000 ps.
+		Weight::from_parts(56_524_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -180,8 +180,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	fn cancel_amendment() -> Weight {
 		// Proof size (bytes): measured `1727`, estimated `4199`.
-		// Minimum execution time: 28_543_000 ps.
-		Weight::from_parts(31_457_000, 4199)
+		// Minimum execution time: 28_312_000 ps.
+		Weight::from_parts(31_047_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -209,8 +209,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn amend_with_signature() -> Weight {
 		// Proof size (bytes): measured `2008`, estimated `4199`.
-		// Minimum execution time: 115_212_000 ps.
-		Weight::from_parts(121_361_000, 4199)
+		// Minimum execution time: 112_298_000 ps.
+		Weight::from_parts(120_329_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -226,8 +226,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	fn request_withdrawal() -> Weight {
 		// Proof size (bytes): measured `1573`, estimated `4199`.
-		// Minimum execution time: 28_022_000 ps.
-		Weight::from_parts(30_215_000, 4199)
+		// Minimum execution time: 28_833_000 ps.
+		Weight::from_parts(30_856_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -247,8 +247,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn approve_withdrawal() -> Weight {
 		// Proof size (bytes): measured `1727`, estimated `4199`.
-		// Minimum execution time: 37_596_000 ps.
-		Weight::from_parts(39_940_000, 4199)
+		// Minimum execution time: 37_886_000 ps.
+		Weight::from_parts(40_190_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -266,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	fn cancel_withdrawal() -> Weight {
 		// Proof size (bytes): measured `1727`, estimated `4199`.
-		// Minimum execution time: 32_318_000 ps.
-		Weight::from_parts(35_573_000, 4199)
+		// Minimum execution time: 32_829_000 ps.
+		Weight::from_parts(35_343_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -285,8 +285,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	fn request_prescription() -> Weight {
 		// Proof size (bytes): measured `691`, estimated `4199`.
-		// Minimum execution time: 23_365_000 ps.
-		Weight::from_parts(24_947_000, 4199)
+		// Minimum execution time: 22_694_000 ps.
+		Weight::from_parts(25_067_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -312,8 +312,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	fn fulfil_prescription() -> Weight {
 		// Proof size (bytes): measured `1322`, estimated `4199`.
-		// Minimum execution time: 45_087_000 ps.
-		Weight::from_parts(48_913_000, 4199)
+		// Minimum execution time: 44_777_000 ps.
+		Weight::from_parts(48_402_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -323,8 +323,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn decline_prescription() -> Weight {
 		// Proof size (bytes): measured `252`, estimated `3590`.
-		// Minimum execution time: 12_889_000 ps.
-		Weight::from_parts(13_871_000, 3590)
+		// Minimum execution time: 12_188_000 ps.
+		Weight::from_parts(13_130_000, 3590)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -334,8 +334,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_prescription_request() -> Weight {
 		// Proof size (bytes): measured `252`, estimated `3590`.
-		// Minimum execution time: 12_849_000 ps.
-		Weight::from_parts(13_771_000, 3590)
+		// Minimum execution time: 12_138_000 ps.
+		Weight::from_parts(13_249_000, 3590)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
