@@ -9,8 +9,7 @@ use common::genesis_of;
 
 #[test]
 fn presets_are_listed_and_build() {
-	let names: Vec<String> =
-		genesis_config_presets::preset_names().into_iter().map(Into::into).collect();
+	let names: Vec<String> = genesis_config_presets::preset_names().into_iter().collect();
 	assert_eq!(names, vec![DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET]);
 	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
 	for id in names {

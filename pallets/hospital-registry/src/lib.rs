@@ -82,6 +82,10 @@ pub mod pallet {
 		<T as Config>::MaxPeerIdLength,
 	>;
 
+	/// A founding hospital in the genesis config: (name, admin, validator, gateway URL, node
+	/// PeerIds).
+	pub type GenesisHospital<AccountId> = (Vec<u8>, AccountId, AccountId, Vec<u8>, Vec<Vec<u8>>);
+
 	/// A hospital's list of node PeerIds.
 	pub type NodesOf<T> = BoundedVec<PeerIdOf<T>, <T as Config>::MaxNodesPerHospital>;
 
@@ -211,7 +215,7 @@ pub mod pallet {
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Founding hospitals: (name, admin, validator, gateway URL, node PeerIds). All active.
-		pub hospitals: Vec<(Vec<u8>, T::AccountId, T::AccountId, Vec<u8>, Vec<Vec<u8>>)>,
+		pub hospitals: Vec<GenesisHospital<T::AccountId>>,
 		/// Founding staff: (account, hospital id, role). Their licence commitments are zero until
 		/// the hospital registers them properly; for development chains.
 		pub staff: Vec<(T::AccountId, HospitalId, StaffRole)>,

@@ -594,7 +594,7 @@ mod node_permissions {
 			assert!(enforced);
 			// A member without a known node: its nodes would be locked out, so nobody enforces.
 			assert_ok!(admit(40, 41, vec![]));
-			assert_eq!(Registry::node_permissions().1, false);
+			assert!(!Registry::node_permissions().1);
 			assert_ok!(Registry::set_nodes(signed(40), vec![vec![3, 1]]));
 			assert_eq!(
 				Registry::node_permissions(),

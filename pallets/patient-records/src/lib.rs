@@ -729,9 +729,7 @@ pub mod pallet {
 			let mut id = Some(record);
 			// Walk forward to the newest version first.
 			let mut steps = 0u32;
-			while let Some(next) =
-				id.and_then(|i| Records::<T>::get(i)).and_then(|r| r.superseded_by)
-			{
+			while let Some(next) = id.and_then(Records::<T>::get).and_then(|r| r.superseded_by) {
 				if steps >= T::MaxHistory::get() {
 					break;
 				}
