@@ -16,6 +16,12 @@ log "cargo test (profile $EHR_PROFILE, target $CARGO_TARGET_DIR)"
 # start come out of this same invocation.
 cargo test --"$EHR_PROFILE" --workspace --locked
 
+log "benchmark test suites (every benchmark runs once on each pallet's mock runtime)"
+# Only the pallet crates and their FRAME dependencies build with `runtime-benchmarks` (about a
+# minute); the node and the runtime's wasm are not rebuilt.
+cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records \
+	--features runtime-benchmarks benchmarking::
+
 log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
 ensure_js_deps "$EHR_ROOT/tests/js"
 (cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)

@@ -39,7 +39,7 @@ fn actors<T: Config>(patient: Option<T::AccountId>) -> Result<Actors<T>, Benchma
 		.map_err(|_| BenchmarkError::Weightless)?;
 	Registry::<T>::admit_hospital(
 		origin,
-		b"Benchmark Hospital".to_vec(),
+		b"Bench Hospital".to_vec(),
 		admin.clone(),
 		account("validator", hospital, 0),
 		b"https://gateway.example".to_vec(),
