@@ -11,6 +11,19 @@ ensure_prereqs
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
+log "lint docker/: hadolint and the compose file's YAML"
+ensure_lint_tools
+"$EHR_VENV/bin/hadolint" --config docker/hadolint.yaml docker/Dockerfile
+"$EHR_VENV/bin/python" - docker/compose.yml <<'PY'
+import sys, yaml
+compose = yaml.safe_load(open(sys.argv[1]))
+services = compose["services"]
+assert sorted(services) == ["alice", "bob", "charlie", "dave"], sorted(services)
+for name, svc in services.items():
+    assert isinstance(svc["command"], list) and svc["volumes"], name
+print(f"{sys.argv[1]}: {len(services)} services")
+PY
+
 log "cargo test (profile $EHR_PROFILE, target $CARGO_TARGET_DIR)"
 # One build serves everything: the test harnesses and the ehr-node binary the end-to-end tests
 # start come out of this same invocation.
