@@ -199,8 +199,33 @@ impl Node {
 	/// Stops the process (SIGKILL) and waits for it; the base path is kept for a restart.
 	pub fn kill(&mut self) -> Result<()> {
 		if let Some(mut c) = self.child.take() {
+			// A paused process dies on SIGKILL as well; resuming first is not needed.
 			let _ = c.kill();
 			c.wait()?;
+		}
+		Ok(())
+	}
+
+	/// Freezes the process (SIGSTOP), as a hung server would be: its connections stay open but
+	/// it answers nothing, votes nothing and authors nothing until [`Node::resume`].
+	pub fn pause(&mut self) -> Result<()> {
+		self.signal(libc::SIGSTOP)
+	}
+
+	/// Lets a paused process run again (SIGCONT).
+	pub fn resume(&mut self) -> Result<()> {
+		self.signal(libc::SIGCONT)
+	}
+
+	fn signal(&mut self, sig: libc::c_int) -> Result<()> {
+		let child = self.child.as_ref().ok_or_else(|| {
+			Error::Io(std::io::Error::other(format!("node {} is not running", self.name)))
+		})?;
+		let pid = libc::pid_t::try_from(child.id())
+			.map_err(|_| Error::Io(std::io::Error::other("pid out of range")))?;
+		// SAFETY: `kill` only sends a signal to our own child process; no memory is shared.
+		if unsafe { libc::kill(pid, sig) } != 0 {
+			return Err(Error::Io(std::io::Error::last_os_error()));
 		}
 		Ok(())
 	}

@@ -1,0 +1,243 @@
+//! Faults on the local four-hospital network (real `ehr-node` processes on loopback), each
+//! bounded in time and printing its figures:
+//!
+//! * one hospital's node frozen for two minutes: record writes submitted meanwhile are all
+//!   finalized by the other three, and the frozen node catches up when it resumes;
+//! * two frozen: finality stops (GRANDPA needs three of four), no two nodes ever finalize
+//!   different blocks, and finality resumes when they return;
+//! * kill -9 and restart, three times: the node recovers from its database each time and still
+//!   has every finalized record;
+//! * a public RPC node started as docs/operations.md says refuses unsafe methods.
+
+use std::time::{Duration, Instant};
+
+use ehr_client::{
+	devnet::{wait_until, Node, NodeConfig},
+	Rpc, Signer,
+};
+use ehr_runtime::{RuntimeCall, RuntimeEvent};
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::{cid, Category, Content, ContentInput, EncryptionScheme};
+use serde_json::Value;
+use sp_core::H256;
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+const HOSPITALS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+const WAIT: Duration = Duration::from_secs(90);
+/// How long one hospital's node stays frozen.
+const FROZEN: Duration = Duration::from_secs(120);
+
+async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
+	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
+	{
+		Ok(included) => included.events,
+		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
+	}
+}
+
+fn content(n: u32) -> ContentInput {
+	let digest = sp_io::hashing::sha2_256(&n.to_le_bytes());
+	Content {
+		commitment: H256(digest),
+		cid: cid::raw_sha2_256(&digest).to_vec(),
+		scheme: EncryptionScheme::XChaCha20Poly1305,
+		size: 4096,
+	}
+}
+
+/// Bob (a doctor of Alice's hospital) anchors record `n` for Charlie; returns its id.
+async fn write_record(rpc: &Rpc, n: u32) -> u64 {
+	let call = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Charlie.to_account_id(),
+		category: Category::LabResult,
+		content: content(n),
+	});
+	submit(rpc, Bob, call)
+		.await
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
+				record,
+				..
+			}) => Some(*record),
+			_ => None,
+		})
+		.expect("RecordAdded")
+}
+
+async fn finalized_at_least(node: &Node, n: u32, timeout: Duration) -> u32 {
+	let rpc = node.rpc().unwrap();
+	let what = format!("node {} finalizes #{n}", node.name);
+	match wait_until(&what, timeout, || {
+		let rpc = rpc.clone();
+		async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f >= n)) }
+	})
+	.await
+	{
+		Ok(f) => f,
+		Err(e) => panic!("{e}; log:\n{}", node.log_tail(30)),
+	}
+}
+
+/// Every pair of running nodes agrees on every block both have finalized.
+async fn no_conflicting_finality(nodes: &[&Node]) -> u32 {
+	let mut common = u32::MAX;
+	for n in nodes {
+		common = common.min(n.rpc().unwrap().finalized_number().await.unwrap());
+	}
+	for height in 1..=common {
+		let first = nodes[0].rpc().unwrap().block_hash(height).await.unwrap();
+		for n in &nodes[1..] {
+			let h = n.rpc().unwrap().block_hash(height).await.unwrap();
+			assert_eq!(
+				h, first,
+				"nodes {} and {} finalized different #{height}",
+				nodes[0].name, n.name
+			);
+		}
+	}
+	common
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_network_survives_frozen_and_killed_hospitals() {
+	let started = Instant::now();
+	let mut nodes: Vec<Node> = Vec::new();
+	for name in HOSPITALS {
+		let mut cfg = NodeConfig::local_authority(BIN, name);
+		if let Some(first) = nodes.first() {
+			cfg.bootnodes = vec![first.multiaddr().await.unwrap()];
+		}
+		let mut node = Node::start(cfg).unwrap();
+		node.wait_rpc(WAIT).await.unwrap();
+		nodes.push(node);
+	}
+	finalized_at_least(&nodes[0], 2, WAIT).await;
+	let rpc = nodes[0].rpc().unwrap();
+
+	// Alice's hospital takes Bob on as a doctor; Charlie signs up as a patient.
+	let staff = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
+		staff: Bob.to_account_id(),
+		role: StaffRole::Doctor,
+		licence_commitment: H256::repeat_byte(1),
+		valid_until: None,
+	});
+	submit(&rpc, Alice, staff).await;
+	let signup = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_patient {});
+	submit(&rpc, Charlie, signup).await;
+
+	// 1. Dave's node frozen for two minutes: every record written meanwhile is finalized by the
+	// other three.
+	nodes[3].pause().unwrap();
+	let t = Instant::now();
+	let mut records = Vec::new();
+	while t.elapsed() < FROZEN && records.len() < 200 {
+		records.push(write_record(&rpc, records.len() as u32).await);
+	}
+	let during = rpc.finalized_number().await.unwrap();
+	eprintln!(
+		"[{:?}] dave frozen for {:?}: {} record writes, each finalized; finalized #{during}",
+		started.elapsed(),
+		t.elapsed(),
+		records.len()
+	);
+	nodes[3].resume().unwrap();
+	let t = Instant::now();
+	finalized_at_least(&nodes[3], during, WAIT).await;
+	eprintln!(
+		"[{:?}] dave resumed and caught up to #{during} in {:?}",
+		started.elapsed(),
+		t.elapsed()
+	);
+
+	// 2. Charlie's and Dave's nodes frozen: two of four cannot finalize.
+	nodes[2].pause().unwrap();
+	nodes[3].pause().unwrap();
+	tokio::time::sleep(Duration::from_secs(6)).await;
+	let stalled_at = rpc.finalized_number().await.unwrap();
+	let best_at = rpc.best_number().await.unwrap();
+	tokio::time::sleep(Duration::from_secs(20)).await;
+	let stalled_after = rpc.finalized_number().await.unwrap();
+	let best_after = rpc.best_number().await.unwrap();
+	assert_eq!(stalled_after, stalled_at, "two of four finalized blocks");
+	assert!(best_after > best_at, "Alice and Bob still author (best #{best_at} -> #{best_after})");
+	eprintln!(
+		"[{:?}] two frozen: finality held at #{stalled_at} for 20 s while best went #{best_at} -> #{best_after}",
+		started.elapsed()
+	);
+	nodes[2].resume().unwrap();
+	nodes[3].resume().unwrap();
+	let t = Instant::now();
+	for n in &nodes {
+		finalized_at_least(n, best_after, WAIT).await;
+	}
+	let all: Vec<&Node> = nodes.iter().collect();
+	let agreed = no_conflicting_finality(&all).await;
+	eprintln!(
+		"[{:?}] both resumed: all four finalized #{best_after} after {:?}; they agree on #1..=#{agreed}",
+		started.elapsed(),
+		t.elapsed()
+	);
+
+	// 3. Bob's node killed (SIGKILL) and restarted three times: it recovers and keeps the records.
+	for round in 1..=3 {
+		nodes[1].kill().unwrap();
+		let written = write_record(&rpc, 100 + round).await;
+		records.push(written);
+		nodes[1].restart().unwrap();
+		let t = Instant::now();
+		let bob = nodes[1].wait_rpc(WAIT).await.unwrap();
+		let target = rpc.finalized_number().await.unwrap();
+		finalized_at_least(&nodes[1], target, WAIT).await;
+		for id in &records {
+			let r: Value = bob.call("ehr_record", vec![(*id).into()]).await.unwrap();
+			assert_eq!(r["status"], "current", "record {id} on bob after restart {round}: {r}");
+		}
+		eprintln!(
+			"[{:?}] kill -9 #{round}: bob back at #{target} in {:?} with all {} records",
+			started.elapsed(),
+			t.elapsed(),
+			records.len()
+		);
+	}
+	let all: Vec<&Node> = nodes.iter().collect();
+	no_conflicting_finality(&all).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_rpc_node_refuses_unsafe_methods() {
+	// As docs/operations.md starts an RPC node that serves other systems.
+	let mut cfg = NodeConfig::dev(BIN);
+	cfg.args.extend(
+		[
+			"--rpc-external",
+			"--rpc-methods",
+			"safe",
+			"--rpc-cors",
+			"all",
+			"--rpc-max-connections",
+			"100",
+			"--rpc-rate-limit",
+			"100",
+		]
+		.map(String::from),
+	);
+	let mut node = Node::start(cfg).unwrap();
+	let rpc = node.wait_rpc(WAIT).await.unwrap();
+	let health: Value = rpc.call("system_health", vec![]).await.unwrap();
+	assert!(health["peers"].is_u64(), "{health}");
+	for unsafe_method in ["author_rotateKeys", "author_insertKey", "system_addReservedPeer"] {
+		let params = match unsafe_method {
+			"author_insertKey" => vec!["aura".into(), "//Mallory".into(), "0x00".into()],
+			"system_addReservedPeer" => vec![
+				"/ip4/127.0.0.1/tcp/1/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
+					.into(),
+			],
+			_ => vec![],
+		};
+		let res: Result<Value, _> = rpc.call(unsafe_method, params).await;
+		let err = res.expect_err(unsafe_method).to_string();
+		assert!(err.to_lowercase().contains("unsafe"), "{unsafe_method}: {err}");
+	}
+}
