@@ -169,6 +169,23 @@ impl Rpc {
 		hex_bytes(&v).map(Some)
 	}
 
+	/// Calls runtime API function `method` (e.g. `AccessLogApi_entries`) with SCALE-encoded
+	/// `args` at block `at` (best block if `None`) and decodes its SCALE result.
+	pub async fn runtime_call<R: Decode>(
+		&self,
+		method: &str,
+		args: &impl Encode,
+		at: Option<H256>,
+	) -> Result<R> {
+		let mut params =
+			vec![Value::from(method), Value::from(format!("0x{}", hex::encode(args.encode())))];
+		if let Some(at) = at {
+			params.push(hash_hex(&at).into());
+		}
+		let v: Value = self.call("state_call", params).await?;
+		R::decode(&mut &hex_bytes(&v)?[..]).map_err(|e| Error::Decode(format!("{method}: {e}")))
+	}
+
 	/// The events of block `at`.
 	pub async fn events(&self, at: H256) -> Result<Vec<Event>> {
 		let key = frame_support::storage::storage_prefix(b"System", b"Events");

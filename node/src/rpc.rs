@@ -33,8 +33,10 @@ where
 	C::Api: BlockBuilder<Block>,
 	C::Api: pallet_hospital_registry_rpc::RuntimeApiOf<Block, AccountId>,
 	C::Api: pallet_patient_records_rpc::RuntimeApiOf<Block, AccountId, BlockNumber, Hash>,
+	C::Api: pallet_consent_rpc::RuntimeApiOf<Block, AccountId, BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use pallet_consent_rpc::{Consent, ConsentRpcServer};
 	use pallet_hospital_registry_rpc::{HospitalRegistry, HospitalRegistryRpcServer};
 	use pallet_patient_records_rpc::{PatientRecords, PatientRecordsRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -49,6 +51,7 @@ where
 	// ehr-chain's own `ehr_*` methods, one module per pallet.
 	module.merge(HospitalRegistry::<C, Block>::new(client.clone()).into_rpc())?;
 	module.merge(PatientRecords::<C, Block>::new(client.clone()).into_rpc())?;
+	module.merge(Consent::<C, Block>::new(client.clone()).into_rpc())?;
 
 	Ok(module)
 }

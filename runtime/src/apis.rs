@@ -18,9 +18,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Hash, HospitalRegistry,
-	InherentDataExt, Nonce, PatientRecords, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Consent, Executive, Grandpa, Hash,
+	HospitalRegistry, InherentDataExt, Nonce, PatientRecords, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -198,6 +198,46 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_consent_runtime_api::ConsentApi<Block, AccountId, BlockNumber> for Runtime {
+		fn decide(
+			accessor: AccountId,
+			patient: AccountId,
+			target: pallet_consent::Target,
+			purpose: pallet_consent::Purpose,
+			action: pallet_consent::Action,
+			at: Option<u64>,
+		) -> pallet_consent::Decision {
+			let now = at.unwrap_or_else(pallet_timestamp::Now::<Runtime>::get);
+			Consent::decide(&accessor, &patient, target, purpose, action, now)
+		}
+
+		fn grants(patient: AccountId) -> Vec<pallet_consent::GrantInfo<AccountId, BlockNumber>> {
+			Consent::grants_of(&patient, pallet_timestamp::Now::<Runtime>::get())
+		}
+
+		fn grant(patient: AccountId, id: pallet_consent::GrantId)
+			-> Option<pallet_consent::GrantInfo<AccountId, BlockNumber>>
+		{
+			Consent::grant_of(&patient, id, pallet_timestamp::Now::<Runtime>::get())
+		}
+
+		fn emergencies(patient: AccountId)
+			-> Vec<pallet_consent::EmergencyInfo<AccountId, BlockNumber>>
+		{
+			Consent::emergencies_of(&patient, pallet_timestamp::Now::<Runtime>::get())
+		}
+
+		fn review_queue(hospital: pallet_hospital_registry::HospitalId)
+			-> Vec<pallet_consent::EmergencyInfo<AccountId, BlockNumber>>
+		{
+			Consent::review_queue(hospital, pallet_timestamp::Now::<Runtime>::get())
+		}
+
+		fn free_ops_left(patient: AccountId) -> u32 {
+			Consent::free_ops_left(&patient)
 		}
 	}
 

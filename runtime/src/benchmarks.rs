@@ -5,6 +5,7 @@ frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_balances, Balances]
 	[pallet_collective, Council]
+	[pallet_consent, Consent]
 	[pallet_hospital_registry, HospitalRegistry]
 	[pallet_patient_records, PatientRecords]
 	[pallet_timestamp, Timestamp]

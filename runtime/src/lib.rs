@@ -174,7 +174,13 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Charges the fee, except for calls that are feeless for their signer (patients' consent
+	// calls within their allowance). Same identifier and encoding as the plain fee charge, so
+	// generic wallets sign it unchanged.
+	pallet_skip_feeless_payment::SkipCheckIfFeeless<
+		Runtime,
+		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	>,
 	frame_system::WeightReclaim<Runtime>,
 );
 
@@ -258,4 +264,12 @@ mod runtime {
 	/// Metadata and content commitments of patients' encrypted documents.
 	#[runtime::pallet_index(10)]
 	pub type PatientRecords = pallet_patient_records;
+
+	/// Consent: grants, revocations, emergency access, and the one access decision.
+	#[runtime::pallet_index(11)]
+	pub type Consent = pallet_consent;
+
+	/// Skips the fee of feeless calls (patients' consent calls).
+	#[runtime::pallet_index(12)]
+	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
 }

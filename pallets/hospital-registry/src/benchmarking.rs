@@ -216,6 +216,17 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn enrol_patient() -> Result<(), BenchmarkError> {
+		// Worst case: the patient is new, so it is registered and verified in one go.
+		let (clerk, _) = clerk_and_patient::<T>()?;
+		let patient: T::AccountId = account("walk-in", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(clerk), patient.clone(), H256::repeat_byte(2));
+		assert!(Registry::<T>::is_patient(&patient));
+		Ok(())
+	}
+
+	#[benchmark]
 	fn appoint_delegate() -> Result<(), BenchmarkError> {
 		let patient: T::AccountId = account("patient", 0, 0);
 		Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;

@@ -614,6 +614,46 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Enrol a patient at the front desk: register `patient` (unless already registered) and
+		/// record the hospital's verification, as `blake2_256(salt ++ hospital patient number)`.
+		/// The patient's account needs no balance: registration makes it exist, so the patient
+		/// can sign the free consent calls.
+		///
+		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::enrol_patient())]
+		pub fn enrol_patient(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			commitment: PatientNumberCommitment,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let hospital = Self::ensure_administrator(&who)?;
+			let registered = Patients::<T>::contains_key(&patient);
+			if registered {
+				ensure!(
+					!PatientVerifications::<T>::contains_key(&patient, hospital),
+					Error::<T>::AlreadyVerified
+				);
+			} else {
+				Self::do_register_patient(&patient)?;
+			}
+			let mut p = Patients::<T>::get(&patient).ok_or(Error::<T>::PatientNotFound)?;
+			ensure!(
+				p.verifications < T::MaxVerificationsPerPatient::get(),
+				Error::<T>::TooManyVerifications
+			);
+			// Below `MaxVerificationsPerPatient`, checked above: cannot overflow.
+			p.verifications = p.verifications.saturating_add(1);
+			Patients::<T>::insert(&patient, p);
+			PatientVerifications::<T>::insert(&patient, hospital, commitment);
+			if !registered {
+				Self::deposit_event(Event::PatientRegistered { patient: patient.clone() });
+			}
+			Self::deposit_event(Event::PatientVerified { patient, hospital });
+			Ok(())
+		}
+
 		/// Appoint a delegate who may act for the caller (grant and revoke consent, approve
 		/// amendments).
 		///
@@ -918,6 +958,9 @@ pub mod pallet {
 
 		pub(crate) fn do_register_patient(who: &T::AccountId) -> DispatchResult {
 			ensure!(!Patients::<T>::contains_key(who), Error::<T>::AlreadyPatient);
+			// A patient's account exists while registered, even without balance, so that the
+			// patient can sign (free) consent calls; patients are never unregistered.
+			frame_system::Pallet::<T>::inc_sufficients(who);
 			Patients::<T>::insert(
 				who,
 				Patient {

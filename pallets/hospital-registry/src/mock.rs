@@ -86,6 +86,7 @@ no_weights!(
 	record_guardian(),
 	remove_guardian(),
 	authorize_runtime_upgrade(),
+	enrol_patient(),
 );
 
 impl pallet_hospital_registry::Config for Test {

@@ -442,6 +442,48 @@ mod patients {
 	}
 
 	#[test]
+	fn hospitals_enrol_patients_without_balance() {
+		test(|| {
+			// A walk-in patient: registered and verified at once; the account exists.
+			let walk_in = 777;
+			assert_eq!(System::sufficients(&walk_in), 0);
+			assert_ok!(Registry::enrol_patient(signed(CLERK), walk_in, commitment(5)));
+			assert!(Registry::is_patient(&walk_in));
+			assert_eq!(System::sufficients(&walk_in), 1);
+			assert!(System::account_exists(&walk_in));
+			assert_eq!(PatientVerifications::<Test>::get(walk_in, 0), Some(commitment(5)));
+			assert_eq!(
+				last_event(),
+				Event::PatientVerified { patient: walk_in, hospital: 0 }.into()
+			);
+			// An already registered patient is verified only.
+			assert_ok!(Registry::enrol_patient(signed(20), PATIENT, commitment(6)));
+			assert_eq!(PatientVerifications::<Test>::get(PATIENT, 1), Some(commitment(6)));
+			assert_noop!(
+				Registry::enrol_patient(signed(CLERK), walk_in, commitment(7)),
+				Error::<Test>::AlreadyVerified
+			);
+			assert_noop!(
+				Registry::enrol_patient(signed(DOCTOR), 778, commitment(7)),
+				Error::<Test>::NotHospitalAdministrator
+			);
+			assert_noop!(
+				Registry::enrol_patient(signed(PATIENT), 778, commitment(7)),
+				Error::<Test>::NotHospitalAdministrator
+			);
+		});
+	}
+
+	#[test]
+	fn self_registration_makes_the_account_exist() {
+		test(|| {
+			assert_ok!(Registry::register_patient(signed(555)));
+			assert_eq!(System::sufficients(&555), 1);
+			assert_noop!(Registry::register_patient(signed(555)), Error::<Test>::AlreadyPatient);
+		});
+	}
+
+	#[test]
 	fn patients_appoint_and_remove_delegates() {
 		test(|| {
 			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 300));

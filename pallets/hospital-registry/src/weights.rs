@@ -60,6 +60,8 @@ pub trait WeightInfo {
 	fn register_patient() -> Weight;
 	/// `verify_patient`.
 	fn verify_patient() -> Weight;
+	/// `enrol_patient`.
+	fn enrol_patient() -> Weight;
 	/// `appoint_delegate`.
 	fn appoint_delegate() -> Weight;
 	/// `remove_delegate`.
@@ -96,9 +98,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 4]`.
 	fn admit_hospital(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `24703 + n * 308`, estimated `106887 + n * 2561`.
-		// Minimum execution time: 159_048_000 ps.
-		Weight::from_parts(167_939_319, 106887)
-			.saturating_add(Weight::from_parts(5_574_240, 0).saturating_mul(n.into()))
+		// Minimum execution time: 170_834_000 ps.
+		Weight::from_parts(181_409_410, 106887)
+			.saturating_add(Weight::from_parts(5_661_503, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -117,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	fn suspend_hospital() -> Weight {
 		// Proof size (bytes): measured `23562`, estimated `103678`.
-		// Minimum execution time: 223_253_000 ps.
-		Weight::from_parts(229_722_000, 103678)
+		// Minimum execution time: 240_959_000 ps.
+		Weight::from_parts(250_824_000, 103678)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -134,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	fn reinstate_hospital() -> Weight {
 		// Proof size (bytes): measured `23530`, estimated `103678`.
-		// Minimum execution time: 144_566_000 ps.
-		Weight::from_parts(150_063_000, 103678)
+		// Minimum execution time: 155_652_000 ps.
+		Weight::from_parts(164_315_000, 103678)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -158,9 +160,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 4]`.
 	fn remove_hospital(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `23298 + n * 66`, estimated `103678 + n * 66`.
-		// Minimum execution time: 229_993_000 ps.
-		Weight::from_parts(240_828_226, 103678)
-			.saturating_add(Weight::from_parts(1_535_979, 0).saturating_mul(n.into()))
+		// Minimum execution time: 240_779_000 ps.
+		Weight::from_parts(255_074_069, 103678)
+			.saturating_add(Weight::from_parts(2_044_991, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -172,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	fn update_hospital() -> Weight {
 		// Proof size (bytes): measured `2015`, estimated `4199`.
-		// Minimum execution time: 22_243_000 ps.
-		Weight::from_parts(24_106_000, 4199)
+		// Minimum execution time: 23_595_000 ps.
+		Weight::from_parts(25_879_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -187,10 +189,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[0, 4]`.
 	fn set_nodes(n: u32, o: u32, ) -> Weight {
 		// Proof size (bytes): measured `2210 + n * 262 + o * 66`, estimated `4199 + n * 2778 + o * 75`.
-		// Minimum execution time: 28_232_000 ps.
-		Weight::from_parts(22_955_556, 4199)
-			.saturating_add(Weight::from_parts(6_361_498, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(1_622_152, 0).saturating_mul(o.into()))
+		// Minimum execution time: 28_823_000 ps.
+		Weight::from_parts(24_005_176, 4199)
+			.saturating_add(Weight::from_parts(6_427_851, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(1_807_358, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -210,9 +212,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::StaffCount` (r:1 w:1)
 	/// Proof: `HospitalRegistry::StaffCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn register_staff() -> Weight {
-		// Proof size (bytes): measured `2021`, estimated `4199`.
-		// Minimum execution time: 30_165_000 ps.
-		Weight::from_parts(32_599_000, 4199)
+		// Proof size (bytes): measured `2057`, estimated `4199`.
+		// Minimum execution time: 32_979_000 ps.
+		Weight::from_parts(35_262_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -226,19 +228,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::StaffCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn set_staff_status() -> Weight {
 		// Proof size (bytes): measured `2162`, estimated `4199`.
-		// Minimum execution time: 28_793_000 ps.
-		Weight::from_parts(31_507_000, 4199)
+		// Minimum execution time: 30_165_000 ps.
+		Weight::from_parts(33_370_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
-		// Proof size (bytes): measured `132`, estimated `3525`.
-		// Minimum execution time: 8_442_000 ps.
-		Weight::from_parts(9_084_000, 3525)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size (bytes): measured `132`, estimated `3593`.
+		// Minimum execution time: 12_439_000 ps.
+		Weight::from_parts(13_390_000, 3593)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -252,10 +256,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	fn verify_patient() -> Weight {
 		// Proof size (bytes): measured `2135`, estimated `4199`.
-		// Minimum execution time: 32_107_000 ps.
-		Weight::from_parts(33_941_000, 4199)
+		// Minimum execution time: 32_769_000 ps.
+		Weight::from_parts(35_193_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::PatientVerifications` (r:0 w:1)
+	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	fn enrol_patient() -> Weight {
+		// Proof size (bytes): measured `2187`, estimated `4199`.
+		// Minimum execution time: 41_702_000 ps.
+		Weight::from_parts(44_206_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
@@ -263,8 +286,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn appoint_delegate() -> Weight {
 		// Proof size (bytes): measured `214`, estimated `3566`.
-		// Minimum execution time: 14_191_000 ps.
-		Weight::from_parts(14_963_000, 3566)
+		// Minimum execution time: 14_242_000 ps.
+		Weight::from_parts(15_203_000, 3566)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -274,8 +297,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn remove_delegate() -> Weight {
 		// Proof size (bytes): measured `333`, estimated `3566`.
-		// Minimum execution time: 15_133_000 ps.
-		Weight::from_parts(16_414_000, 3566)
+		// Minimum execution time: 15_984_000 ps.
+		Weight::from_parts(17_035_000, 3566)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -291,8 +314,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn record_guardian() -> Weight {
 		// Proof size (bytes): measured `2652`, estimated `4199`.
-		// Minimum execution time: 32_639_000 ps.
-		Weight::from_parts(35_072_000, 4199)
+		// Minimum execution time: 33_860_000 ps.
+		Weight::from_parts(36_024_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -308,8 +331,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn remove_guardian() -> Weight {
 		// Proof size (bytes): measured `2262`, estimated `4199`.
-		// Minimum execution time: 34_442_000 ps.
-		Weight::from_parts(36_374_000, 4199)
+		// Minimum execution time: 34_682_000 ps.
+		Weight::from_parts(36_935_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -317,8 +340,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::AuthorizedUpgrade` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	fn authorize_runtime_upgrade() -> Weight {
 		// Proof size (bytes): measured `0`, estimated `0`.
-		// Minimum execution time: 4_526_000 ps.
-		Weight::from_parts(4_878_000, 0)
+		// Minimum execution time: 4_497_000 ps.
+		Weight::from_parts(4_928_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }

@@ -85,7 +85,7 @@ no_weights!(RegistryNoWeights: pallet_hospital_registry::WeightInfo {
 	admit_hospital(u32), suspend_hospital(), reinstate_hospital(), remove_hospital(u32),
 	update_hospital(), set_nodes(u32, u32), register_staff(), set_staff_status(),
 	register_patient(), verify_patient(), appoint_delegate(), remove_delegate(),
-	record_guardian(), remove_guardian(), authorize_runtime_upgrade(),
+	record_guardian(), remove_guardian(), authorize_runtime_upgrade(), enrol_patient(),
 });
 no_weights!(NoWeights: crate::WeightInfo {
 	add_record(), add_records(u32), propose_amendment(), approve_amendment(), cancel_amendment(),

@@ -37,6 +37,7 @@ export async function startDevNode({ timeoutMs = 60_000 } = {}) {
   ], { stdio: ['ignore', log, log] });
   const node = {
     url: `ws://127.0.0.1:${rpcPort}`,
+    httpUrl: `http://127.0.0.1:${rpcPort}`,
     logTail: (n = 30) => readFileSync(logPath, 'utf8').split('\n').slice(-n).join('\n'),
     async stop() {
       if (child.exitCode === null) {

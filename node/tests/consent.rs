@@ -1,0 +1,187 @@
+//! Consent end to end on a real development node, over the `ehr_*` JSON-RPC methods a hospital's
+//! EHR system and document gateway call: a patient (enrolled by the hospital, no balance)
+//! grants a doctor lab results, the decision permits and denies accordingly, the grant exports
+//! as a FHIR `Consent`; a second doctor breaks the glass, the patient sees it, the doctor ends
+//! it, and the hospital's privacy officer reviews it.
+
+use std::time::Duration;
+
+use ehr_client::{
+	devnet::{Node, NodeConfig},
+	Rpc, Signer,
+};
+use ehr_runtime::{RuntimeCall, RuntimeEvent};
+use pallet_consent::{Action, EmergencyReason, Grantee, Purpose, ReviewOutcome, Scope};
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
+use serde_json::{json, Value};
+use sp_core::H256;
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave, Eve};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+
+async fn submit(rpc: &Rpc, who: &Signer, call: RuntimeCall) -> Vec<RuntimeEvent> {
+	match rpc.sign_and_watch(who, call.clone(), Duration::from_secs(60)).await {
+		Ok(included) => included.events,
+		Err(e) => panic!("{call:?} failed: {e}"),
+	}
+}
+
+fn staff(who: sp_core::crypto::AccountId32, role: StaffRole) -> RuntimeCall {
+	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
+		staff: who,
+		role,
+		licence_commitment: H256::repeat_byte(1),
+		valid_until: None,
+	})
+}
+
+async fn decide(rpc: &Rpc, accessor: &str, patient: &str, target: Value, purpose: &str) -> Value {
+	rpc.call(
+		"ehr_decide",
+		vec![accessor.into(), patient.into(), target, purpose.into(), "read".into()],
+	)
+	.await
+	.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
+	let mut node = Node::start(NodeConfig::dev(BIN)).unwrap();
+	let rpc = node.wait_rpc(Duration::from_secs(60)).await.unwrap();
+	let alice = Signer::new(Alice.pair());
+	let patient = Signer::from_uri("//RustZeroBalancePatient").unwrap();
+	let p = patient.account().to_string();
+	let (bob, dave, eve) =
+		(Bob.to_account_id().to_string(), Dave.to_account_id().to_string(), Eve.to_account_id());
+
+	// Alice's hospital: Bob and Dave are doctors, Eve its privacy officer; the patient enrolled.
+	submit(&rpc, &alice, staff(Bob.to_account_id(), StaffRole::Doctor)).await;
+	submit(&rpc, &alice, staff(Dave.to_account_id(), StaffRole::Doctor)).await;
+	submit(&rpc, &alice, staff(eve.clone(), StaffRole::PrivacyOfficer)).await;
+	let enrol = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::enrol_patient {
+		patient: patient.account(),
+		commitment: H256::repeat_byte(9),
+	});
+	submit(&rpc, &alice, enrol).await;
+	let digest = sp_io::hashing::sha2_256(b"ciphertext of a lab result");
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: patient.account(),
+		category: Category::LabResult,
+		content: Content {
+			commitment: H256(digest),
+			cid: cid::raw_sha2_256(&digest).to_vec(),
+			scheme: EncryptionScheme::XChaCha20Poly1305,
+			size: 26,
+		},
+	});
+	let events = submit(&rpc, &Signer::new(Bob.pair()), add).await;
+	let record = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
+				record,
+				..
+			}) => Some(*record),
+			_ => None,
+		})
+		.expect("RecordAdded");
+
+	let lab = json!({ "record": record });
+	let d = decide(&rpc, &dave, &p, lab.clone(), "treatment").await;
+	assert_eq!(d["permit"], false);
+	assert_eq!(d["reason"], "noGrant");
+	let d = decide(&rpc, &bob, &p, lab.clone(), "treatment").await;
+	assert_eq!((d["permit"].clone(), d["basis"].clone()), (json!(true), json!("author")));
+
+	// The patient, who has no balance, grants Dave lab results for treatment.
+	let now: u64 = {
+		let key = sp_io::hashing::twox_128(b"Timestamp")
+			.iter()
+			.chain(sp_io::hashing::twox_128(b"Now").iter())
+			.copied()
+			.collect::<Vec<u8>>();
+		let raw = rpc.storage(&key, None).await.unwrap().unwrap();
+		u64::from_le_bytes(raw.try_into().unwrap())
+	};
+	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
+		patient: patient.account(),
+		grantee: Grantee::Staff(Dave.to_account_id()),
+		scope: Scope::Categories(vec![Category::LabResult].try_into().unwrap()),
+		excluded: vec![],
+		purposes: vec![Purpose::Treatment],
+		actions: vec![Action::Read],
+		starts: None,
+		ends: now + 3_600_000,
+	});
+	let events = submit(&rpc, &patient, grant).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::SkipFeelessPayment(pallet_skip_feeless_payment::Event::FeeSkipped { .. })
+	)));
+	let d = decide(&rpc, &dave, &p, lab.clone(), "treatment").await;
+	assert_eq!(
+		d,
+		json!({"permit": true, "basis": "grant", "reason": null, "grant": 0, "emergency": null})
+	);
+	let d = decide(&rpc, &dave, &p, json!({ "category": "clinicalNote" }), "treatment").await;
+	assert_eq!(d["reason"], "outOfScope");
+	let d = decide(&rpc, &dave, &p, lab.clone(), "payment").await;
+	assert_eq!(d["reason"], "purposeNotGranted");
+
+	let grants: Value = rpc.call("ehr_grants", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(grants[0]["status"], "active");
+	assert_eq!(grants[0]["grantee"]["staff"], dave);
+	assert_eq!(grants[0]["scope"]["categories"], json!(["labResult"]));
+	let fhir: Value = rpc.call("ehr_consentFhir", vec![p.clone().into(), 0.into()]).await.unwrap();
+	assert_eq!(fhir["resourceType"], "Consent");
+	assert_eq!(fhir["status"], "active");
+	assert_eq!(fhir["provision"]["class"][0]["code"], "labResult");
+	assert_eq!(fhir["provision"]["actor"][0]["reference"]["identifier"]["value"], dave);
+	let none: Value = rpc.call("ehr_consentFhir", vec![p.clone().into(), 7.into()]).await.unwrap();
+	assert!(none.is_null());
+	let left: u32 = rpc.call("ehr_freeConsentOps", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(left, 19);
+
+	// Bob breaks the glass: for emergency treatment he may now read any of the patient's
+	// records, not only those he wrote.
+	let bob_signer = Signer::new(Bob.pair());
+	let declare = RuntimeCall::Consent(pallet_consent::Call::declare_emergency {
+		patient: patient.account(),
+		reason: EmergencyReason::PatientUnconscious,
+		note: b"ER bay 3".to_vec(),
+	});
+	submit(&rpc, &bob_signer, declare).await;
+	let d = decide(&rpc, &bob, &p, json!({ "category": "allergy" }), "emergencyTreatment").await;
+	assert_eq!((d["basis"].clone(), d["emergency"].clone()), (json!("emergency"), json!(0)));
+	let listed: Value = rpc.call("ehr_emergencies", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(listed[0]["open"], true);
+	assert_eq!(listed[0]["note"], "ER bay 3");
+	assert_eq!(listed[0]["reason"], "patientUnconscious");
+
+	// Reviews wait for the end of the window; Bob ends it, Eve reviews.
+	submit(&rpc, &bob_signer, RuntimeCall::Consent(pallet_consent::Call::end_emergency { id: 0 }))
+		.await;
+	let d = decide(&rpc, &bob, &p, json!({ "category": "allergy" }), "emergencyTreatment").await;
+	assert_eq!(d["permit"], false);
+	let queue: Value = rpc.call("ehr_reviewQueue", vec![0.into()]).await.unwrap();
+	assert_eq!(queue[0]["doctor"], bob);
+	assert_eq!(queue[0]["open"], false);
+	let review = RuntimeCall::Consent(pallet_consent::Call::review_emergency {
+		id: 0,
+		outcome: ReviewOutcome::Justified,
+	});
+	submit(&rpc, &Signer::new(Eve.pair()), review).await;
+	let queue: Value = rpc.call("ehr_reviewQueue", vec![0.into()]).await.unwrap();
+	assert_eq!(queue, json!([]));
+
+	// The patient revokes; Dave is denied at once.
+	let revoke =
+		RuntimeCall::Consent(pallet_consent::Call::revoke { patient: patient.account(), grant: 0 });
+	submit(&rpc, &patient, revoke).await;
+	let d = decide(&rpc, &dave, &p, lab, "treatment").await;
+	assert_eq!((d["reason"].clone(), d["grant"].clone()), (json!("revoked"), json!(0)));
+	let fhir: Value = rpc.call("ehr_consentFhir", vec![p.clone().into(), 0.into()]).await.unwrap();
+	assert_eq!(fhir["status"], "inactive");
+	node.kill().unwrap();
+}

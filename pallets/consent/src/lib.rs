@@ -1,0 +1,1094 @@
+//! # Consent
+//!
+//! Patients decide who may open their records. A **grant** (modelled on FHIR R4
+//! `Consent.provision`) names a grantee (one staff member or a whole hospital), a scope (all
+//! records, some categories, or some records and their later versions), categories that stay
+//! excluded whatever the scope, the purposes and actions allowed, and a validity period. The
+//! patient, a delegate or a guardian grants and revokes; a revoked grant permits nothing from
+//! then on and is still listed, as revoked, until removed.
+//!
+//! **Emergency access** (break-glass, HIPAA 164.312(a)(2)(ii)): an active doctor declares it for a
+//! patient with a reason code and a short note; it opens a window of [`Config::EmergencyDuration`]
+//! during which that doctor may read the patient's records for emergency treatment, is limited to
+//! [`Config::MaxEmergenciesPerWindow`] per doctor per [`Config::EmergencyRateWindow`] blocks, is
+//! announced by an event the patient's app shows, and waits in the hospital's review queue until
+//! a privacy officer of that hospital closes it as justified or not.
+//!
+//! **One decision function**, [`Pallet::decide`], answers every access question (the runtime API,
+//! the `ehr_decide` RPC and the document gateway all call it): permit with its basis (patient,
+//! delegate, author, which grant, which emergency) or deny with the reason of the nearest miss.
+//!
+//! **Patients pay nothing**: `grant`, `revoke` and `remove_grant` are feeless for a signer who
+//! acts for the patient, for up to [`Config::FreeOpsPerWindow`] operations of a patient per
+//! [`Config::FreeOpsWindow`] blocks, and only if the call would succeed (so a free call never
+//! fails on chain); beyond that the usual fee applies. Registration makes a patient's account
+//! exist (the registry takes a `sufficients` reference), so an account with no balance can sign.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{pallet_prelude::*, traits::Time};
+	use frame_system::pallet_prelude::*;
+	use pallet_hospital_registry::{ActiveStaff, HospitalId, Moment, StaffRole};
+	use pallet_patient_records::{Category, RecordId, RecordStatus};
+	use sp_runtime::traits::{One, Saturating};
+
+	type Registry<T> = pallet_hospital_registry::Pallet<T>;
+	type RegistryError<T> = pallet_hospital_registry::Error<T>;
+	type Records<T> = pallet_patient_records::Records<T>;
+
+	/// A grant as stored.
+	pub type GrantOf<T> = Grant<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::MaxRecordsPerGrant,
+	>;
+	/// An emergency access as stored.
+	pub type EmergencyOf<T> = Emergency<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::MaxNoteLength,
+	>;
+	/// A grant as the runtime API returns it.
+	pub type GrantInfoOf<T> = GrantInfo<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// An emergency access as the runtime API returns it.
+	pub type EmergencyInfoOf<T> =
+		EmergencyInfo<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + pallet_hospital_registry::Config + pallet_patient_records::Config
+	{
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Most grants a patient may keep in state (revoked and expired ones count until
+		/// removed).
+		#[pallet::constant]
+		type MaxGrantsPerPatient: Get<u32>;
+
+		/// Most records a record-scoped grant may list.
+		#[pallet::constant]
+		type MaxRecordsPerGrant: Get<u32>;
+
+		/// Consent operations of a patient that are free within one window.
+		#[pallet::constant]
+		type FreeOpsPerWindow: Get<u32>;
+
+		/// Length of the free-operations window, in blocks.
+		#[pallet::constant]
+		type FreeOpsWindow: Get<BlockNumberFor<Self>>;
+
+		/// How long an emergency access stays open, in milliseconds.
+		#[pallet::constant]
+		type EmergencyDuration: Get<Moment>;
+
+		/// Most emergency accesses a doctor may declare within one rate window.
+		#[pallet::constant]
+		type MaxEmergenciesPerWindow: Get<u32>;
+
+		/// Length of the emergency rate window, in blocks.
+		#[pallet::constant]
+		type EmergencyRateWindow: Get<BlockNumberFor<Self>>;
+
+		/// Most emergency accesses waiting for review in one hospital: when full, the hospital's
+		/// doctors cannot declare more until its privacy officers review.
+		#[pallet::constant]
+		type MaxPendingReviews: Get<u32>;
+
+		/// Longest emergency note, in bytes.
+		#[pallet::constant]
+		type MaxNoteLength: Get<u32>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Each patient's consent bookkeeping: grant numbering, grants kept, free operations used.
+	// Blake2_128Concat: account ids are chosen by users.
+	#[pallet::storage]
+	pub type ConsentAccounts<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		ConsentAccount<BlockNumberFor<T>>,
+		ValueQuery,
+	>;
+
+	/// Grants, by (patient, grant number). At most `MaxGrantsPerPatient` per patient.
+	// Twox64Concat on the number: assigned by the chain.
+	#[pallet::storage]
+	pub type Grants<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, GrantId, GrantOf<T>>;
+
+	/// The number the next emergency access gets.
+	#[pallet::storage]
+	pub type NextEmergencyId<T: Config> = StorageValue<_, EmergencyId, ValueQuery>;
+
+	/// Emergency accesses waiting for review, by number.
+	#[pallet::storage]
+	pub type Emergencies<T: Config> = StorageMap<_, Twox64Concat, EmergencyId, EmergencyOf<T>>;
+
+	/// A patient's emergency accesses waiting for review: (patient, number).
+	#[pallet::storage]
+	pub type PatientEmergencies<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, EmergencyId, ()>;
+
+	/// The latest emergency access of a doctor to a patient: (patient, doctor) -> number.
+	#[pallet::storage]
+	pub type OpenEmergency<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		EmergencyId,
+	>;
+
+	/// Each hospital's review queue of emergency accesses.
+	#[pallet::storage]
+	pub type ReviewQueue<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		HospitalId,
+		BoundedVec<EmergencyId, T::MaxPendingReviews>,
+		ValueQuery,
+	>;
+
+	/// Each doctor's use of the emergency allowance.
+	#[pallet::storage]
+	pub type EmergencyRate<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, RateWindow<BlockNumberFor<T>>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A patient granted access.
+		Granted {
+			patient: T::AccountId,
+			grant: GrantId,
+			grantee: Grantee<T::AccountId>,
+			by: T::AccountId,
+			starts: Moment,
+			ends: Moment,
+		},
+		/// A patient revoked a grant: it permits nothing from now on.
+		Revoked {
+			patient: T::AccountId,
+			grant: GrantId,
+			grantee: Grantee<T::AccountId>,
+			by: T::AccountId,
+		},
+		/// A revoked or expired grant was removed from state.
+		GrantRemoved { patient: T::AccountId, grant: GrantId, by: T::AccountId },
+		/// A doctor broke the glass: they may read the patient's records for emergency
+		/// treatment until `expires_at` (ms).
+		EmergencyAccessOpened {
+			id: EmergencyId,
+			patient: T::AccountId,
+			doctor: T::AccountId,
+			hospital: HospitalId,
+			reason: EmergencyReason,
+			expires_at: Moment,
+		},
+		/// The doctor ended an emergency access early.
+		EmergencyAccessEnded { id: EmergencyId, patient: T::AccountId, doctor: T::AccountId },
+		/// A privacy officer reviewed an emergency access.
+		EmergencyAccessReviewed {
+			id: EmergencyId,
+			patient: T::AccountId,
+			doctor: T::AccountId,
+			hospital: HospitalId,
+			officer: T::AccountId,
+			outcome: ReviewOutcome,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is not a registered patient.
+		UnknownPatient,
+		/// The caller is not the patient, nor a delegate or guardian of the patient.
+		NotForPatient,
+		/// The grantee is not a registered staff member, or no such hospital.
+		UnknownGrantee,
+		/// The grantee may not act now (suspended, ended, expired, or its hospital is not
+		/// active).
+		GranteeNotActive,
+		/// A patient cannot grant access to themself.
+		GrantToSelf,
+		/// The scope lists no category or no record.
+		EmptyScope,
+		/// The scope lists more records than `MaxRecordsPerGrant`.
+		TooManyRecords,
+		/// A category, record, purpose or action is listed twice.
+		DuplicateEntry,
+		/// A record in the scope does not exist.
+		RecordNotFound,
+		/// A record in the scope is about another patient.
+		RecordOfAnotherPatient,
+		/// No purpose given.
+		NoPurpose,
+		/// No action given.
+		NoAction,
+		/// The validity period ends before (or when) it starts.
+		EndBeforeStart,
+		/// The validity period has already ended.
+		EndInPast,
+		/// The patient keeps `MaxGrantsPerPatient` grants: remove revoked or expired ones.
+		TooManyGrants,
+		/// No grant with this number.
+		GrantNotFound,
+		/// The grant is already revoked.
+		AlreadyRevoked,
+		/// Only revoked or expired grants can be removed.
+		GrantStillValid,
+		/// The caller is not an active staff member of an active hospital.
+		NotActiveStaff,
+		/// Only doctors may declare emergency access.
+		NotADoctor,
+		/// The doctor has used the emergency allowance of this window.
+		EmergencyRateLimited,
+		/// The doctor already has an open emergency access to this patient.
+		EmergencyAlreadyOpen,
+		/// The note is longer than `MaxNoteLength`.
+		NoteTooLong,
+		/// The hospital's review queue is full: its privacy officers must review first.
+		ReviewQueueFull,
+		/// No emergency access with this number waits for review.
+		EmergencyNotFound,
+		/// Only the doctor who declared an emergency access may end it.
+		NotEmergencyDoctor,
+		/// The emergency access is already closed.
+		EmergencyClosed,
+		/// The emergency access is still open: it is reviewed once closed.
+		EmergencyStillOpen,
+		/// Only a privacy officer may review emergency accesses.
+		NotAPrivacyOfficer,
+		/// The privacy officer works for another hospital than the doctor.
+		WrongHospital,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Grant access to the patient's records: to `grantee` (a staff member or a hospital),
+		/// for `scope` minus `excluded` categories, for `purposes` and `actions`, from `starts`
+		/// (ms since the epoch; now if `None`) until `ends` (exclusive).
+		///
+		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
+		/// allowance.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::grant(Pallet::<T>::scope_len(scope)))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grantee: &Grantee<T::AccountId>, scope: &ScopeInput, excluded: &Vec<Category>, purposes: &Vec<Purpose>, actions: &Vec<Action>, starts: &Option<Moment>, ends: &Moment| -> bool {
+			Pallet::<T>::free_grant(origin, patient, grantee, scope, excluded, purposes, actions, *starts, *ends)
+		})]
+		pub fn grant(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			grantee: Grantee<T::AccountId>,
+			scope: ScopeInput,
+			excluded: Vec<Category>,
+			purposes: Vec<Purpose>,
+			actions: Vec<Action>,
+			starts: Option<Moment>,
+			ends: Moment,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (grant, mut account) = Self::check_grant(
+				&who, &patient, grantee, scope, excluded, purposes, actions, starts, ends,
+			)?;
+			let id = account.next_grant;
+			// `stored` < MaxGrantsPerPatient and `next_grant` < u32::MAX: checked above.
+			account.next_grant = id.saturating_add(1);
+			account.stored = account.stored.saturating_add(1);
+			Self::count_op(&mut account);
+			let event = Event::Granted {
+				patient: patient.clone(),
+				grant: id,
+				grantee: grant.grantee.clone(),
+				by: who,
+				starts: grant.starts,
+				ends: grant.ends,
+			};
+			Grants::<T>::insert(&patient, id, grant);
+			ConsentAccounts::<T>::insert(&patient, account);
+			Self::deposit_event(event);
+			Ok(())
+		}
+
+		/// Revoke grant `grant` of `patient`: from now on it permits nothing. It stays listed,
+		/// as revoked, until removed.
+		///
+		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
+		/// allowance.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::revoke())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grant: &GrantId| -> bool {
+			Pallet::<T>::free_revoke(origin, patient, *grant)
+		})]
+		pub fn revoke(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			grant: GrantId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut g = Self::check_revoke(&who, &patient, grant)?;
+			g.revoked = Some(Revocation {
+				by: who.clone(),
+				at: T::Time::now(),
+				in_block: frame_system::Pallet::<T>::block_number(),
+			});
+			let grantee = g.grantee.clone();
+			Grants::<T>::insert(&patient, grant, g);
+			ConsentAccounts::<T>::mutate(&patient, Self::count_op);
+			Self::deposit_event(Event::Revoked { patient, grant, grantee, by: who });
+			Ok(())
+		}
+
+		/// Remove a revoked or expired grant from state, making room for new ones. Its history
+		/// stays in the events (and the access log).
+		///
+		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
+		/// allowance.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::remove_grant())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grant: &GrantId| -> bool {
+			Pallet::<T>::free_remove(origin, patient, *grant)
+		})]
+		pub fn remove_grant(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			grant: GrantId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::check_remove(&who, &patient, grant)?;
+			Grants::<T>::remove(&patient, grant);
+			ConsentAccounts::<T>::mutate(&patient, |a| {
+				a.stored = a.stored.saturating_sub(1);
+				Self::count_op(a);
+			});
+			Self::deposit_event(Event::GrantRemoved { patient, grant, by: who });
+			Ok(())
+		}
+
+		/// Break the glass: open emergency access to `patient`'s records for the calling
+		/// doctor, for `EmergencyDuration`, with a reason code and a short `note` (no health
+		/// data: it is public). The doctor's hospital must review it afterwards.
+		///
+		/// Origin: signed by an active doctor of an active hospital.
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::declare_emergency())]
+		pub fn declare_emergency(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			reason: EmergencyReason,
+			note: Vec<u8>,
+		) -> DispatchResult {
+			let doctor = ensure_signed(origin)?;
+			let staff = Self::staff_of(&doctor)?;
+			ensure!(staff.role == StaffRole::Doctor, Error::<T>::NotADoctor);
+			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::UnknownPatient);
+			let note: BoundedVec<u8, T::MaxNoteLength> =
+				note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
+			let now = T::Time::now();
+			if let Some(open) = OpenEmergency::<T>::get(&patient, &doctor) {
+				if let Some(e) = Emergencies::<T>::get(open) {
+					ensure!(now >= e.expires_at, Error::<T>::EmergencyAlreadyOpen);
+				}
+			}
+			let block = frame_system::Pallet::<T>::block_number();
+			let mut rate = EmergencyRate::<T>::get(&doctor);
+			Self::roll_window(&mut rate, block, T::EmergencyRateWindow::get());
+			ensure!(
+				rate.used < T::MaxEmergenciesPerWindow::get(),
+				Error::<T>::EmergencyRateLimited
+			);
+			rate.used = rate.used.saturating_add(1);
+			let id = NextEmergencyId::<T>::get();
+			let mut queue = ReviewQueue::<T>::get(staff.hospital);
+			queue.try_push(id).map_err(|_| Error::<T>::ReviewQueueFull)?;
+			let expires_at = now.saturating_add(T::EmergencyDuration::get());
+			let e = Emergency {
+				patient: patient.clone(),
+				doctor: doctor.clone(),
+				hospital: staff.hospital,
+				reason,
+				note,
+				opened_at: now,
+				expires_at,
+				opened_in: block,
+			};
+			NextEmergencyId::<T>::put(id.saturating_add(1));
+			Emergencies::<T>::insert(id, e);
+			PatientEmergencies::<T>::insert(&patient, id, ());
+			OpenEmergency::<T>::insert(&patient, &doctor, id);
+			ReviewQueue::<T>::insert(staff.hospital, queue);
+			EmergencyRate::<T>::insert(&doctor, rate);
+			Self::deposit_event(Event::EmergencyAccessOpened {
+				id,
+				patient,
+				doctor,
+				hospital: staff.hospital,
+				reason,
+				expires_at,
+			});
+			Ok(())
+		}
+
+		/// End an open emergency access before its time (treatment is over).
+		///
+		/// Origin: signed by the doctor who declared it.
+		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::end_emergency())]
+		pub fn end_emergency(origin: OriginFor<T>, id: EmergencyId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut e = Emergencies::<T>::get(id).ok_or(Error::<T>::EmergencyNotFound)?;
+			ensure!(e.doctor == who, Error::<T>::NotEmergencyDoctor);
+			let now = T::Time::now();
+			ensure!(now < e.expires_at, Error::<T>::EmergencyClosed);
+			e.expires_at = now;
+			let patient = e.patient.clone();
+			Emergencies::<T>::insert(id, e);
+			Self::deposit_event(Event::EmergencyAccessEnded { id, patient, doctor: who });
+			Ok(())
+		}
+
+		/// Close the review of a closed emergency access as justified or not. The access leaves
+		/// state; its history stays in the events (and the access log).
+		///
+		/// Origin: signed by an active privacy officer of the doctor's hospital.
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::review_emergency())]
+		pub fn review_emergency(
+			origin: OriginFor<T>,
+			id: EmergencyId,
+			outcome: ReviewOutcome,
+		) -> DispatchResult {
+			let officer = ensure_signed(origin)?;
+			let staff = Self::staff_of(&officer)?;
+			ensure!(staff.role == StaffRole::PrivacyOfficer, Error::<T>::NotAPrivacyOfficer);
+			let e = Emergencies::<T>::get(id).ok_or(Error::<T>::EmergencyNotFound)?;
+			ensure!(e.hospital == staff.hospital, Error::<T>::WrongHospital);
+			ensure!(T::Time::now() >= e.expires_at, Error::<T>::EmergencyStillOpen);
+			Emergencies::<T>::remove(id);
+			PatientEmergencies::<T>::remove(&e.patient, id);
+			if OpenEmergency::<T>::get(&e.patient, &e.doctor) == Some(id) {
+				OpenEmergency::<T>::remove(&e.patient, &e.doctor);
+			}
+			ReviewQueue::<T>::mutate(e.hospital, |q| q.retain(|x| *x != id));
+			Self::deposit_event(Event::EmergencyAccessReviewed {
+				id,
+				patient: e.patient,
+				doctor: e.doctor,
+				hospital: e.hospital,
+				officer,
+				outcome,
+			});
+			Ok(())
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// **The** access decision: may `accessor` do `action` on `target` of `patient` for
+		/// `purpose` at time `now` (ms)? Every reader of consent (runtime API, RPC, document
+		/// gateway) asks this function and nothing else.
+		///
+		/// In order: the patient and their delegates and guardians may do anything; otherwise
+		/// the accessor must be active staff; the author of a record may read it; an open
+		/// emergency access lets its doctor read for emergency treatment; otherwise a grant to
+		/// the accessor (or, for clinical roles, to their hospital) must be valid at `now`, not
+		/// revoked, and allow the purpose, the action and the record or category. A deleted
+		/// record is denied to everyone. A denial names the grant that came nearest.
+		pub fn decide(
+			accessor: &T::AccountId,
+			patient: &T::AccountId,
+			target: Target,
+			purpose: Purpose,
+			action: Action,
+			now: Moment,
+		) -> Decision {
+			use Decision::{Deny, Permit};
+			if !Registry::<T>::is_patient(patient) {
+				return Deny(DenyReason::UnknownPatient);
+			}
+			let (record, category) = match target {
+				Target::Record(id) => {
+					let Some(r) = Records::<T>::get(id) else {
+						return Deny(DenyReason::RecordNotFound);
+					};
+					if &r.patient != patient {
+						return Deny(DenyReason::RecordOfAnotherPatient);
+					}
+					if r.status == RecordStatus::Deleted {
+						return Deny(DenyReason::RecordDeleted);
+					}
+					let category = r.category;
+					(Some((id, r)), category)
+				},
+				Target::Category(c) => (None, c),
+			};
+			if accessor == patient {
+				return Permit(PermitBasis::Patient);
+			}
+			if Registry::<T>::acts_for(accessor, patient) {
+				return Permit(PermitBasis::Delegate);
+			}
+			let staff = match Registry::<T>::active_staff(accessor) {
+				Ok(s) => s,
+				Err(RegistryError::<T>::StaffNotFound) => return Deny(DenyReason::NotStaff),
+				Err(_) => return Deny(DenyReason::StaffNotActive),
+			};
+			if let Some((_, r)) = &record {
+				if &r.author == accessor && action == Action::Read {
+					return Permit(PermitBasis::Author);
+				}
+			}
+			if action == Action::Read
+				&& purpose == Purpose::EmergencyTreatment
+				&& staff.role == StaffRole::Doctor
+			{
+				if let Some(id) = OpenEmergency::<T>::get(patient, accessor) {
+					if Emergencies::<T>::get(id)
+						.is_some_and(|e| e.opened_at <= now && now < e.expires_at)
+					{
+						return Permit(PermitBasis::Emergency(id));
+					}
+				}
+			}
+			// The record and the versions it amends, for record-scoped grants; read lazily.
+			let mut lineage: Option<Vec<RecordId>> = None;
+			let mut nearest: Option<(u8, GrantId, DenyReason)> = None;
+			for (id, g) in Grants::<T>::iter_prefix(patient) {
+				let names_accessor = match &g.grantee {
+					Grantee::Staff(a) => a == accessor,
+					Grantee::Hospital(h) => *h == staff.hospital,
+				};
+				if !names_accessor {
+					continue;
+				}
+				match Self::grant_allows(
+					id,
+					&g,
+					&staff,
+					&record,
+					category,
+					purpose,
+					action,
+					now,
+					&mut lineage,
+				) {
+					Ok(()) => return Permit(PermitBasis::Grant(id)),
+					Err(reason) => {
+						let n = reason.nearness();
+						let better = match nearest {
+							None => true,
+							Some((bn, bid, _)) => n > bn || (n == bn && id < bid),
+						};
+						if better {
+							nearest = Some((n, id, reason));
+						}
+					},
+				}
+			}
+			Deny(nearest.map(|(_, _, r)| r).unwrap_or(DenyReason::NoGrant))
+		}
+
+		/// Whether grant `g` (number `id`) allows this access; if not, why.
+		#[allow(clippy::too_many_arguments)]
+		fn grant_allows(
+			id: GrantId,
+			g: &GrantOf<T>,
+			staff: &ActiveStaff,
+			record: &Option<(RecordId, pallet_patient_records::RecordOf<T>)>,
+			category: Category,
+			purpose: Purpose,
+			action: Action,
+			now: Moment,
+			lineage: &mut Option<Vec<RecordId>>,
+		) -> Result<(), DenyReason> {
+			if g.revoked.is_some() {
+				return Err(DenyReason::Revoked(id));
+			}
+			if now >= g.ends {
+				return Err(DenyReason::Expired(id));
+			}
+			if now < g.starts {
+				return Err(DenyReason::NotYetValid(id));
+			}
+			if matches!(g.grantee, Grantee::Hospital(_)) {
+				let covered = match staff.role {
+					StaffRole::Doctor | StaffRole::Nurse | StaffRole::Lab => true,
+					StaffRole::Administrator => purpose == Purpose::Payment,
+					StaffRole::PrivacyOfficer => false,
+				};
+				if !covered {
+					return Err(DenyReason::RoleNotCovered(id));
+				}
+			}
+			if !g.purposes.contains(&purpose) {
+				return Err(DenyReason::PurposeNotGranted(id));
+			}
+			if !g.actions.contains(&action) {
+				return Err(DenyReason::ActionNotGranted(id));
+			}
+			let in_scope = match &g.scope {
+				Scope::AllRecords => true,
+				Scope::Categories(cs) => cs.contains(&category),
+				Scope::Records(ids) => match record {
+					None => false,
+					Some((rid, r)) => {
+						let lineage = lineage.get_or_insert_with(|| Self::lineage(*rid, r));
+						lineage.iter().any(|x| ids.binary_search(x).is_ok())
+					},
+				},
+			};
+			if !in_scope {
+				return Err(DenyReason::OutOfScope(id));
+			}
+			if g.excluded.contains(&category) {
+				return Err(DenyReason::CategoryExcluded(id));
+			}
+			Ok(())
+		}
+
+		/// Record `id` and the versions it amends, newest first, at most `MaxHistory`.
+		fn lineage(id: RecordId, r: &pallet_patient_records::RecordOf<T>) -> Vec<RecordId> {
+			let max = <T as pallet_patient_records::Config>::MaxHistory::get() as usize;
+			let mut out = alloc::vec![id];
+			let mut prev = r.previous;
+			while let Some(p) = prev {
+				if out.len() >= max {
+					break;
+				}
+				out.push(p);
+				prev = Records::<T>::get(p).and_then(|r| r.previous);
+			}
+			out
+		}
+
+		/// Status of grant `g` at `now`.
+		pub fn status(g: &GrantOf<T>, now: Moment) -> GrantStatus {
+			if g.revoked.is_some() {
+				GrantStatus::Revoked
+			} else if now >= g.ends {
+				GrantStatus::Expired
+			} else if now < g.starts {
+				GrantStatus::NotYetValid
+			} else {
+				GrantStatus::Active
+			}
+		}
+
+		/// A patient's grants as the runtime API lists them, newest first, with their status at
+		/// `now`.
+		pub fn grants_of(patient: &T::AccountId, now: Moment) -> Vec<GrantInfoOf<T>> {
+			let mut v: Vec<GrantInfoOf<T>> = Grants::<T>::iter_prefix(patient)
+				.map(|(id, g)| Self::grant_info(patient, id, g, now))
+				.collect();
+			v.sort_by(|a, b| b.id.cmp(&a.id));
+			v
+		}
+
+		/// One grant as the runtime API returns it.
+		pub fn grant_of(
+			patient: &T::AccountId,
+			id: GrantId,
+			now: Moment,
+		) -> Option<GrantInfoOf<T>> {
+			Grants::<T>::get(patient, id).map(|g| Self::grant_info(patient, id, g, now))
+		}
+
+		fn grant_info(
+			patient: &T::AccountId,
+			id: GrantId,
+			g: GrantOf<T>,
+			now: Moment,
+		) -> GrantInfoOf<T> {
+			GrantInfo {
+				patient: patient.clone(),
+				id,
+				status: Self::status(&g, now),
+				scope: match g.scope {
+					Scope::AllRecords => Scope::AllRecords,
+					Scope::Categories(c) => Scope::Categories(c),
+					Scope::Records(r) => Scope::Records(r.into_inner()),
+				},
+				grantee: g.grantee,
+				excluded: g.excluded.into_inner(),
+				purposes: g.purposes.into_inner(),
+				actions: g.actions.into_inner(),
+				starts: g.starts,
+				ends: g.ends,
+				granted_by: g.granted_by,
+				granted_in: g.granted_in,
+				revoked: g.revoked,
+			}
+		}
+
+		/// Emergency accesses to `patient` waiting for review, newest first.
+		pub fn emergencies_of(patient: &T::AccountId, now: Moment) -> Vec<EmergencyInfoOf<T>> {
+			let mut v: Vec<EmergencyInfoOf<T>> = PatientEmergencies::<T>::iter_key_prefix(patient)
+				.filter_map(|id| {
+					Emergencies::<T>::get(id).map(|e| Self::emergency_info(id, e, now))
+				})
+				.collect();
+			v.sort_by(|a, b| b.id.cmp(&a.id));
+			v
+		}
+
+		/// Hospital `hospital`'s review queue, oldest first.
+		pub fn review_queue(hospital: HospitalId, now: Moment) -> Vec<EmergencyInfoOf<T>> {
+			ReviewQueue::<T>::get(hospital)
+				.into_iter()
+				.filter_map(|id| {
+					Emergencies::<T>::get(id).map(|e| Self::emergency_info(id, e, now))
+				})
+				.collect()
+		}
+
+		fn emergency_info(id: EmergencyId, e: EmergencyOf<T>, now: Moment) -> EmergencyInfoOf<T> {
+			EmergencyInfo {
+				id,
+				open: e.opened_at <= now && now < e.expires_at,
+				patient: e.patient,
+				doctor: e.doctor,
+				hospital: e.hospital,
+				reason: e.reason,
+				note: e.note.into_inner(),
+				opened_at: e.opened_at,
+				expires_at: e.expires_at,
+				opened_in: e.opened_in,
+			}
+		}
+
+		/// The weight component of a scope: how many records it lists.
+		pub fn scope_len(scope: &ScopeInput) -> u32 {
+			match scope {
+				Scope::Records(r) => u32::try_from(r.len()).unwrap_or(u32::MAX),
+				_ => 0,
+			}
+		}
+
+		/// Every check of [`Pallet::grant`], without writing: the grant to store and the
+		/// patient's bookkeeping.
+		#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+		pub(crate) fn check_grant(
+			who: &T::AccountId,
+			patient: &T::AccountId,
+			grantee: Grantee<T::AccountId>,
+			scope: ScopeInput,
+			excluded: Vec<Category>,
+			purposes: Vec<Purpose>,
+			actions: Vec<Action>,
+			starts: Option<Moment>,
+			ends: Moment,
+		) -> Result<(GrantOf<T>, ConsentAccount<BlockNumberFor<T>>), DispatchError> {
+			Self::ensure_acts_for(who, patient)?;
+			match &grantee {
+				Grantee::Staff(a) => {
+					ensure!(a != patient, Error::<T>::GrantToSelf);
+					match Registry::<T>::active_staff(a) {
+						Ok(_) => {},
+						Err(RegistryError::<T>::StaffNotFound) => {
+							return Err(Error::<T>::UnknownGrantee.into())
+						},
+						Err(_) => return Err(Error::<T>::GranteeNotActive.into()),
+					}
+				},
+				Grantee::Hospital(h) => {
+					let info =
+						Registry::<T>::hospital_info(*h).ok_or(Error::<T>::UnknownGrantee)?;
+					ensure!(
+						info.status == pallet_hospital_registry::HospitalStatus::Active,
+						Error::<T>::GranteeNotActive
+					);
+				},
+			}
+			let scope = match scope {
+				Scope::AllRecords => Scope::AllRecords,
+				Scope::Categories(cs) => {
+					ensure!(!cs.is_empty(), Error::<T>::EmptyScope);
+					Scope::Categories(Self::set(cs.into_inner())?)
+				},
+				Scope::Records(ids) => {
+					ensure!(!ids.is_empty(), Error::<T>::EmptyScope);
+					ensure!(
+						ids.len() <= T::MaxRecordsPerGrant::get() as usize,
+						Error::<T>::TooManyRecords
+					);
+					let ids = Self::sorted_unique(ids)?;
+					for id in &ids {
+						let r = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
+						ensure!(&r.patient == patient, Error::<T>::RecordOfAnotherPatient);
+					}
+					Scope::Records(ids.try_into().map_err(|_| Error::<T>::TooManyRecords)?)
+				},
+			};
+			let excluded = Self::set(excluded)?;
+			ensure!(!purposes.is_empty(), Error::<T>::NoPurpose);
+			let purposes = Self::set(purposes)?;
+			ensure!(!actions.is_empty(), Error::<T>::NoAction);
+			let actions = Self::set(actions)?;
+			let now = T::Time::now();
+			let starts = starts.unwrap_or(now);
+			ensure!(ends > starts, Error::<T>::EndBeforeStart);
+			ensure!(ends > now, Error::<T>::EndInPast);
+			let account = ConsentAccounts::<T>::get(patient);
+			ensure!(
+				account.stored < T::MaxGrantsPerPatient::get() && account.next_grant < GrantId::MAX,
+				Error::<T>::TooManyGrants
+			);
+			let grant = Grant {
+				grantee,
+				scope,
+				excluded,
+				purposes,
+				actions,
+				starts,
+				ends,
+				granted_by: who.clone(),
+				granted_in: frame_system::Pallet::<T>::block_number(),
+				revoked: None,
+			};
+			Ok((grant, account))
+		}
+
+		/// Every check of [`Pallet::revoke`]: the grant to revoke.
+		pub(crate) fn check_revoke(
+			who: &T::AccountId,
+			patient: &T::AccountId,
+			grant: GrantId,
+		) -> Result<GrantOf<T>, DispatchError> {
+			Self::ensure_acts_for(who, patient)?;
+			let g = Grants::<T>::get(patient, grant).ok_or(Error::<T>::GrantNotFound)?;
+			ensure!(g.revoked.is_none(), Error::<T>::AlreadyRevoked);
+			Ok(g)
+		}
+
+		/// Every check of [`Pallet::remove_grant`].
+		pub(crate) fn check_remove(
+			who: &T::AccountId,
+			patient: &T::AccountId,
+			grant: GrantId,
+		) -> DispatchResult {
+			Self::ensure_acts_for(who, patient)?;
+			let g = Grants::<T>::get(patient, grant).ok_or(Error::<T>::GrantNotFound)?;
+			ensure!(g.revoked.is_some() || T::Time::now() >= g.ends, Error::<T>::GrantStillValid);
+			Ok(())
+		}
+
+		fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
+			ensure!(Registry::<T>::is_patient(patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::acts_for(who, patient), Error::<T>::NotForPatient);
+			Ok(())
+		}
+
+		/// Whether `patient` still has free operations in the current window.
+		pub fn has_free_ops(patient: &T::AccountId) -> bool {
+			Self::free_ops_left(patient) > 0
+		}
+
+		/// Free consent operations `patient` has left in the current window.
+		pub fn free_ops_left(patient: &T::AccountId) -> u32 {
+			let a = ConsentAccounts::<T>::get(patient);
+			let mut w = RateWindow { start: a.window_start, used: a.ops_in_window };
+			Self::roll_window(
+				&mut w,
+				frame_system::Pallet::<T>::block_number(),
+				T::FreeOpsWindow::get(),
+			);
+			T::FreeOpsPerWindow::get().saturating_sub(w.used)
+		}
+
+		/// Counts one consent operation of the patient whose account this is.
+		fn count_op(a: &mut ConsentAccount<BlockNumberFor<T>>) {
+			let mut w = RateWindow { start: a.window_start, used: a.ops_in_window };
+			Self::roll_window(
+				&mut w,
+				frame_system::Pallet::<T>::block_number(),
+				T::FreeOpsWindow::get(),
+			);
+			a.window_start = w.start;
+			a.ops_in_window = w.used.saturating_add(1);
+		}
+
+		/// Starts a new window at `now` if the current one (of `len` blocks) is over.
+		fn roll_window(
+			w: &mut RateWindow<BlockNumberFor<T>>,
+			now: BlockNumberFor<T>,
+			len: BlockNumberFor<T>,
+		) {
+			// A window starts with its first use.
+			if w.used == 0 || now >= w.start.saturating_add(len.max(One::one())) {
+				w.start = now;
+				w.used = 0;
+			}
+		}
+
+		fn signer(origin: &OriginFor<T>) -> Option<T::AccountId> {
+			match origin.clone().into() {
+				Ok(frame_system::RawOrigin::Signed(who)) => Some(who),
+				_ => None,
+			}
+		}
+
+		/// Whether a `grant` is free: signed by someone acting for the patient, within the
+		/// patient's allowance, and would succeed.
+		#[allow(clippy::too_many_arguments)]
+		pub fn free_grant(
+			origin: &OriginFor<T>,
+			patient: &T::AccountId,
+			grantee: &Grantee<T::AccountId>,
+			scope: &ScopeInput,
+			excluded: &[Category],
+			purposes: &[Purpose],
+			actions: &[Action],
+			starts: Option<Moment>,
+			ends: Moment,
+		) -> bool {
+			Self::signer(origin).is_some_and(|who| {
+				Self::check_grant(
+					&who,
+					patient,
+					grantee.clone(),
+					scope.clone(),
+					excluded.to_vec(),
+					purposes.to_vec(),
+					actions.to_vec(),
+					starts,
+					ends,
+				)
+				.is_ok() && Self::has_free_ops(patient)
+			})
+		}
+
+		/// Whether a `revoke` is free (see [`Pallet::free_grant`]).
+		pub fn free_revoke(origin: &OriginFor<T>, patient: &T::AccountId, grant: GrantId) -> bool {
+			Self::signer(origin).is_some_and(|who| {
+				Self::check_revoke(&who, patient, grant).is_ok() && Self::has_free_ops(patient)
+			})
+		}
+
+		/// Whether a `remove_grant` is free (see [`Pallet::free_grant`]).
+		pub fn free_remove(origin: &OriginFor<T>, patient: &T::AccountId, grant: GrantId) -> bool {
+			Self::signer(origin).is_some_and(|who| {
+				Self::check_remove(&who, patient, grant).is_ok() && Self::has_free_ops(patient)
+			})
+		}
+
+		fn staff_of(who: &T::AccountId) -> Result<ActiveStaff, Error<T>> {
+			Registry::<T>::active_staff(who).map_err(|_| Error::<T>::NotActiveStaff)
+		}
+
+		/// Sorts `v` and refuses duplicates.
+		fn sorted_unique<X: Ord>(mut v: Vec<X>) -> Result<Vec<X>, Error<T>> {
+			v.sort();
+			if v.windows(2).any(|w| w[0] == w[1]) {
+				return Err(Error::<T>::DuplicateEntry);
+			}
+			Ok(v)
+		}
+
+		/// A small set (categories, purposes, actions), sorted, without duplicates.
+		fn set<X: Ord, S: Get<u32>>(v: Vec<X>) -> Result<BoundedVec<X, S>, Error<T>> {
+			// Longer than the number of distinct values means a duplicate.
+			Self::sorted_unique(v)?.try_into().map_err(|_| Error::<T>::DuplicateEntry)
+		}
+
+		/// Checks the pallet's invariants.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use sp_runtime::TryRuntimeError as E;
+			for (patient, account) in ConsentAccounts::<T>::iter() {
+				let grants: Vec<(GrantId, GrantOf<T>)> =
+					Grants::<T>::iter_prefix(&patient).collect();
+				ensure!(grants.len() as u32 == account.stored, E::Other("grant count mismatch"));
+				ensure!(
+					account.stored <= T::MaxGrantsPerPatient::get(),
+					E::Other("too many grants stored")
+				);
+				for (id, g) in grants {
+					ensure!(id < account.next_grant, E::Other("grant number not yet assigned"));
+					ensure!(g.ends > g.starts, E::Other("grant ends before it starts"));
+					ensure!(!g.purposes.is_empty(), E::Other("grant without purpose"));
+					ensure!(!g.actions.is_empty(), E::Other("grant without action"));
+				}
+			}
+			for (patient, _) in Grants::<T>::iter_keys() {
+				ensure!(
+					ConsentAccounts::<T>::contains_key(&patient),
+					E::Other("grant without consent account")
+				);
+				ensure!(Registry::<T>::is_patient(&patient), E::Other("grant of unknown patient"));
+			}
+			let next = NextEmergencyId::<T>::get();
+			let mut queued = 0usize;
+			for (hospital, queue) in ReviewQueue::<T>::iter() {
+				for id in queue.iter() {
+					let e =
+						Emergencies::<T>::get(id).ok_or(E::Other("queued emergency missing"))?;
+					ensure!(e.hospital == hospital, E::Other("emergency in another queue"));
+				}
+				queued = queued.saturating_add(queue.len());
+			}
+			let mut stored = 0usize;
+			for (id, e) in Emergencies::<T>::iter() {
+				ensure!(id < next, E::Other("emergency number not yet assigned"));
+				ensure!(
+					PatientEmergencies::<T>::contains_key(&e.patient, id),
+					E::Other("emergency not indexed for its patient")
+				);
+				ensure!(
+					ReviewQueue::<T>::get(e.hospital).contains(&id),
+					E::Other("emergency not in its hospital's queue")
+				);
+				stored = stored.saturating_add(1);
+			}
+			ensure!(stored == queued, E::Other("review queues and emergencies differ"));
+			for (patient, id) in PatientEmergencies::<T>::iter_keys() {
+				ensure!(
+					Emergencies::<T>::get(id).is_some_and(|e| e.patient == patient),
+					E::Other("patient index points at a missing emergency")
+				);
+			}
+			for (_, _, id) in OpenEmergency::<T>::iter() {
+				ensure!(Emergencies::<T>::contains_key(id), E::Other("open emergency missing"));
+			}
+			Ok(())
+		}
+	}
+}

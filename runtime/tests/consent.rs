@@ -1,0 +1,196 @@
+//! Consent on the real runtime, through the real transaction pipeline: a patient whom a hospital
+//! enrolled, with no balance at all, signs `consent.grant` and `consent.revoke` as a wallet
+//! would; the transaction checks (nonce, fee) accept them as feeless and the access decision
+//! follows. Calls that would fail, or come from unregistered accounts, are not free.
+
+use codec::Encode;
+use ehr_runtime::{
+	Address, Balances, Consent, Executive, Header, HospitalRegistry, Runtime, RuntimeCall,
+	RuntimeOrigin, Signature, SignedPayload, System, Timestamp, TxExtension, UncheckedExtrinsic,
+	VERSION,
+};
+use frame_support::assert_ok;
+use pallet_consent::{Action, Decision, DenyReason, Grantee, PermitBasis, Purpose, Scope, Target};
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::Category;
+use sp_core::{sr25519, Pair, H256};
+use sp_genesis_builder::DEV_RUNTIME_PRESET;
+use sp_keyring::Sr25519Keyring::{Alice, Bob};
+use sp_runtime::{
+	generic::Era,
+	traits::Header as _,
+	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+};
+
+mod common;
+
+const NOW: u64 = 1_800_000_000_000;
+
+/// Signs `call` for `pair` with `nonce`, as a wallet does (immortal, no tip).
+fn signed(pair: &sr25519::Pair, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
+	let extension: TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let genesis = System::block_hash(0);
+	let implicit = (
+		(),
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis,
+		genesis,
+		(),
+		(),
+		(),
+		(),
+	);
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		Address::Id(pair.public().into()),
+		Signature::Sr25519(signature),
+		extension,
+	)
+}
+
+fn grant_call(patient: &sr25519::Pair, grantee: Grantee<ehr_runtime::AccountId>) -> RuntimeCall {
+	RuntimeCall::Consent(pallet_consent::Call::grant {
+		patient: patient.public().into(),
+		grantee,
+		scope: Scope::AllRecords,
+		excluded: vec![Category::MentalHealth],
+		purposes: vec![Purpose::Treatment],
+		actions: vec![Action::Read],
+		starts: None,
+		ends: NOW + 3_600_000,
+	})
+}
+
+fn validate(xt: &UncheckedExtrinsic) -> Result<(), TransactionValidityError> {
+	Executive::validate_transaction(TransactionSource::External, xt.clone(), System::parent_hash())
+		.map(|_| ())
+}
+
+fn decide(accessor: ehr_runtime::AccountId, patient: &sr25519::Pair) -> Decision {
+	Consent::decide(
+		&accessor,
+		&patient.public().into(),
+		Target::Category(Category::LabResult),
+		Purpose::Treatment,
+		Action::Read,
+		Timestamp::get(),
+	)
+}
+
+#[test]
+fn a_patient_without_balance_grants_and_revokes_for_free() {
+	common::genesis_of(DEV_RUNTIME_PRESET).execute_with(|| {
+		let header =
+			Header::new(1, H256::zero(), H256::zero(), System::block_hash(0), Default::default());
+		Executive::initialize_block(&header);
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let patient = sr25519::Pair::from_string("//ZeroBalancePatient", None).unwrap();
+		let patient_id: ehr_runtime::AccountId = patient.public().into();
+		assert_ok!(HospitalRegistry::register_staff(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			Bob.to_account_id(),
+			StaffRole::Doctor,
+			H256::repeat_byte(1),
+			None
+		));
+		let grant = grant_call(&patient, Grantee::Staff(Bob.to_account_id()));
+
+		// Not yet a patient: the account does not even exist, and the call is not free.
+		assert_eq!(
+			validate(&signed(&patient, grant.clone(), 0)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+
+		// The hospital enrols the patient at the front desk; still no balance.
+		assert_ok!(HospitalRegistry::enrol_patient(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			patient_id.clone(),
+			H256::repeat_byte(7)
+		));
+		assert_eq!(Balances::free_balance(&patient_id), 0);
+
+		// A grant that would fail (the grantee is no staff member) is not free either.
+		let bad = grant_call(&patient, Grantee::Staff(patient_id.clone()));
+		assert_eq!(
+			validate(&signed(&patient, bad, 0)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+
+		assert_eq!(decide(Bob.to_account_id(), &patient), Decision::Deny(DenyReason::NoGrant));
+		let xt = signed(&patient, grant, 0);
+		assert_eq!(validate(&xt), Ok(()));
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		assert_eq!(decide(Bob.to_account_id(), &patient), Decision::Permit(PermitBasis::Grant(0)));
+		assert_eq!(Balances::free_balance(&patient_id), 0);
+		assert_eq!(System::account_nonce(&patient_id), 1);
+
+		let revoke = RuntimeCall::Consent(pallet_consent::Call::revoke {
+			patient: patient_id.clone(),
+			grant: 0,
+		});
+		let xt = signed(&patient, revoke.clone(), 1);
+		assert_eq!(validate(&xt), Ok(()));
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		assert_eq!(decide(Bob.to_account_id(), &patient), Decision::Deny(DenyReason::Revoked(0)));
+		// Revoking again would fail: not free, and the patient cannot pay.
+		assert_eq!(
+			validate(&signed(&patient, revoke, 2)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+		assert_eq!(Balances::free_balance(&patient_id), 0);
+	});
+}
+
+#[test]
+fn the_free_allowance_runs_out() {
+	common::genesis_of(DEV_RUNTIME_PRESET).execute_with(|| {
+		let header =
+			Header::new(1, H256::zero(), H256::zero(), System::block_hash(0), Default::default());
+		Executive::initialize_block(&header);
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let patient = sr25519::Pair::from_string("//BusyPatient", None).unwrap();
+		let patient_id: ehr_runtime::AccountId = patient.public().into();
+		assert_ok!(HospitalRegistry::enrol_patient(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			patient_id.clone(),
+			H256::repeat_byte(7)
+		));
+		let per_window =
+			<<Runtime as pallet_consent::Config>::FreeOpsPerWindow as frame_support::traits::Get<
+				u32,
+			>>::get();
+		for nonce in 0..per_window {
+			let call = grant_call(&patient, Grantee::Hospital(0));
+			let xt = signed(&patient, call, nonce);
+			assert_eq!(validate(&xt), Ok(()), "operation {nonce} is free");
+			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		}
+		assert_eq!(Consent::free_ops_left(&patient_id), 0);
+		let xt = signed(
+			&patient,
+			grant_call(&patient, Grantee::Hospital(0)),
+			System::account_nonce(&patient_id),
+		);
+		assert_eq!(
+			validate(&xt),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+	});
+}

@@ -1,0 +1,105 @@
+// Consent from Polkadot.js, with no custom type definitions: a hospital enrols a patient whose
+// account holds nothing; the patient grants a doctor access and revokes it, paying nothing, and
+// the `ehr_decide` RPC and the `consentApi` runtime API follow each step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { startDevNode } from './lib/node.mjs';
+
+/** Signs and sends `tx`, resolving with its events once finalized; rejects on a dispatch error. */
+function send(api, tx, signer, node) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not finalized within 60 s; log:\n${node.logTail()}`)), 60_000);
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer);
+        const msg = dispatchError.isModule
+          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
+          : dispatchError.toString();
+        reject(new Error(msg));
+      }
+      if (status.isFinalized) { clearTimeout(timer); resolve(events); }
+    }).catch((e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** `ehr_decide` over plain JSON-RPC, as a hospital's EHR system or gateway calls it. */
+async function decide(node, accessor, patient, target, purpose = 'treatment', action = 'read') {
+  const res = await fetch(node.httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ehr_decide', params: [accessor, patient, target, purpose, action] }),
+  });
+  const body = await res.json();
+  assert.ok(!body.error, JSON.stringify(body.error));
+  return body.result;
+}
+
+test('a patient with no balance grants and revokes from Polkadot.js, and decisions follow', { timeout: 300_000 }, async () => {
+  const node = await startDevNode();
+  let api;
+  try {
+    api = await ApiPromise.create({ provider: new WsProvider(node.url), noInitWarn: true });
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+    // A fresh account: never endowed.
+    const patient = keyring.addFromUri('//JsZeroBalancePatient');
+    const balance = async () => (await api.query.system.account(patient.address)).data.free.toBigInt();
+    assert.equal(await balance(), 0n);
+
+    await send(api, api.tx.hospitalRegistry.registerStaff(bob.address, 'Doctor', '0x' + '11'.repeat(32), null), alice, node);
+    await send(api, api.tx.hospitalRegistry.enrolPatient(patient.address, '0x' + '22'.repeat(32)), alice, node);
+
+    const lab = { category: 'labResult' };
+    assert.deepEqual(await decide(node, bob.address, patient.address, lab),
+      { permit: false, basis: null, reason: 'noGrant', grant: null, emergency: null });
+    assert.equal((await api.call.consentApi.freeOpsLeft(patient.address)).toNumber(), 20);
+
+    // The patient grants the doctor treatment reads of everything but mental health, for a day.
+    const now = (await api.query.timestamp.now()).toNumber();
+    const grant = api.tx.consent.grant(
+      patient.address, { Staff: bob.address }, 'AllRecords', ['MentalHealth'], ['Treatment'], ['Read'], null, now + 86_400_000,
+    );
+    const events = await send(api, grant, patient, node);
+    const granted = events.find(({ event }) => api.events.consent.Granted.is(event));
+    assert.ok(granted, 'a Consent.Granted event');
+    assert.equal(granted.event.data.patient.toString(), patient.address);
+    assert.ok(events.some(({ event }) => api.events.skipFeelessPayment.FeeSkipped.is(event)), 'the fee was skipped');
+    const id = granted.event.data.grant.toNumber();
+    assert.equal(await balance(), 0n);
+
+    assert.deepEqual(await decide(node, bob.address, patient.address, lab),
+      { permit: true, basis: 'grant', reason: null, grant: id, emergency: null });
+    const mental = await decide(node, bob.address, patient.address, { category: 'mentalHealth' });
+    assert.equal(mental.reason, 'categoryExcluded');
+    assert.equal((await decide(node, bob.address, patient.address, lab, 'research')).reason, 'purposeNotGranted');
+
+    // The runtime API lists the grant, decoded from metadata alone.
+    const grants = await api.call.consentApi.grants(patient.address);
+    assert.equal(grants.length, 1);
+    assert.ok(grants[0].status.isActive);
+    assert.equal(grants[0].grantee.asStaff.toString(), bob.address);
+    const d = await api.call.consentApi.decide(bob.address, patient.address, { Category: 'LabResult' }, 'Treatment', 'Read', null);
+    assert.ok(d.isPermit);
+    assert.equal(d.asPermit.asGrant.toNumber(), id);
+
+    // Revocation, free too; decisions deny at once and the listing shows it revoked.
+    await send(api, api.tx.consent.revoke(patient.address, id), patient, node);
+    const after = await decide(node, bob.address, patient.address, lab);
+    assert.equal(after.permit, false);
+    assert.equal(after.reason, 'revoked');
+    assert.equal(after.grant, id);
+    const listed = await api.call.consentApi.grants(patient.address);
+    assert.ok(listed[0].status.isRevoked);
+    assert.equal(listed[0].revoked.unwrap().by.toString(), patient.address);
+    assert.equal(await balance(), 0n);
+    assert.equal((await api.call.consentApi.freeOpsLeft(patient.address)).toNumber(), 18);
+
+    // Revoking again would fail, so it is not free: a patient without funds cannot send it.
+    await assert.rejects(send(api, api.tx.consent.revoke(patient.address, id), patient, node), /Inability to pay|1010/);
+  } finally {
+    await api?.disconnect();
+    await node.stop();
+  }
+});
