@@ -20,6 +20,7 @@ bin="$CARGO_TARGET_DIR/release/ehr-node"
 
 # pallet name -> crate directory
 declare -A dirs=(
+	[pallet_access_log]=pallets/access-log
 	[pallet_consent]=pallets/consent
 	[pallet_hospital_registry]=pallets/hospital-registry
 	[pallet_patient_records]=pallets/patient-records

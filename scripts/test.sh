@@ -32,7 +32,7 @@ cargo test --"$EHR_PROFILE" --workspace --locked
 log "benchmark test suites (every benchmark runs once on each pallet's mock runtime)"
 # Only the pallet crates and their FRAME dependencies build with `runtime-benchmarks` (about a
 # minute); the node and the runtime's wasm are not rebuilt.
-cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records -p pallet-consent \
+cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records -p pallet-consent -p pallet-access-log \
 	--features runtime-benchmarks benchmarking::
 
 log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"

@@ -7,11 +7,13 @@
 //! * [`Signer`]: builds and signs extrinsics with the exact transaction extensions of the runtime;
 //! * [`Rpc::submit_and_watch`]: submits and follows an extrinsic to inclusion and finality, and
 //!   returns its events;
+//! * [`audit`]: fetches a patient's access log and verifies its hash chain client-side;
 //! * [`devnet`]: starts and stops local `ehr-node` processes (used by the tests, the load tool and
 //!   the scripts).
 
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod devnet;
 mod rpc;
 mod signer;

@@ -34,8 +34,10 @@ where
 	C::Api: pallet_hospital_registry_rpc::RuntimeApiOf<Block, AccountId>,
 	C::Api: pallet_patient_records_rpc::RuntimeApiOf<Block, AccountId, BlockNumber, Hash>,
 	C::Api: pallet_consent_rpc::RuntimeApiOf<Block, AccountId, BlockNumber>,
+	C::Api: pallet_access_log_rpc::RuntimeApiOf<Block, AccountId, BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use pallet_access_log_rpc::{AccessLog, AccessLogRpcServer};
 	use pallet_consent_rpc::{Consent, ConsentRpcServer};
 	use pallet_hospital_registry_rpc::{HospitalRegistry, HospitalRegistryRpcServer};
 	use pallet_patient_records_rpc::{PatientRecords, PatientRecordsRpcServer};
@@ -52,6 +54,7 @@ where
 	module.merge(HospitalRegistry::<C, Block>::new(client.clone()).into_rpc())?;
 	module.merge(PatientRecords::<C, Block>::new(client.clone()).into_rpc())?;
 	module.merge(Consent::<C, Block>::new(client.clone()).into_rpc())?;
+	module.merge(AccessLog::<C, Block>::new(client.clone()).into_rpc())?;
 
 	Ok(module)
 }

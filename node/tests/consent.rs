@@ -1,8 +1,10 @@
-//! Consent end to end on a real development node, over the `ehr_*` JSON-RPC methods a hospital's
-//! EHR system and document gateway call: a patient (enrolled by the hospital, no balance)
-//! grants a doctor lab results, the decision permits and denies accordingly, the grant exports
-//! as a FHIR `Consent`; a second doctor breaks the glass, the patient sees it, the doctor ends
-//! it, and the hospital's privacy officer reviews it.
+//! Consent and the access log end to end on a real development node, over the `ehr_*` JSON-RPC
+//! methods a hospital's EHR system and document gateway call: a patient (enrolled by the
+//! hospital, no balance) grants a doctor lab results, the decision permits and denies
+//! accordingly, the grant exports as a FHIR `Consent`; the hospital's gateway logs a read; a
+//! second doctor breaks the glass, the patient sees it, the doctor ends it, and the hospital's
+//! privacy officer reviews it; the patient revokes and a read is refused. Then the patient's
+//! whole log is fetched and its hash chain verified client-side against the on-chain head.
 
 use std::time::Duration;
 
@@ -16,7 +18,7 @@ use pallet_hospital_registry::StaffRole;
 use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
 use serde_json::{json, Value};
 use sp_core::H256;
-use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave, Eve};
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave, Eve, Ferdie};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 
@@ -59,6 +61,8 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	submit(&rpc, &alice, staff(Bob.to_account_id(), StaffRole::Doctor)).await;
 	submit(&rpc, &alice, staff(Dave.to_account_id(), StaffRole::Doctor)).await;
 	submit(&rpc, &alice, staff(eve.clone(), StaffRole::PrivacyOfficer)).await;
+	submit(&rpc, &alice, staff(Ferdie.to_account_id(), StaffRole::Gateway)).await;
+	let gateway = Signer::new(Ferdie.pair());
 	let enrol = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::enrol_patient {
 		patient: patient.account(),
 		commitment: H256::repeat_byte(9),
@@ -143,6 +147,15 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	let left: u32 = rpc.call("ehr_freeConsentOps", vec![p.clone().into()]).await.unwrap();
 	assert_eq!(left, 19);
 
+	// The gateway asked the decision (permit) and served Dave the document: it logs the read.
+	let read = RuntimeCall::AccessLog(pallet_access_log::Call::log_read {
+		record,
+		accessor: Dave.to_account_id(),
+		purpose: Purpose::Treatment,
+		permitted: true,
+	});
+	submit(&rpc, &gateway, read).await;
+
 	// Bob breaks the glass: for emergency treatment he may now read any of the patient's
 	// records, not only those he wrote.
 	let bob_signer = Signer::new(Bob.pair());
@@ -183,5 +196,61 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	assert_eq!((d["reason"].clone(), d["grant"].clone()), (json!("revoked"), json!(0)));
 	let fhir: Value = rpc.call("ehr_consentFhir", vec![p.clone().into(), 0.into()]).await.unwrap();
 	assert_eq!(fhir["status"], "inactive");
+	// Dave asks again: the gateway refuses and logs the refusal.
+	let refused = RuntimeCall::AccessLog(pallet_access_log::Call::log_read {
+		record,
+		accessor: Dave.to_account_id(),
+		purpose: Purpose::Treatment,
+		permitted: false,
+	});
+	submit(&rpc, &gateway, refused).await;
+
+	// The patient's whole log, in order.
+	use pallet_access_log::LogAction::*;
+	let expected = [
+		RecordAdded,
+		ConsentGranted,
+		DocumentRead,
+		EmergencyOpened,
+		EmergencyEnded,
+		EmergencyReviewed { justified: true },
+		ConsentRevoked,
+		ReadDenied,
+	];
+	let log = ehr_client::devnet::wait_until(
+		"the last entry to be final",
+		Duration::from_secs(30),
+		|| {
+			let rpc = &rpc;
+			let account = patient.account();
+			async move {
+				let log = ehr_client::audit::verified_log(rpc, &account).await?;
+				Ok((log.entries.len() == expected.len()).then_some(log))
+			}
+		},
+	)
+	.await
+	.unwrap();
+	assert_eq!(log.entries.iter().map(|e| e.action).collect::<Vec<_>>(), expected);
+	assert_eq!(log.head.count, expected.len() as u64);
+	let read = &log.entries[2];
+	assert_eq!(
+		(read.actor.clone(), read.hospital, read.source),
+		(Dave.to_account_id(), Some(0), Some(0))
+	);
+
+	let v: Value = rpc.call("ehr_verifyAccessLog", vec![p.clone().into()]).await.unwrap();
+	assert_eq!((v["verified"].clone(), v["entries"].clone()), (json!(true), json!(8)));
+	let who: Value = rpc.call("ehr_whoAccessed", vec![p.clone().into()]).await.unwrap();
+	let actions: Vec<&str> =
+		who["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+	assert_eq!(actions, ["readDenied", "emergencyOpened", "documentRead"]);
+	let bundle: Value = rpc.call("ehr_auditEvents", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(bundle["resourceType"], "Bundle");
+	assert_eq!(bundle["total"], 8);
+	let denied = &bundle["entry"][0]["resource"];
+	assert_eq!((denied["action"].clone(), denied["outcome"].clone()), (json!("R"), json!("4")));
+	let global: Value = rpc.call("ehr_globalLogHead", vec![]).await.unwrap();
+	assert!(global["count"].as_u64().unwrap() >= 8);
 	node.kill().unwrap();
 }

@@ -18,7 +18,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Consent, Executive, Grandpa, Hash,
+	AccessLog, AccountId, Aura, Balance, Block, BlockNumber, Consent, Executive, Grandpa, Hash,
 	HospitalRegistry, InherentDataExt, Nonce, PatientRecords, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
@@ -198,6 +198,28 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_access_log_runtime_api::AccessLogApi<Block, AccountId, BlockNumber> for Runtime {
+		fn head(patient: AccountId) -> pallet_access_log::Head {
+			pallet_access_log::Heads::<Runtime>::get(patient)
+		}
+
+		fn global_head() -> pallet_access_log::Head {
+			pallet_access_log::GlobalHead::<Runtime>::get()
+		}
+
+		fn entries(patient: AccountId, before: Option<u64>, limit: u32)
+			-> pallet_access_log::LogPage<AccountId, BlockNumber>
+		{
+			AccessLog::page(&patient, before, limit, false)
+		}
+
+		fn accesses(patient: AccountId, before: Option<u64>, limit: u32)
+			-> pallet_access_log::LogPage<AccountId, BlockNumber>
+		{
+			AccessLog::page(&patient, before, limit, true)
 		}
 	}
 

@@ -3,6 +3,7 @@
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[pallet_access_log, AccessLog]
 	[pallet_balances, Balances]
 	[pallet_collective, Council]
 	[pallet_consent, Consent]

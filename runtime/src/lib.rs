@@ -272,4 +272,8 @@ mod runtime {
 	/// Skips the fee of feeless calls (patients' consent calls).
 	#[runtime::pallet_index(12)]
 	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
+
+	/// The hash-linked access log of every record, consent, emergency and read event.
+	#[runtime::pallet_index(13)]
+	pub type AccessLog = pallet_access_log;
 }

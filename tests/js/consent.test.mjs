@@ -1,6 +1,8 @@
-// Consent from Polkadot.js, with no custom type definitions: a hospital enrols a patient whose
-// account holds nothing; the patient grants a doctor access and revokes it, paying nothing, and
-// the `ehr_decide` RPC and the `consentApi` runtime API follow each step.
+// Consent and the access log from Polkadot.js, with no custom type definitions: a hospital
+// enrols a patient whose account holds nothing; the patient grants a doctor access and revokes
+// it, paying nothing, and the `ehr_decide` RPC and the `consentApi` runtime API follow each
+// step; the hospital's gateway logs a read, and the patient sees who accessed their records
+// through `accessLogApi`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
@@ -42,7 +44,7 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
   try {
     api = await ApiPromise.create({ provider: new WsProvider(node.url), noInitWarn: true });
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+    const [alice, bob, ferdie] = ['//Alice', '//Bob', '//Ferdie'].map((u) => keyring.addFromUri(u));
     // A fresh account: never endowed.
     const patient = keyring.addFromUri('//JsZeroBalancePatient');
     const balance = async () => (await api.query.system.account(patient.address)).data.free.toBigInt();
@@ -98,6 +100,37 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
 
     // Revoking again would fail, so it is not free: a patient without funds cannot send it.
     await assert.rejects(send(api, api.tx.consent.revoke(patient.address, id), patient, node), /Inability to pay|1010/);
+
+    // The hospital's gateway served Bob a document of the patient and logs it; the patient's
+    // app shows who accessed their records, decoded from metadata alone.
+    await send(api, api.tx.hospitalRegistry.registerStaff(ferdie.address, 'Gateway', '0x' + '33'.repeat(32), null), alice, node);
+    const added = await send(api, api.tx.patientRecords.addRecord(patient.address, 'LabResult', {
+      commitment: '0x' + 'ab'.repeat(32),
+      cid: '0x01551220' + 'ab'.repeat(32),
+      scheme: 'XChaCha20Poly1305',
+      size: 64,
+    }), bob, node);
+    const record = added.find(({ event }) => api.events.patientRecords.RecordAdded.is(event)).event.data.record.toNumber();
+    await send(api, api.tx.accessLog.logRead(record, bob.address, 'Treatment', true), ferdie, node);
+    const who = await api.call.accessLogApi.accesses(patient.address, null, 10);
+    assert.equal(who.items.length, 1);
+    const [, read] = who.items[0];
+    assert.ok(read.action.isDocumentRead);
+    assert.equal(read.actor.toString(), bob.address);
+    assert.equal(read.subject.asRecord.toNumber(), record);
+    assert.ok(read.purpose.unwrap().isTreatment);
+    // Granted, revoked, record added, read: four entries, linked by hash up to the head.
+    const head = await api.call.accessLogApi.head(patient.address);
+    assert.equal(head.count.toNumber(), 4);
+    const all = await api.call.accessLogApi.entries(patient.address, null, 10);
+    assert.equal(all.items[0][0].toHex(), head.last.toHex());
+    assert.equal(all.items[0][1].prev.toHex(), all.items[1][0].toHex());
+    const verified = await (await fetch(node.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ehr_verifyAccessLog', params: [patient.address] }),
+    })).json();
+    assert.equal(verified.result.verified, true);
   } finally {
     await api?.disconnect();
     await node.stop();

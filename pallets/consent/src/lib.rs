@@ -25,6 +25,9 @@
 //! exist (the registry takes a `sufficients` reference), so an account with no balance can sign.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// A grant takes the fields of a FHIR `Consent.provision` as separate arguments (so Polkadot.js
+// Apps shows a form field for each); the access decision takes its six inputs.
+#![allow(clippy::too_many_arguments)]
 
 extern crate alloc;
 
@@ -47,6 +50,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
+	use pallet_access_log::{AccessLog, LogAction, Subject};
 	use pallet_hospital_registry::{ActiveStaff, HospitalId, Moment, StaffRole};
 	use pallet_patient_records::{Category, RecordId, RecordStatus};
 	use sp_runtime::traits::{One, Saturating};
@@ -125,6 +129,9 @@ pub mod pallet {
 		/// Longest emergency note, in bytes.
 		#[pallet::constant]
 		type MaxNoteLength: Get<u32>;
+
+		/// Where grants, revocations and emergency accesses are logged (the access log).
+		type AccessLog: AccessLog<Self::AccountId>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
@@ -332,12 +339,14 @@ pub mod pallet {
 				patient: patient.clone(),
 				grant: id,
 				grantee: grant.grantee.clone(),
-				by: who,
+				by: who.clone(),
 				starts: grant.starts,
 				ends: grant.ends,
 			};
+			let purpose = grant.purposes.first().copied();
 			Grants::<T>::insert(&patient, id, grant);
 			ConsentAccounts::<T>::insert(&patient, account);
+			Self::log(&patient, &who, LogAction::ConsentGranted, Subject::Grant(id), purpose);
 			Self::deposit_event(event);
 			Ok(())
 		}
@@ -367,6 +376,7 @@ pub mod pallet {
 			let grantee = g.grantee.clone();
 			Grants::<T>::insert(&patient, grant, g);
 			ConsentAccounts::<T>::mutate(&patient, Self::count_op);
+			Self::log(&patient, &who, LogAction::ConsentRevoked, Subject::Grant(grant), None);
 			Self::deposit_event(Event::Revoked { patient, grant, grantee, by: who });
 			Ok(())
 		}
@@ -450,6 +460,14 @@ pub mod pallet {
 			OpenEmergency::<T>::insert(&patient, &doctor, id);
 			ReviewQueue::<T>::insert(staff.hospital, queue);
 			EmergencyRate::<T>::insert(&doctor, rate);
+			<T as Config>::AccessLog::append(
+				&patient,
+				&doctor,
+				Some(staff.hospital),
+				LogAction::EmergencyOpened,
+				Subject::Emergency(id),
+				Some(Purpose::EmergencyTreatment),
+			);
 			Self::deposit_event(Event::EmergencyAccessOpened {
 				id,
 				patient,
@@ -473,8 +491,16 @@ pub mod pallet {
 			let now = T::Time::now();
 			ensure!(now < e.expires_at, Error::<T>::EmergencyClosed);
 			e.expires_at = now;
-			let patient = e.patient.clone();
+			let (patient, hospital) = (e.patient.clone(), e.hospital);
 			Emergencies::<T>::insert(id, e);
+			<T as Config>::AccessLog::append(
+				&patient,
+				&who,
+				Some(hospital),
+				LogAction::EmergencyEnded,
+				Subject::Emergency(id),
+				Some(Purpose::EmergencyTreatment),
+			);
 			Self::deposit_event(Event::EmergencyAccessEnded { id, patient, doctor: who });
 			Ok(())
 		}
@@ -502,6 +528,14 @@ pub mod pallet {
 				OpenEmergency::<T>::remove(&e.patient, &e.doctor);
 			}
 			ReviewQueue::<T>::mutate(e.hospital, |q| q.retain(|x| *x != id));
+			<T as Config>::AccessLog::append(
+				&e.patient,
+				&officer,
+				Some(staff.hospital),
+				LogAction::EmergencyReviewed { justified: outcome == ReviewOutcome::Justified },
+				Subject::Emergency(id),
+				None,
+			);
 			Self::deposit_event(Event::EmergencyAccessReviewed {
 				id,
 				patient: e.patient,
@@ -653,7 +687,7 @@ pub mod pallet {
 				let covered = match staff.role {
 					StaffRole::Doctor | StaffRole::Nurse | StaffRole::Lab => true,
 					StaffRole::Administrator => purpose == Purpose::Payment,
-					StaffRole::PrivacyOfficer => false,
+					StaffRole::PrivacyOfficer | StaffRole::Gateway => false,
 				};
 				if !covered {
 					return Err(DenyReason::RoleNotCovered(id));
@@ -719,7 +753,7 @@ pub mod pallet {
 			let mut v: Vec<GrantInfoOf<T>> = Grants::<T>::iter_prefix(patient)
 				.map(|(id, g)| Self::grant_info(patient, id, g, now))
 				.collect();
-			v.sort_by(|a, b| b.id.cmp(&a.id));
+			v.sort_by_key(|g| core::cmp::Reverse(g.id));
 			v
 		}
 
@@ -766,7 +800,7 @@ pub mod pallet {
 					Emergencies::<T>::get(id).map(|e| Self::emergency_info(id, e, now))
 				})
 				.collect();
-			v.sort_by(|a, b| b.id.cmp(&a.id));
+			v.sort_by_key(|g| core::cmp::Reverse(g.id));
 			v
 		}
 
@@ -1008,6 +1042,19 @@ pub mod pallet {
 			Self::signer(origin).is_some_and(|who| {
 				Self::check_remove(&who, patient, grant).is_ok() && Self::has_free_ops(patient)
 			})
+		}
+
+		/// Appends to the patient's log, naming the actor's hospital if the actor is staff (a
+		/// guardian recorded by a hospital acts as a person, not for the hospital).
+		fn log(
+			patient: &T::AccountId,
+			actor: &T::AccountId,
+			action: LogAction,
+			subject: Subject,
+			purpose: Option<Purpose>,
+		) {
+			let hospital = Registry::<T>::active_staff(actor).ok().map(|s| s.hospital);
+			<T as Config>::AccessLog::append(patient, actor, hospital, action, subject, purpose);
 		}
 
 		fn staff_of(who: &T::AccountId) -> Result<ActiveStaff, Error<T>> {

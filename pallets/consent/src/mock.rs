@@ -110,6 +110,7 @@ impl pallet_patient_records::Config for Test {
 	type WithdrawalPeriod = ConstU64<10>;
 	type MaxPendingRequests = ConstU32<2>;
 	type MaxHistory = ConstU32<8>;
+	type AccessLog = ();
 	type WeightInfo = RecordsNoWeights;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestSigner;
@@ -142,6 +143,7 @@ impl pallet_consent::Config for Test {
 	type EmergencyRateWindow = ConstU64<100>;
 	type MaxPendingReviews = ConstU32<3>;
 	type MaxNoteLength = ConstU32<16>;
+	type AccessLog = ();
 	type WeightInfo = NoWeights;
 }
 

@@ -78,46 +78,9 @@ pub enum Scope<Records> {
 /// A scope as calls take it.
 pub type ScopeInput = Scope<alloc::vec::Vec<RecordId>>;
 
-/// Why access is wanted (FHIR `provision.purpose`, HL7 v3 PurposeOfUse).
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum Purpose {
-	/// Treatment (TREAT).
-	Treatment,
-	/// Emergency treatment (ETREAT): also the purpose of break-glass access.
-	EmergencyTreatment,
-	/// Payment and insurance (HPAYMT).
-	Payment,
-	/// Research (HRESCH).
-	Research,
-}
-
-impl Purpose {
-	/// The HL7 v3 ActReason code.
-	pub fn code(self) -> &'static str {
-		match self {
-			Purpose::Treatment => "TREAT",
-			Purpose::EmergencyTreatment => "ETREAT",
-			Purpose::Payment => "HPAYMT",
-			Purpose::Research => "HRESCH",
-		}
-	}
-}
+/// Why access is wanted (FHIR `provision.purpose`, HL7 v3 PurposeOfUse): the same codes the
+/// access log records.
+pub use pallet_access_log::Purpose;
 
 /// What the grantee may do (FHIR `provision.action`).
 #[derive(

@@ -63,7 +63,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:32 w:0)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
@@ -71,17 +71,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
 	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Grants` (r:0 w:1)
 	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
 	/// The range of component `r` is `[0, 32]`.
 	fn grant(r: u32, ) -> Weight {
-		// Proof size (bytes): measured `799 + r * 191`, estimated `4199 + r * 2676`.
-		// Minimum execution time: 30_596_000 ps.
-		Weight::from_parts(35_023_458, 4199)
-			.saturating_add(Weight::from_parts(3_090_254, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size (bytes): measured `1017 + r * 191`, estimated `6130 + r * 2676`.
+		// Minimum execution time: 45_908_000 ps.
+		Weight::from_parts(55_161_265, 6130)
+			.saturating_add(Weight::from_parts(3_424_759, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(r.into()))
 	}
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
@@ -96,12 +102,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
 	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
-		// Proof size (bytes): measured `872`, estimated `4199`.
-		// Minimum execution time: 29_605_000 ps.
-		Weight::from_parts(31_778_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `1157`, estimated `4199`.
+		// Minimum execution time: 48_512_000 ps.
+		Weight::from_parts(52_158_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
@@ -115,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn remove_grant() -> Weight {
 		// Proof size (bytes): measured `912`, estimated `4199`.
-		// Minimum execution time: 27_541_000 ps.
-		Weight::from_parts(29_564_000, 4199)
+		// Minimum execution time: 28_622_000 ps.
+		Weight::from_parts(30_826_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -138,25 +152,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::NextEmergencyId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ReviewQueue` (r:1 w:1)
 	/// Proof: `Consent::ReviewQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::PatientEmergencies` (r:0 w:1)
 	/// Proof: `Consent::PatientEmergencies` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn declare_emergency() -> Weight {
-		// Proof size (bytes): measured `3070`, estimated `5527`.
-		// Minimum execution time: 42_714_000 ps.
-		Weight::from_parts(45_248_000, 5527)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Proof size (bytes): measured `3288`, estimated `5527`.
+		// Minimum execution time: 59_750_000 ps.
+		Weight::from_parts(63_855_000, 5527)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Consent::Emergencies` (r:1 w:1)
 	/// Proof: `Consent::Emergencies` (`max_values`: None, `max_size`: Some(171), added: 2646, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	fn end_emergency() -> Weight {
-		// Proof size (bytes): measured `380`, estimated `3636`.
-		// Minimum execution time: 11_437_000 ps.
-		Weight::from_parts(12_519_000, 3636)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size (bytes): measured `598`, estimated `3636`.
+		// Minimum execution time: 25_909_000 ps.
+		Weight::from_parts(27_942_000, 3636)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -170,13 +196,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ReviewQueue` (r:1 w:1)
 	/// Proof: `Consent::ReviewQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::PatientEmergencies` (r:0 w:1)
 	/// Proof: `Consent::PatientEmergencies` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn review_emergency() -> Weight {
-		// Proof size (bytes): measured `3057`, estimated `5527`.
-		// Minimum execution time: 32_649_000 ps.
-		Weight::from_parts(35_162_000, 5527)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size (bytes): measured `3275`, estimated `5527`.
+		// Minimum execution time: 48_322_000 ps.
+		Weight::from_parts(52_218_000, 5527)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 }

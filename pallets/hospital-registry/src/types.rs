@@ -90,6 +90,8 @@ pub enum StaffRole {
 	Administrator,
 	/// Reviews emergency accesses and the access log.
 	PrivacyOfficer,
+	/// The hospital's document gateway: logs the reads it serves or refuses, nothing else.
+	Gateway,
 }
 
 /// Employment state of a staff member.

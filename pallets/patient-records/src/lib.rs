@@ -79,6 +79,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
+	use pallet_access_log::{AccessLog, LogAction, Subject};
 	use pallet_hospital_registry::{ActiveStaff, HospitalId, StaffRole};
 	use sp_core::H256;
 	use sp_runtime::traits::{CheckedAdd, IdentifyAccount, Verify, Zero};
@@ -142,6 +143,9 @@ pub mod pallet {
 		/// Most versions the runtime API walks back through a record's history.
 		#[pallet::constant]
 		type MaxHistory: Get<u32>;
+
+		/// Where record changes are logged (the access log).
+		type AccessLog: AccessLog<Self::AccountId>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
@@ -513,7 +517,7 @@ pub mod pallet {
 			let r = Self::current(record)?;
 			let side = Self::side_of(&who, &r)?;
 			if r.custodian.is_none() {
-				return Self::apply_withdrawal(record, r, kind);
+				return Self::apply_withdrawal(record, r, kind, &who);
 			}
 			ensure!(!Self::withdrawal_open(record), Error::<T>::WithdrawalPending);
 			let deadline = Self::deadline(T::WithdrawalPeriod::get())?;
@@ -548,7 +552,7 @@ pub mod pallet {
 			let side = Self::side_of(&who, &r)?;
 			ensure!(side != w.side, Error::<T>::SameSide);
 			Withdrawals::<T>::remove(record);
-			Self::apply_withdrawal(record, r, w.kind)
+			Self::apply_withdrawal(record, r, w.kind, &who)
 		}
 
 		/// Cancel a pending withdrawal: its requester withdraws it, or the other side refuses.
@@ -763,7 +767,10 @@ pub mod pallet {
 			match role {
 				StaffRole::Doctor => true,
 				StaffRole::Lab => category.is_lab(),
-				StaffRole::Nurse | StaffRole::Administrator | StaffRole::PrivacyOfficer => false,
+				StaffRole::Nurse
+				| StaffRole::Administrator
+				| StaffRole::PrivacyOfficer
+				| StaffRole::Gateway => false,
 			}
 		}
 
@@ -897,6 +904,14 @@ pub mod pallet {
 					status: RecordStatus::Current,
 				},
 			);
+			T::AccessLog::append(
+				&patient,
+				&author,
+				custodian,
+				LogAction::RecordAdded,
+				Subject::Record(id),
+				None,
+			);
 			Self::deposit_event(Event::RecordAdded {
 				record: id,
 				patient,
@@ -937,6 +952,7 @@ pub mod pallet {
 			Records::<T>::insert(id, new);
 			// Requests pending on the old version lapse with it.
 			Withdrawals::<T>::remove(previous);
+			Self::log(&patient, &author, LogAction::RecordAmended, id);
 			Self::deposit_event(Event::RecordAmended {
 				previous,
 				record: id,
@@ -947,8 +963,18 @@ pub mod pallet {
 			Ok(())
 		}
 
-		fn apply_withdrawal(id: RecordId, mut r: RecordOf<T>, kind: Withdrawal) -> DispatchResult {
+		fn apply_withdrawal(
+			id: RecordId,
+			mut r: RecordOf<T>,
+			kind: Withdrawal,
+			actor: &T::AccountId,
+		) -> DispatchResult {
 			let patient = r.patient.clone();
+			let action = match kind {
+				Withdrawal::EnteredInError => LogAction::RecordEnteredInError,
+				Withdrawal::Delete => LogAction::RecordDeleted,
+			};
+			Self::log(&patient, actor, action, id);
 			Amendments::<T>::remove(id);
 			Withdrawals::<T>::remove(id);
 			match kind {
@@ -971,6 +997,13 @@ pub mod pallet {
 				},
 			}
 			Ok(())
+		}
+
+		/// Appends to the patient's access log, naming the actor's hospital if the actor is
+		/// staff.
+		fn log(patient: &T::AccountId, actor: &T::AccountId, action: LogAction, record: RecordId) {
+			let hospital = Registry::<T>::active_staff(actor).ok().map(|s| s.hospital);
+			T::AccessLog::append(patient, actor, hospital, action, Subject::Record(record), None);
 		}
 
 		fn pending_request_for_doctor(

@@ -104,6 +104,7 @@ impl pallet_patient_records::Config for Test {
 	type WithdrawalPeriod = ConstU64<10>;
 	type MaxPendingRequests = ConstU32<2>;
 	type MaxHistory = ConstU32<8>;
+	type AccessLog = ();
 	type WeightInfo = NoWeights;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestSigner;

@@ -87,14 +87,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:0 w:1)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	fn add_record() -> Weight {
-		// Proof size (bytes): measured `1157`, estimated `4199`.
-		// Minimum execution time: 38_918_000 ps.
-		Weight::from_parts(41_932_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size (bytes): measured `1407`, estimated `4199`.
+		// Minimum execution time: 60_360_000 ps.
+		Weight::from_parts(64_376_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -110,18 +116,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:100 w:100)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:100)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:0 w:100)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 100]`.
 	fn add_records(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `648 + n * 487`, estimated `4199 + n * 3049`.
-		// Minimum execution time: 36_674_000 ps.
-		Weight::from_parts(37_266_000, 4199)
-			.saturating_add(Weight::from_parts(21_145_112, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		// Proof size (bytes): measured `809 + n * 583`, estimated `4199 + n * 3049`.
+		// Minimum execution time: 57_776_000 ps.
+		Weight::from_parts(58_277_000, 4199)
+			.saturating_add(Weight::from_parts(38_771_652, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3049).saturating_mul(n.into()))
 	}
 	/// Storage: `PatientRecords::Records` (r:1 w:0)
@@ -133,9 +145,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn propose_amendment() -> Weight {
-		// Proof size (bytes): measured `1666`, estimated `4199`.
-		// Minimum execution time: 27_572_000 ps.
-		Weight::from_parts(29_634_000, 4199)
+		// Proof size (bytes): measured `1662`, estimated `4199`.
+		// Minimum execution time: 29_735_000 ps.
+		Weight::from_parts(31_697_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -159,14 +171,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Withdrawals` (r:0 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	fn approve_amendment() -> Weight {
-		// Proof size (bytes): measured `2198`, estimated `4199`.
-		// Minimum execution time: 52_738_000 ps.
-		Weight::from_parts(56_524_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof size (bytes): measured `2448`, estimated `4199`.
+		// Minimum execution time: 79_899_000 ps.
+		Weight::from_parts(86_449_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
@@ -179,9 +197,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	fn cancel_amendment() -> Weight {
-		// Proof size (bytes): measured `1727`, estimated `4199`.
-		// Minimum execution time: 28_312_000 ps.
-		Weight::from_parts(31_047_000, 4199)
+		// Proof size (bytes): measured `1723`, estimated `4199`.
+		// Minimum execution time: 31_887_000 ps.
+		Weight::from_parts(34_341_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -203,16 +221,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Withdrawals` (r:0 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn amend_with_signature() -> Weight {
-		// Proof size (bytes): measured `2008`, estimated `4199`.
-		// Minimum execution time: 112_298_000 ps.
-		Weight::from_parts(120_329_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof size (bytes): measured `2258`, estimated `4199`.
+		// Minimum execution time: 148_522_000 ps.
+		Weight::from_parts(156_093_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `PatientRecords::Records` (r:1 w:0)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
@@ -225,9 +249,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	fn request_withdrawal() -> Weight {
-		// Proof size (bytes): measured `1573`, estimated `4199`.
-		// Minimum execution time: 28_833_000 ps.
-		Weight::from_parts(30_856_000, 4199)
+		// Proof size (bytes): measured `1569`, estimated `4199`.
+		// Minimum execution time: 30_896_000 ps.
+		Weight::from_parts(33_320_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -243,14 +267,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn approve_withdrawal() -> Weight {
-		// Proof size (bytes): measured `1727`, estimated `4199`.
-		// Minimum execution time: 37_886_000 ps.
-		Weight::from_parts(40_190_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `1983`, estimated `4199`.
+		// Minimum execution time: 62_613_000 ps.
+		Weight::from_parts(66_900_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
@@ -265,9 +297,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	fn cancel_withdrawal() -> Weight {
-		// Proof size (bytes): measured `1727`, estimated `4199`.
-		// Minimum execution time: 32_829_000 ps.
-		Weight::from_parts(35_343_000, 4199)
+		// Proof size (bytes): measured `1723`, estimated `4199`.
+		// Minimum execution time: 35_543_000 ps.
+		Weight::from_parts(38_197_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -284,9 +316,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PatientRecords::PrescriptionRequests` (r:0 w:1)
 	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	fn request_prescription() -> Weight {
-		// Proof size (bytes): measured `691`, estimated `4199`.
-		// Minimum execution time: 22_694_000 ps.
-		Weight::from_parts(25_067_000, 4199)
+		// Proof size (bytes): measured `687`, estimated `4199`.
+		// Minimum execution time: 23_996_000 ps.
+		Weight::from_parts(26_068_000, 4199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -306,16 +338,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::GlobalHead` (r:1 w:1)
+	/// Proof: `AccessLog::GlobalHead` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:0 w:1)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	fn fulfil_prescription() -> Weight {
-		// Proof size (bytes): measured `1322`, estimated `4199`.
-		// Minimum execution time: 44_777_000 ps.
-		Weight::from_parts(48_402_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Proof size (bytes): measured `1572`, estimated `4199`.
+		// Minimum execution time: 69_694_000 ps.
+		Weight::from_parts(74_061_000, 4199)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `PatientRecords::PrescriptionRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
@@ -323,8 +361,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn decline_prescription() -> Weight {
 		// Proof size (bytes): measured `252`, estimated `3590`.
-		// Minimum execution time: 12_188_000 ps.
-		Weight::from_parts(13_130_000, 3590)
+		// Minimum execution time: 12_900_000 ps.
+		Weight::from_parts(14_301_000, 3590)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -334,8 +372,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_prescription_request() -> Weight {
 		// Proof size (bytes): measured `252`, estimated `3590`.
-		// Minimum execution time: 12_138_000 ps.
-		Weight::from_parts(13_249_000, 3590)
+		// Minimum execution time: 12_939_000 ps.
+		Weight::from_parts(14_041_000, 3590)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}

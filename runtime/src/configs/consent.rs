@@ -34,5 +34,7 @@ impl pallet_consent::Config for Runtime {
 	type MaxPendingReviews = ConstU32<256>;
 	/// A 64-byte note (no health data: it is public), e.g. "ER bay 3, trauma team".
 	type MaxNoteLength = ConstU32<64>;
+	/// Changes are appended to the patient's hash-linked access log.
+	type AccessLog = crate::AccessLog;
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
 }

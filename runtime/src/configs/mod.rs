@@ -2,6 +2,8 @@
 
 mod consortium;
 pub use consortium::*;
+mod access_log;
+pub use access_log::*;
 mod consent;
 pub use consent::*;
 mod records;

@@ -27,6 +27,8 @@ impl pallet_patient_records::Config for Runtime {
 	type MaxPendingRequests = ConstU32<8>;
 	/// The runtime API walks at most 64 versions of a record.
 	type MaxHistory = ConstU32<64>;
+	/// Changes are appended to the patient's hash-linked access log.
+	type AccessLog = crate::AccessLog;
 	type WeightInfo = pallet_patient_records::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = RecordsBenchmarkHelper;

@@ -5,6 +5,8 @@
 //! are plain JSON: accounts in SS58, enums in camelCase, times in ms since the Unix epoch.
 
 #![deny(missing_docs)]
+// `ehr_decide` takes the six inputs of an access decision plus time and block.
+#![allow(clippy::too_many_arguments)]
 
 use std::sync::Arc;
 

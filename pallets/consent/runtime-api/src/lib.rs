@@ -4,6 +4,8 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
+// `decide` takes the six inputs of an access decision.
+#![allow(clippy::too_many_arguments)]
 
 extern crate alloc;
 

@@ -125,6 +125,7 @@ fn role_str(r: StaffRole) -> &'static str {
 		StaffRole::Lab => "lab",
 		StaffRole::Administrator => "administrator",
 		StaffRole::PrivacyOfficer => "privacyOfficer",
+		StaffRole::Gateway => "gateway",
 	}
 }
 

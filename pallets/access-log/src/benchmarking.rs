@@ -1,0 +1,91 @@
+//! Benchmarks of the access log: `log_read` by a gateway, and `append` (what the records and
+//! consent pallets pay for each entry), both on a patient whose recent-entries window is full.
+
+use super::*;
+use crate::Pallet as AccessLog;
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Get};
+use frame_system::RawOrigin;
+use pallet_hospital_registry::{NextHospitalId, Pallet as Registry, StaffRole};
+use sp_core::H256;
+
+/// Admits a hospital; registers a doctor, a gateway account and a patient whose window of
+/// recent entries is full.
+fn setup<T: Config>() -> Result<(T::AccountId, T::AccountId, T::AccountId), BenchmarkError> {
+	let hospital = NextHospitalId::<T>::get();
+	let admin: T::AccountId = account("admin", hospital, 0);
+	let origin = <T as pallet_hospital_registry::Config>::GovernanceOrigin::try_successful_origin()
+		.map_err(|_| BenchmarkError::Weightless)?;
+	Registry::<T>::admit_hospital(
+		origin,
+		b"Bench Hospital".to_vec(),
+		admin.clone(),
+		account("validator", hospital, 0),
+		b"https://gateway.example".to_vec(),
+		vec![],
+	)?;
+	let mut staff = vec![];
+	for (name, role) in [("doctor", StaffRole::Doctor), ("gateway", StaffRole::Gateway)] {
+		let who: T::AccountId = account(name, hospital, 0);
+		Registry::<T>::register_staff(
+			RawOrigin::Signed(admin.clone()).into(),
+			who.clone(),
+			role,
+			H256::repeat_byte(1),
+			None,
+		)?;
+		staff.push(who);
+	}
+	let patient: T::AccountId = account("patient", hospital, 0);
+	Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+	for i in 0..T::MaxRecentEntries::get() {
+		AccessLog::<T>::do_append(
+			&patient,
+			&staff[0],
+			Some(hospital),
+			LogAction::RecordAdded,
+			Subject::Record(u64::from(i)),
+			None,
+			None,
+		);
+	}
+	Ok((staff[0].clone(), staff[1].clone(), patient))
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn log_read() -> Result<(), BenchmarkError> {
+		let (doctor, gateway, patient) = setup::<T>()?;
+		let record = T::Records::benchmark_record(&patient, &doctor);
+		let before = Heads::<T>::get(&patient).count;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, true);
+		assert_eq!(Heads::<T>::get(&patient).count, before + 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn append() -> Result<(), BenchmarkError> {
+		let (doctor, _, patient) = setup::<T>()?;
+		let before = Heads::<T>::get(&patient).count;
+		#[block]
+		{
+			<AccessLog<T> as crate::AccessLog<T::AccountId>>::append(
+				&patient,
+				&doctor,
+				Some(0),
+				LogAction::ConsentGranted,
+				Subject::Grant(0),
+				Some(Purpose::Treatment),
+			);
+		}
+		assert_eq!(Heads::<T>::get(&patient).count, before + 1);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(AccessLog, crate::mock::new_test_ext(), crate::mock::Test);
+}

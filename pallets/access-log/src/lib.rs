@@ -1,0 +1,317 @@
+//! # Access log
+//!
+//! A hash-linked, per-patient log of everything done to a patient's records and consent: record
+//! added, amended, withdrawn or deleted; consent granted or revoked; emergency access opened,
+//! ended and reviewed; document read or refused by a custodian's gateway. HIPAA 164.312(b)
+//! audit controls.
+//!
+//! Each [`LogEntry`] holds the hash of the patient's previous entry; its own hash is
+//! `blake2_256("ehr-chain/access-log/entry/v1" ++ SCALE(entry))`. The chain keeps, per patient,
+//! the **head** (number of entries, hash of the last) and a **global head** over all entries,
+//! so anyone holding a patient's entries can check with [`verify::verify`] that none was
+//! altered, removed, reordered or inserted.
+//!
+//! On-chain actions append through the [`AccessLog`] trait, called by the records and consent
+//! pallets inside their own calls (no second extrinsic). Off-chain reads are appended by the
+//! custodian hospital's document gateway (a staff account with the `Gateway` role) with
+//! [`log_read`](Pallet::log_read), permitted or denied.
+//!
+//! ## Storage growth
+//!
+//! State keeps, per patient, the head and the last [`Config::MaxRecentEntries`] entries (a ring:
+//! entry `seq` sits in slot `seq % MaxRecentEntries`), plus the global head. Older entries leave
+//! state but never the chain: every entry is also deposited whole in an `EntryAppended` event,
+//! so an archive node or an indexer has all of them, and the head proves any copy. State per
+//! patient is bounded by `MaxRecentEntries` entries of at most `LogEntry::max_encoded_len()`
+//! bytes.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod verify;
+pub mod weights;
+pub use weights::WeightInfo;
+
+use pallet_hospital_registry::HospitalId;
+
+/// Appends entries to patients' logs: what the records and consent pallets call.
+pub trait AccessLog<AccountId> {
+	/// Appends one entry to `patient`'s log, at the current block and time.
+	fn append(
+		patient: &AccountId,
+		actor: &AccountId,
+		hospital: Option<HospitalId>,
+		action: LogAction,
+		subject: Subject,
+		purpose: Option<Purpose>,
+	);
+}
+
+/// Logs nothing (for pallets' unit tests that do not test logging).
+impl<AccountId> AccessLog<AccountId> for () {
+	fn append(
+		_: &AccountId,
+		_: &AccountId,
+		_: Option<HospitalId>,
+		_: LogAction,
+		_: Subject,
+		_: Option<Purpose>,
+	) {
+	}
+}
+
+/// What the log needs to know of a record to log a read of it.
+pub trait RecordLookup<AccountId> {
+	/// The record's patient and custodian hospital (`None`: patient-held), if it exists.
+	fn patient_and_custodian(record: u64) -> Option<(AccountId, Option<HospitalId>)>;
+
+	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital) for
+	/// the benchmarks; returns its id.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> u64;
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{pallet_prelude::*, traits::Time};
+	use frame_system::pallet_prelude::*;
+	use pallet_hospital_registry::StaffRole;
+	use sp_core::H256;
+
+	type Registry<T> = pallet_hospital_registry::Pallet<T>;
+
+	/// A log entry as stored.
+	pub type LogEntryOf<T> = LogEntry<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// A page of a log as the runtime API returns it.
+	pub type LogPageOf<T> = LogPage<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config + pallet_hospital_registry::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Entries of each patient kept in state (the most recent ones); older ones live on in
+		/// the events.
+		#[pallet::constant]
+		type MaxRecentEntries: Get<u32>;
+
+		/// Finds a record's patient and custodian.
+		type Records: RecordLookup<Self::AccountId>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Each patient's log head.
+	// Blake2_128Concat: account ids are chosen by users.
+	#[pallet::storage]
+	pub type Heads<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Head, ValueQuery>;
+
+	/// The most recent entries of each patient: (patient, seq % MaxRecentEntries).
+	#[pallet::storage]
+	pub type Entries<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u32, LogEntryOf<T>>;
+
+	/// The head over all patients' entries, in the order they were appended.
+	#[pallet::storage]
+	pub type GlobalHead<T: Config> = StorageValue<_, Head, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An entry was appended to a patient's log (whole, so indexers keep every entry).
+		EntryAppended { entry: LogEntryOf<T>, hash: H256 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The caller is not an active gateway account of an active hospital.
+		NotAGateway,
+		/// No record with this id.
+		RecordNotFound,
+		/// The record is kept by another hospital (or by the patient): only its custodian's
+		/// gateway serves it.
+		NotCustodian,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Log that the caller's gateway served (`permitted`) or refused a document of `record`
+		/// to `accessor` for `purpose`. The gateway asked the consent decision first; this
+		/// records what it did.
+		///
+		/// Origin: signed by an active `Gateway` staff account of the record's custodian
+		/// hospital.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::log_read())]
+		pub fn log_read(
+			origin: OriginFor<T>,
+			record: u64,
+			accessor: T::AccountId,
+			purpose: Purpose,
+			permitted: bool,
+		) -> DispatchResult {
+			let gateway = ensure_signed(origin)?;
+			let staff =
+				Registry::<T>::active_staff(&gateway).map_err(|_| Error::<T>::NotAGateway)?;
+			ensure!(staff.role == StaffRole::Gateway, Error::<T>::NotAGateway);
+			let (patient, custodian) =
+				T::Records::patient_and_custodian(record).ok_or(Error::<T>::RecordNotFound)?;
+			ensure!(custodian == Some(staff.hospital), Error::<T>::NotCustodian);
+			let hospital = Registry::<T>::active_staff(&accessor).ok().map(|s| s.hospital);
+			let action = if permitted { LogAction::DocumentRead } else { LogAction::ReadDenied };
+			Self::do_append(
+				&patient,
+				&accessor,
+				hospital,
+				action,
+				Subject::Record(record),
+				Some(purpose),
+				Some(staff.hospital),
+			);
+			Ok(())
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Appends an entry to `patient`'s log and advances both heads. Returns its hash.
+		pub fn do_append(
+			patient: &T::AccountId,
+			actor: &T::AccountId,
+			hospital: Option<HospitalId>,
+			action: LogAction,
+			subject: Subject,
+			purpose: Option<Purpose>,
+			source: Option<HospitalId>,
+		) -> H256 {
+			let head = Heads::<T>::get(patient);
+			let entry = LogEntry {
+				seq: head.count,
+				patient: patient.clone(),
+				actor: actor.clone(),
+				hospital,
+				action,
+				subject,
+				purpose,
+				source,
+				block: frame_system::Pallet::<T>::block_number(),
+				timestamp: <T as pallet_hospital_registry::Config>::Time::now(),
+				prev: head.last,
+			};
+			let hash = entry.hash();
+			// A u64 count of entries does not overflow in the life of a chain.
+			Heads::<T>::insert(patient, Head { count: head.count.saturating_add(1), last: hash });
+			GlobalHead::<T>::mutate(|g| {
+				g.count = g.count.saturating_add(1);
+				g.last = next_global(&g.last, &hash);
+			});
+			Entries::<T>::insert(patient, Self::slot(head.count), entry.clone());
+			Self::deposit_event(Event::EntryAppended { entry, hash });
+			hash
+		}
+
+		/// The ring slot of entry `seq`.
+		fn slot(seq: u64) -> u32 {
+			let n = u64::from(T::MaxRecentEntries::get().max(1));
+			// `seq % n` < n <= u32::MAX.
+			u32::try_from(seq % n).unwrap_or_default()
+		}
+
+		/// Oldest entry of `patient` still in state.
+		pub fn oldest_kept(patient: &T::AccountId) -> u64 {
+			let head = Heads::<T>::get(patient);
+			head.count.saturating_sub(u64::from(T::MaxRecentEntries::get()))
+		}
+
+		/// Entries of `patient` with `seq < before` (all if `None`) still in state, newest
+		/// first, at most `limit`; `only_access` keeps reads, refusals and emergency openings
+		/// ("who accessed my records").
+		pub fn page(
+			patient: &T::AccountId,
+			before: Option<u64>,
+			limit: u32,
+			only_access: bool,
+		) -> LogPageOf<T> {
+			let head = Heads::<T>::get(patient);
+			let oldest = Self::oldest_kept(patient);
+			let limit = limit.min(T::MaxRecentEntries::get()) as usize;
+			let mut entries = Vec::new();
+			let mut seq = before.unwrap_or(head.count).min(head.count);
+			while seq > oldest && entries.len() < limit {
+				seq -= 1;
+				if let Some(e) = Entries::<T>::get(patient, Self::slot(seq)) {
+					if e.seq == seq && (!only_access || e.action.is_access()) {
+						entries.push((e.hash(), e));
+					}
+				}
+			}
+			LogPage { head, oldest_kept: oldest, items: entries }
+		}
+
+		/// Checks the pallet's invariants: every patient's kept entries link up to its head.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use sp_runtime::TryRuntimeError as E;
+			let mut total = 0u64;
+			for (patient, head) in Heads::<T>::iter() {
+				total = total.saturating_add(head.count);
+				let oldest = Self::oldest_kept(&patient);
+				let mut kept: Vec<LogEntryOf<T>> = (oldest..head.count)
+					.filter_map(|s| Entries::<T>::get(&patient, Self::slot(s)))
+					.collect();
+				kept.sort_by_key(|e| e.seq);
+				ensure!(
+					kept.len() as u64 == head.count.saturating_sub(oldest),
+					E::Other("a kept entry is missing")
+				);
+				let anchor = kept.first().map(|e| e.prev).unwrap_or(head.last);
+				crate::verify::verify(&patient, &kept, anchor, &head)
+					.map_err(|_| E::Other("a patient's log does not verify"))?;
+			}
+			ensure!(GlobalHead::<T>::get().count == total, E::Other("global count mismatch"));
+			Ok(())
+		}
+	}
+
+	impl<T: Config> AccessLog<T::AccountId> for Pallet<T> {
+		fn append(
+			patient: &T::AccountId,
+			actor: &T::AccountId,
+			hospital: Option<HospitalId>,
+			action: LogAction,
+			subject: Subject,
+			purpose: Option<Purpose>,
+		) {
+			Self::do_append(patient, actor, hospital, action, subject, purpose, None);
+		}
+	}
+}

@@ -1,0 +1,181 @@
+//! A mock runtime for the access-log unit tests: the real hospital registry with two hospitals
+//! (each with a doctor and a gateway account), and records looked up from a test table.
+
+use crate as pallet_access_log;
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64},
+};
+use pallet_hospital_registry::{HospitalId, StaffRole};
+use sp_runtime::BuildStorage;
+use std::{cell::RefCell, collections::BTreeMap};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Registry = pallet_hospital_registry;
+	#[runtime::pallet_index(3)]
+	pub type AccessLog = pallet_access_log;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = ConstU64<1>;
+	type WeightInfo = ();
+}
+
+impl pallet_hospital_registry::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type CouncilMembers = ();
+	type Time = Timestamp;
+	type MaxNameLength = ConstU32<16>;
+	type MaxUrlLength = ConstU32<32>;
+	type MaxNodesPerHospital = ConstU32<2>;
+	type MaxPeerIdLength = ConstU32<8>;
+	type MaxHospitals = ConstU32<5>;
+	type MaxStaffPerHospital = ConstU32<10>;
+	type MaxDelegatesPerPatient = ConstU32<2>;
+	type MaxVerificationsPerPatient = ConstU32<2>;
+	type MinValidators = ConstU32<1>;
+	type WeightInfo = RegistryNoWeights;
+}
+
+/// Unit tests do not measure weight; the runtime uses the benchmarked `SubstrateWeight`.
+macro_rules! no_weights {
+	($name:ident: $trait:path { $($f:ident($($a:ident),*)),* $(,)? }) => {
+		pub struct $name;
+		impl $trait for $name {
+			$(fn $f($(_: $a),*) -> frame_support::weights::Weight {
+				frame_support::weights::Weight::zero()
+			})*
+		}
+	};
+}
+no_weights!(RegistryNoWeights: pallet_hospital_registry::WeightInfo {
+	admit_hospital(u32), suspend_hospital(), reinstate_hospital(), remove_hospital(u32),
+	update_hospital(), set_nodes(u32, u32), register_staff(), set_staff_status(),
+	register_patient(), verify_patient(), appoint_delegate(), remove_delegate(),
+	record_guardian(), remove_guardian(), authorize_runtime_upgrade(), enrol_patient(),
+});
+no_weights!(NoWeights: crate::WeightInfo { log_read(), append() });
+
+thread_local! {
+	/// Records of the test: id -> (patient, custodian).
+	pub static RECORDS: RefCell<BTreeMap<u64, (u64, Option<HospitalId>)>> =
+		const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Looks records up in [`RECORDS`].
+pub struct TestRecords;
+impl crate::RecordLookup<u64> for TestRecords {
+	fn patient_and_custodian(record: u64) -> Option<(u64, Option<HospitalId>)> {
+		RECORDS.with(|r| r.borrow().get(&record).copied())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_record(patient: &u64, doctor: &u64) -> u64 {
+		let hospital = Registry::active_staff(doctor).ok().map(|s| s.hospital);
+		RECORDS.with(|r| {
+			let mut r = r.borrow_mut();
+			let id = r.keys().last().map_or(0, |k| k + 1);
+			r.insert(id, (*patient, hospital));
+			id
+		})
+	}
+}
+
+/// Entries kept per patient in the tests.
+pub const RECENT: u32 = 4;
+
+impl pallet_access_log::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type MaxRecentEntries = ConstU32<RECENT>;
+	type Records = TestRecords;
+	type WeightInfo = NoWeights;
+}
+
+/// Hospital 0 (admin 10): a doctor and a gateway. Hospital 1 (admin 20): a gateway.
+pub const DOCTOR: u64 = 100;
+pub const GATEWAY: u64 = 101;
+pub const OTHER_GATEWAY: u64 = 201;
+/// Registered patients.
+pub const PATIENT: u64 = 1000;
+pub const PATIENT_2: u64 = 1001;
+/// Start of the test clock (ms).
+pub const NOW: u64 = 1_000_000;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_hospital_registry::GenesisConfig::<Test> {
+		hospitals: [10u64, 20]
+			.iter()
+			.enumerate()
+			.map(|(i, a)| {
+				(
+					format!("Hospital {i}").into_bytes(),
+					*a,
+					a + 1,
+					format!("https://h{i}.example").into_bytes(),
+					vec![vec![i as u8, 1]],
+				)
+			})
+			.collect(),
+		staff: vec![
+			(DOCTOR, 0, StaffRole::Doctor),
+			(GATEWAY, 0, StaffRole::Gateway),
+			(OTHER_GATEWAY, 1, StaffRole::Gateway),
+		],
+		patients: vec![PATIENT, PATIENT_2],
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Timestamp::set_timestamp(NOW);
+		RECORDS.with(|r| {
+			let mut r = r.borrow_mut();
+			r.clear();
+			r.insert(7, (PATIENT, Some(0)));
+			r.insert(8, (PATIENT, None));
+			r.insert(9, (PATIENT_2, Some(1)));
+		});
+	});
+	ext
+}
+
+/// Runs a test and then checks the log's invariants.
+pub fn test(f: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		f();
+		AccessLog::do_try_state().expect("access-log invariants hold");
+	});
+}

@@ -1,0 +1,280 @@
+//! Unit tests of the access log: each action produces the right entry, heads advance, hashes
+//! link, the recent window rolls, reads are logged only by the custodian's gateway (every
+//! refusal with `assert_noop!`), and verification catches every kind of tampering at the right
+//! place.
+
+use crate::{
+	mock::*, next_global, verify::*, Entries, Error, Event, GlobalHead, Head, Heads, LogAction,
+	LogEntry, Purpose, Subject,
+};
+use frame_support::{assert_noop, assert_ok};
+use pallet_hospital_registry::StaffStatus;
+use sp_core::H256;
+
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn append(patient: u64, action: LogAction, subject: Subject) -> H256 {
+	AccessLog::do_append(&patient, &DOCTOR, Some(0), action, subject, None, None)
+}
+
+/// All of `patient`'s kept entries, oldest first.
+fn kept(patient: u64) -> Vec<LogEntry<u64, u64>> {
+	let mut v: Vec<_> = AccessLog::page(&patient, None, u32::MAX, false)
+		.items
+		.into_iter()
+		.map(|(_, e)| e)
+		.collect();
+	v.reverse();
+	v
+}
+
+mod appending {
+	use super::*;
+
+	#[test]
+	fn entries_link_by_hash_and_heads_advance() {
+		test(|| {
+			assert_eq!(Heads::<Test>::get(PATIENT), Head::default());
+			let h0 = append(PATIENT, LogAction::RecordAdded, Subject::Record(7));
+			System::set_block_number(2);
+			Timestamp::set_timestamp(NOW + 2000);
+			<AccessLog as crate::AccessLog<u64>>::append(
+				&PATIENT,
+				&PATIENT,
+				None,
+				LogAction::ConsentGranted,
+				Subject::Grant(0),
+				Some(Purpose::Treatment),
+			);
+			let entries = kept(PATIENT);
+			assert_eq!(entries.len(), 2);
+			let (e0, e1) = (&entries[0], &entries[1]);
+			assert_eq!((e0.seq, e0.prev, e0.block, e0.timestamp), (0, H256::zero(), 1, NOW));
+			assert_eq!(e0.hash(), h0);
+			assert_eq!((e1.seq, e1.prev), (1, h0));
+			assert_eq!(
+				(e1.actor, e1.hospital, e1.block, e1.timestamp),
+				(PATIENT, None, 2, NOW + 2000)
+			);
+			assert_eq!(e1.action, LogAction::ConsentGranted);
+			assert_eq!(e1.purpose, Some(Purpose::Treatment));
+			assert_eq!(Heads::<Test>::get(PATIENT), Head { count: 2, last: e1.hash() });
+			// The global head chains both.
+			let g = next_global(&next_global(&H256::zero(), &h0), &e1.hash());
+			assert_eq!(GlobalHead::<Test>::get(), Head { count: 2, last: g });
+			// Another patient's log is separate; the global head takes it in.
+			append(PATIENT_2, LogAction::RecordAdded, Subject::Record(9));
+			assert_eq!(Heads::<Test>::get(PATIENT_2).count, 1);
+			assert_eq!(kept(PATIENT_2)[0].prev, H256::zero());
+			assert_eq!(GlobalHead::<Test>::get().count, 3);
+			// Each entry is also in an event, whole.
+			let last = System::events().pop().unwrap().event;
+			assert!(matches!(
+				last,
+				RuntimeEvent::AccessLog(Event::EntryAppended { ref entry, .. }) if entry.patient == PATIENT_2
+			));
+		});
+	}
+
+	#[test]
+	fn the_hash_is_domain_separated_scale() {
+		test(|| {
+			append(PATIENT, LogAction::RecordAdded, Subject::Record(7));
+			let e = kept(PATIENT).remove(0);
+			let mut bytes = b"ehr-chain/access-log/entry/v1".to_vec();
+			bytes.extend(codec::Encode::encode(&e));
+			assert_eq!(e.hash(), H256(sp_io::hashing::blake2_256(&bytes)));
+			assert_ne!(e.hash(), H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&e))));
+		});
+	}
+
+	#[test]
+	fn state_keeps_a_window_and_the_head_proves_it() {
+		test(|| {
+			for i in 0..10 {
+				append(PATIENT, LogAction::RecordAdded, Subject::Record(i));
+			}
+			assert_eq!(Heads::<Test>::get(PATIENT).count, 10);
+			assert_eq!(AccessLog::oldest_kept(&PATIENT), 10 - RECENT as u64);
+			let entries = kept(PATIENT);
+			assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![6, 7, 8, 9]);
+			assert_eq!(Entries::<Test>::iter_prefix(PATIENT).count(), RECENT as usize);
+			// The window verifies from its first entry's `prev`.
+			assert_eq!(
+				verify(&PATIENT, &entries, entries[0].prev, &Heads::<Test>::get(PATIENT)),
+				Ok(())
+			);
+			// Paging, newest first.
+			let page = AccessLog::page(&PATIENT, Some(8), 1, false);
+			assert_eq!(page.items.len(), 1);
+			assert_eq!(page.items[0].1.seq, 7);
+			assert_eq!(page.oldest_kept, 6);
+		});
+	}
+}
+
+mod reads {
+	use super::*;
+
+	#[test]
+	fn the_custodians_gateway_logs_reads_and_refusals() {
+		test(|| {
+			assert_ok!(AccessLog::log_read(signed(GATEWAY), 7, DOCTOR, Purpose::Treatment, true));
+			assert_ok!(AccessLog::log_read(signed(GATEWAY), 7, 5555, Purpose::Research, false));
+			let entries = kept(PATIENT);
+			assert_eq!(entries[0].action, LogAction::DocumentRead);
+			assert_eq!(entries[0].actor, DOCTOR);
+			assert_eq!(entries[0].hospital, Some(0));
+			assert_eq!(entries[0].source, Some(0));
+			assert_eq!(entries[0].subject, Subject::Record(7));
+			assert_eq!(entries[0].purpose, Some(Purpose::Treatment));
+			assert_eq!(entries[1].action, LogAction::ReadDenied);
+			assert_eq!((entries[1].actor, entries[1].hospital), (5555, None));
+			// "Who accessed my records" keeps reads, refusals and emergency openings only.
+			append(PATIENT, LogAction::ConsentGranted, Subject::Grant(0));
+			append(PATIENT, LogAction::EmergencyOpened, Subject::Emergency(0));
+			let who = AccessLog::page(&PATIENT, None, 10, true);
+			assert_eq!(
+				who.items.iter().map(|(_, e)| e.action).collect::<Vec<_>>(),
+				vec![LogAction::EmergencyOpened, LogAction::ReadDenied, LogAction::DocumentRead]
+			);
+		});
+	}
+
+	#[test]
+	fn only_the_custodians_active_gateway_may_log() {
+		test(|| {
+			assert_noop!(
+				AccessLog::log_read(signed(DOCTOR), 7, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::NotAGateway
+			);
+			assert_noop!(
+				AccessLog::log_read(signed(PATIENT), 7, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::NotAGateway
+			);
+			assert_noop!(
+				AccessLog::log_read(signed(OTHER_GATEWAY), 7, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::NotCustodian
+			);
+			assert_noop!(
+				AccessLog::log_read(signed(GATEWAY), 8, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::NotCustodian
+			);
+			assert_noop!(
+				AccessLog::log_read(signed(GATEWAY), 77, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::RecordNotFound
+			);
+			assert_ok!(Registry::set_staff_status(signed(10), GATEWAY, StaffStatus::Suspended));
+			assert_noop!(
+				AccessLog::log_read(signed(GATEWAY), 7, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::NotAGateway
+			);
+		});
+	}
+}
+
+mod verification {
+	use super::*;
+
+	/// Six entries of `PATIENT`, all kept (the window is widened by reading events instead).
+	fn log_of_six() -> (Vec<LogEntry<u64, u64>>, Head) {
+		let mut entries = Vec::new();
+		for i in 0..6 {
+			System::set_block_number(i + 1);
+			append(PATIENT, LogAction::RecordAdded, Subject::Record(i));
+			// The whole history, as an indexer reads it from the events.
+			if let RuntimeEvent::AccessLog(Event::EntryAppended { entry, .. }) =
+				System::events().pop().unwrap().event
+			{
+				entries.push(entry);
+			}
+		}
+		(entries, Heads::<Test>::get(PATIENT))
+	}
+
+	#[test]
+	fn the_whole_history_from_events_verifies() {
+		test(|| {
+			let (entries, head) = log_of_six();
+			assert_eq!(verify(&PATIENT, &entries, H256::zero(), &head), Ok(()));
+			// A suffix verifies from the hash before it.
+			assert_eq!(verify(&PATIENT, &entries[3..], entries[2].hash(), &head), Ok(()));
+		});
+	}
+
+	#[test]
+	fn a_modified_entry_breaks_the_next_link() {
+		test(|| {
+			let (mut entries, head) = log_of_six();
+			entries[2].actor = 4242;
+			assert_eq!(
+				verify(&PATIENT, &entries, H256::zero(), &head),
+				Err(VerifyError::BrokenLink { index: 3, seq: 3 })
+			);
+			let (mut entries, head) = (entries.clone(), head);
+			entries[2].actor = DOCTOR;
+			entries[5].action = LogAction::ReadDenied;
+			assert!(matches!(
+				verify(&PATIENT, &entries, H256::zero(), &head),
+				Err(VerifyError::HeadMismatch { .. })
+			));
+		});
+	}
+
+	#[test]
+	fn a_removed_reordered_or_inserted_entry_is_found() {
+		test(|| {
+			let (entries, head) = log_of_six();
+			let mut removed = entries.clone();
+			removed.remove(2);
+			assert_eq!(
+				verify(&PATIENT, &removed, H256::zero(), &head),
+				Err(VerifyError::OutOfSequence { index: 2, expected: 2, found: 3 })
+			);
+			let mut reordered = entries.clone();
+			reordered.swap(1, 2);
+			assert_eq!(
+				verify(&PATIENT, &reordered, H256::zero(), &head),
+				Err(VerifyError::OutOfSequence { index: 1, expected: 1, found: 2 })
+			);
+			// A forged entry with the right number and link, slipped in before entry 3.
+			let mut inserted = entries.clone();
+			let mut forged = entries[3].clone();
+			forged.action = LogAction::RecordDeleted;
+			inserted.insert(3, forged);
+			assert_eq!(
+				verify(&PATIENT, &inserted, H256::zero(), &head),
+				Err(VerifyError::OutOfSequence { index: 4, expected: 4, found: 3 })
+			);
+			// A forged entry appended at the end does not match the head.
+			let mut appended = entries.clone();
+			let mut extra = entries[5].clone();
+			extra.seq = 6;
+			extra.prev = entries[5].hash();
+			appended.push(extra);
+			assert!(matches!(
+				verify(&PATIENT, &appended, H256::zero(), &head),
+				Err(VerifyError::HeadMismatch { computed: Head { count: 7, .. }, .. })
+			));
+			// Truncating the end is caught too.
+			assert!(matches!(
+				verify(&PATIENT, &entries[..5], H256::zero(), &head),
+				Err(VerifyError::HeadMismatch { .. })
+			));
+			// Another patient's entry in the list.
+			let mut foreign = entries.clone();
+			foreign[4].patient = PATIENT_2;
+			assert_eq!(
+				verify(&PATIENT, &foreign, H256::zero(), &head),
+				Err(VerifyError::WrongPatient { index: 4, seq: 4 })
+			);
+			// A wrong anchor breaks the first link.
+			assert_eq!(
+				verify(&PATIENT, &entries, H256::repeat_byte(1), &head),
+				Err(VerifyError::BrokenLink { index: 0, seq: 0 })
+			);
+		});
+	}
+}
