@@ -38,3 +38,6 @@ cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patie
 log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
 ensure_js_deps "$EHR_ROOT/tests/js"
 (cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
+
+log "zombienet: four hospital validators (native provider), pause, resume, kill -9 restart"
+scripts/zombienet.sh
