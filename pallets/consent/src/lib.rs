@@ -662,7 +662,6 @@ pub mod pallet {
 		}
 
 		/// Whether grant `g` (number `id`) allows this access; if not, why.
-		#[allow(clippy::too_many_arguments)]
 		fn grant_allows(
 			id: GrantId,
 			g: &GrantOf<T>,
@@ -839,7 +838,7 @@ pub mod pallet {
 
 		/// Every check of [`Pallet::grant`], without writing: the grant to store and the
 		/// patient's bookkeeping.
-		#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+		#[allow(clippy::type_complexity)]
 		pub(crate) fn check_grant(
 			who: &T::AccountId,
 			patient: &T::AccountId,
@@ -1002,7 +1001,6 @@ pub mod pallet {
 
 		/// Whether a `grant` is free: signed by someone acting for the patient, within the
 		/// patient's allowance, and would succeed.
-		#[allow(clippy::too_many_arguments)]
 		pub fn free_grant(
 			origin: &OriginFor<T>,
 			patient: &T::AccountId,

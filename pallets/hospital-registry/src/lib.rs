@@ -226,6 +226,9 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			// Genesis is built once, from the chain spec, never inside a block. A chain spec that
+			// breaks a bound or a rule must refuse to start a chain rather than start a wrong one,
+			// so each check below panics, naming what in the spec is wrong.
 			for (name, admin, validator, url, nodes) in &self.hospitals {
 				let nodes: Vec<PeerIdOf<T>> = nodes
 					.iter()

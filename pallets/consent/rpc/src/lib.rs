@@ -179,7 +179,6 @@ pub trait ConsentRpc<BlockHash, AccountId> {
 	/// `{"category": "labResult"}`) of `patient` for `purpose`, at `time` (ms; the block's
 	/// time if null)?
 	#[method(name = "ehr_decide")]
-	#[allow(clippy::too_many_arguments)]
 	fn decide(
 		&self,
 		accessor: AccountId,
