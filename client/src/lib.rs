@@ -20,7 +20,7 @@ mod signer;
 
 pub use ehr_runtime as runtime;
 pub use rpc::{Included, Rpc};
-pub use signer::Signer;
+pub use signer::{extrinsic_hash, ChainContext, Signer};
 
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,10 @@ use codec::{Decode, Encode};
 use ehr_runtime::{AccountId, Nonce, RuntimeEvent, UncheckedExtrinsic};
 use frame_system::{EventRecord, Phase};
 use jsonrpsee::{
-	core::{client::ClientT, params::ArrayParams},
+	core::{
+		client::ClientT,
+		params::{ArrayParams, BatchRequestBuilder},
+	},
 	http_client::{HttpClient, HttpClientBuilder},
 };
 use serde::de::DeserializeOwned;
@@ -213,6 +216,31 @@ impl Rpc {
 			.call("author_submitExtrinsic", vec![format!("0x{}", hex::encode(xt.encode())).into()])
 			.await?;
 		parse_hash(&v)
+	}
+
+	/// Submits already encoded extrinsics in one JSON-RPC batch request (one HTTP round trip);
+	/// returns, for each in order, its hash or the pool's refusal.
+	pub async fn submit_encoded_batch(
+		&self,
+		xts: &[Vec<u8>],
+	) -> Result<Vec<std::result::Result<H256, String>>> {
+		if xts.is_empty() {
+			return Ok(Vec::new());
+		}
+		let mut batch = BatchRequestBuilder::new();
+		for xt in xts {
+			batch
+				.insert("author_submitExtrinsic", vec![format!("0x{}", hex::encode(xt))])
+				.map_err(|e| Error::Decode(format!("params: {e}")))?;
+		}
+		let answers = self.client.batch_request::<Value>(batch).await?;
+		Ok(answers
+			.into_iter()
+			.map(|a| match a {
+				Ok(v) => parse_hash(&v).map_err(|e| e.to_string()),
+				Err(e) => Err(e.message().to_string()),
+			})
+			.collect())
 	}
 
 	/// Submits `xt` and waits, polling, until a finalized block contains it; fails if it is not

@@ -1,0 +1,540 @@
+//! # ehr-load
+//!
+//! Load benchmark of an ehr-chain network. It starts the local network of four hospital
+//! validators (or one development node, or uses running nodes given by `--url`), prepares fresh
+//! actors through the hospital's own calls (doctors registered, patients enrolled, their consent
+//! granted), then runs, in one run on the same network:
+//!
+//! * `transfer`: `balances.transferKeepAlive` between funded accounts, the baseline;
+//! * `record`: `patientRecords.addRecord`, one record an extrinsic;
+//! * `batch`: `patientRecords.addRecords`, 100 records an extrinsic;
+//! * `decide`: `ehr_decide` consent decisions over JSON-RPC at a fixed offered rate.
+//!
+//! Every extrinsic is signed before its scenario starts. Each signer's stream goes to one node
+//! (as a hospital's EHR system talks to its own node), in JSON-RPC batches, while the number in
+//! flight stays within a window; one watcher follows finality. For every write scenario the tool
+//! prints finalized units per second over the steady part of the run, submit-to-finality
+//! p50/p99, how full the blocks were, and what bounded the rate; `--json` and `--markdown` write
+//! the same figures to files (`scripts/bench.sh` puts the markdown into `docs/performance.md`).
+
+mod decide;
+mod report;
+mod stats;
+mod stream;
+
+use std::{
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+use clap::{Parser, ValueEnum};
+use codec::Encode;
+use ehr_client::{
+	devnet::{wait_until, Node, NodeConfig},
+	runtime::{AccountId, Nonce, RuntimeCall},
+	Rpc, Signer,
+};
+use pallet_consent::{Action, Grantee, Purpose, Scope};
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::{cid, Category, Content, EncryptionScheme, NewRecord};
+use serde_json::{json, Value};
+use sp_core::{crypto::Ss58Codec, H256};
+use sp_keyring::Sr25519Keyring;
+
+use crate::stream::{Lane, Plan, Tx};
+
+/// Which network to run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Network {
+	/// Start the local network: four hospital validators (Alice, Bob, Charlie, Dave).
+	Local,
+	/// Start one development node (Alice authors and finalizes alone).
+	Dev,
+}
+
+/// A part of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize)]
+enum Scenario {
+	/// `balances.transferKeepAlive`, the baseline.
+	Transfer,
+	/// `patientRecords.addRecord`, one record an extrinsic.
+	Record,
+	/// `patientRecords.addRecords`, `--batch-size` records an extrinsic.
+	Batch,
+	/// `ehr_decide` over JSON-RPC.
+	Decide,
+}
+
+/// Load benchmark of an ehr-chain network.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+	/// Network to start when no `--url` is given.
+	#[arg(long, value_enum, default_value = "local")]
+	network: Network,
+	/// The `ehr-node` binary to start (default: `$EHR_NODE_BIN`, else `ehr-node` on the PATH).
+	#[arg(long)]
+	node_bin: Option<PathBuf>,
+	/// JSON-RPC endpoints (HTTP) of running nodes instead of starting a network; the first one's
+	/// account //Alice must be an administrator of an active hospital, with funds.
+	#[arg(long, value_delimiter = ',')]
+	url: Vec<String>,
+	/// Scenarios, in order.
+	#[arg(long, value_enum, value_delimiter = ',', default_value = "transfer,record,batch,decide")]
+	scenarios: Vec<Scenario>,
+	/// Seconds each of `transfer` and `record` submits for.
+	#[arg(long, default_value_t = 60)]
+	duration: u64,
+	/// Seconds `batch` submits for.
+	#[arg(long, default_value_t = 60)]
+	batch_duration: u64,
+	/// Records in each `addRecords` extrinsic.
+	#[arg(long, default_value_t = 100)]
+	batch_size: usize,
+	/// First seconds of a write scenario left out of its sustained rate.
+	#[arg(long, default_value_t = 10)]
+	warmup: u64,
+	/// Extrinsics kept in flight, in seconds of the best finalized rate seen so far.
+	#[arg(long, default_value_t = 6.0)]
+	window_secs: f64,
+	/// Highest rate (extrinsics/s for `transfer` and `record`, records/s for `batch`) to
+	/// pre-sign for; a scenario that runs out says so.
+	#[arg(long, default_value_t = 2500)]
+	presign_rate: u64,
+	/// Signing accounts per write scenario (spread over the nodes).
+	#[arg(long, default_value_t = 8)]
+	signers: usize,
+	/// Patients the records are about.
+	#[arg(long, default_value_t = 64)]
+	patients: usize,
+	/// Seconds of the second phase of each write scenario, paced at 80% of the rate the first
+	/// phase sustained, for the latency of a network that keeps up (0: skip it).
+	#[arg(long, default_value_t = 30)]
+	latency_duration: u64,
+	/// Offered `ehr_decide` requests per second.
+	#[arg(long, default_value_t = 2000.0)]
+	decide_rate: f64,
+	/// Seconds of decision load.
+	#[arg(long, default_value_t = 30)]
+	decide_duration: u64,
+	/// Concurrent decision requests allowed.
+	#[arg(long, default_value_t = 64)]
+	decide_workers: usize,
+	/// Write the figures as JSON here.
+	#[arg(long)]
+	json: Option<PathBuf>,
+	/// Write the figures as a markdown section here.
+	#[arg(long)]
+	markdown: Option<PathBuf>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Signers with their next nonce.
+struct Accounts(Vec<(Signer, Nonce)>);
+
+impl Accounts {
+	fn derive(run: &str, role: &str, n: usize) -> Result<Self, BoxError> {
+		let mut v = Vec::with_capacity(n);
+		for i in 0..n {
+			v.push((Signer::from_uri(&format!("//ehr-load//{run}//{role}//{i}"))?, 0));
+		}
+		Ok(Accounts(v))
+	}
+
+	/// Takes each signer's next nonce from the node (which counts its pool).
+	async fn refresh(&mut self, rpc: &Rpc) -> Result<(), BoxError> {
+		for (s, n) in self.0.iter_mut() {
+			*n = rpc.next_nonce(&s.account()).await?;
+		}
+		Ok(())
+	}
+
+	fn accounts(&self) -> Vec<AccountId> {
+		self.0.iter().map(|(s, _)| s.account()).collect()
+	}
+
+	/// Signs `count` calls, the `k`-th by signer `k % n` with its next nonce, and deals them to
+	/// `lanes` lanes: signer `i` always to lane `i % lanes`, in nonce order.
+	fn presign(
+		&mut self,
+		count: usize,
+		rpcs: &[Rpc],
+		ctx: &ehr_client::ChainContext,
+		mut make: impl FnMut(usize, &Signer) -> (RuntimeCall, u32),
+	) -> Vec<Lane> {
+		let mut lanes: Vec<Lane> =
+			rpcs.iter().map(|rpc| Lane { rpc: rpc.clone(), txs: Vec::new() }).collect();
+		let n = self.0.len();
+		for k in 0..count {
+			let (signer, nonce) = &mut self.0[k % n];
+			let (call, units) = make(k, signer);
+			let xt = signer.sign(call, *nonce, ctx);
+			*nonce += 1;
+			let bytes = xt.encode();
+			let hash = ehr_client::extrinsic_hash(&xt);
+			lanes[(k % n) % rpcs.len()].txs.push(Tx { hash, bytes, units });
+		}
+		lanes
+	}
+}
+
+fn content(seed: &str) -> pallet_patient_records::ContentInput {
+	// Stands for the ciphertext of a document: only its digest and CID go on chain.
+	let digest = sp_io::hashing::sha2_256(seed.as_bytes());
+	Content {
+		commitment: H256(digest),
+		cid: cid::raw_sha2_256(&digest).to_vec(),
+		scheme: EncryptionScheme::XChaCha20Poly1305,
+		size: 100 * 1024,
+	}
+}
+
+fn staff(who: AccountId) -> RuntimeCall {
+	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
+		staff: who,
+		role: StaffRole::Doctor,
+		licence_commitment: H256::repeat_byte(7),
+		valid_until: None,
+	})
+}
+
+async fn now_ms(rpc: &Rpc) -> Result<u64, BoxError> {
+	let key = frame_support::storage::storage_prefix(b"Timestamp", b"Now");
+	let raw = rpc.storage(&key, None).await?.ok_or("no Timestamp::Now")?;
+	Ok(u64::from_le_bytes(raw.try_into().map_err(|_| "bad Timestamp::Now")?))
+}
+
+/// Runs a setup stream to the end and fails if any extrinsic was refused or failed.
+async fn settle(what: &str, lanes: Vec<Lane>, watch: &Rpc) -> Result<(), BoxError> {
+	let total: usize = lanes.iter().map(|l| l.txs.len()).sum();
+	let plan = Plan {
+		name: what.into(),
+		duration: None,
+		warmup: Duration::ZERO,
+		window_secs: 1.0,
+		min_in_flight: 4000,
+		max_in_flight: 4000,
+		chunk: 64,
+		drain: Duration::from_secs(120),
+		pace: None,
+	};
+	let out = stream::run(plan, lanes, watch.clone()).await?;
+	if out.finalized as usize != total {
+		return Err(format!(
+			"setup step {what}: {} of {total} extrinsics finalized ({} refused: {:?}; {} failed; \
+			 {} lost)",
+			out.finalized, out.refused, out.first_refusal, out.failed, out.lost
+		)
+		.into());
+	}
+	eprintln!("setup: {what}: {total} extrinsics finalized");
+	Ok(())
+}
+
+struct Started {
+	_nodes: Vec<Node>,
+	rpcs: Vec<Rpc>,
+}
+
+async fn start_network(cli: &Cli) -> Result<Started, BoxError> {
+	if !cli.url.is_empty() {
+		let rpcs = cli.url.iter().map(|u| Rpc::new(u)).collect::<Result<Vec<_>, _>>()?;
+		return Ok(Started { _nodes: Vec::new(), rpcs });
+	}
+	let names: &[&str] = match cli.network {
+		Network::Local => &["alice", "bob", "charlie", "dave"],
+		Network::Dev => &["dev"],
+	};
+	let bin = cli.node_bin.clone().unwrap_or_else(|| {
+		std::env::var_os("EHR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| "ehr-node".into())
+	});
+	let config = |name: &str| match cli.network {
+		Network::Local => NodeConfig::local_authority(&bin, name),
+		Network::Dev => NodeConfig::dev(&bin),
+	};
+	let mut first = Node::start(config(names[0]))?;
+	first.wait_rpc(Duration::from_secs(60)).await?;
+	let boot = first.multiaddr().await?;
+	let mut nodes = vec![first];
+	for name in &names[1..] {
+		let mut c = config(name);
+		c.bootnodes = vec![boot.clone()];
+		nodes.push(Node::start(c)?);
+	}
+	let mut rpcs = Vec::new();
+	for n in nodes.iter_mut() {
+		rpcs.push(n.wait_rpc(Duration::from_secs(60)).await?);
+	}
+	let rpc = rpcs[0].clone();
+	wait_until("the network finalizes block #3", Duration::from_secs(120), || {
+		let rpc = rpc.clone();
+		async move { Ok(rpc.finalized_number().await.ok().filter(|n| *n >= 3)) }
+	})
+	.await?;
+	eprintln!("network: {} node(s) up and finalizing: {}", nodes.len(), names.join(", "));
+	Ok(Started { _nodes: nodes, rpcs })
+}
+
+/// Where the load goes.
+struct Net<'a> {
+	rpcs: &'a [Rpc],
+	ctx: &'a ehr_client::ChainContext,
+	watch: &'a Rpc,
+}
+
+/// One write scenario in two phases on the same signers: as fast as the network finalizes
+/// (the sustained rate), then paced at 80% of that rate (the latency of a loaded network that
+/// keeps up).
+async fn write_scenario(
+	cli: &Cli,
+	scenario: Scenario,
+	net: &Net<'_>,
+	signers: &mut Accounts,
+	units: u32,
+	secs: u64,
+	make: impl Fn(usize) -> RuntimeCall,
+) -> Result<report::WriteRun, BoxError> {
+	let label = report::label(scenario);
+	let count = (cli.presign_rate * secs) as usize / units as usize + 1;
+	let t = Instant::now();
+	let lanes = signers.presign(count, net.rpcs, net.ctx, |k, _| (make(k), units));
+	eprintln!("{label}: {count} extrinsics signed in {:.1?}", t.elapsed());
+	let min_in_flight = (1000 / units as usize).max(4);
+	let plan = Plan {
+		name: label.into(),
+		duration: Some(Duration::from_secs(secs)),
+		warmup: Duration::from_secs(cli.warmup),
+		window_secs: cli.window_secs,
+		min_in_flight,
+		max_in_flight: 6000,
+		chunk: if units > 1 { 4 } else { 64 },
+		drain: Duration::from_secs(60),
+		pace: None,
+	};
+	let saturated = stream::run(plan.clone(), lanes, net.watch.clone()).await?;
+	let rate = saturated.sustained.per_second / units as f64;
+	if cli.latency_duration == 0 || rate <= 0.0 {
+		return Ok(report::WriteRun { scenario, plan, saturated, paced: None });
+	}
+
+	// The second phase continues each signer's nonces from what the node has.
+	signers.refresh(net.watch).await?;
+	let pace = 0.8 * rate;
+	let count = (pace * cli.latency_duration as f64) as usize + 1;
+	let lanes = signers.presign(count, net.rpcs, net.ctx, |k, _| (make(1 << 40 | k), units));
+	let paced_plan = Plan {
+		name: format!("{label}@80%"),
+		duration: Some(Duration::from_secs(cli.latency_duration)),
+		warmup: Duration::ZERO,
+		min_in_flight: 6000,
+		pace: Some(pace),
+		..plan.clone()
+	};
+	let paced = stream::run(paced_plan, lanes, net.watch.clone()).await?;
+	Ok(report::WriteRun { scenario, plan, saturated, paced: Some((pace * units as f64, paced)) })
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+	let cli = Cli::parse();
+	match run(cli).await {
+		Ok(ok) => {
+			if !ok {
+				std::process::exit(1);
+			}
+		},
+		Err(e) => {
+			eprintln!("ehr-load: {e}");
+			std::process::exit(2);
+		},
+	}
+}
+
+async fn run(cli: Cli) -> Result<bool, BoxError> {
+	let started = Instant::now();
+	let net = start_network(&cli).await?;
+	let rpcs = net.rpcs.clone();
+	let watch = rpcs[0].clone();
+	let ctx = watch.chain_context().await?;
+	let run_id = format!(
+		"{}",
+		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs()
+	);
+
+	// Actors: fresh accounts for this run, so a running network can be loaded again.
+	let admin = Signer::new(Sr25519Keyring::Alice.pair());
+	let mut senders = Accounts::derive(&run_id, "sender", cli.signers)?;
+	let mut record_doctors = Accounts::derive(&run_id, "doctor", cli.signers)?;
+	let mut batch_doctors = Accounts::derive(&run_id, "batch-doctor", cli.signers)?;
+	let mut patients = Accounts::derive(&run_id, "patient", cli.patients)?;
+	let reader = Signer::from_uri(&format!("//ehr-load//{run_id}//reader"))?;
+	let patient_ids = patients.accounts();
+
+	// Alice's hospital registers the doctors, enrols the patients and funds the signers.
+	let mut setup: Vec<RuntimeCall> = Vec::new();
+	for d in record_doctors.accounts().into_iter().chain(batch_doctors.accounts()) {
+		setup.push(staff(d));
+	}
+	setup.push(staff(reader.account()));
+	for (i, p) in patient_ids.iter().enumerate() {
+		setup.push(RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::enrol_patient {
+			patient: p.clone(),
+			commitment: H256(sp_io::hashing::blake2_256(format!("{run_id}/{i}").as_bytes())),
+		}));
+	}
+	for who in senders
+		.accounts()
+		.into_iter()
+		.chain(record_doctors.accounts())
+		.chain(batch_doctors.accounts())
+	{
+		setup.push(RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: who.into(),
+			value: 1_000 * ehr_runtime::UNIT,
+		}));
+	}
+	let nonce = watch.next_nonce(&admin.account()).await?;
+	let mut admin_acc = Accounts(vec![(admin, nonce)]);
+	let n = setup.len();
+	let lanes = admin_acc.presign(n, &rpcs[..1], &ctx, |k, _| (setup[k].clone(), 1));
+	settle("registry and funds", lanes, &watch).await?;
+
+	// Every patient grants the reader lab results for treatment (feeless: patients hold nothing).
+	let ends = now_ms(&watch).await? + 24 * 3_600_000;
+	let reader_id = reader.account();
+	let lanes = patients.presign(patient_ids.len(), &rpcs, &ctx, |_, p| {
+		let call = RuntimeCall::Consent(pallet_consent::Call::grant {
+			patient: p.account(),
+			grantee: Grantee::Staff(reader_id.clone()),
+			scope: Scope::Categories(
+				vec![Category::LabResult].try_into().expect("one category fits"),
+			),
+			excluded: vec![],
+			purposes: vec![Purpose::Treatment],
+			actions: vec![Action::Read],
+			starts: None,
+			ends,
+		});
+		(call, 1)
+	});
+	settle("patients' grants", lanes, &watch).await?;
+
+	let mut report = report::Report::new(&cli, rpcs.len());
+	let dests: Vec<AccountId> = Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
+	let net = Net { rpcs: &rpcs, ctx: &ctx, watch: &watch };
+	for scenario in &cli.scenarios {
+		match scenario {
+			Scenario::Transfer => {
+				let make = |k: usize| {
+					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+						dest: dests[k % dests.len()].clone().into(),
+						value: ehr_runtime::MILLI_UNIT,
+					})
+				};
+				let w = write_scenario(&cli, *scenario, &net, &mut senders, 1, cli.duration, make)
+					.await?;
+				report.write(w);
+			},
+			Scenario::Record => {
+				let make = |k: usize| {
+					RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+						patient: patient_ids[k % patient_ids.len()].clone(),
+						category: Category::LabResult,
+						content: content(&format!("{run_id}/record/{k}")),
+					})
+				};
+				let w = write_scenario(
+					&cli,
+					*scenario,
+					&net,
+					&mut record_doctors,
+					1,
+					cli.duration,
+					make,
+				)
+				.await?;
+				report.write(w);
+			},
+			Scenario::Batch => {
+				let size = cli.batch_size.max(1);
+				let make = |k: usize| {
+					let records = (0..size)
+						.map(|j| NewRecord {
+							patient: patient_ids[(k * size + j) % patient_ids.len()].clone(),
+							category: Category::LabResult,
+							content: content(&format!("{run_id}/batch/{k}/{j}")),
+						})
+						.collect();
+					RuntimeCall::PatientRecords(pallet_patient_records::Call::add_records {
+						records,
+					})
+				};
+				let w = write_scenario(
+					&cli,
+					*scenario,
+					&net,
+					&mut batch_doctors,
+					size as u32,
+					cli.batch_duration,
+					make,
+				)
+				.await?;
+				report.write(w);
+			},
+			Scenario::Decide => {
+				let reader_s = reader_id.to_ss58check();
+				let other = record_doctors.0[0].0.account().to_ss58check();
+				let queries: Vec<Vec<Value>> = patient_ids
+					.iter()
+					.flat_map(|p| {
+						let p = p.to_ss58check();
+						[
+							// Permitted by the patient's grant.
+							vec![
+								reader_s.clone().into(),
+								p.clone().into(),
+								json!({ "category": "labResult" }),
+								"treatment".into(),
+								"read".into(),
+							],
+							// Denied: no grant names this doctor.
+							vec![
+								other.clone().into(),
+								p.into(),
+								json!({ "category": "clinicalNote" }),
+								"treatment".into(),
+								"read".into(),
+							],
+						]
+					})
+					.collect();
+				eprintln!(
+					"decide: {} requests/s for {} s, {} workers, against {}",
+					cli.decide_rate,
+					cli.decide_duration,
+					cli.decide_workers,
+					watch.url()
+				);
+				let out = decide::run(
+					watch.clone(),
+					queries,
+					cli.decide_rate,
+					Duration::from_secs(cli.decide_duration),
+					cli.decide_workers,
+				)
+				.await;
+				report.decide(out);
+			},
+		}
+	}
+	report.finish(started.elapsed());
+	eprintln!("\n{}", report.markdown());
+	if let Some(p) = &cli.json {
+		std::fs::write(p, serde_json::to_string_pretty(&report)?)?;
+	}
+	if let Some(p) = &cli.markdown {
+		std::fs::write(p, report.markdown())?;
+	}
+	Ok(report.healthy())
+}
