@@ -6,7 +6,8 @@
 # (a batch of 100 records, a grant listing no records: `grant(r)` at r = 0 is the all-records
 # grant, also shown at its maximum).
 #
-#   scripts/weight-ratios.sh            # steps 20, repeat 10 (about 15 minutes)
+#   scripts/weight-ratios.sh              # steps 20, repeat 10 (about 15 minutes)
+#   scripts/weight-ratios.sh --markdown   # the same as a markdown table (scripts/bench.sh)
 #
 # Needs the benchmark build (scripts/benchmark.sh's target directory); run on a quiet machine.
 set -euo pipefail
@@ -24,5 +25,5 @@ out=$(mktemp -d)
 	--steps "${EHR_BENCH_STEPS:-20}" --repeat "${EHR_BENCH_REPEAT:-10}" \
 	--template scripts/ratio-template.hbs --output "$out" >"$out/run.log" 2>&1 ||
 	{ tail -20 "$out/run.log"; die "benchmark run failed"; }
-cat "$out"/*.rs | python3 scripts/weight_ratios.py
+cat "$out"/*.rs | python3 scripts/weight_ratios.py "$@"
 rm -rf "$out"
