@@ -51,41 +51,7 @@ impl pallet_timestamp::Config for Test {
 	type WeightInfo = ();
 }
 
-impl pallet_hospital_registry::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
-	type CouncilMembers = ();
-	type Time = Timestamp;
-	type MaxNameLength = ConstU32<16>;
-	type MaxUrlLength = ConstU32<32>;
-	type MaxNodesPerHospital = ConstU32<2>;
-	type MaxPeerIdLength = ConstU32<8>;
-	type MaxHospitals = ConstU32<5>;
-	type MaxStaffPerHospital = ConstU32<10>;
-	type MaxDelegatesPerPatient = ConstU32<2>;
-	type MaxVerificationsPerPatient = ConstU32<2>;
-	type MinValidators = ConstU32<1>;
-	type WeightInfo = RegistryNoWeights;
-}
-
-/// Unit tests do not measure weight; the runtime uses the benchmarked `SubstrateWeight`.
-macro_rules! no_weights {
-	($name:ident: $trait:path { $($f:ident($($a:ident),*)),* $(,)? }) => {
-		pub struct $name;
-		impl $trait for $name {
-			$(fn $f($(_: $a),*) -> frame_support::weights::Weight {
-				frame_support::weights::Weight::zero()
-			})*
-		}
-	};
-}
-no_weights!(RegistryNoWeights: pallet_hospital_registry::WeightInfo {
-	admit_hospital(u32), suspend_hospital(), reinstate_hospital(), remove_hospital(u32),
-	update_hospital(), set_nodes(u32, u32), register_staff(), set_staff_status(),
-	register_patient(), verify_patient(), appoint_delegate(), remove_delegate(),
-	record_guardian(), remove_guardian(), authorize_runtime_upgrade(), enrol_patient(),
-});
-no_weights!(NoWeights: crate::WeightInfo { log_read(), append() });
+pallet_hospital_registry::impl_mock_config!(Test, Timestamp);
 
 thread_local! {
 	/// Records of the test: id -> (patient, custodian).
@@ -119,7 +85,7 @@ impl pallet_access_log::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type MaxRecentEntries = ConstU32<RECENT>;
 	type Records = TestRecords;
-	type WeightInfo = NoWeights;
+	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 }
 
 /// Hospital 0 (admin 10): a doctor and a gateway. Hospital 1 (admin 20): a gateway.

@@ -54,6 +54,32 @@ pub mod types;
 pub mod weights;
 pub use weights::WeightInfo;
 
+/// Implements this pallet's `Config` for the mock runtime `$runtime` of a pallet built on the
+/// registry (records, consent, access log): root governs, no council, `$time` is the clock,
+/// small bounds, and the benchmarked weights. One definition, so those pallets' unit tests run
+/// against the same registry.
+#[macro_export]
+macro_rules! impl_mock_config {
+	($runtime:ty, $time:ty) => {
+		impl $crate::Config for $runtime {
+			type RuntimeEvent = RuntimeEvent;
+			type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+			type CouncilMembers = ();
+			type Time = $time;
+			type MaxNameLength = frame_support::traits::ConstU32<16>;
+			type MaxUrlLength = frame_support::traits::ConstU32<32>;
+			type MaxNodesPerHospital = frame_support::traits::ConstU32<2>;
+			type MaxPeerIdLength = frame_support::traits::ConstU32<8>;
+			type MaxHospitals = frame_support::traits::ConstU32<5>;
+			type MaxStaffPerHospital = frame_support::traits::ConstU32<10>;
+			type MaxDelegatesPerPatient = frame_support::traits::ConstU32<2>;
+			type MaxVerificationsPerPatient = frame_support::traits::ConstU32<2>;
+			type MinValidators = frame_support::traits::ConstU32<1>;
+			type WeightInfo = $crate::weights::SubstrateWeight<$runtime>;
+		}
+	};
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -230,26 +256,45 @@ pub mod pallet {
 			// breaks a bound or a rule must refuse to start a chain rather than start a wrong one,
 			// so each check below panics, naming what in the spec is wrong.
 			for (name, admin, validator, url, nodes) in &self.hospitals {
-				let nodes: Vec<PeerIdOf<T>> = nodes
-					.iter()
-					.map(|n| n.clone().try_into().expect("genesis PeerId too long"))
-					.collect();
-				Pallet::<T>::do_admit(
-					name.clone().try_into().expect("genesis hospital name too long"),
+				let shown = alloc::string::String::from_utf8_lossy(name);
+				let nodes: Vec<PeerIdOf<T>> =
+					nodes
+						.iter()
+						.map(|n| {
+							n.clone().try_into().unwrap_or_else(|_| {
+								panic!("genesis hospital {shown:?}: a node PeerId is over MaxPeerIdLength")
+							})
+						})
+						.collect();
+				let admitted = Pallet::<T>::do_admit(
+					name.clone().try_into().unwrap_or_else(|_| {
+						panic!("genesis hospital {shown:?}: name over MaxNameLength")
+					}),
 					admin.clone(),
 					validator.clone(),
-					url.clone().try_into().expect("genesis gateway URL too long"),
-					nodes.try_into().expect("too many genesis nodes"),
-				)
-				.expect("genesis hospitals are valid");
+					url.clone().try_into().unwrap_or_else(|_| {
+						panic!("genesis hospital {shown:?}: gateway URL over MaxUrlLength")
+					}),
+					nodes.try_into().unwrap_or_else(|_| {
+						panic!("genesis hospital {shown:?}: more nodes than MaxNodesPerHospital")
+					}),
+				);
+				if let Err(e) = admitted {
+					panic!("genesis hospital {shown:?} refused: {e:?}");
+				}
 			}
 			Pallet::<T>::sync_council(true);
 			for (who, hospital, role) in &self.staff {
-				Pallet::<T>::do_register_staff(*hospital, who, *role, H256::zero(), None)
-					.expect("genesis staff are valid");
+				if let Err(e) =
+					Pallet::<T>::do_register_staff(*hospital, who, *role, H256::zero(), None)
+				{
+					panic!("genesis staff {who:?} of hospital {hospital} refused: {e:?}");
+				}
 			}
 			for who in &self.patients {
-				Pallet::<T>::do_register_patient(who).expect("genesis patients are valid");
+				if let Err(e) = Pallet::<T>::do_register_patient(who) {
+					panic!("genesis patient {who:?} refused: {e:?}");
+				}
 			}
 		}
 	}

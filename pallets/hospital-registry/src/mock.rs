@@ -59,36 +59,6 @@ impl ChangeMembers<u64> for MockCouncil {
 	}
 }
 
-/// Unit tests do not measure weight; the runtime uses the benchmarked `SubstrateWeight`.
-pub struct NoWeights;
-macro_rules! no_weights {
-	($($f:ident($($a:ident),*)),* $(,)?) => {
-		impl crate::WeightInfo for NoWeights {
-			$(fn $f($(_: $a),*) -> frame_support::weights::Weight {
-				frame_support::weights::Weight::zero()
-			})*
-		}
-	};
-}
-no_weights!(
-	admit_hospital(u32),
-	suspend_hospital(),
-	reinstate_hospital(),
-	remove_hospital(u32),
-	update_hospital(),
-	set_nodes(u32, u32),
-	register_staff(),
-	set_staff_status(),
-	register_patient(),
-	verify_patient(),
-	appoint_delegate(),
-	remove_delegate(),
-	record_guardian(),
-	remove_guardian(),
-	authorize_runtime_upgrade(),
-	enrol_patient(),
-);
-
 impl pallet_hospital_registry::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
@@ -103,7 +73,7 @@ impl pallet_hospital_registry::Config for Test {
 	type MaxDelegatesPerPatient = ConstU32<2>;
 	type MaxVerificationsPerPatient = ConstU32<2>;
 	type MinValidators = ConstU32<2>;
-	type WeightInfo = NoWeights;
+	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 }
 
 /// Admins are 10, 20, 30; validators 11, 21, 31; nodes `[h, 1]`.
