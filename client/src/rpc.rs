@@ -199,6 +199,16 @@ impl Rpc {
 		}
 	}
 
+	/// The chain's time (`Timestamp::Now`, ms since the Unix epoch) at the best block.
+	pub async fn now_ms(&self) -> Result<u64> {
+		let key = frame_support::storage::storage_prefix(b"Timestamp", b"Now");
+		let raw = self
+			.storage(&key, None)
+			.await?
+			.ok_or_else(|| Error::Decode("no Timestamp::Now in state".into()))?;
+		u64::decode(&mut &raw[..]).map_err(|e| Error::Decode(format!("Timestamp::Now: {e}")))
+	}
+
 	/// The encoded extrinsics of block `at`.
 	pub async fn block_extrinsics(&self, at: H256) -> Result<Vec<Vec<u8>>> {
 		let v: Value = self.call("chain_getBlock", vec![hash_hex(&at).into()]).await?;

@@ -199,12 +199,6 @@ fn staff(who: AccountId) -> RuntimeCall {
 	})
 }
 
-async fn now_ms(rpc: &Rpc) -> Result<u64, BoxError> {
-	let key = frame_support::storage::storage_prefix(b"Timestamp", b"Now");
-	let raw = rpc.storage(&key, None).await?.ok_or("no Timestamp::Now")?;
-	Ok(u64::from_le_bytes(raw.try_into().map_err(|_| "bad Timestamp::Now")?))
-}
-
 /// Runs a setup stream to the end and fails if any extrinsic was refused or failed.
 async fn settle(what: &str, lanes: Vec<Lane>, watch: &Rpc) -> Result<(), BoxError> {
 	let total: usize = lanes.iter().map(|l| l.txs.len()).sum();
@@ -401,7 +395,7 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 	settle("registry and funds", lanes, &watch).await?;
 
 	// Every patient grants the reader lab results for treatment (feeless: patients hold nothing).
-	let ends = now_ms(&watch).await? + 24 * 3_600_000;
+	let ends = watch.now_ms().await? + 24 * 3_600_000;
 	let reader_id = reader.account();
 	let lanes = patients.presign(patient_ids.len(), &rpcs, &ctx, |_, p| {
 		let call = RuntimeCall::Consent(pallet_consent::Call::grant {

@@ -103,7 +103,7 @@ impl Report {
 		let (from, to) = (outcome.sustained.from_s, outcome.sustained.to_s);
 		let steady: Vec<_> =
 			outcome.blocks.iter().filter(|b| b.at_secs >= from && b.at_secs <= to).collect();
-		let fullness = outcome.steady_fullness(from, to);
+		let fullness = steady.iter().map(|b| b.fullness).sum::<f64>() / steady.len().max(1) as f64;
 		// A block is full when one more extrinsic like those in it would not have fitted.
 		let full = steady
 			.iter()

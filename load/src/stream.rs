@@ -114,23 +114,6 @@ pub struct Outcome {
 	pub blocks: Vec<BlockSeen>,
 }
 
-impl Outcome {
-	/// Mean normal-class fullness of the blocks finalized during the steady window.
-	pub fn steady_fullness(&self, warmup: f64, end: f64) -> f64 {
-		let steady: Vec<f64> = self
-			.blocks
-			.iter()
-			.filter(|b| b.at_secs >= warmup && b.at_secs <= end)
-			.map(|b| b.fullness)
-			.collect();
-		if steady.is_empty() {
-			0.0
-		} else {
-			steady.iter().sum::<f64>() / steady.len() as f64
-		}
-	}
-}
-
 struct Shared {
 	pending: Mutex<HashMap<H256, (Instant, u32)>>,
 	window: AtomicUsize,

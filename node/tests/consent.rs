@@ -99,15 +99,7 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	assert_eq!((d["permit"].clone(), d["basis"].clone()), (json!(true), json!("author")));
 
 	// The patient, who has no balance, grants Dave lab results for treatment.
-	let now: u64 = {
-		let key = sp_io::hashing::twox_128(b"Timestamp")
-			.iter()
-			.chain(sp_io::hashing::twox_128(b"Now").iter())
-			.copied()
-			.collect::<Vec<u8>>();
-		let raw = rpc.storage(&key, None).await.unwrap().unwrap();
-		u64::from_le_bytes(raw.try_into().unwrap())
-	};
+	let now = rpc.now_ms().await.unwrap();
 	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
 		patient: patient.account(),
 		grantee: Grantee::Staff(Dave.to_account_id()),
