@@ -278,7 +278,7 @@ pub mod pallet {
 		}
 
 		/// Checks the pallet's invariants: every patient's kept entries link up to its head.
-		#[cfg(any(feature = "try-runtime", test))]
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use sp_runtime::TryRuntimeError as E;
 			let mut total = 0u64;

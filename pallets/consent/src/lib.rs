@@ -1075,7 +1075,7 @@ pub mod pallet {
 		}
 
 		/// Checks the pallet's invariants.
-		#[cfg(any(feature = "try-runtime", test))]
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use sp_runtime::TryRuntimeError as E;
 			for (patient, account) in ConsentAccounts::<T>::iter() {

@@ -1061,7 +1061,7 @@ pub mod pallet {
 		}
 
 		/// Storage invariants, checked after every unit test and by try-runtime.
-		#[cfg(any(feature = "try-runtime", test))]
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let mut hospitals = 0u32;
 			for (id, h) in Hospitals::<T>::iter() {

@@ -1025,7 +1025,7 @@ pub mod pallet {
 		}
 
 		/// Storage invariants, checked after every unit test and by try-runtime.
-		#[cfg(any(feature = "try-runtime", test))]
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let next = NextRecordId::<T>::get();
 			let mut counted: alloc::collections::BTreeMap<T::AccountId, u32> = Default::default();

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The longer fuzz run of the ehr-chain runtime (ehr-fuzz), and its figures in docs/fuzzing.md.
+#
+#   scripts/fuzz.sh                 fuzz for 30 minutes, then write the figures to
+#                                   docs/fuzzing.md
+#   scripts/fuzz.sh --minutes N     fuzz for N minutes instead
+#   scripts/fuzz.sh --no-docs       do not touch docs/fuzzing.md
+#
+# Inputs that reach new coverage are kept in $HOME/.cache/ehr-chain/fuzz-corpus, so every run
+# starts where the last one stopped. A failing input is saved under fuzz-failures/ and the
+# last line says FAIL with the command that replays it; otherwise PASS. The bounded run of the
+# test command is fuzz/tests/bounded.rs.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$EHR_ROOT"
+
+minutes=30
+docs=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--minutes) minutes="${2:?--minutes needs a number}"; shift ;;
+		--no-docs) docs=0 ;;
+		-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		*) die "unknown option $1 (see --help)" ;;
+	esac
+	shift
+done
+case "$minutes" in ''|*[!0-9]*) die "--minutes needs a whole number" ;; esac
+
+ensure_prereqs
+log "building ehr-fuzz (profile $EHR_PROFILE)"
+cargo build --"$EHR_PROFILE" --locked -p ehr-fuzz
+corpus="$HOME/.cache/ehr-chain/fuzz-corpus"
+mkdir -p "$corpus"
+before=$(find "$corpus" -type f | wc -l)
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+seed=$(date +%s)
+
+log "fuzzing for $minutes min from a corpus of $before inputs (seed $seed)"
+status=0
+timeout $((minutes * 60 + 600)) "$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-fuzz" \
+	--duration $((minutes * 60)) --seed "$seed" --corpus "$corpus" \
+	--failures fuzz-failures --json | tee "$out" || status=$?
+summary=$(grep '^{' "$out" | tail -n 1)
+[ -n "$summary" ] || { echo "fuzz: FAIL: no summary (exit status $status)"; exit 1; }
+
+if [ "$docs" = 1 ]; then
+	SUMMARY="$summary" MINUTES="$minutes" CORPUS_BEFORE="$before" \
+		COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+		CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+		CORES="$(nproc)" python3 - <<'PY'
+import json, os, datetime
+s = json.loads(os.environ["SUMMARY"])
+by = {}
+for c in sorted(s["succeededCalls"]):
+    pallet, _, call = c.partition(".")
+    by.setdefault(pallet, []).append(call)
+secs = s["seconds"]
+lines = [
+    "# Fuzzing the runtime: the longer run",
+    "",
+    "`scripts/fuzz.sh` runs the runtime fuzzer (`ehr-fuzz`, crate `fuzz/`) for a set time and writes",
+    "this page. What the fuzzer does and checks is described in [security.md](security.md) and in",
+    "`fuzz/src/lib.rs`; the test command runs a bounded run of it (`fuzz/tests/bounded.rs`: 8,000",
+    "inputs from a fixed seed, about a minute).",
+    "",
+    f"Last run: {datetime.date.today().isoformat()}, commit {os.environ['COMMIT']}, on {os.environ['CORES']} cores ({os.environ['CPU']}), "
+    f"{os.environ['MINUTES']} minutes, seed {s['seed']}, starting from a corpus of {os.environ['CORPUS_BEFORE']} inputs.",
+    "",
+    "| figure | value |",
+    "|---|---:|",
+    f"| time | {secs:,.0f} s |",
+    f"| inputs executed | {s['inputs']:,} ({s['inputs']/secs:,.0f}/s) |",
+    f"| extrinsics dispatched (signed, through `Executive`) | {s['dispatched']:,} ({s['dispatched']/secs:,.0f}/s) |",
+    f"| extrinsics refused by the transaction checks | {s['refused']:,} |",
+    f"| blocks executed (each followed by every pallet's invariant check) | {s['blocks']:,} |",
+    f"| coverage points (call, outcome) | {s['points']:,} |",
+    f"| corpus kept (inputs that reached a new point) | {s['corpus']:,} |",
+    f"| worst ratio of an extrinsic's CPU time to its charged weight | {s['worstCpuToWeight']:.3f} |",
+    f"| timing outliers not repeated when measured again | {s['unconfirmedTimingOutliers']:,} |",
+    f"| failures | {s['failure'] or 'none'} |",
+    "",
+    f"Calls that succeeded at least once ({len(s['succeededCalls'])} of the {s['calls']} called):",
+    "",
+]
+for pallet, idx in by.items():
+    lines.append(f"- `{pallet}`: " + ", ".join(f"`{c}`" for c in idx))
+lines += [
+    "",
+    "The registry's governance calls (admit, suspend, reinstate, remove a hospital, authorize a",
+    "runtime upgrade) are reached through council motions (`council.propose`, `vote`, `close`).",
+    "A CPU/weight ratio below 1 means every call ran in less CPU time than the weight it was",
+    "charged; native execution against in-memory state is faster than the benchmarked wasm with",
+    "database costs, so a ratio near or above 1 would mean a grossly under-weighted call.",
+    "",
+]
+open("docs/fuzzing.md", "w").write("\n".join(lines))
+print("wrote docs/fuzzing.md")
+PY
+fi
+
+if [ "$status" = 0 ]; then
+	echo "fuzz: PASS: $(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print("{:,} inputs, {:,} extrinsics, no failure".format(s["inputs"], s["dispatched"]))' "$summary")"
+else
+	echo "fuzz: FAIL: $(grep '^FAIL' "$out" | tail -n 1)"
+	exit 1
+fi
