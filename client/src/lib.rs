@@ -8,6 +8,8 @@
 //! * [`Rpc::submit_and_watch`]: submits and follows an extrinsic to inclusion and finality, and
 //!   returns its events;
 //! * [`audit`]: fetches a patient's access log and verifies its hash chain client-side;
+//! * [`document`]: seals a medical document (XChaCha20-Poly1305 under a fresh key) and gives
+//!   the commitment and CID a record anchors; salted commitments of identifiers;
 //! * [`devnet`]: starts and stops local `ehr-node` processes (used by the tests, the load tool and
 //!   the scripts).
 
@@ -15,6 +17,7 @@
 
 pub mod audit;
 pub mod devnet;
+pub mod document;
 mod rpc;
 mod signer;
 
