@@ -191,7 +191,8 @@ async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
 	let expected = format!("index: {}, error: {:?}", bad_signature.index, bad_signature.error);
 	assert!(err.to_string().contains(&expected), "expected BadSignature ({expected}), got {err}");
 
-	// Tombstone: Charlie asks, Bob agrees; the address is gone, the commitment stays.
+	// Tombstone: Charlie asks, Bob agrees; the addresses of all three versions are gone, the
+	// commitments stay.
 	let request = records_call(pallet_patient_records::Call::request_withdrawal {
 		record: third,
 		kind: Withdrawal::Delete,
@@ -208,6 +209,22 @@ async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
 	assert_eq!(r["status"], "deleted");
 	assert!(r["cid"].is_null());
 	assert_eq!(r["commitment"], format!("0x{}", hex::encode(v3.commitment)));
+	// Every version of the record goes, each with its own event.
+	for earlier in [first, second] {
+		let r: Value = rpc.call("ehr_record", vec![earlier.into()]).await.unwrap();
+		assert_eq!(r["status"], "deleted", "{r}");
+		assert!(r["cid"].is_null());
+	}
+	let deleted = events
+		.iter()
+		.filter(|e| {
+			matches!(
+				e,
+				RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordDeleted { .. })
+			)
+		})
+		.count();
+	assert_eq!(deleted, 3);
 
 	let page: Value = rpc.call("ehr_records", vec![charlie.into()]).await.unwrap();
 	assert_eq!(page["total"], 6);

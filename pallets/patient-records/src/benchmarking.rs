@@ -199,10 +199,18 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Deleting a record of `v` versions (every version is tombstoned).
 	#[benchmark]
-	fn approve_withdrawal() -> Result<(), BenchmarkError> {
+	fn approve_withdrawal(v: Linear<1, { T::MaxHistory::get() }>) -> Result<(), BenchmarkError> {
 		let a = actors::<T>(None)?;
-		let id = records_for::<T>(&a.doctor, &a.patient, 0)?;
+		let mut id = records_for::<T>(&a.doctor, &a.patient, 0)?;
+		for i in 1..v {
+			let old = crate::Records::<T>::get(id).ok_or(BenchmarkError::Weightless)?;
+			let amended = Records::<T>::check_content(content((i % 250) as u8 + 1))
+				.map_err(|_| BenchmarkError::Weightless)?;
+			Records::<T>::apply_amendment(id, old, a.doctor.clone(), amended)?;
+			id = NextRecordId::<T>::get().checked_sub(1).ok_or(BenchmarkError::Weightless)?;
+		}
 		Records::<T>::request_withdrawal(
 			RawOrigin::Signed(a.guardian).into(),
 			id,
@@ -211,7 +219,9 @@ mod benchmarks {
 		// The staff side answers: the patient check fails first, then the staff check runs.
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.doctor), id);
-		assert_eq!(Records::<T>::history(id)[0].1.status, RecordStatus::Deleted);
+		let history = Records::<T>::history(id);
+		assert_eq!(history.len() as u32, v);
+		assert!(history.iter().all(|(_, r)| r.status == RecordStatus::Deleted));
 		Ok(())
 	}
 

@@ -29,9 +29,10 @@
 //! Withdrawing (tombstones) also needs both sides: one side
 //! [`request_withdrawal`](Pallet::request_withdrawal)s (`EnteredInError` or `Delete`), the other
 //! [`approve_withdrawal`](Pallet::approve_withdrawal)s; [`cancel_withdrawal`](Pallet::cancel_withdrawal)
-//! by either. A deleted record keeps its commitment for audit, loses its content address, and its
-//! `RecordDeleted` event tells the custodian to destroy the ciphertext and its key
-//! (crypto-shredding).
+//! by either. Deleting a record deletes every version of it: each keeps its commitment for audit
+//! and loses its content address, and one `RecordDeleted` event per version tells the custodian
+//! to destroy that version's ciphertext and key (crypto-shredding). A record has at most
+//! [`Config::MaxHistory`] versions, so a deletion's work is bounded.
 //!
 //! Prescriptions: a patient [`request_prescription`](Pallet::request_prescription)s from a doctor,
 //! who [`fulfil_prescription`](Pallet::fulfil_prescription)s it with a prescription record or
@@ -140,7 +141,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPendingRequests: Get<u32>;
 
-		/// Most versions the runtime API walks back through a record's history.
+		/// Most versions a record may have (beyond it, a correction is a new record); the runtime
+		/// API's history and a deletion walk at most this many.
 		#[pallet::constant]
 		type MaxHistory: Get<u32>;
 
@@ -336,6 +338,8 @@ pub mod pallet {
 		TooManyPendingRequests,
 		/// Ids are exhausted (never in practice: 2^64).
 		IdOverflow,
+		/// The record has `MaxHistory` versions already: add a new record instead.
+		TooManyVersions,
 	}
 
 	#[pallet::hooks]
@@ -406,6 +410,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
+			ensure!(r.version < T::MaxHistory::get(), Error::<T>::TooManyVersions);
 			let content = Self::check_content(content)?;
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
 			if r.custodian.is_none() {
@@ -507,17 +512,18 @@ pub mod pallet {
 		/// Origin: signed by an active doctor (or lab) of the custodian hospital, or by the
 		/// patient, a delegate or a guardian.
 		#[pallet::call_index(6)]
-		#[pallet::weight(<T as Config>::WeightInfo::request_withdrawal().max(<T as Config>::WeightInfo::approve_withdrawal()))]
+		#[pallet::weight(<T as Config>::WeightInfo::request_withdrawal().max(<T as Config>::WeightInfo::approve_withdrawal(T::MaxHistory::get())))]
 		pub fn request_withdrawal(
 			origin: OriginFor<T>,
 			record: RecordId,
 			kind: Withdrawal,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
 			let side = Self::side_of(&who, &r)?;
 			if r.custodian.is_none() {
-				return Self::apply_withdrawal(record, r, kind, &who);
+				let versions = Self::apply_withdrawal(record, r, kind, &who)?;
+				return Ok(Some(<T as Config>::WeightInfo::approve_withdrawal(versions)).into());
 			}
 			ensure!(!Self::withdrawal_open(record), Error::<T>::WithdrawalPending);
 			let deadline = Self::deadline(T::WithdrawalPeriod::get())?;
@@ -532,7 +538,7 @@ pub mod pallet {
 				kind,
 				deadline,
 			});
-			Ok(())
+			Ok(Some(<T as Config>::WeightInfo::request_withdrawal()).into())
 		}
 
 		/// Agree to a pending withdrawal: the record becomes `EnteredInError` or `Deleted`.
@@ -540,8 +546,11 @@ pub mod pallet {
 		/// Origin: signed by the side that did not ask (see
 		/// [`request_withdrawal`](Pallet::request_withdrawal)).
 		#[pallet::call_index(7)]
-		#[pallet::weight(<T as Config>::WeightInfo::approve_withdrawal())]
-		pub fn approve_withdrawal(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+		#[pallet::weight(<T as Config>::WeightInfo::approve_withdrawal(T::MaxHistory::get()))]
+		pub fn approve_withdrawal(
+			origin: OriginFor<T>,
+			record: RecordId,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
 			let w = Withdrawals::<T>::get(record).ok_or(Error::<T>::NoPendingWithdrawal)?;
@@ -552,7 +561,8 @@ pub mod pallet {
 			let side = Self::side_of(&who, &r)?;
 			ensure!(side != w.side, Error::<T>::SameSide);
 			Withdrawals::<T>::remove(record);
-			Self::apply_withdrawal(record, r, w.kind, &who)
+			let versions = Self::apply_withdrawal(record, r, w.kind, &who)?;
+			Ok(Some(<T as Config>::WeightInfo::approve_withdrawal(versions)).into())
 		}
 
 		/// Cancel a pending withdrawal: its requester withdraws it, or the other side refuses.
@@ -825,7 +835,7 @@ pub mod pallet {
 
 		/// A well-formed content: a supported CID whose digest is the commitment, non-empty;
 		/// returned with its CID bounded for storage.
-		fn check_content(c: ContentInput) -> Result<Content, DispatchError> {
+		pub(crate) fn check_content(c: ContentInput) -> Result<Content, DispatchError> {
 			let cid: CidBytes = c.cid.try_into().map_err(|_| Error::<T>::OversizedCid)?;
 			let parsed = cid::parse(&cid).map_err(|e| match e {
 				cid::CidError::Malformed => Error::<T>::MalformedCid,
@@ -923,7 +933,7 @@ pub mod pallet {
 		}
 
 		/// The new version `content` by `author` supersedes `old` (id `previous`).
-		fn apply_amendment(
+		pub(crate) fn apply_amendment(
 			previous: RecordId,
 			mut old: RecordOf<T>,
 			author: T::AccountId,
@@ -931,6 +941,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let id = Self::next_record_id()?;
 			let version = old.version.checked_add(1).ok_or(Error::<T>::IdOverflow)?;
+			ensure!(version <= T::MaxHistory::get(), Error::<T>::TooManyVersions);
 			Self::index_record(&old.patient, id)?;
 			let new = Record {
 				patient: old.patient.clone(),
@@ -963,12 +974,13 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Applies an agreed withdrawal; returns how many versions it changed.
 		fn apply_withdrawal(
 			id: RecordId,
 			mut r: RecordOf<T>,
 			kind: Withdrawal,
 			actor: &T::AccountId,
-		) -> DispatchResult {
+		) -> Result<u32, DispatchError> {
 			let patient = r.patient.clone();
 			let action = match kind {
 				Withdrawal::EnteredInError => LogAction::RecordEnteredInError,
@@ -982,21 +994,34 @@ pub mod pallet {
 					r.status = RecordStatus::EnteredInError;
 					Records::<T>::insert(id, r);
 					Self::deposit_event(Event::RecordEnteredInError { record: id, patient });
+					Ok(1)
 				},
 				Withdrawal::Delete => {
-					let (custodian, commitment) = (r.custodian, r.content.commitment);
-					r.status = RecordStatus::Deleted;
-					r.content.cid = Default::default();
-					Records::<T>::insert(id, r);
-					Self::deposit_event(Event::RecordDeleted {
-						record: id,
-						patient,
-						custodian,
-						commitment,
-					});
+					// Every version goes: the documents of superseded versions hold the same
+					// patient's data. A record has at most `MaxHistory` versions.
+					let mut version = Some((id, r));
+					let mut deleted = 0u32;
+					while let Some((vid, mut v)) = version.take() {
+						if deleted >= T::MaxHistory::get() {
+							break;
+						}
+						let (custodian, commitment, previous) =
+							(v.custodian, v.content.commitment, v.previous);
+						v.status = RecordStatus::Deleted;
+						v.content.cid = Default::default();
+						Records::<T>::insert(vid, v);
+						deleted = deleted.saturating_add(1);
+						Self::deposit_event(Event::RecordDeleted {
+							record: vid,
+							patient: patient.clone(),
+							custodian,
+							commitment,
+						});
+						version = previous.and_then(|p| Records::<T>::get(p).map(|pv| (p, pv)));
+					}
+					Ok(deleted)
 				},
 			}
-			Ok(())
 		}
 
 		/// Appends to the patient's access log, naming the actor's hospital if the actor is
@@ -1033,17 +1058,29 @@ pub mod pallet {
 				ensure!(id < next, "record id beyond NextRecordId");
 				ensure!(Registry::<T>::is_patient(&r.patient), "record of an unregistered patient");
 				*counted.entry(r.patient.clone()).or_default() += 1;
+				ensure!(r.version <= T::MaxHistory::get(), "more versions than MaxHistory");
 				if let Some(p) = r.previous {
 					let prev = Records::<T>::get(p).ok_or("previous version missing")?;
 					ensure!(prev.superseded_by == Some(id), "previous does not link forward");
-					ensure!(prev.status == RecordStatus::Superseded, "previous not superseded");
+					// A deleted record is deleted in all its versions.
+					let expected = if r.status == RecordStatus::Deleted {
+						RecordStatus::Deleted
+					} else {
+						RecordStatus::Superseded
+					};
+					ensure!(prev.status == expected, "previous not superseded (or not deleted)");
 					ensure!(prev.version + 1 == r.version, "version does not follow");
 				} else {
 					ensure!(r.version == 1, "first version is not 1");
 				}
 				ensure!(
-					(r.status == RecordStatus::Superseded) == r.superseded_by.is_some(),
-					"superseded status and link disagree"
+					r.status != RecordStatus::Superseded || r.superseded_by.is_some(),
+					"superseded without a successor"
+				);
+				ensure!(
+					r.superseded_by.is_none()
+						|| matches!(r.status, RecordStatus::Superseded | RecordStatus::Deleted),
+					"a version with a successor is neither superseded nor deleted"
 				);
 				ensure!(
 					(r.status == RecordStatus::Deleted) == r.content.cid.is_empty(),

@@ -321,6 +321,28 @@ mod amending {
 	use super::*;
 
 	#[test]
+	fn a_record_has_at_most_max_history_versions() {
+		test(|| {
+			let max = <<Test as Config>::MaxHistory as frame_support::traits::Get<u32>>::get();
+			let mut id = add_note();
+			for i in 1..max {
+				assert_ok!(PatientRecords::propose_amendment(
+					signed(DOCTOR),
+					id,
+					content(10 + i as u8)
+				));
+				assert_ok!(PatientRecords::approve_amendment(signed(DELEGATE), id));
+				id = NextRecordId::<Test>::get() - 1;
+			}
+			assert_eq!(record(id).version, max);
+			assert_noop!(
+				PatientRecords::propose_amendment(signed(DOCTOR), id, content(99)),
+				Error::<Test>::TooManyVersions
+			);
+		});
+	}
+
+	#[test]
 	fn a_proposal_approved_by_the_patient_supersedes_the_record() {
 		test(|| {
 			let id = add_note();
@@ -572,6 +594,68 @@ mod amending {
 
 mod withdrawing {
 	use super::*;
+
+	/// Amends record `id` `n` times (doctor proposes, delegate approves); returns the newest id.
+	fn amend_times(mut id: RecordId, n: u8) -> RecordId {
+		for i in 0..n {
+			assert_ok!(PatientRecords::propose_amendment(signed(DOCTOR), id, content(10 + i)));
+			assert_ok!(PatientRecords::approve_amendment(signed(DELEGATE), id));
+			id = NextRecordId::<Test>::get() - 1;
+		}
+		id
+	}
+
+	#[test]
+	fn deleting_a_record_deletes_every_version() {
+		test(|| {
+			let first = add_note();
+			let newest = amend_times(first, 2);
+			assert_ok!(PatientRecords::request_withdrawal(
+				signed(DOCTOR),
+				newest,
+				Withdrawal::Delete
+			));
+			System::reset_events();
+			let info = PatientRecords::approve_withdrawal(signed(PATIENT), newest).unwrap();
+			// Charged for the three versions it deleted, not for `MaxHistory`.
+			assert_eq!(
+				info.actual_weight,
+				Some(<Test as Config>::WeightInfo::approve_withdrawal(3))
+			);
+			let history = PatientRecords::history(newest);
+			assert_eq!(history.len(), 3);
+			for (_, r) in &history {
+				assert_eq!(r.status, RecordStatus::Deleted);
+				assert!(r.content.cid.is_empty(), "no version keeps its address");
+			}
+			// One event per version, each with the commitment whose document must go.
+			let deleted: Vec<(RecordId, H256)> = System::events()
+				.into_iter()
+				.filter_map(|e| match e.event {
+					RuntimeEvent::PatientRecords(Event::RecordDeleted {
+						record,
+						commitment,
+						custodian: Some(0),
+						patient: PATIENT,
+					}) => Some((record, commitment)),
+					_ => None,
+				})
+				.collect();
+			assert_eq!(
+				deleted,
+				vec![
+					(newest, H256::repeat_byte(11)),
+					(newest - 1, H256::repeat_byte(10)),
+					(first, H256::repeat_byte(1)),
+				]
+			);
+			// No version can be acted on any more.
+			assert_noop!(
+				PatientRecords::request_withdrawal(signed(PATIENT), first, Withdrawal::Delete),
+				Error::<Test>::RecordNotCurrent
+			);
+		});
+	}
 
 	#[test]
 	fn deletion_needs_both_sides_and_clears_the_address() {

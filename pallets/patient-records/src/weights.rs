@@ -55,7 +55,7 @@ pub trait WeightInfo {
 	/// `request_withdrawal`.
 	fn request_withdrawal() -> Weight;
 	/// `approve_withdrawal`.
-	fn approve_withdrawal() -> Weight;
+	fn approve_withdrawal(v: u32, ) -> Weight;
 	/// `cancel_withdrawal`.
 	fn cancel_withdrawal() -> Weight;
 	/// `request_prescription`.
@@ -277,12 +277,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
-	fn approve_withdrawal() -> Weight {
+	fn approve_withdrawal(v: u32, ) -> Weight {
 		// Proof size (bytes): measured `1983`, estimated `4199`.
 		// Minimum execution time: 62_613_000 ps.
 		Weight::from_parts(66_900_000, 4199)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 600).saturating_mul(v.into()))
 	}
 	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
