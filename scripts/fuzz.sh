@@ -28,6 +28,9 @@ done
 case "$minutes" in ''|*[!0-9]*) die "--minutes needs a whole number" ;; esac
 
 ensure_prereqs
+# The commit the fuzzer is built from (marked if the working tree has changes).
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git diff --quiet HEAD 2>/dev/null || commit="$commit with uncommitted changes"
 log "building ehr-fuzz (profile $EHR_PROFILE)"
 cargo build --"$EHR_PROFILE" --locked -p ehr-fuzz
 corpus="$HOME/.cache/ehr-chain/fuzz-corpus"
@@ -47,7 +50,7 @@ summary=$(grep '^{' "$out" | tail -n 1)
 
 if [ "$docs" = 1 ]; then
 	SUMMARY="$summary" MINUTES="$minutes" CORPUS_BEFORE="$before" \
-		COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+		COMMIT="$commit" \
 		CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
 		CORES="$(nproc)" python3 - <<'PY'
 import json, os, datetime
