@@ -35,6 +35,9 @@ log "benchmark test suites (every benchmark runs once on each pallet's mock runt
 cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records -p pallet-consent -p pallet-access-log \
 	--features runtime-benchmarks benchmarking::
 
+log "storage migrations under try-runtime (pre_upgrade and post_upgrade checks)"
+cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry --features try-runtime migrations::
+
 log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
 ensure_js_deps "$EHR_ROOT/tests/js"
 (cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)

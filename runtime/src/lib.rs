@@ -73,7 +73,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -191,11 +191,12 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// All migrations of the runtime, aside from the ones declared in the pallets.
+/// The storage migrations this runtime runs on the first block after an upgrade to it, in
+/// order. Each is versioned (it runs only on the storage version it starts from) and has
+/// `pre_upgrade` / `post_upgrade` checks; `docs/upgrades.md` says when to add and remove them.
 ///
-/// This can be a tuple of types, each implementing `OnRuntimeUpgrade`.
-#[allow(unused_parens)]
-type Migrations = ();
+/// * spec 101: the registry's storage version 2 (a hospital's staff count in the hospital).
+pub type Migrations = (pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

@@ -46,6 +46,7 @@ pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -91,8 +92,9 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. 2: a hospital's staff count lives in the hospital
+	/// ([`migrations::v2`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -205,10 +207,6 @@ pub mod pallet {
 	/// uses two pseudonymous accounts.
 	#[pallet::storage]
 	pub type Staff<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, StaffMember>;
-
-	/// Number of staff (not ended) per hospital.
-	#[pallet::storage]
-	pub type StaffCount<T: Config> = StorageMap<_, Twox64Concat, HospitalId, u32, ValueQuery>;
 
 	/// Registered patients.
 	#[pallet::storage]
@@ -612,7 +610,11 @@ pub mod pallet {
 			ensure!(member.status != StaffStatus::Ended, Error::<T>::EmploymentEnded);
 			ensure!(member.status != status, Error::<T>::StatusUnchanged);
 			if status == StaffStatus::Ended {
-				StaffCount::<T>::mutate(id, |c| *c = c.saturating_sub(1));
+				Hospitals::<T>::mutate(id, |h| {
+					if let Some(h) = h {
+						h.staff = h.staff.saturating_sub(1);
+					}
+				});
 			}
 			member.status = status;
 			Staff::<T>::insert(&staff, member);
@@ -972,6 +974,7 @@ pub mod pallet {
 					nodes,
 					status: HospitalStatus::Active,
 					admitted_at: frame_system::Pallet::<T>::block_number(),
+					staff: 0,
 				},
 			);
 			NextHospitalId::<T>::put(next);
@@ -986,11 +989,16 @@ pub mod pallet {
 			valid_until: Option<Moment>,
 		) -> DispatchResult {
 			ensure!(!Staff::<T>::contains_key(staff), Error::<T>::AlreadyStaff);
-			ensure!(Self::hospital_active(hospital), Error::<T>::HospitalNotActive);
-			let count = StaffCount::<T>::get(hospital);
-			ensure!(count < T::MaxStaffPerHospital::get(), Error::<T>::TooManyStaff);
-			// Below `MaxStaffPerHospital`, checked above: cannot overflow.
-			StaffCount::<T>::insert(hospital, count.saturating_add(1));
+			Hospitals::<T>::try_mutate(hospital, |h| -> DispatchResult {
+				let h = h
+					.as_mut()
+					.filter(|h| h.status == HospitalStatus::Active)
+					.ok_or(Error::<T>::HospitalNotActive)?;
+				ensure!(h.staff < T::MaxStaffPerHospital::get(), Error::<T>::TooManyStaff);
+				// Below `MaxStaffPerHospital`, checked above: cannot overflow.
+				h.staff = h.staff.saturating_add(1);
+				Ok(())
+			})?;
 			Staff::<T>::insert(
 				staff,
 				StaffMember {
@@ -1093,11 +1101,12 @@ pub mod pallet {
 				.collect();
 			admins.sort();
 			ensure!(Council::<T>::get().to_vec() == admins, "council out of step");
-			for (id, count) in StaffCount::<T>::iter() {
+			for (id, h) in Hospitals::<T>::iter() {
 				let actual = Staff::<T>::iter_values()
 					.filter(|m| m.hospital == id && m.status != StaffStatus::Ended)
 					.count() as u32;
-				ensure!(actual == count, "staff count");
+				ensure!(actual == h.staff, "staff count");
+				ensure!(h.staff <= T::MaxStaffPerHospital::get(), "staff over the bound");
 			}
 			for (patient, p) in Patients::<T>::iter() {
 				ensure!(

@@ -291,7 +291,7 @@ mod staff {
 					.into()
 			);
 			assert_eq!(staff_of(&300), Err(Error::<Test>::EmploymentEnded.into()));
-			assert_eq!(StaffCount::<Test>::get(1), 0);
+			assert_eq!(Hospitals::<Test>::get(1).unwrap().staff, 0);
 		});
 	}
 

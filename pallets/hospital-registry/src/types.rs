@@ -62,6 +62,10 @@ where
 	pub status: HospitalStatus,
 	/// Block of admission.
 	pub admitted_at: BlockNumber,
+	/// Staff members whose employment has not ended, at most `MaxStaffPerHospital`. Kept here
+	/// since storage version 2 (before: a separate `StaffCount` map), because every call that
+	/// changes it reads the hospital anyway.
+	pub staff: u32,
 }
 
 /// What a staff member does. Rights in other pallets follow the role.

@@ -1,0 +1,468 @@
+//! A runtime upgrade through the council, on the local four-hospital network (real `ehr-node`
+//! processes on loopback).
+//!
+//! The network starts from genesis on the **released** runtime (the newest wasm in
+//! `runtime/releases/` older than this code), built by that runtime's own genesis builder, and
+//! is used as hospitals use it: staff registered, a patient, a record, a grant. Then:
+//!
+//! 1. a two-thirds council motion authorizes the hash of this code's runtime
+//!    (`hospitalRegistry.authorizeRuntimeUpgrade`), and anyone (an unsigned extrinsic, no key,
+//!    no fee) submits the code with `system.applyAuthorizedUpgrade`;
+//! 2. every node runs the new `spec_version`, the migrations ran once (the registry's storage
+//!    version 2, each hospital with its staff count, `StaffCount` gone: the same checks as the
+//!    migration's `post_upgrade`, against the `pre_upgrade` snapshot taken over RPC);
+//! 3. all other state of the ehr-chain pallets is byte for byte what it was, the `ehr_*` RPC
+//!    answers as before, blocks keep being finalized by all four nodes with no conflict, and the
+//!    hospitals go on working on the new runtime.
+
+use std::{
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+use codec::{Decode, Encode};
+use ehr_client::{
+	devnet::{wait_until, Node, NodeConfig},
+	runtime::{Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic},
+	Rpc, Signer,
+};
+use frame_support::{
+	dispatch::GetDispatchInfo,
+	storage::StoragePrefixedMap,
+	traits::{PalletInfoAccess, StorageVersion},
+};
+use pallet_consent::{Action, Grantee, Purpose, Scope};
+use pallet_hospital_registry::{
+	migrations::v2::{self, v1},
+	Hospital, HospitalId, Hospitals, StaffRole,
+};
+use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
+use serde_json::Value;
+use sp_core::H256;
+use sp_io::hashing::{blake2_256, twox_128};
+use sp_keyring::Sr25519Keyring::{self, *};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+const HOSPITALS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+const WAIT: Duration = Duration::from_secs(90);
+
+type Registry = pallet_hospital_registry::Pallet<Runtime>;
+type NewHospital = pallet_hospital_registry::HospitalOf<Runtime>;
+type OldHospital = v1::OldHospitalOf<Runtime>;
+
+/// The newest released runtime older than this code: (spec_version, compressed wasm).
+fn released_runtime() -> (u32, Vec<u8>) {
+	let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/releases");
+	let current = ehr_runtime::VERSION.spec_version;
+	let newest = std::fs::read_dir(&dir)
+		.unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+		.filter_map(|e| {
+			let name = e.ok()?.file_name().into_string().ok()?;
+			let spec =
+				name.strip_prefix("ehr_runtime-")?.strip_suffix(".compact.compressed.wasm")?;
+			Some((spec.parse::<u32>().ok()?, dir.join(&name)))
+		})
+		.filter(|(spec, _)| *spec < current)
+		.max()
+		.unwrap_or_else(|| panic!("no release older than spec {current} in {}", dir.display()));
+	(newest.0, std::fs::read(&newest.1).unwrap())
+}
+
+/// A raw chain spec of the `local` network whose genesis is built by `code`'s genesis builder.
+fn chain_spec_with(code: &[u8], dir: &std::path::Path) -> PathBuf {
+	let run = |args: &[&str]| {
+		let out = std::process::Command::new(BIN).args(args).output().unwrap();
+		assert!(
+			out.status.success(),
+			"ehr-node {args:?}: {}",
+			String::from_utf8_lossy(&out.stderr)
+		);
+		out.stdout
+	};
+	let mut spec: Value = serde_json::from_slice(&run(&["export-chain-spec", "--chain", "local"]))
+		.expect("chain spec JSON");
+	let genesis = &mut spec["genesis"]["runtimeGenesis"];
+	assert!(genesis["code"].is_string(), "plain chain spec without code: {genesis}");
+	genesis["code"] = format!("0x{}", hex::encode(code)).into();
+	let plain = dir.join("plain.json");
+	std::fs::write(&plain, serde_json::to_vec(&spec).unwrap()).unwrap();
+	let raw = dir.join("raw.json");
+	let bytes = run(&["export-chain-spec", "--chain", plain.to_str().unwrap(), "--raw"]);
+	std::fs::write(&raw, bytes).unwrap();
+	raw
+}
+
+async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
+	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
+	{
+		Ok(included) => included.events,
+		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
+	}
+}
+
+fn register_staff(who: Sr25519Keyring, role: StaffRole) -> RuntimeCall {
+	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
+		staff: who.to_account_id(),
+		role,
+		licence_commitment: H256(blake2_256(&who.to_account_id().encode())),
+		valid_until: None,
+	})
+}
+
+fn add_record(n: u8) -> RuntimeCall {
+	let digest = sp_io::hashing::sha2_256(&[n]);
+	RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Ferdie.to_account_id(),
+		category: Category::LabResult,
+		content: Content {
+			commitment: H256(digest),
+			cid: cid::raw_sha2_256(&digest).to_vec(),
+			scheme: EncryptionScheme::XChaCha20Poly1305,
+			size: 2048,
+		},
+	})
+}
+
+/// Every storage entry under `prefix` at `at`, in key order.
+async fn entries(rpc: &Rpc, prefix: &[u8], at: H256) -> Vec<(Vec<u8>, Vec<u8>)> {
+	let mut out = Vec::new();
+	let mut start: Option<String> = None;
+	loop {
+		let mut params: Vec<Value> = vec![format!("0x{}", hex::encode(prefix)).into(), 500.into()];
+		params.push(start.clone().map(Value::from).unwrap_or(Value::Null));
+		params.push(format!("{at:?}").into());
+		let keys: Vec<String> = rpc.call("state_getKeysPaged", params).await.unwrap();
+		if keys.is_empty() {
+			return out;
+		}
+		for k in &keys {
+			let key = hex::decode(k.trim_start_matches("0x")).unwrap();
+			let value = rpc.storage(&key, Some(at)).await.unwrap().unwrap_or_default();
+			out.push((key, value));
+		}
+		start = keys.last().cloned();
+	}
+}
+
+fn pallet_prefix<P: PalletInfoAccess>() -> Vec<u8> {
+	twox_128(P::name().as_bytes()).to_vec()
+}
+
+async fn spec_version(rpc: &Rpc, at: Option<H256>) -> u32 {
+	let params = at.map(|h| vec![Value::from(format!("{h:?}"))]).unwrap_or_default();
+	let v: Value = rpc.call("state_getRuntimeVersion", params).await.unwrap();
+	v["specVersion"].as_u64().unwrap() as u32
+}
+
+async fn storage_version(rpc: &Rpc, at: H256) -> StorageVersion {
+	let key = StorageVersion::storage_key::<Registry>();
+	let raw = rpc.storage(&key, Some(at)).await.unwrap().unwrap_or_default();
+	StorageVersion::decode(&mut &raw[..]).unwrap_or_default()
+}
+
+/// The `pre_upgrade` snapshot, over RPC: every hospital as storage version 1 holds it, with its
+/// `StaffCount`.
+async fn snapshot(rpc: &Rpc, at: H256) -> v2::Snapshot<Runtime> {
+	let mut out = Vec::new();
+	for (key, value) in entries(rpc, &Hospitals::<Runtime>::final_prefix(), at).await {
+		// Key: prefix (32) ++ twox64(id) (8) ++ id.
+		let id = HospitalId::decode(&mut &key[40..]).unwrap();
+		let old = OldHospital::decode(&mut &value[..])
+			.unwrap_or_else(|e| panic!("hospital {id} is not in the version 1 layout: {e}"));
+		let count_key = v1::StaffCount::<Runtime>::hashed_key_for(id);
+		let count = match rpc.storage(&count_key, Some(at)).await.unwrap() {
+			Some(raw) => u32::decode(&mut &raw[..]).unwrap(),
+			None => 0,
+		};
+		out.push((id, old, count));
+	}
+	out.sort_by_key(|(id, _, _)| *id);
+	out
+}
+
+async fn hospital(rpc: &Rpc, id: HospitalId, at: H256) -> NewHospital {
+	let raw = rpc.storage(&Hospitals::<Runtime>::hashed_key_for(id), Some(at)).await.unwrap();
+	Hospital::decode(&mut &raw.expect("hospital")[..]).expect("version 2 layout")
+}
+
+async fn finalized_at_least(node: &Node, n: u32, timeout: Duration) -> u32 {
+	let rpc = node.rpc().unwrap();
+	let what = format!("node {} finalizes #{n}", node.name);
+	match wait_until(&what, timeout, || {
+		let rpc = rpc.clone();
+		async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f >= n)) }
+	})
+	.await
+	{
+		Ok(f) => f,
+		Err(e) => panic!("{e}; log:\n{}", node.log_tail(40)),
+	}
+}
+
+/// Every pair of nodes agrees on every block both have finalized; returns the common height.
+async fn no_conflicting_finality(nodes: &[Node]) -> u32 {
+	let mut common = u32::MAX;
+	for n in nodes {
+		common = common.min(n.rpc().unwrap().finalized_number().await.unwrap());
+	}
+	for height in 1..=common {
+		let first = nodes[0].rpc().unwrap().block_hash(height).await.unwrap();
+		for n in &nodes[1..] {
+			let h = n.rpc().unwrap().block_hash(height).await.unwrap();
+			assert_eq!(h, first, "{} and {} finalized different #{height}", nodes[0].name, n.name);
+		}
+	}
+	common
+}
+
+/// A council motion: `proposer` proposes `call` with a threshold of three, `ayes` vote for it
+/// and the proposer closes it.
+async fn motion(rpc: &Rpc, proposer: Sr25519Keyring, ayes: &[Sr25519Keyring], call: RuntimeCall) {
+	let len = call.encoded_size() as u32;
+	let weight = call.get_dispatch_info().call_weight;
+	let hash = H256(blake2_256(&call.encode()));
+	let count_key =
+		pallet_collective::ProposalCount::<Runtime, pallet_collective::Instance1>::hashed_key();
+	let index = match rpc.storage(&count_key, None).await.unwrap() {
+		Some(raw) => u32::decode(&mut &raw[..]).unwrap(),
+		None => 0,
+	};
+	let propose = RuntimeCall::Council(pallet_collective::Call::propose {
+		threshold: 3,
+		proposal: Box::new(call),
+		length_bound: len,
+	});
+	submit(rpc, proposer, propose).await;
+	for who in ayes {
+		let vote = RuntimeCall::Council(pallet_collective::Call::vote {
+			proposal: hash,
+			index,
+			approve: true,
+		});
+		submit(rpc, *who, vote).await;
+	}
+	let close = RuntimeCall::Council(pallet_collective::Call::close {
+		proposal_hash: hash,
+		index,
+		proposal_weight_bound: weight,
+		length_bound: len,
+	});
+	let events = submit(rpc, proposer, close).await;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Council(pallet_collective::Event::Executed { result: Ok(()), .. })
+		)),
+		"the motion was not executed: {events:?}"
+	);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_council_upgrades_the_runtime_of_a_running_network() {
+	let started = Instant::now();
+	let new_code = ehr_runtime::WASM_BINARY.expect("the runtime's wasm was built").to_vec();
+	let new_spec = ehr_runtime::VERSION.spec_version;
+	let (old_spec, old_code) = released_runtime();
+	let dir = tempfile::tempdir().unwrap();
+	let spec = chain_spec_with(&old_code, dir.path());
+
+	let mut nodes: Vec<Node> = Vec::new();
+	for name in HOSPITALS {
+		let mut cfg = NodeConfig::local_authority(BIN, name);
+		cfg.args[1] = spec.to_str().unwrap().into();
+		if let Some(first) = nodes.first() {
+			cfg.bootnodes = vec![first.multiaddr().await.unwrap()];
+		}
+		let mut node = Node::start(cfg).unwrap();
+		node.wait_rpc(WAIT).await.unwrap();
+		nodes.push(node);
+	}
+	finalized_at_least(&nodes[0], 2, WAIT).await;
+	let rpc = nodes[0].rpc().unwrap();
+	assert_eq!(spec_version(&rpc, None).await, old_spec, "the network starts on the release");
+	eprintln!(
+		"[{:?}] four hospitals on the released runtime (spec {old_spec}, {} bytes)",
+		started.elapsed(),
+		old_code.len()
+	);
+
+	// The hospitals at work on the released runtime: Alice General takes Eve on as a doctor and
+	// One as a nurse, Ferdie signs up as a patient, Eve anchors a record and Ferdie grants Bob
+	// Memorial access to it.
+	submit(&rpc, Alice, register_staff(Eve, StaffRole::Doctor)).await;
+	submit(&rpc, Alice, register_staff(One, StaffRole::Nurse)).await;
+	let signup = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_patient {});
+	submit(&rpc, Ferdie, signup).await;
+	let record = submit(&rpc, Eve, add_record(1))
+		.await
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
+				record,
+				..
+			}) => Some(*record),
+			_ => None,
+		})
+		.expect("RecordAdded");
+	let now = rpc.now_ms().await.unwrap();
+	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
+		patient: Ferdie.to_account_id(),
+		grantee: Grantee::Hospital(1),
+		scope: Scope::AllRecords,
+		excluded: vec![],
+		purposes: vec![Purpose::Treatment],
+		actions: vec![Action::Read],
+		starts: None,
+		ends: now + 24 * 3600 * 1000,
+	});
+	submit(&rpc, Ferdie, grant).await;
+
+	// Pre-upgrade snapshot at the finalized head.
+	let pre = rpc.finalized_hash().await.unwrap();
+	assert_eq!(storage_version(&rpc, pre).await, StorageVersion::new(1));
+	let before = snapshot(&rpc, pre).await;
+	let counts: Vec<(HospitalId, u32)> = before.iter().map(|(id, _, n)| (*id, *n)).collect();
+	assert_eq!(counts, vec![(0, 2), (1, 0), (2, 0), (3, 0)], "staff counts in StaffCount");
+	let kept_prefixes = [
+		pallet_prefix::<pallet_patient_records::Pallet<Runtime>>(),
+		pallet_prefix::<pallet_consent::Pallet<Runtime>>(),
+		pallet_prefix::<pallet_access_log::Pallet<Runtime>>(),
+	];
+	let mut kept_before = Vec::new();
+	for p in &kept_prefixes {
+		kept_before.push(entries(&rpc, p, pre).await);
+	}
+	assert!(kept_before.iter().all(|e| !e.is_empty()), "records, consent and log have state");
+	let registry_before: Vec<_> = entries(&rpc, &pallet_prefix::<Registry>(), pre)
+		.await
+		.into_iter()
+		.filter(|(k, _)| {
+			!k.starts_with(&Hospitals::<Runtime>::final_prefix())
+				&& !k.starts_with(&v1::StaffCount::<Runtime>::final_prefix())
+				&& k[..] != StorageVersion::storage_key::<Registry>()[..]
+		})
+		.collect();
+	let rpc_before: Vec<Value> = vec![
+		rpc.call("ehr_hospitals", vec![]).await.unwrap(),
+		rpc.call("ehr_record", vec![record.into()]).await.unwrap(),
+		rpc.call("ehr_staffStatus", vec![Eve.to_account_id().to_string().into()]).await.unwrap(),
+	];
+
+	// 1. The council authorizes the new code; an unsigned extrinsic applies it.
+	let t = Instant::now();
+	let code_hash = H256(blake2_256(&new_code));
+	let authorize =
+		RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::authorize_runtime_upgrade {
+			code_hash,
+		});
+	motion(&rpc, Alice, &[Alice, Bob, Charlie], authorize).await;
+	let authorized_after = t.elapsed();
+	let apply = UncheckedExtrinsic::new_bare(RuntimeCall::System(
+		frame_system::Call::apply_authorized_upgrade { code: new_code.clone() },
+	));
+	let applied = rpc
+		.submit_and_watch(&apply, Duration::from_secs(120))
+		.await
+		.unwrap_or_else(|e| panic!("applyAuthorizedUpgrade: {e}\n{}", nodes[0].log_tail(40)));
+	assert!(
+		applied
+			.events
+			.iter()
+			.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::CodeUpdated { .. }))),
+		"no CodeUpdated: {:?}",
+		applied.events
+	);
+	eprintln!(
+		"[{:?}] council motion in {authorized_after:?}; code of {} bytes applied in #{} after {:?}",
+		started.elapsed(),
+		new_code.len(),
+		applied.block_number,
+		t.elapsed()
+	);
+
+	// 2. Every node finalizes a block executed by the new runtime: the block after the one that
+	// stored the code, whose first act was the migrations.
+	let first_new = applied.block_number + 1;
+	for n in &nodes {
+		let r = n.rpc().unwrap();
+		let what = format!("node {} finalizes #{first_new}, of spec {new_spec}", n.name);
+		let at = wait_until(&what, WAIT, || {
+			let r = r.clone();
+			async move {
+				if r.finalized_number().await? < first_new {
+					return Ok(None);
+				}
+				let f = r.finalized_hash().await?;
+				Ok((spec_version(&r, Some(f)).await == new_spec).then_some(f))
+			}
+		})
+		.await
+		.unwrap_or_else(|e| panic!("{e}\n{}", n.log_tail(40)));
+		let code = r.storage(sp_core::storage::well_known_keys::CODE, Some(at)).await.unwrap();
+		assert!(code.as_deref() == Some(&new_code[..]), "node {} stores the new code", n.name);
+	}
+	let post = rpc.finalized_hash().await.unwrap();
+	let post_number = rpc.finalized_number().await.unwrap();
+	eprintln!("[{:?}] all four finalize on spec {new_spec} (#{post_number})", started.elapsed());
+
+	// The migration's post-upgrade checks, against the pre-upgrade snapshot.
+	assert_eq!(storage_version(&rpc, post).await, StorageVersion::new(2));
+	let hospitals_before = before.len();
+	for (id, old, count) in before {
+		let now = hospital(&rpc, id, post).await;
+		assert_eq!(now.staff, count, "hospital {id}'s staff count after the migration");
+		assert_eq!(now.encode(), old.upgraded(count).encode(), "hospital {id} after the migration");
+	}
+	assert!(
+		entries(&rpc, &v1::StaffCount::<Runtime>::final_prefix(), post).await.is_empty(),
+		"StaffCount was removed"
+	);
+	assert_eq!(
+		entries(&rpc, &Hospitals::<Runtime>::final_prefix(), post).await.len(),
+		hospitals_before,
+		"no hospital added or lost"
+	);
+	let last_upgrade = frame_system::LastRuntimeUpgrade::<Runtime>::hashed_key();
+	let raw = rpc.storage(&last_upgrade, Some(post)).await.unwrap().unwrap();
+	let info = frame_system::LastRuntimeUpgradeInfo::decode(&mut &raw[..]).unwrap();
+	assert_eq!(info.spec_version.0, new_spec, "LastRuntimeUpgrade");
+
+	// 3. State survives: every other entry of the ehr-chain pallets is unchanged.
+	for (p, was) in kept_prefixes.iter().zip(&kept_before) {
+		assert_eq!(&entries(&rpc, p, post).await, was, "state under {} changed", hex::encode(p));
+	}
+	let registry_after: Vec<_> = entries(&rpc, &pallet_prefix::<Registry>(), post)
+		.await
+		.into_iter()
+		.filter(|(k, _)| {
+			!k.starts_with(&Hospitals::<Runtime>::final_prefix())
+				&& k[..] != StorageVersion::storage_key::<Registry>()[..]
+		})
+		.collect();
+	assert_eq!(registry_after, registry_before, "the registry's other state changed");
+	let rpc_after: Vec<Value> = vec![
+		rpc.call("ehr_hospitals", vec![]).await.unwrap(),
+		rpc.call("ehr_record", vec![record.into()]).await.unwrap(),
+		rpc.call("ehr_staffStatus", vec![Eve.to_account_id().to_string().into()]).await.unwrap(),
+	];
+	assert_eq!(rpc_after, rpc_before, "the ehr_* RPC answers differently");
+
+	// The hospitals go on on the new runtime (signed for the new spec_version): a third staff
+	// member counts in the hospital itself, and a new record is anchored.
+	submit(&rpc, Alice, register_staff(Two, StaffRole::Lab)).await;
+	let head = rpc.finalized_hash().await.unwrap();
+	assert_eq!(hospital(&rpc, 0, head).await.staff, 3);
+	submit(&rpc, Eve, add_record(2)).await;
+
+	// Blocks keep being finalized by all four, with no conflict.
+	let target = rpc.finalized_number().await.unwrap() + 5;
+	for n in &nodes {
+		finalized_at_least(n, target, WAIT).await;
+	}
+	let common = no_conflicting_finality(&nodes).await;
+	eprintln!(
+		"[{:?}] after the upgrade: hospital 0 has 3 staff, records go on, all four agree up \
+		 to #{common}",
+		started.elapsed()
+	);
+}
