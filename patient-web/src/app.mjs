@@ -1,0 +1,613 @@
+// The patient's page of ehr-chain: records, grants, who accessed, emergency accesses; grant and
+// revoke consent. @polkadot/api in the browser with no custom type definitions: every read is a
+// runtime API (`api.call.*`) at the latest finalized block, every write a signed extrinsic.
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-dapp';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, decodeAddress, encodeAddress } from '@polkadot/util-crypto';
+
+const SS58 = 42;
+const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+const RECORDS_PAGE = 20;
+const LOG_LIMIT = 50;
+const CATEGORIES = ['ClinicalNote', 'LabResult', 'Imaging', 'Prescription', 'DischargeSummary', 'Allergy',
+  'Immunization', 'MentalHealth', 'PatientReported', 'DeviceData'];
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  api: null,
+  rpc: '',
+  accounts: [], // { address, name, source: 'dev' | extension name, pair? }
+  patient: '',
+  recordsPage: 0,
+  busy: false,
+  finalized: null, // { number, hash }
+  refreshing: null,
+  refreshAgain: false,
+  shown: {}, // section -> JSON of the data it shows, to re-render only on change
+  hospitals: new Map(), // id -> name
+};
+
+// ---------------------------------------------------------------- formatting
+
+/** `h('td', { class: 'x' }, 'text', node)`: an element; strings become text nodes (never HTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'onclick') el.addEventListener('click', v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** 'LabResult' -> 'Lab result'. */
+function humanize(name) {
+  const words = String(name).replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const lowerFirst = (s) => s.charAt(0).toLowerCase() + s.slice(1);
+
+function when(ms) {
+  const n = typeof ms === 'number' ? ms : Number(ms.toString());
+  return new Date(n).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+const short = (a) => `${a.slice(0, 6)}…${a.slice(-4)}`;
+
+function accountName(address) {
+  return state.accounts.find((a) => a.address === address)?.name;
+}
+
+/** An account: its known name (dev or extension account) and its shortened address. */
+function who(address, extra) {
+  const name = accountName(address);
+  return h('span', { class: 'who', title: address, 'data-address': address },
+    name ? `${name} ` : '', h('span', { class: 'addr' }, short(address)),
+    extra ? h('small', {}, ` (${extra})`) : null);
+}
+
+function hospitalName(id) {
+  if (id === null || id === undefined) return '—';
+  const n = typeof id === 'number' ? id : id.toNumber();
+  return state.hospitals.get(n) ?? `hospital #${n}`;
+}
+
+function staffText(staff) {
+  if (!staff) return 'not staff';
+  return `${humanize(staff.role)}, ${hospitalName(staff.hospital)}${staff.status === 'Active' ? '' : `, ${lowerFirst(staff.status)}`}`;
+}
+
+function badge(text, kind) {
+  return h('span', { class: `badge ${kind}` }, text);
+}
+
+function table(caption, headers, rows, attrs = {}) {
+  return h('table', attrs,
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'visually-hidden' }, 'Actions'))))),
+    h('tbody', {}, rows));
+}
+
+function replace(id, ...nodes) {
+  $(id).replaceChildren(...nodes.flat());
+}
+
+/** `pallet.Error: docs` for a dispatch error, or its text. */
+function dispatchErrorText(api, dispatchError) {
+  if (dispatchError.isModule) {
+    try {
+      const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
+      return `${section}.${name}${docs.length ? `: ${docs.join(' ').trim()}` : ''}`;
+    } catch { /* fall through */ }
+  }
+  return dispatchError.toString();
+}
+
+// ---------------------------------------------------------------- extrinsics
+
+/** Shows a transaction's state (`pending`, `finalized`, `failed`; `done` once it is settled). */
+function txStatus(stateName, headline, steps, done = false) {
+  const box = $('tx-status');
+  box.dataset.state = stateName;
+  box.dataset.done = String(done);
+  box.replaceChildren(h('p', { class: 'headline', 'data-testid': 'tx-headline' }, headline),
+    steps.length ? h('ol', {}, steps.map((s) => h('li', {}, s))) : null);
+}
+
+function setBusy(busy) {
+  state.busy = busy;
+  $('grant-submit').disabled = busy || !state.patient;
+  for (const b of document.querySelectorAll('button[data-tx]')) b.disabled = busy;
+}
+
+/** Signs `tx` as the chosen account and follows it to finality, showing each step. */
+async function send(label, tx) {
+  const { api } = state;
+  const account = state.accounts.find((a) => a.address === state.patient);
+  if (!account) return;
+  const steps = [];
+  let headline = `${label}: in progress…`;
+  let st = 'pending';
+  const step = (s, head = headline, stateName = st, done = false) => {
+    steps.push(s);
+    headline = head;
+    st = stateName;
+    txStatus(st, headline, steps, done);
+  };
+  setBusy(true);
+  step(`Signing as ${account.name}${account.source === 'dev' ? ' (development key in this page)' : ` (${account.source})`}…`);
+  let signer = account.pair;
+  let options = {};
+  if (!signer) {
+    try {
+      const injector = await web3FromSource(account.source);
+      signer = account.address;
+      options = { signer: injector.signer };
+    } catch (e) {
+      step(`The extension cannot sign: ${e.message}`, `${label} failed: ${e.message}`, 'failed', true);
+      setBusy(false);
+      return;
+    }
+  }
+  await new Promise((resolve) => {
+    let unsub = () => {};
+    let failed = false;
+    const done = () => { unsub(); setBusy(false); resolve(); };
+    tx.signAndSend(signer, options, (result) => {
+      const { status, dispatchError } = result;
+      if (status.isReady) step('Accepted by the node, waiting in the transaction pool.');
+      else if (status.isInBlock) {
+        const fee = result.events.some(({ event }) => api.events.skipFeelessPayment?.FeeSkipped?.is(event));
+        if (dispatchError) {
+          failed = true;
+          step(`Included in block ${status.asInBlock.toHex().slice(0, 10)}… but failed.`,
+            `${label} failed: ${dispatchErrorText(api, dispatchError)}`, 'failed');
+        } else {
+          step(`Included in block ${status.asInBlock.toHex().slice(0, 10)}…${fee ? ' (no fee: free consent operation)' : ''}; waiting for finality.`);
+        }
+      } else if (status.isFinalized) {
+        const hash = status.asFinalized;
+        if (failed || dispatchError) {
+          step(`Finalized in block ${hash.toHex().slice(0, 10)}…: nothing changed.`,
+            `${label} failed: ${dispatchErrorText(api, dispatchError)}`, 'failed');
+        } else {
+          step(`Finalized in block ${hash.toHex().slice(0, 10)}….`, `${label}: done (finalized).`, 'finalized');
+        }
+        unsub();
+        // Settled once the page shows the state after it.
+        refresh(hash).finally(() => {
+          txStatus(st, headline, steps, true);
+          setBusy(false);
+          resolve();
+        });
+      } else if (status.isDropped || status.isInvalid || status.isUsurped || status.isFinalityTimeout) {
+        step(`The node reports it ${lowerFirst(status.type)}.`, `${label} failed: transaction ${lowerFirst(status.type)}.`, 'failed', true);
+        done();
+      }
+    }).then((u) => { unsub = u; }).catch((e) => {
+      // Refused before inclusion: bad signature, no fee and not free ("1010: Invalid
+      // Transaction: Inability to pay some fees"), user cancelled in the extension, ...
+      step(`Refused: ${e.message}`, `${label} failed: ${e.message}`, 'failed', true);
+      done();
+    });
+  });
+}
+
+// ---------------------------------------------------------------- reading
+
+/** Reads everything for the chosen patient at `hash` (default: the latest finalized block). */
+function refresh(hash) {
+  if (state.refreshing) {
+    state.refreshAgain = true;
+    return state.refreshing;
+  }
+  state.refreshing = (async () => {
+    try {
+      do {
+        state.refreshAgain = false;
+        await load(hash ?? null);
+        hash = undefined;
+      } while (state.refreshAgain);
+    } catch (e) {
+      console.error(e);
+      $('updated').textContent = `Could not read the chain: ${e.message}`;
+    } finally {
+      state.refreshing = null;
+    }
+  })();
+  return state.refreshing;
+}
+
+async function load(hash) {
+  const { api } = state;
+  const finalizedHash = hash ?? await api.rpc.chain.getFinalizedHead();
+  const header = await api.rpc.chain.getHeader(finalizedHash);
+  // Never go back: a refresh for an older block than the one shown reads the newer one.
+  if (state.finalized && header.number.toNumber() < state.finalized.number) return load(null);
+  const at = await api.at(finalizedHash);
+  const patient = state.patient;
+
+  const hospitals = await at.call.hospitalRegistryApi.hospitals();
+  state.hospitals = new Map(hospitals.map((hs) => [hs.id.toNumber(), hs.name.toUtf8()]));
+  renderHospitalChoice(hospitals);
+
+  if (patient) {
+    const [isPatient, records, grants, accesses, emergencies, freeOps] = await Promise.all([
+      at.call.hospitalRegistryApi.isPatient(patient),
+      at.call.patientRecordsApi.recordsOf(patient, state.recordsPage, RECORDS_PAGE),
+      at.call.consentApi.grants(patient),
+      at.call.accessLogApi.accesses(patient, null, LOG_LIMIT),
+      at.call.consentApi.emergencies(patient),
+      at.call.consentApi.freeOpsLeft(patient),
+    ]);
+    if (patient !== state.patient) return; // the account changed meanwhile
+    // Staff roles of everyone shown, from the registry.
+    const people = new Set();
+    for (const [, r] of records.records) people.add(r.author.toString());
+    for (const g of grants) if (g.grantee.isStaff) people.add(g.grantee.asStaff.toString());
+    for (const [, e] of accesses.items) people.add(e.actor.toString());
+    for (const e of emergencies) people.add(e.doctor.toString());
+    const staff = new Map(await Promise.all([...people].map(async (a) => {
+      const s = await at.call.hospitalRegistryApi.staff(a);
+      return [a, s.isSome ? { hospital: s.unwrap().hospital.toNumber(), role: s.unwrap().role.type, status: s.unwrap().status.type } : null];
+    })));
+    if (patient !== state.patient) return;
+    renderPatient(isPatient.isTrue, freeOps.toNumber());
+    renderRecords(records, staff);
+    renderGrants(grants, staff);
+    renderAccesses(accesses, staff);
+    renderEmergencies(emergencies, staff);
+  }
+  state.finalized = { number: header.number.toNumber(), hash: finalizedHash.toHex() };
+  const up = $('updated');
+  up.dataset.block = String(state.finalized.number);
+  up.textContent = `Shown as of finalized block #${state.finalized.number.toLocaleString()} (updates with every finalized block).`;
+}
+
+/** Renders a section only when what it shows changed (keeps focus and clicks stable). */
+function changed(section, data) {
+  const key = JSON.stringify(data);
+  if (state.shown[section] === key) return false;
+  state.shown[section] = key;
+  return true;
+}
+
+function renderHospitalChoice(hospitals) {
+  const data = hospitals.map((hs) => [hs.id.toNumber(), hs.name.toUtf8(), hs.status.type]);
+  if (!changed('hospital-choice', data)) return;
+  const sel = $('grantee-hospital');
+  const keep = sel.value;
+  sel.replaceChildren(...data.map(([id, name, status]) =>
+    h('option', { value: id, disabled: status !== 'Active' }, `#${id} ${name}${status === 'Active' ? '' : ` (${lowerFirst(status)})`}`)));
+  if (keep) sel.value = keep;
+}
+
+function renderPatient(isPatient, freeOps) {
+  if (!changed('patient', [state.patient, isPatient, freeOps])) return;
+  const limit = state.api.consts.consent?.freeOpsPerWindow?.toNumber?.();
+  const status = $('patient-status');
+  status.dataset.patient = String(isPatient);
+  if (isPatient) {
+    status.replaceChildren('Registered patient: ', who(state.patient));
+  } else {
+    status.replaceChildren(
+      h('strong', {}, 'This account is not a registered patient. '),
+      'A hospital can enrol you at the front desk, or you can sign up yourself (this costs a small fee): ',
+      h('button', { type: 'button', class: 'secondary', id: 'register-patient', 'data-testid': 'register-patient', 'data-tx': '',
+        disabled: state.busy, onclick: () => send('Register as patient', state.api.tx.hospitalRegistry.registerPatient()) },
+      'Register as patient'));
+  }
+  const ops = $('free-ops');
+  ops.dataset.left = String(freeOps);
+  ops.textContent = isPatient
+    ? `Free consent operations left this hour: ${freeOps}${limit ? ` of ${limit}` : ''} (granting and revoking cost you nothing within this allowance).`
+    : '';
+}
+
+function recordStatus(r) {
+  switch (r.status.type) {
+    case 'Current': return badge('current', 'ok');
+    case 'Superseded': return badge(r.supersededBy.isSome ? `amended (by #${r.supersededBy.unwrap()})` : 'amended', 'muted');
+    case 'EnteredInError': return badge('entered in error', 'warn');
+    case 'Deleted': return badge('deleted', 'bad');
+    default: return badge(lowerFirst(r.status.type), 'muted');
+  }
+}
+
+function renderRecords(page, staff) {
+  if (!changed('records', [state.patient, state.recordsPage, page.toJSON(), [...staff]])) return;
+  const total = page.total.toNumber();
+  const from = state.recordsPage * RECORDS_PAGE;
+  if (total === 0) {
+    replace('records-body', h('p', { class: 'empty', 'data-testid': 'records-empty' }, 'No records yet.'));
+    return;
+  }
+  const rows = page.records.map(([id, r]) => h('tr', {
+    'data-testid': 'record-row', 'data-record-id': id.toString(), 'data-category': lowerFirst(r.category.type),
+    'data-status': lowerFirst(r.status.type),
+  },
+  h('td', {}, `#${id}`, r.version.toNumber() > 1 ? h('small', {}, ` v${r.version}`) : null),
+  h('td', { 'data-field': 'category' }, humanize(r.category.type)),
+  h('td', { 'data-field': 'custodian' }, r.custodian.isSome ? hospitalName(r.custodian.unwrap()) : 'you (patient-held)'),
+  h('td', { 'data-field': 'author' }, who(r.author.toString(), staff.get(r.author.toString()) ? staffText(staff.get(r.author.toString())) : null)),
+  h('td', { 'data-field': 'time' }, when(r.createdAt.toNumber()), h('small', {}, ` block #${r.createdIn}`)),
+  h('td', { 'data-field': 'status' }, recordStatus(r))));
+  const nav = [];
+  if (total > RECORDS_PAGE) {
+    nav.push(h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'secondary', disabled: state.recordsPage === 0,
+        onclick: () => { state.recordsPage -= 1; refresh(); } }, 'Newer'),
+      h('button', { type: 'button', class: 'secondary', disabled: from + RECORDS_PAGE >= total,
+        onclick: () => { state.recordsPage += 1; refresh(); } }, 'Older')));
+  }
+  replace('records-body',
+    table(`Records ${from + 1}–${from + page.records.length} of ${total}, newest first. The documents themselves stay encrypted with the custodian hospital.`,
+      ['Record', 'Category', 'Custodian', 'Author', 'Anchored', 'Status'], rows, { 'data-testid': 'records-table' }),
+    nav);
+}
+
+function grantStatus(g) {
+  switch (g.status.type) {
+    case 'Active': return badge('active', 'ok');
+    case 'NotYetValid': return badge('not yet valid', 'warn');
+    case 'Expired': return badge('expired', 'muted');
+    case 'Revoked': {
+      const r = g.revoked.unwrap();
+      return h('span', {}, badge('revoked', 'bad'), h('small', {}, ` ${when(r.at.toNumber())} by `), who(r.by.toString()));
+    }
+    default: return badge(lowerFirst(g.status.type), 'muted');
+  }
+}
+
+function scopeText(g) {
+  let text;
+  if (g.scope.isAllRecords) text = 'all records';
+  else if (g.scope.isCategories) text = g.scope.asCategories.map((c) => humanize(c.type)).join(', ');
+  else text = `records ${g.scope.asRecords.map((r) => `#${r}`).join(', ')} (and their amendments)`;
+  if (g.excluded.length) text += `, except ${g.excluded.map((c) => humanize(c.type).toLowerCase()).join(', ')}`;
+  return text;
+}
+
+function granteeNode(g, staff) {
+  if (g.grantee.isHospital) return h('span', {}, `Hospital ${hospitalName(g.grantee.asHospital)}`);
+  const a = g.grantee.asStaff.toString();
+  return who(a, staffText(staff.get(a)));
+}
+
+function renderGrants(grants, staff) {
+  if (!changed('grants', [state.patient, grants.map((g) => g.toJSON()), [...staff]])) return;
+  if (grants.length === 0) {
+    replace('grants-body', h('p', { class: 'empty', 'data-testid': 'grants-empty' }, 'You have granted no access.'));
+    return;
+  }
+  const rows = grants.map((g) => {
+    const id = g.id.toNumber();
+    const revocable = g.status.isActive || g.status.isNotYetValid;
+    const grantee = g.grantee.isStaff ? g.grantee.asStaff.toString() : `hospital:${g.grantee.asHospital}`;
+    return h('tr', { 'data-testid': 'grant-row', 'data-grant-id': id, 'data-status': lowerFirst(g.status.type), 'data-grantee': grantee },
+      h('td', {}, `#${id}`),
+      h('td', { 'data-field': 'grantee' }, granteeNode(g, staff)),
+      h('td', { 'data-field': 'scope' }, scopeText(g)),
+      h('td', { 'data-field': 'purposes' }, g.purposes.map((p) => humanize(p.type)).join(', ')),
+      h('td', { 'data-field': 'actions' }, g.actions.map((a) => humanize(a.type)).join(', ')),
+      h('td', { 'data-field': 'period' }, `${when(g.starts.toNumber())} – ${when(g.ends.toNumber())}`),
+      h('td', { 'data-field': 'status' }, grantStatus(g)),
+      h('td', {}, revocable ? h('button', {
+        type: 'button', class: 'danger', 'data-tx': '', 'data-testid': `revoke-grant-${id}`, disabled: state.busy,
+        'aria-label': `Revoke grant #${id} to ${g.grantee.isStaff ? (accountName(grantee) ?? grantee) : hospitalName(g.grantee.asHospital)}`,
+        onclick: () => send(`Revoke grant #${id}`, state.api.tx.consent.revoke(state.patient, id)),
+      }, 'Revoke') : null));
+  });
+  replace('grants-body', table('Your grants, newest first. A revoked or expired grant permits nothing.',
+    ['Grant', 'Grantee', 'Scope', 'Purposes', 'Actions', 'Period', 'Status', ''], rows, { 'data-testid': 'grants-table' }));
+}
+
+const ACCESS = {
+  DocumentRead: ['read', 'ok', 'permitted'],
+  ReadDenied: ['refused', 'bad', 'refused'],
+  EmergencyOpened: ['opened emergency access to', 'warn', 'permitted (emergency)'],
+};
+
+function renderAccesses(page, staff) {
+  if (!changed('accesses', [state.patient, page.toJSON(), [...staff]])) return;
+  if (page.items.length === 0) {
+    replace('accesses-body', h('p', { class: 'empty', 'data-testid': 'accesses-empty' }, 'Nobody has accessed your records.'));
+    return;
+  }
+  const rows = page.items.map(([hash, e]) => {
+    const [what, kind, outcome] = ACCESS[e.action.type] ?? [humanize(e.action.type), 'muted', '—'];
+    const subject = e.subject.isRecord ? `record #${e.subject.asRecord}` : e.subject.isEmergency
+      ? `all records (emergency #${e.subject.asEmergency})` : `grant #${e.subject.asGrant}`;
+    const actor = e.actor.toString();
+    return h('tr', {
+      'data-testid': 'access-row', 'data-seq': e.seq.toString(), 'data-action': lowerFirst(e.action.type), 'data-actor': actor,
+      'data-subject': e.subject.isRecord ? `record:${e.subject.asRecord}` : lowerFirst(e.subject.type) + ':' + e.subject.value.toString(),
+      'data-hash': hash.toHex(),
+    },
+    h('td', { 'data-field': 'time' }, when(e.timestamp.toNumber()), h('small', {}, ` block #${e.block}`)),
+    h('td', { 'data-field': 'who' }, who(actor, staff.get(actor) ? humanize(staff.get(actor).role) : null)),
+    h('td', { 'data-field': 'hospital' }, e.hospital.isSome ? hospitalName(e.hospital.unwrap()) : '—'),
+    h('td', { 'data-field': 'what' }, what, ' ', subject),
+    h('td', { 'data-field': 'purpose' }, e.purpose.isSome ? humanize(e.purpose.unwrap().type) : '—'),
+    h('td', { 'data-field': 'source' }, e.source.isSome ? `gateway of ${hospitalName(e.source.unwrap())}` : 'on chain'),
+    h('td', { 'data-field': 'outcome' }, badge(outcome, kind)));
+  });
+  replace('accesses-body', table(
+    `Reads served or refused by the hospitals' document gateways, and emergency accesses, newest first (last ${LOG_LIMIT}; ${page.head.count} entries in your access log in all, linked by hash).`,
+    ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Served by', 'Outcome'], rows, { 'data-testid': 'accesses-table' }));
+}
+
+function renderEmergencies(list, staff) {
+  if (!changed('emergencies', [state.patient, list.map((e) => e.toJSON()), [...staff]])) return;
+  if (list.length === 0) {
+    replace('emergencies-body', h('p', { class: 'empty', 'data-testid': 'emergencies-empty' }, 'No emergency access is waiting for review.'));
+    return;
+  }
+  const rows = list.map((e) => h('tr', { 'data-testid': 'emergency-row', 'data-emergency-id': e.id.toString(), 'data-open': String(e.open.isTrue) },
+    h('td', {}, `#${e.id}`),
+    h('td', { 'data-field': 'doctor' }, who(e.doctor.toString())),
+    h('td', { 'data-field': 'hospital' }, hospitalName(e.hospital)),
+    h('td', { 'data-field': 'reason' }, humanize(e.reason.type)),
+    h('td', { 'data-field': 'note' }, e.note.toUtf8() || '—'),
+    h('td', { 'data-field': 'period' }, `${when(e.openedAt.toNumber())} – ${when(e.expiresAt.toNumber())}`),
+    h('td', { 'data-field': 'state' }, e.open.isTrue ? badge('open now', 'warn') : badge('closed, awaiting review', 'muted'))));
+  replace('emergencies-body', table(
+    "Doctors who opened emergency (break-glass) access to all your records for 4 hours; each waits for the hospital privacy officer's review. Notes are public.",
+    ['Access', 'Doctor', 'Hospital', 'Reason', 'Note (public)', 'Period', 'State'], rows, { 'data-testid': 'emergencies-table' }));
+}
+
+// ---------------------------------------------------------------- the grant form
+
+async function onGrant(ev) {
+  ev.preventDefault();
+  const err = $('grant-form-error');
+  err.textContent = '';
+  const { api } = state;
+  const form = ev.target;
+  const kind = form.querySelector('input[name="grantee-kind"]:checked')?.value;
+  let grantee;
+  if (kind === 'hospital') {
+    const id = $('grantee-hospital').value;
+    if (id === '') { err.textContent = 'Choose a hospital.'; return; }
+    grantee = { Hospital: Number(id) };
+  } else {
+    const text = $('grantee-staff').value.trim();
+    try {
+      grantee = { Staff: encodeAddress(decodeAddress(text), SS58) };
+    } catch {
+      err.textContent = 'Enter the staff member\'s account address (SS58, starting with 5).';
+      $('grantee-staff').focus();
+      return;
+    }
+  }
+  const purposes = [...form.querySelectorAll('input[name="purpose"]:checked')].map((i) => i.value);
+  const actions = [...form.querySelectorAll('input[name="action"]:checked')].map((i) => i.value);
+  const excluded = [...form.querySelectorAll('input[name="excluded"]:checked')].map((i) => i.value);
+  if (!purposes.length) { err.textContent = 'Choose at least one purpose.'; return; }
+  if (!actions.length) { err.textContent = 'Choose at least one action.'; return; }
+  let ends;
+  const duration = $('grant-duration').value;
+  if (duration === 'until') {
+    ends = new Date($('grant-until').value).getTime();
+    if (!Number.isFinite(ends)) { err.textContent = 'Enter the date until which the grant is valid.'; return; }
+  } else {
+    // Counted from the chain's clock, which decides validity.
+    const now = (await api.query.timestamp.now()).toNumber();
+    ends = now + Number(duration);
+  }
+  const label = `Grant access to ${grantee.Staff ? (accountName(grantee.Staff) ?? short(grantee.Staff)) : hospitalName(grantee.Hospital)}`;
+  await send(label, api.tx.consent.grant(state.patient, grantee, 'AllRecords', excluded, purposes, actions, null, ends));
+}
+
+// ---------------------------------------------------------------- accounts and start
+
+async function loadAccounts() {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: SS58 });
+  const dev = DEV_ACCOUNTS.map((name) => {
+    const pair = keyring.addFromUri(`//${name}`, { name });
+    return { address: pair.address, name, source: 'dev', pair };
+  });
+  let ext = [];
+  let note = 'Development accounts (//Alice … //Ferdie) sign in this page: use them only on a development or test chain.';
+  if (window.injectedWeb3 && Object.keys(window.injectedWeb3).length) {
+    try {
+      const enabled = await web3Enable('ehr-chain patient page');
+      if (enabled.length) {
+        ext = (await web3Accounts({ ss58Format: SS58 }))
+          .filter((a) => a.type !== 'ethereum')
+          .map((a) => ({ address: encodeAddress(decodeAddress(a.address), SS58), name: a.meta.name || short(a.address), source: a.meta.source }));
+        note += ` ${ext.length} account(s) from your browser extension (${enabled.map((e) => e.name).join(', ')}).`;
+      } else {
+        note += ' The browser extension did not allow access to its accounts.';
+      }
+    } catch (e) {
+      note += ` The browser extension could not be used: ${e.message}`;
+    }
+  }
+  state.accounts = [...ext, ...dev];
+  const sel = $('account');
+  if (ext.length) sel.append(h('optgroup', { label: 'Browser extension' }, ext.map((a) => h('option', { value: a.address }, `${a.name} — ${short(a.address)}`))));
+  sel.append(h('optgroup', { label: 'Development accounts' }, dev.map((a) => h('option', { value: a.address }, `${a.name} (dev) — ${short(a.address)}`))));
+  $('known-accounts').replaceChildren(...state.accounts.map((a) => h('option', { value: a.address }, a.name)));
+  $('accounts-note').textContent = note;
+}
+
+function buildForm() {
+  $('grant-excluded').replaceChildren(...CATEGORIES.flatMap((c) => [
+    h('input', { type: 'checkbox', id: `excluded-${c}`, name: 'excluded', value: c }),
+    h('label', { for: `excluded-${c}` }, humanize(c)),
+  ]));
+  $('grant-form').addEventListener('submit', onGrant);
+  $('grantee-staff').addEventListener('focus', () => { $('grantee-kind-staff').checked = true; });
+  $('grantee-hospital').addEventListener('focus', () => { $('grantee-kind-hospital').checked = true; });
+  $('grant-until').addEventListener('focus', () => { $('grant-duration').value = 'until'; });
+}
+
+function chooseAccount(address) {
+  state.patient = address;
+  state.recordsPage = 0;
+  state.shown = {};
+  const url = new URL(location.href);
+  if (address) url.searchParams.set('account', address); else url.searchParams.delete('account');
+  history.replaceState(null, '', url);
+  setBusy(state.busy);
+  if (!address) {
+    for (const id of ['records-body', 'grants-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Choose your account first.'));
+    $('patient-status').textContent = '';
+    $('free-ops').textContent = '';
+    return;
+  }
+  for (const id of ['records-body', 'grants-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
+  refresh();
+}
+
+async function main() {
+  const params = new URLSearchParams(location.search);
+  state.rpc = params.get('rpc') || 'ws://127.0.0.1:9944';
+  const conn = $('connection');
+  const connStatus = (s, text) => { conn.dataset.state = s; conn.textContent = text; };
+  buildForm();
+  if (!/^wss?:\/\//.test(state.rpc)) {
+    connStatus('error', `The rpc parameter must be a ws:// or wss:// URL, not "${state.rpc}".`);
+    return;
+  }
+  connStatus('connecting', `Connecting to ${state.rpc}…`);
+  await loadAccounts();
+  const provider = new WsProvider(state.rpc);
+  provider.on('disconnected', () => connStatus('disconnected', `Disconnected from ${state.rpc}; reconnecting…`));
+  provider.on('error', () => connStatus('disconnected', `Cannot reach ${state.rpc}; retrying…`));
+  const api = await ApiPromise.create({ provider, noInitWarn: true });
+  state.api = api;
+  const chain = await api.rpc.system.chain();
+  const onConnected = () => connStatus('connected', `Connected to ${chain} (${api.runtimeVersion.specName} v${api.runtimeVersion.specVersion}) at ${state.rpc}.`);
+  onConnected();
+  provider.on('connected', onConnected);
+
+  const sel = $('account');
+  sel.disabled = false;
+  sel.addEventListener('change', () => chooseAccount(sel.value));
+  const wanted = params.get('account');
+  if (wanted && state.accounts.some((a) => a.address === wanted)) {
+    sel.value = wanted;
+    chooseAccount(wanted);
+  } else {
+    refresh();
+  }
+  await api.rpc.chain.subscribeFinalizedHeads((head) => { refresh(head.hash); });
+  window.ehrPage = { state, refresh }; // for debugging from the console
+}
+
+main().catch((e) => {
+  console.error(e);
+  const conn = $('connection');
+  conn.dataset.state = 'error';
+  conn.textContent = `The page could not start: ${e.message}`;
+});

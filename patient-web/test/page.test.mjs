@@ -1,0 +1,265 @@
+// The patient page end to end, in headless Chromium against a real `ehr-node --dev`: a doctor
+// anchors a record for Charlie; Charlie opens the page, sees the record, grants Dave access
+// through the page's form, sees the grant active while `ehr_decide` permits Dave; the gateway
+// logs Dave's read and the page shows who accessed; Charlie revokes with the page's button, sees
+// the grant revoked while `ehr_decide` denies Dave; a failing grant shows its decoded module
+// error. Saves a full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { chromium } from 'playwright-core';
+import { startDevNode } from '../../tests/js/lib/node.mjs';
+import { build } from '../build.mjs';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const CHROMIUM = process.env.EHR_CHROMIUM || '/usr/bin/chromium';
+const STEP_MS = 60_000; // bound of any one wait in the page
+
+/** Signs and sends `tx`, resolving with its events once finalized; rejects on a dispatch error. */
+function send(api, tx, signer, node, options = {}) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not finalized within 60 s; log:\n${node.logTail()}`)), 60_000);
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer);
+        const msg = dispatchError.isModule
+          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
+          : dispatchError.toString();
+        reject(new Error(msg));
+      }
+      if (status.isFinalized) { clearTimeout(timer); resolve(events); }
+    }).catch((e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** `ehr_decide` over plain JSON-RPC, as a hospital's gateway asks it. */
+async function decide(node, accessor, patient, target, purpose = 'treatment', action = 'read') {
+  const res = await fetch(node.httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ehr_decide', params: [accessor, patient, target, purpose, action] }),
+  });
+  const body = await res.json();
+  assert.ok(!body.error, JSON.stringify(body.error));
+  return body.result;
+}
+
+/** Starts `serve.mjs` on a free port (--port 0); resolves with its URL and a stop function. */
+function startServer(rpc) {
+  const child = spawn(process.execPath, [join(ROOT, 'serve.mjs'), '--port', '0', '--rpc', rpc], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { stop(); reject(new Error(`serve.mjs printed no URL within 10 s: ${out}`)); }, 10_000);
+    const onData = (d) => {
+      out += d;
+      const m = /patient page: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ url: m[1], stop }); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => { out += d; });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve.mjs exited (${code}): ${out}`)); });
+  });
+}
+
+/** Waits until the page's transaction named `label` is settled; resolves with its state. */
+async function txSettled(page, label) {
+  await page.waitForFunction((l) => {
+    const el = document.getElementById('tx-status');
+    return el.textContent.includes(l) && el.dataset.done === 'true';
+  }, label, { timeout: STEP_MS });
+  return page.locator('#tx-status').getAttribute('data-state');
+}
+
+/** Waits until the page's transaction named `label` is finalized; fails on its error. */
+async function txFinalized(page, label) {
+  const outcome = await txSettled(page, label);
+  assert.equal(outcome, 'finalized', `"${label}" did not succeed: ${await page.locator('#tx-status').innerText()}`);
+}
+
+const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
+
+test('a patient lists records, grants and revokes access, and sees who accessed, in the page', { timeout: 290_000 }, async (t) => {
+  const started = Date.now();
+  const node = await startDevNode();
+  let api;
+  let server;
+  let browser;
+  let page;
+  const shotDir = process.env.EHR_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'ehr-page-'));
+  mkdirSync(shotDir, { recursive: true });
+  const browserLog = [];
+  try {
+    api = await ApiPromise.create({ provider: new WsProvider(node.url), noInitWarn: true });
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    const [alice, bob, charlie, dave, eve, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie']
+      .map((u) => keyring.addFromUri(u));
+
+    // Set-up from node: staff of hospital 0 (Alice's three calls in one go, consecutive
+    // nonces), Charlie signs up, the bundle builds meanwhile; then Bob anchors a record.
+    const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+    const staff = [[bob, 'Doctor', '11'], [dave, 'Doctor', '22'], [eve, 'Gateway', '33']];
+    await Promise.all([
+      ...staff.map(([who, role, byte], i) => send(api,
+        api.tx.hospitalRegistry.registerStaff(who.address, role, '0x' + byte.repeat(32), null), alice, node, { nonce: nonce + i })),
+      send(api, api.tx.hospitalRegistry.registerPatient(), charlie, node),
+      build(),
+    ]);
+    const added = await send(api, api.tx.patientRecords.addRecord(charlie.address, 'ClinicalNote', {
+      commitment: '0x' + 'ab'.repeat(32),
+      cid: '0x01551220' + 'ab'.repeat(32),
+      scheme: 'XChaCha20Poly1305',
+      size: 2048,
+    }), bob, node);
+    const record = added.find(({ event }) => api.events.patientRecords.RecordAdded.is(event)).event.data.record.toNumber();
+    t.diagnostic(`set-up done in ${((Date.now() - started) / 1000).toFixed(1)} s (record #${record})`);
+
+    server = await startServer(node.url);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--no-first-run'],
+      timeout: 60_000,
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    page.setDefaultTimeout(STEP_MS);
+    page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => browserLog.push(`pageerror: ${e.message}`));
+    await page.goto(`${server.url}?rpc=${encodeURIComponent(node.url)}`);
+    await page.locator('#connection[data-state="connected"]').waitFor();
+
+    // Charlie chooses their account: the record is listed, as the chain has it.
+    await page.selectOption('#account', charlie.address);
+    await page.locator('#patient-status[data-patient="true"]').waitFor();
+    const row = page.locator(`[data-testid="record-row"][data-record-id="${record}"]`);
+    await row.waitFor();
+    assert.equal(await text(row.locator('[data-field="category"]')), 'Clinical note');
+    assert.equal(await text(row.locator('[data-field="status"]')), 'current');
+    assert.equal(await text(row.locator('[data-field="custodian"]')), 'Alice General');
+    assert.match(await text(row.locator('[data-field="author"]')), /^Bob 5FHneW…94ty \(Doctor, Alice General\)$/);
+    assert.equal(await page.locator('[data-testid="record-row"]').count(), 1);
+    assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '20');
+    await page.locator('[data-testid="grants-empty"]').waitFor();
+    await page.locator('[data-testid="accesses-empty"]').waitFor();
+    await page.locator('[data-testid="emergencies-empty"]').waitFor();
+
+    // Grant Dave treatment reads of all records for a day, through the page's form.
+    await page.check('#grantee-kind-staff');
+    await page.fill('#grantee-staff', dave.address);
+    await page.check('#purpose-Treatment');
+    await page.check('#action-Read');
+    await page.selectOption('#grant-duration', '86400000');
+    await page.click('#grant-submit');
+    await txFinalized(page, 'Grant access to Dave');
+    const grantRow = page.locator(`[data-testid="grant-row"][data-grantee="${dave.address}"]`);
+    await page.locator(`[data-testid="grant-row"][data-grantee="${dave.address}"][data-status="active"]`).waitFor();
+    const grant = Number(await grantRow.getAttribute('data-grant-id'));
+    assert.match(await text(grantRow.locator('[data-field="grantee"]')), /^Dave 5DAAnr…TXFy \(Doctor, Alice General\)$/);
+    assert.equal(await text(grantRow.locator('[data-field="scope"]')), 'all records');
+    assert.equal(await text(grantRow.locator('[data-field="purposes"]')), 'Treatment');
+    assert.equal(await text(grantRow.locator('[data-field="actions"]')), 'Read');
+    assert.equal(await text(grantRow.locator('[data-field="status"]')), 'active');
+    await page.locator('#free-ops[data-left="19"]').waitFor();
+    // What the page shows is what the chain holds, and the decision follows.
+    const onChain = await api.call.consentApi.grants(charlie.address);
+    assert.equal(onChain.length, 1);
+    assert.equal(onChain[0].id.toNumber(), grant);
+    assert.ok(onChain[0].status.isActive);
+    assert.equal(onChain[0].grantee.asStaff.toString(), dave.address);
+    assert.equal(onChain[0].grantedBy.toString(), charlie.address);
+    assert.deepEqual(await decide(node, dave.address, charlie.address, { record }),
+      { permit: true, basis: 'grant', reason: null, grant, emergency: null });
+
+    // The gateway (Eve) serves Dave the document and logs it; the page shows who accessed.
+    await send(api, api.tx.accessLog.logRead(record, dave.address, 'Treatment', true), eve, node);
+    const access = page.locator(`[data-testid="access-row"][data-action="documentRead"][data-actor="${dave.address}"][data-subject="record:${record}"]`);
+    await access.waitFor();
+    assert.match(await text(access.locator('[data-field="who"]')), /^Dave 5DAAnr…TXFy \(Doctor\)$/);
+    assert.equal(await text(access.locator('[data-field="hospital"]')), 'Alice General');
+    assert.equal(await text(access.locator('[data-field="what"]')), `read record #${record}`);
+    assert.equal(await text(access.locator('[data-field="purpose"]')), 'Treatment');
+    assert.equal(await text(access.locator('[data-field="source"]')), 'gateway of Alice General');
+    assert.equal(await text(access.locator('[data-field="outcome"]')), 'permitted');
+    assert.equal(await page.locator('[data-testid="access-row"]').count(), 1);
+
+    // Revoke with the page's button: the grant shows revoked and the decision denies Dave.
+    await page.click(`[data-testid="revoke-grant-${grant}"]`);
+    await txFinalized(page, `Revoke grant #${grant}`);
+    await page.locator(`[data-testid="grant-row"][data-grant-id="${grant}"][data-status="revoked"]`).waitFor();
+    assert.match(await text(grantRow.locator('[data-field="status"]')), /^revoked .* by Charlie 5FLSig…S59Y$/);
+    assert.equal(await page.locator(`[data-testid="revoke-grant-${grant}"]`).count(), 0);
+    await page.locator('#free-ops[data-left="18"]').waitFor();
+    const denied = await decide(node, dave.address, charlie.address, { record });
+    assert.equal(denied.permit, false);
+    assert.equal(denied.reason, 'revoked');
+    assert.equal(denied.grant, grant);
+    assert.ok((await api.call.consentApi.grants(charlie.address))[0].status.isRevoked);
+
+    // A grant the chain refuses (Ferdie is not staff) shows the decoded module error.
+    await page.fill('#grantee-staff', ferdie.address);
+    await page.click('#grant-submit');
+    assert.equal(await txSettled(page, 'Grant access to Ferdie'), 'failed');
+    assert.match(await text(page.locator('[data-testid="tx-headline"]')), /^Grant access to Ferdie failed: consent\.UnknownGrantee/);
+    assert.equal(await page.locator('[data-testid="grant-row"]').count(), 1);
+
+    // Bob breaks the glass: the page lists the emergency access awaiting review, and it is in
+    // "who accessed" too.
+    await send(api, api.tx.consent.declareEmergency(charlie.address, 'PatientUnconscious', 'ER bay 3'), bob, node);
+    const emergency = page.locator('[data-testid="emergency-row"]');
+    await emergency.waitFor();
+    assert.match(await text(emergency.locator('[data-field="doctor"]')), /^Bob 5FHneW…94ty$/);
+    assert.equal(await text(emergency.locator('[data-field="hospital"]')), 'Alice General');
+    assert.equal(await text(emergency.locator('[data-field="reason"]')), 'Patient unconscious');
+    assert.equal(await text(emergency.locator('[data-field="note"]')), 'ER bay 3');
+    assert.equal(await text(emergency.locator('[data-field="state"]')), 'open now');
+    const opened = page.locator(`[data-testid="access-row"][data-action="emergencyOpened"][data-actor="${bob.address}"]`);
+    await opened.waitFor();
+    assert.equal(await text(opened.locator('[data-field="purpose"]')), 'Emergency treatment');
+    assert.equal(await page.locator('[data-testid="access-row"]').count(), 2);
+
+    const shot = join(shotDir, 'patient-page.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const size = statSync(shot).size;
+    t.diagnostic(`screenshot: ${shot} (${size} bytes)`);
+    assert.ok(size > 20_000, `screenshot of ${size} bytes`);
+    // Another account: Ferdie is no patient yet, and signs up with the page's button.
+    await page.selectOption('#account', ferdie.address);
+    await page.locator('#patient-status[data-patient="false"]').waitFor();
+    await page.locator('[data-testid="records-empty"]').waitFor();
+    await page.click('#register-patient');
+    await txFinalized(page, 'Register as patient');
+    await page.locator('#patient-status[data-patient="true"]').waitFor();
+    assert.ok((await api.call.hospitalRegistryApi.isPatient(ferdie.address)).isTrue);
+    assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '20');
+
+    assert.deepEqual(browserLog.filter((l) => l.startsWith('pageerror') || l.startsWith('console.error')), []);
+    if (process.env.EHR_PAGE_DEBUG) t.diagnostic(`browser log:\n${browserLog.join('\n')}`);
+    t.diagnostic(`page test done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    if (page) {
+      const shot = join(shotDir, 'patient-page-failure.png');
+      await page.screenshot({ path: shot, fullPage: true }).then(() => console.error(`failure screenshot: ${shot}`), () => {});
+    }
+    console.error(`browser log:\n${browserLog.join('\n')}\nnode log:\n${node.logTail(20)}`);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    await api?.disconnect().catch(() => {});
+    await node.stop();
+  }
+});
