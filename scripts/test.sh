@@ -42,6 +42,10 @@ log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
 ensure_js_deps "$EHR_ROOT/tests/js"
 (cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
 
+log "JavaScript integrator example (examples/js)"
+ensure_js_deps "$EHR_ROOT/examples/js"
+(cd examples/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
+
 log "patient page in headless Chromium"
 ensure_browser
 ensure_js_deps "$EHR_ROOT/patient-web"
