@@ -150,16 +150,18 @@ pub mod pallet {
 		NotAGateway,
 		/// No record with this id.
 		RecordNotFound,
-		/// The record is kept by another hospital (or by the patient): only its custodian's
-		/// gateway serves it.
+		/// Only the gateway of the record's custodian hospital serves it.
+		///
+		/// The record is kept by another hospital, or by the patient.
 		NotCustodian,
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Log that the caller's gateway served (`permitted`) or refused a document of `record`
-		/// to `accessor` for `purpose`. The gateway asked the consent decision first; this
-		/// records what it did.
+		/// Log that the caller's gateway served or refused a document of `record` to `accessor`.
+		///
+		/// `permitted` says which, `purpose` what for. The gateway asked the consent decision
+		/// first; this records what it did.
 		///
 		/// Origin: signed by an active `Gateway` staff account of the record's custodian
 		/// hospital.

@@ -214,8 +214,7 @@ pub mod pallet {
 		},
 		/// A revoked or expired grant was removed from state.
 		GrantRemoved { patient: T::AccountId, grant: GrantId, by: T::AccountId },
-		/// A doctor broke the glass: they may read the patient's records for emergency
-		/// treatment until `expires_at` (ms).
+		/// A doctor broke the glass and may read the patient's records until `expires_at` (ms).
 		EmergencyAccessOpened {
 			id: EmergencyId,
 			patient: T::AccountId,
@@ -245,8 +244,9 @@ pub mod pallet {
 		NotForPatient,
 		/// The grantee is not a registered staff member, or no such hospital.
 		UnknownGrantee,
-		/// The grantee may not act now (suspended, ended, expired, or its hospital is not
-		/// active).
+		/// The grantee may not act now.
+		///
+		/// It is suspended, ended or expired, or its hospital is not active.
 		GranteeNotActive,
 		/// A patient cannot grant access to themself.
 		GrantToSelf,
@@ -304,9 +304,11 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Grant access to the patient's records: to `grantee` (a staff member or a hospital),
-		/// for `scope` minus `excluded` categories, for `purposes` and `actions`, from `starts`
-		/// (ms since the epoch; now if `None`) until `ends` (exclusive).
+		/// Grant a staff member or a hospital access to the patient's records.
+		///
+		/// Access for `grantee` (a staff member or a hospital) to `scope` minus `excluded`
+		/// categories, for `purposes` and `actions`, from `starts` (ms since the epoch; now if
+		/// `None`) until `ends` (exclusive).
 		///
 		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
 		/// allowance.
@@ -351,8 +353,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Revoke grant `grant` of `patient`: from now on it permits nothing. It stays listed,
-		/// as revoked, until removed.
+		/// Revoke grant `grant` of `patient`: from now on it permits nothing.
+		///
+		/// It stays listed, as revoked, until removed.
 		///
 		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
 		/// allowance.
@@ -381,8 +384,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Remove a revoked or expired grant from state, making room for new ones. Its history
-		/// stays in the events (and the access log).
+		/// Remove a revoked or expired grant from state, making room for new ones.
+		///
+		/// Its history stays in the events (and the access log).
 		///
 		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
 		/// allowance.
@@ -407,9 +411,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Break the glass: open emergency access to `patient`'s records for the calling
-		/// doctor, for `EmergencyDuration`, with a reason code and a short `note` (no health
-		/// data: it is public). The doctor's hospital must review it afterwards.
+		/// Break the glass: open emergency access to `patient`'s records for the calling doctor.
+		///
+		/// Access lasts `EmergencyDuration`, with a reason code and a short `note` (no health data:
+		/// it is public). The doctor's hospital must review it afterwards.
 		///
 		/// Origin: signed by an active doctor of an active hospital.
 		#[pallet::call_index(3)]
@@ -505,8 +510,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Close the review of a closed emergency access as justified or not. The access leaves
-		/// state; its history stays in the events (and the access log).
+		/// Close the review of a closed emergency access as justified or not.
+		///
+		/// The access leaves state; its history stays in the events (and the access log).
 		///
 		/// Origin: signed by an active privacy officer of the doctor's hospital.
 		#[pallet::call_index(5)]

@@ -396,8 +396,7 @@ pub mod pallet {
 		TooManyDelegates,
 		/// A patient cannot be their own delegate.
 		SelfDelegation,
-		/// A guardian can only be removed by the hospital that recorded it, and a delegate only
-		/// by the patient.
+		/// Only the recording hospital removes a guardian, and only the patient a delegate.
 		NotDelegationOwner,
 	}
 
@@ -430,9 +429,11 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Admit a hospital. Its validator becomes an authority from the session after next,
-		/// once it has set its session keys (`session.setKeys`); its admin joins the council and
-		/// its nodes may connect at once.
+		/// Admit a hospital to the consortium.
+		///
+		/// Its validator becomes an authority from the session after next, once it has set its
+		/// session keys (`session.setKeys`); its admin joins the council and its nodes may connect
+		/// at once.
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(0)]
@@ -455,9 +456,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Suspend an active hospital: from the next session its validator no longer authors or
-		/// votes; at once its admin leaves the council, its nodes lose permission and its staff
-		/// lose all rights.
+		/// Suspend an active hospital (it can be reinstated).
+		///
+		/// From the next session its validator no longer authors or votes; at once its admin
+		/// leaves the council, its nodes lose permission and its staff lose all rights.
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(1)]
@@ -490,8 +492,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Remove a hospital for good. Its record stays (status `Removed`) for audit; its admin,
-		/// validator and node PeerIds are released.
+		/// Remove a hospital from the consortium for good.
+		///
+		/// Its record stays (status `Removed`) for audit; its admin, validator and node PeerIds
+		/// are released.
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(3)]
@@ -592,8 +596,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Suspend, reinstate (`Active`) or end the employment of a staff member of the caller's
-		/// hospital. Ending is final.
+		/// Suspend, reinstate or end the employment of a staff member of the caller's hospital.
+		///
+		/// `Active` reinstates; `Ended` is final.
 		///
 		/// Origin: signed by the admin of an active hospital.
 		#[pallet::call_index(7)]
@@ -634,7 +639,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Record that the caller's hospital verified a patient against its own records, as
+		/// Record that the caller's hospital verified a patient against its own records.
+		///
+		/// The hospital keeps its patient number off chain; the chain holds only
 		/// `blake2_256(salt ++ hospital patient number)`.
 		///
 		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
@@ -664,8 +671,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Enrol a patient at the front desk: register `patient` (unless already registered) and
-		/// record the hospital's verification, as `blake2_256(salt ++ hospital patient number)`.
+		/// Enrol a patient at the front desk: register and verify them in one call.
+		///
+		/// Registers `patient` (unless already registered) and records the hospital's
+		/// verification, as `blake2_256(salt ++ hospital patient number)`.
 		/// The patient's account needs no balance: registration makes it exist, so the patient
 		/// can sign the free consent calls.
 		///
@@ -704,8 +713,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Appoint a delegate who may act for the caller (grant and revoke consent, approve
-		/// amendments).
+		/// Appoint a delegate who may act for the calling patient.
+		///
+		/// A delegate may grant and revoke consent and approve amendments.
 		///
 		/// Origin: signed by a registered patient.
 		#[pallet::call_index(10)]
@@ -769,8 +779,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Authorize a runtime upgrade to the code whose hash is `code_hash`: the consortium's
-		/// way to upgrade without a superuser. Once authorized, anyone may submit the code with
+		/// Authorize a runtime upgrade to the code whose hash is `code_hash`.
+		///
+		/// The consortium's way to upgrade without a superuser. Once authorized, anyone may
+		/// submit the code with
 		/// `system.applyAuthorizedUpgrade`; it is applied only if its hash matches and its
 		/// `spec_version` is higher. `frame_system` emits `UpgradeAuthorized`.
 		///

@@ -246,8 +246,9 @@ pub mod pallet {
 		WithdrawalCancelled { record: RecordId, patient: T::AccountId, by: T::AccountId },
 		/// A record was withdrawn as entered in error; its document is kept for audit.
 		RecordEnteredInError { record: RecordId, patient: T::AccountId },
-		/// A record was deleted: the custodian (the patient, if `None`) must now destroy the
-		/// document with this commitment and its key.
+		/// A record was deleted: its custodian must destroy the document and its key.
+		///
+		/// The custodian is the patient if `None`.
 		RecordDeleted {
 			record: RecordId,
 			patient: T::AccountId,
@@ -275,8 +276,9 @@ pub mod pallet {
 		UnknownPatient,
 		/// The caller is neither active staff nor the patient (or a delegate or guardian).
 		NotAnAuthor,
-		/// The staff member's role may not write this category (nurses and administrators
-		/// write no records; labs only results and imaging).
+		/// The staff member's role may not write this category.
+		///
+		/// Nurses and administrators write no records; labs only results and imaging.
 		RoleNotAllowed,
 		/// Patients (and their delegates) add only patient-reported and device records.
 		ClinicalCategory,
@@ -286,8 +288,7 @@ pub mod pallet {
 		OversizedCid,
 		/// The content address is not a well-formed CID.
 		MalformedCid,
-		/// The content address is not a CIDv1 of raw bytes with a 32-byte SHA2-256 or
-		/// BLAKE2b-256 digest.
+		/// The content address is not a CIDv1 of raw bytes with a SHA2-256 or BLAKE2b-256 digest.
 		UnsupportedCid,
 		/// The CID's digest is not the content commitment.
 		CidMismatch,
@@ -301,8 +302,9 @@ pub mod pallet {
 		RecordNotFound,
 		/// The record is superseded, entered in error or deleted.
 		RecordNotCurrent,
-		/// The caller works for another hospital than the record's custodian (or the record is
-		/// patient-held).
+		/// The caller does not work for the record's custodian hospital.
+		///
+		/// Also when the record is patient-held.
 		WrongHospital,
 		/// The caller does not act for the record's patient.
 		NotForPatient,
@@ -372,8 +374,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Anchor up to `MaxBatchSize` records at once, all or none: each is checked as if added
-		/// alone by the same caller.
+		/// Anchor up to `MaxBatchSize` records at once, all or none.
+		///
+		/// Each is checked as if added alone by the same caller.
 		///
 		/// Origin: as [`add_record`](Pallet::add_record), for each record.
 		#[pallet::call_index(1)]
@@ -395,9 +398,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Propose an amendment of a record the caller's hospital keeps; the patient (or a
-		/// delegate) approves it within `AmendmentPeriod`. For a patient-held record, the patient
-		/// (or delegate) amends at once.
+		/// Propose an amendment of a record, for the patient to approve.
+		///
+		/// For a record the caller's hospital keeps, the patient (or a delegate) approves it
+		/// within `AmendmentPeriod`. For a patient-held record, the patient (or delegate) amends
+		/// at once.
 		///
 		/// Origin: signed by an active doctor (or lab, for its categories) of the custodian
 		/// hospital; for patient-held records, by the patient or a delegate.
@@ -471,8 +476,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Amend a record in one step, with the patient's signature over the exact amendment
-		/// (the SCALE-encoded [`AmendmentPayload`], raw or wrapped in `<Bytes>`…`</Bytes>`).
+		/// Amend a record in one step, with the patient's signature over the exact amendment.
+		///
+		/// The signature is over the SCALE-encoded [`AmendmentPayload`], raw or wrapped in
+		/// `<Bytes>`…`</Bytes>`.
 		///
 		/// Origin: signed by an active doctor (or lab, for its categories) of the custodian
 		/// hospital. `signer` is the patient, a delegate or a guardian.
@@ -505,9 +512,10 @@ pub mod pallet {
 			Self::apply_amendment(record, r, who, content)
 		}
 
-		/// Ask to withdraw a record (`EnteredInError` or `Delete`); the other side agrees with
-		/// [`approve_withdrawal`](Pallet::approve_withdrawal) within `WithdrawalPeriod`. A
-		/// patient-held record is withdrawn at once by the patient side.
+		/// Ask to withdraw a record, as entered in error or to delete it.
+		///
+		/// The other side agrees with [`approve_withdrawal`](Pallet::approve_withdrawal) within
+		/// `WithdrawalPeriod`. A patient-held record is withdrawn at once by the patient side.
 		///
 		/// Origin: signed by an active doctor (or lab) of the custodian hospital, or by the
 		/// patient, a delegate or a guardian.
@@ -580,8 +588,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Ask a doctor for a prescription. `details` is a commitment to what is asked and why,
-		/// kept off chain (zero if none).
+		/// Ask a doctor for a prescription.
+		///
+		/// `details` is a commitment to what is asked and why, kept off chain (zero if none).
 		///
 		/// Origin: signed by a registered patient.
 		#[pallet::call_index(9)]
@@ -620,8 +629,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Answer a prescription request with a prescription record, which the doctor's hospital
-		/// keeps.
+		/// Answer a prescription request with a prescription record.
+		///
+		/// The doctor's hospital keeps the record.
 		///
 		/// Origin: signed by the doctor asked, still an active doctor.
 		#[pallet::call_index(10)]
