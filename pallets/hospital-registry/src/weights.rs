@@ -4,7 +4,7 @@
 //! `benchmarking.rs` (frame-benchmarking v2, `ehr-node benchmark pallet`). Do not edit by hand:
 //! run the script again after changing a call or its benchmark.
 //!
-//! Measured on `vm` (`AMD EPYC`) on 2026-11-25 with benchmark CLI 64.0.0:
+//! Measured on `vm` (`AMD EPYC`) on 2026-12-01 with benchmark CLI 64.0.0:
 //! steps `50`, repeat `20`, wasm execution `Compiled`,
 //! chain `Some("dev")`.
 //!
@@ -86,7 +86,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::NodeOwner` (r:4 w:4)
 	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:33 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:0)
@@ -97,10 +97,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// The range of component `n` is `[0, 4]`.
 	fn admit_hospital(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `24703 + n * 308`, estimated `106887 + n * 2561`.
-		// Minimum execution time: 170_834_000 ps.
-		Weight::from_parts(181_409_410, 106887)
-			.saturating_add(Weight::from_parts(5_661_503, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `24827 + n * 308`, estimated `107019 + n * 2561`.
+		// Minimum execution time: 173_058_000 ps.
+		Weight::from_parts(183_087_382, 107019)
+			.saturating_add(Weight::from_parts(5_250_333, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(38_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -108,7 +108,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2561).saturating_mul(n.into()))
 	}
 	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:0)
@@ -118,14 +118,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Council::Prime` (r:0 w:1)
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	fn suspend_hospital() -> Weight {
-		// Proof size (bytes): measured `23562`, estimated `103678`.
-		// Minimum execution time: 240_959_000 ps.
-		Weight::from_parts(250_824_000, 103678)
+		// Proof size (bytes): measured `23686`, estimated `103806`.
+		// Minimum execution time: 238_707_000 ps.
+		Weight::from_parts(250_985_000, 103806)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:0)
@@ -135,14 +135,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Council::Prime` (r:0 w:1)
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	fn reinstate_hospital() -> Weight {
-		// Proof size (bytes): measured `23530`, estimated `103678`.
-		// Minimum execution time: 155_652_000 ps.
-		Weight::from_parts(164_315_000, 103678)
+		// Proof size (bytes): measured `23654`, estimated `103806`.
+		// Minimum execution time: 157_174_000 ps.
+		Weight::from_parts(170_465_000, 103806)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:0)
@@ -159,10 +159,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 4]`.
 	fn remove_hospital(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `23298 + n * 66`, estimated `103678 + n * 66`.
-		// Minimum execution time: 240_779_000 ps.
-		Weight::from_parts(255_074_069, 103678)
-			.saturating_add(Weight::from_parts(2_044_991, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `23422 + n * 66`, estimated `103806 + n * 66`.
+		// Minimum execution time: 239_187_000 ps.
+		Weight::from_parts(262_458_975, 103806)
+			.saturating_add(Weight::from_parts(604_937, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -171,28 +171,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	fn update_hospital() -> Weight {
-		// Proof size (bytes): measured `2015`, estimated `4199`.
-		// Minimum execution time: 23_595_000 ps.
-		Weight::from_parts(25_879_000, 4199)
+		// Proof size (bytes): measured `2019`, estimated `4203`.
+		// Minimum execution time: 24_437_000 ps.
+		Weight::from_parts(26_810_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::NodeOwner` (r:4 w:8)
 	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 4]`.
 	/// The range of component `o` is `[0, 4]`.
 	fn set_nodes(n: u32, o: u32, ) -> Weight {
-		// Proof size (bytes): measured `2210 + n * 262 + o * 66`, estimated `4199 + n * 2778 + o * 75`.
-		// Minimum execution time: 28_823_000 ps.
-		Weight::from_parts(24_005_176, 4199)
-			.saturating_add(Weight::from_parts(6_427_851, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(1_807_358, 0).saturating_mul(o.into()))
+		// Proof size (bytes): measured `2214 + n * 262 + o * 66`, estimated `4203 + n * 2778 + o * 75`.
+		// Minimum execution time: 30_706_000 ps.
+		Weight::from_parts(28_550_644, 4203)
+			.saturating_add(Weight::from_parts(7_208_210, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(1_755_043, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -203,34 +203,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::StaffCount` (r:1 w:1)
-	/// Proof: `HospitalRegistry::StaffCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn register_staff() -> Weight {
-		// Proof size (bytes): measured `2057`, estimated `4199`.
-		// Minimum execution time: 32_979_000 ps.
-		Weight::from_parts(35_262_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size (bytes): measured `2061`, estimated `4203`.
+		// Minimum execution time: 32_739_000 ps.
+		Weight::from_parts(38_367_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::StaffCount` (r:1 w:1)
-	/// Proof: `HospitalRegistry::StaffCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn set_staff_status() -> Weight {
-		// Proof size (bytes): measured `2162`, estimated `4199`.
-		// Minimum execution time: 30_165_000 ps.
-		Weight::from_parts(33_370_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `2130`, estimated `4203`.
+		// Minimum execution time: 30_275_000 ps.
+		Weight::from_parts(35_153_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
@@ -239,8 +235,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
 		// Proof size (bytes): measured `132`, estimated `3593`.
-		// Minimum execution time: 12_439_000 ps.
-		Weight::from_parts(13_390_000, 3593)
+		// Minimum execution time: 12_128_000 ps.
+		Weight::from_parts(13_660_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -249,15 +245,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::PatientVerifications` (r:1 w:1)
 	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	fn verify_patient() -> Weight {
-		// Proof size (bytes): measured `2135`, estimated `4199`.
-		// Minimum execution time: 32_769_000 ps.
-		Weight::from_parts(35_193_000, 4199)
+		// Proof size (bytes): measured `2106`, estimated `4203`.
+		// Minimum execution time: 32_538_000 ps.
+		Weight::from_parts(35_664_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -266,7 +262,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -274,9 +270,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::PatientVerifications` (r:0 w:1)
 	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	fn enrol_patient() -> Weight {
-		// Proof size (bytes): measured `2187`, estimated `4199`.
-		// Minimum execution time: 41_702_000 ps.
-		Weight::from_parts(44_206_000, 4199)
+		// Proof size (bytes): measured `2158`, estimated `4203`.
+		// Minimum execution time: 42_443_000 ps.
+		Weight::from_parts(47_821_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -286,8 +282,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn appoint_delegate() -> Weight {
 		// Proof size (bytes): measured `214`, estimated `3566`.
-		// Minimum execution time: 14_242_000 ps.
-		Weight::from_parts(15_203_000, 3566)
+		// Minimum execution time: 14_702_000 ps.
+		Weight::from_parts(15_963_000, 3566)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -297,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn remove_delegate() -> Weight {
 		// Proof size (bytes): measured `333`, estimated `3566`.
-		// Minimum execution time: 15_984_000 ps.
-		Weight::from_parts(17_035_000, 3566)
+		// Minimum execution time: 16_645_000 ps.
+		Weight::from_parts(18_187_000, 3566)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -307,15 +303,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn record_guardian() -> Weight {
-		// Proof size (bytes): measured `2652`, estimated `4199`.
-		// Minimum execution time: 33_860_000 ps.
-		Weight::from_parts(36_024_000, 4199)
+		// Proof size (bytes): measured `2623`, estimated `4203`.
+		// Minimum execution time: 35_442_000 ps.
+		Weight::from_parts(38_597_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -324,15 +320,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn remove_guardian() -> Weight {
-		// Proof size (bytes): measured `2262`, estimated `4199`.
-		// Minimum execution time: 34_682_000 ps.
-		Weight::from_parts(36_935_000, 4199)
+		// Proof size (bytes): measured `2233`, estimated `4203`.
+		// Minimum execution time: 36_525_000 ps.
+		Weight::from_parts(40_521_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -340,8 +336,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::AuthorizedUpgrade` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	fn authorize_runtime_upgrade() -> Weight {
 		// Proof size (bytes): measured `0`, estimated `0`.
-		// Minimum execution time: 4_497_000 ps.
-		Weight::from_parts(4_928_000, 0)
+		// Minimum execution time: 5_018_000 ps.
+		Weight::from_parts(5_508_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
