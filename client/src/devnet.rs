@@ -235,6 +235,40 @@ impl Node {
 		self.kill()?;
 		self.spawn()
 	}
+	/// Waits until the node has finalized block `n`; returns its finalized number. The error
+	/// carries the last lines of the node's log.
+	pub async fn finalized_at_least(&self, n: u32, timeout: Duration) -> Result<u32> {
+		let rpc = self.rpc()?;
+		let what = format!("node {} finalizes #{n}", self.name);
+		wait_until(&what, timeout, || {
+			let rpc = rpc.clone();
+			async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f >= n)) }
+		})
+		.await
+		.map_err(|e| Error::Timeout(format!("{e}; log:\n{}", self.log_tail(40))))
+	}
+}
+
+/// Checks that every pair of `nodes` agrees on every block all of them have finalized, and
+/// returns that common finalized height.
+pub async fn no_conflicting_finality(nodes: &[&Node]) -> Result<u32> {
+	let mut common = u32::MAX;
+	for n in nodes {
+		common = common.min(n.rpc()?.finalized_number().await?);
+	}
+	let Some((first, rest)) = nodes.split_first() else { return Ok(0) };
+	for height in 1..=common {
+		let expected = first.rpc()?.block_hash(height).await?;
+		for n in rest {
+			if n.rpc()?.block_hash(height).await? != expected {
+				return Err(Error::Conflict(format!(
+					"nodes {} and {} finalized different #{height}",
+					first.name, n.name
+				)));
+			}
+		}
+	}
+	Ok(common)
 }
 
 impl Drop for Node {

@@ -43,6 +43,9 @@ pub enum Error {
 	/// A local process or file problem.
 	#[error("io: {0}")]
 	Io(#[from] std::io::Error),
+	/// Two nodes finalized different blocks at the same height.
+	#[error("conflicting finality: {0}")]
+	Conflict(String),
 }
 
 /// Result of the client.

@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use ehr_client::{
-	devnet::{wait_until, Node, NodeConfig},
+	devnet::{no_conflicting_finality, Node, NodeConfig},
 	Rpc, Signer,
 };
 use ehr_runtime::{RuntimeCall, RuntimeEvent};
@@ -66,40 +66,6 @@ async fn write_record(rpc: &Rpc, n: u32) -> u64 {
 		.expect("RecordAdded")
 }
 
-async fn finalized_at_least(node: &Node, n: u32, timeout: Duration) -> u32 {
-	let rpc = node.rpc().unwrap();
-	let what = format!("node {} finalizes #{n}", node.name);
-	match wait_until(&what, timeout, || {
-		let rpc = rpc.clone();
-		async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f >= n)) }
-	})
-	.await
-	{
-		Ok(f) => f,
-		Err(e) => panic!("{e}; log:\n{}", node.log_tail(30)),
-	}
-}
-
-/// Every pair of running nodes agrees on every block both have finalized.
-async fn no_conflicting_finality(nodes: &[&Node]) -> u32 {
-	let mut common = u32::MAX;
-	for n in nodes {
-		common = common.min(n.rpc().unwrap().finalized_number().await.unwrap());
-	}
-	for height in 1..=common {
-		let first = nodes[0].rpc().unwrap().block_hash(height).await.unwrap();
-		for n in &nodes[1..] {
-			let h = n.rpc().unwrap().block_hash(height).await.unwrap();
-			assert_eq!(
-				h, first,
-				"nodes {} and {} finalized different #{height}",
-				nodes[0].name, n.name
-			);
-		}
-	}
-	common
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_network_survives_frozen_and_killed_hospitals() {
 	let started = Instant::now();
@@ -113,7 +79,7 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 		node.wait_rpc(WAIT).await.unwrap();
 		nodes.push(node);
 	}
-	finalized_at_least(&nodes[0], 2, WAIT).await;
+	nodes[0].finalized_at_least(2, WAIT).await.unwrap();
 	let rpc = nodes[0].rpc().unwrap();
 
 	// Alice's hospital takes Bob on as a doctor; Charlie signs up as a patient.
@@ -144,7 +110,7 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 	);
 	nodes[3].resume().unwrap();
 	let t = Instant::now();
-	finalized_at_least(&nodes[3], during, WAIT).await;
+	nodes[3].finalized_at_least(during, WAIT).await.unwrap();
 	eprintln!(
 		"[{:?}] dave resumed and caught up to #{during} in {:?}",
 		started.elapsed(),
@@ -170,10 +136,10 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 	nodes[3].resume().unwrap();
 	let t = Instant::now();
 	for n in &nodes {
-		finalized_at_least(n, best_after, WAIT).await;
+		n.finalized_at_least(best_after, WAIT).await.unwrap();
 	}
 	let all: Vec<&Node> = nodes.iter().collect();
-	let agreed = no_conflicting_finality(&all).await;
+	let agreed = no_conflicting_finality(&all).await.unwrap();
 	eprintln!(
 		"[{:?}] both resumed: all four finalized #{best_after} after {:?}; they agree on #1..=#{agreed}",
 		started.elapsed(),
@@ -189,7 +155,7 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 		let t = Instant::now();
 		let bob = nodes[1].wait_rpc(WAIT).await.unwrap();
 		let target = rpc.finalized_number().await.unwrap();
-		finalized_at_least(&nodes[1], target, WAIT).await;
+		nodes[1].finalized_at_least(target, WAIT).await.unwrap();
 		for id in &records {
 			let r: Value = bob.call("ehr_record", vec![(*id).into()]).await.unwrap();
 			assert_eq!(r["status"], "current", "record {id} on bob after restart {round}: {r}");
@@ -202,7 +168,7 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 		);
 	}
 	let all: Vec<&Node> = nodes.iter().collect();
-	no_conflicting_finality(&all).await;
+	no_conflicting_finality(&all).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

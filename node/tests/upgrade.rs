@@ -22,7 +22,7 @@ use std::{
 
 use codec::{Decode, Encode};
 use ehr_client::{
-	devnet::{wait_until, Node, NodeConfig},
+	devnet::{no_conflicting_finality, wait_until, Node, NodeConfig},
 	runtime::{Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic},
 	Rpc, Signer,
 };
@@ -185,36 +185,6 @@ async fn hospital(rpc: &Rpc, id: HospitalId, at: H256) -> NewHospital {
 	Hospital::decode(&mut &raw.expect("hospital")[..]).expect("version 2 layout")
 }
 
-async fn finalized_at_least(node: &Node, n: u32, timeout: Duration) -> u32 {
-	let rpc = node.rpc().unwrap();
-	let what = format!("node {} finalizes #{n}", node.name);
-	match wait_until(&what, timeout, || {
-		let rpc = rpc.clone();
-		async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f >= n)) }
-	})
-	.await
-	{
-		Ok(f) => f,
-		Err(e) => panic!("{e}; log:\n{}", node.log_tail(40)),
-	}
-}
-
-/// Every pair of nodes agrees on every block both have finalized; returns the common height.
-async fn no_conflicting_finality(nodes: &[Node]) -> u32 {
-	let mut common = u32::MAX;
-	for n in nodes {
-		common = common.min(n.rpc().unwrap().finalized_number().await.unwrap());
-	}
-	for height in 1..=common {
-		let first = nodes[0].rpc().unwrap().block_hash(height).await.unwrap();
-		for n in &nodes[1..] {
-			let h = n.rpc().unwrap().block_hash(height).await.unwrap();
-			assert_eq!(h, first, "{} and {} finalized different #{height}", nodes[0].name, n.name);
-		}
-	}
-	common
-}
-
 /// A council motion: `proposer` proposes `call` with a threshold of three, `ayes` vote for it
 /// and the proposer closes it.
 async fn motion(rpc: &Rpc, proposer: Sr25519Keyring, ayes: &[Sr25519Keyring], call: RuntimeCall) {
@@ -277,7 +247,7 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		node.wait_rpc(WAIT).await.unwrap();
 		nodes.push(node);
 	}
-	finalized_at_least(&nodes[0], 2, WAIT).await;
+	nodes[0].finalized_at_least(2, WAIT).await.unwrap();
 	let rpc = nodes[0].rpc().unwrap();
 	assert_eq!(spec_version(&rpc, None).await, old_spec, "the network starts on the release");
 	eprintln!(
@@ -457,9 +427,9 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	// Blocks keep being finalized by all four, with no conflict.
 	let target = rpc.finalized_number().await.unwrap() + 5;
 	for n in &nodes {
-		finalized_at_least(n, target, WAIT).await;
+		n.finalized_at_least(target, WAIT).await.unwrap();
 	}
-	let common = no_conflicting_finality(&nodes).await;
+	let common = no_conflicting_finality(&nodes.iter().collect::<Vec<_>>()).await.unwrap();
 	eprintln!(
 		"[{:?}] after the upgrade: hospital 0 has 3 staff, records go on, all four agree up \
 		 to #{common}",

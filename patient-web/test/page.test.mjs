@@ -15,40 +15,12 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { chromium } from 'playwright-core';
 import { startDevNode } from '../../tests/js/lib/node.mjs';
+import { send, decide } from '../../tests/js/lib/chain.mjs';
 import { build } from '../build.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CHROMIUM = process.env.EHR_CHROMIUM || '/usr/bin/chromium';
 const STEP_MS = 60_000; // bound of any one wait in the page
-
-/** Signs and sends `tx`, resolving with its events once finalized; rejects on a dispatch error. */
-function send(api, tx, signer, node, options = {}) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not finalized within 60 s; log:\n${node.logTail()}`)), 60_000);
-    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        const msg = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(msg));
-      }
-      if (status.isFinalized) { clearTimeout(timer); resolve(events); }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
-/** `ehr_decide` over plain JSON-RPC, as a hospital's gateway asks it. */
-async function decide(node, accessor, patient, target, purpose = 'treatment', action = 'read') {
-  const res = await fetch(node.httpUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ehr_decide', params: [accessor, patient, target, purpose, action] }),
-  });
-  const body = await res.json();
-  assert.ok(!body.error, JSON.stringify(body.error));
-  return body.result;
-}
 
 /** Starts `serve.mjs` on a free port (--port 0); resolves with its URL and a stop function. */
 function startServer(rpc) {

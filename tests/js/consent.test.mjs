@@ -8,35 +8,7 @@ import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { startDevNode } from './lib/node.mjs';
-
-/** Signs and sends `tx`, resolving with its events once finalized; rejects on a dispatch error. */
-function send(api, tx, signer, node) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not finalized within 60 s; log:\n${node.logTail()}`)), 60_000);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        const msg = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(msg));
-      }
-      if (status.isFinalized) { clearTimeout(timer); resolve(events); }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
-/** `ehr_decide` over plain JSON-RPC, as a hospital's EHR system or gateway calls it. */
-async function decide(node, accessor, patient, target, purpose = 'treatment', action = 'read') {
-  const res = await fetch(node.httpUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ehr_decide', params: [accessor, patient, target, purpose, action] }),
-  });
-  const body = await res.json();
-  assert.ok(!body.error, JSON.stringify(body.error));
-  return body.result;
-}
+import { send, decide } from './lib/chain.mjs';
 
 test('a patient with no balance grants and revokes from Polkadot.js, and decisions follow', { timeout: 300_000 }, async () => {
   const node = await startDevNode();

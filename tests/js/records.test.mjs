@@ -8,6 +8,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { startDevNode } from './lib/node.mjs';
+import { send } from './lib/chain.mjs';
 
 /** Commitment and CIDv1 (raw, sha2-256) of some ciphertext. */
 function content(text) {
@@ -18,23 +19,6 @@ function content(text) {
     scheme: 'XChaCha20Poly1305',
     size: text.length,
   };
-}
-
-/** Signs and sends `tx`, resolving with its events once finalized; rejects on a dispatch error. */
-function send(api, tx, signer, node) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not finalized within 60 s; log:\n${node.logTail()}`)), 60_000);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        const msg = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(msg));
-      }
-      if (status.isFinalized) { clearTimeout(timer); resolve(events); }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
 }
 
 test('a patient lists, approves and signs amendments of their records from Polkadot.js', { timeout: 300_000 }, async () => {

@@ -20,6 +20,7 @@ import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { startDevNode } from '../../../tests/js/lib/node.mjs';
+import { send } from '../../../tests/js/lib/chain.mjs';
 
 const TOOL = join(dirname(dirname(fileURLToPath(import.meta.url))), 'integrator.mjs');
 const RUN_MS = 120_000; // bound of one run of the tool
@@ -44,23 +45,6 @@ async function human(node, ...args) {
   const r = await tool(node, args);
   assert.equal(r.code, 0, `integrator ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
-}
-
-/** Signs and sends `tx`, resolving with its events once finalized; rejects on a dispatch error. */
-function send(api, tx, signer, node) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not finalized within 60 s; log:\n${node.logTail()}`)), 60_000);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        const msg = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(msg));
-      }
-      if (status.isFinalized) { clearTimeout(timer); resolve(events); }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
 }
 
 /** One `ehr_*` method over HTTP, as any EHR system can call it. */
