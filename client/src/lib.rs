@@ -10,6 +10,8 @@
 //! * [`audit`]: fetches a patient's access log and verifies its hash chain client-side;
 //! * [`document`]: seals a medical document (XChaCha20-Poly1305 under a fresh key) and gives
 //!   the commitment and CID a record anchors; salted commitments of identifiers;
+//! * [`keys`]: X25519 encryption keys of accounts, and document keys wrapped to them;
+//! * [`gateway`]: the document gateway's protocol and a client for it (upload, fetch, open);
 //! * [`devnet`]: starts and stops local `ehr-node` processes (used by the tests, the load tool and
 //!   the scripts).
 
@@ -18,6 +20,8 @@
 pub mod audit;
 pub mod devnet;
 pub mod document;
+pub mod gateway;
+pub mod keys;
 mod rpc;
 mod signer;
 
@@ -46,6 +50,12 @@ pub enum Error {
 	/// Two nodes finalized different blocks at the same height.
 	#[error("conflicting finality: {0}")]
 	Conflict(String),
+	/// A document gateway refused the request.
+	#[error(transparent)]
+	Refused(#[from] gateway::Refused),
+	/// A fetched document does not check against the chain or does not open.
+	#[error("fetched document: {0}")]
+	Fetched(#[from] gateway::FetchedError),
 }
 
 /// Result of the client.

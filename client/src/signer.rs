@@ -40,6 +40,11 @@ impl Signer {
 			.map_err(|e| crate::Error::Decode(format!("secret URI: {e:?}")))
 	}
 
+	/// The key pair (to sign gateway requests and derive the encryption secret).
+	pub fn pair(&self) -> &sr25519::Pair {
+		&self.pair
+	}
+
 	/// The account this signer signs for.
 	pub fn account(&self) -> ehr_runtime::AccountId {
 		self.pair.public().into()

@@ -69,6 +69,18 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn log_erasure() -> Result<(), BenchmarkError> {
+		let (doctor, gateway, patient) = setup::<T>()?;
+		let record = T::Records::benchmark_record(&patient, &doctor);
+		T::Records::benchmark_delete(record);
+		let before = Heads::<T>::get(&patient).count;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), record);
+		assert_eq!(Heads::<T>::get(&patient).count, before + 1);
+		Ok(())
+	}
+
+	#[benchmark]
 	fn append() -> Result<(), BenchmarkError> {
 		let (doctor, _, patient) = setup::<T>()?;
 		let before = Heads::<T>::get(&patient).count;

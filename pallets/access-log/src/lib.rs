@@ -71,15 +71,30 @@ impl<AccountId> AccessLog<AccountId> for () {
 	}
 }
 
-/// What the log needs to know of a record to log a read of it.
+/// What the log needs to know of a record to log a read or an erasure of it.
 pub trait RecordLookup<AccountId> {
-	/// The record's patient and custodian hospital (`None`: patient-held), if it exists.
-	fn patient_and_custodian(record: u64) -> Option<(AccountId, Option<HospitalId>)>;
+	/// The record's patient and custodian, and whether it is deleted, if it exists.
+	fn record_facts(record: u64) -> Option<RecordFacts<AccountId>>;
 
 	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital) for
 	/// the benchmarks; returns its id.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> u64;
+
+	/// Deletes (tombstones) a record made by [`Self::benchmark_record`], for the benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_delete(record: u64);
+}
+
+/// What [`RecordLookup`] tells of a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordFacts<AccountId> {
+	/// The patient the record is about.
+	pub patient: AccountId,
+	/// The hospital that keeps its document (`None`: the patient keeps it).
+	pub custodian: Option<HospitalId>,
+	/// Whether the record is a tombstone (its document is to be destroyed).
+	pub deleted: bool,
 }
 
 #[frame_support::pallet]
@@ -154,6 +169,10 @@ pub mod pallet {
 		///
 		/// The record is kept by another hospital, or by the patient.
 		NotCustodian,
+		/// A deleted record's document is destroyed: it cannot have been served.
+		RecordDeleted,
+		/// Only a deleted record's document is erased; this record is not deleted.
+		RecordNotDeleted,
 	}
 
 	#[pallet::call]
@@ -174,23 +193,42 @@ pub mod pallet {
 			purpose: Purpose,
 			permitted: bool,
 		) -> DispatchResult {
-			let gateway = ensure_signed(origin)?;
-			let staff =
-				Registry::<T>::active_staff(&gateway).map_err(|_| Error::<T>::NotAGateway)?;
-			ensure!(staff.role == StaffRole::Gateway, Error::<T>::NotAGateway);
-			let (patient, custodian) =
-				T::Records::patient_and_custodian(record).ok_or(Error::<T>::RecordNotFound)?;
-			ensure!(custodian == Some(staff.hospital), Error::<T>::NotCustodian);
+			let (_, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
+			ensure!(!(permitted && facts.deleted), Error::<T>::RecordDeleted);
 			let hospital = Registry::<T>::active_staff(&accessor).ok().map(|s| s.hospital);
 			let action = if permitted { LogAction::DocumentRead } else { LogAction::ReadDenied };
 			Self::do_append(
-				&patient,
+				&facts.patient,
 				&accessor,
 				hospital,
 				action,
 				Subject::Record(record),
 				Some(purpose),
-				Some(staff.hospital),
+				Some(gateway),
+			);
+			Ok(())
+		}
+
+		/// Log that the caller's gateway destroyed the document and key of deleted `record`.
+		///
+		/// Crypto-shredding: once the data key is gone the ciphertext, wherever copies remain,
+		/// opens for nobody. The entry goes into the patient's log with the gateway as actor.
+		///
+		/// Origin: signed by an active `Gateway` staff account of the record's custodian
+		/// hospital.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::log_erasure())]
+		pub fn log_erasure(origin: OriginFor<T>, record: u64) -> DispatchResult {
+			let (who, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
+			ensure!(facts.deleted, Error::<T>::RecordNotDeleted);
+			Self::do_append(
+				&facts.patient,
+				&who,
+				Some(gateway),
+				LogAction::DocumentErased,
+				Subject::Record(record),
+				None,
+				Some(gateway),
 			);
 			Ok(())
 		}
@@ -205,6 +243,21 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The caller is an active `Gateway` of `record`'s custodian: the caller, that hospital
+		/// and the record's facts.
+		fn ensure_custodian_gateway(
+			origin: OriginFor<T>,
+			record: u64,
+		) -> Result<(T::AccountId, HospitalId, RecordFacts<T::AccountId>), DispatchError> {
+			let gateway = ensure_signed(origin)?;
+			let staff =
+				Registry::<T>::active_staff(&gateway).map_err(|_| Error::<T>::NotAGateway)?;
+			ensure!(staff.role == StaffRole::Gateway, Error::<T>::NotAGateway);
+			let facts = T::Records::record_facts(record).ok_or(Error::<T>::RecordNotFound)?;
+			ensure!(facts.custodian == Some(staff.hospital), Error::<T>::NotCustodian);
+			Ok((gateway, staff.hospital, facts))
+		}
+
 		/// Appends an entry to `patient`'s log and advances both heads. Returns its hash.
 		pub fn do_append(
 			patient: &T::AccountId,

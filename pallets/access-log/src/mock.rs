@@ -54,16 +54,18 @@ impl pallet_timestamp::Config for Test {
 pallet_hospital_registry::impl_mock_config!(Test, Timestamp);
 
 thread_local! {
-	/// Records of the test: id -> (patient, custodian).
-	pub static RECORDS: RefCell<BTreeMap<u64, (u64, Option<HospitalId>)>> =
+	/// Records of the test: id -> (patient, custodian, deleted).
+	pub static RECORDS: RefCell<BTreeMap<u64, (u64, Option<HospitalId>, bool)>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Looks records up in [`RECORDS`].
 pub struct TestRecords;
 impl crate::RecordLookup<u64> for TestRecords {
-	fn patient_and_custodian(record: u64) -> Option<(u64, Option<HospitalId>)> {
-		RECORDS.with(|r| r.borrow().get(&record).copied())
+	fn record_facts(record: u64) -> Option<crate::RecordFacts<u64>> {
+		RECORDS
+			.with(|r| r.borrow().get(&record).copied())
+			.map(|(patient, custodian, deleted)| crate::RecordFacts { patient, custodian, deleted })
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -72,8 +74,17 @@ impl crate::RecordLookup<u64> for TestRecords {
 		RECORDS.with(|r| {
 			let mut r = r.borrow_mut();
 			let id = r.keys().last().map_or(0, |k| k + 1);
-			r.insert(id, (*patient, hospital));
+			r.insert(id, (*patient, hospital, false));
 			id
+		})
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_delete(record: u64) {
+		RECORDS.with(|r| {
+			if let Some(rec) = r.borrow_mut().get_mut(&record) {
+				rec.2 = true;
+			}
 		})
 	}
 }
@@ -130,9 +141,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		RECORDS.with(|r| {
 			let mut r = r.borrow_mut();
 			r.clear();
-			r.insert(7, (PATIENT, Some(0)));
-			r.insert(8, (PATIENT, None));
-			r.insert(9, (PATIENT_2, Some(1)));
+			r.insert(7, (PATIENT, Some(0), false));
+			r.insert(8, (PATIENT, None, false));
+			r.insert(9, (PATIENT_2, Some(1), false));
+			r.insert(10, (PATIENT, Some(0), true));
 		});
 	});
 	ext

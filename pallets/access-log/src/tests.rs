@@ -175,6 +175,55 @@ mod reads {
 	}
 }
 
+mod erasure {
+	use super::*;
+
+	#[test]
+	fn the_custodians_gateway_logs_the_erasure_of_a_deleted_record() {
+		test(|| {
+			assert_ok!(AccessLog::log_erasure(signed(GATEWAY), 10));
+			let entries = kept(PATIENT);
+			assert_eq!(entries.len(), 1);
+			assert_eq!(entries[0].action, LogAction::DocumentErased);
+			assert_eq!((entries[0].actor, entries[0].hospital), (GATEWAY, Some(0)));
+			assert_eq!(entries[0].source, Some(0));
+			assert_eq!(entries[0].subject, Subject::Record(10));
+			assert_eq!(entries[0].purpose, None);
+			assert!(!LogAction::DocumentErased.is_access());
+			// A refused read of a deleted record is still logged; a served one cannot be.
+			assert_ok!(AccessLog::log_read(signed(GATEWAY), 10, DOCTOR, Purpose::Treatment, false));
+			assert_eq!(kept(PATIENT)[1].action, LogAction::ReadDenied);
+		});
+	}
+
+	#[test]
+	fn erasure_is_refused_unless_deleted_and_by_the_custodians_gateway() {
+		test(|| {
+			assert_noop!(
+				AccessLog::log_erasure(signed(GATEWAY), 7),
+				Error::<Test>::RecordNotDeleted
+			);
+			assert_noop!(
+				AccessLog::log_erasure(signed(OTHER_GATEWAY), 10),
+				Error::<Test>::NotCustodian
+			);
+			assert_noop!(AccessLog::log_erasure(signed(DOCTOR), 10), Error::<Test>::NotAGateway);
+			assert_noop!(
+				AccessLog::log_erasure(signed(GATEWAY), 77),
+				Error::<Test>::RecordNotFound
+			);
+			assert_noop!(
+				AccessLog::log_erasure(RuntimeOrigin::none(), 10),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert_noop!(
+				AccessLog::log_read(signed(GATEWAY), 10, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::RecordDeleted
+			);
+		});
+	}
+}
+
 mod verification {
 	use super::*;
 

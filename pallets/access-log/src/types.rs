@@ -95,6 +95,8 @@ pub enum LogAction {
 	DocumentRead,
 	/// A custodian's gateway refused a document.
 	ReadDenied,
+	/// The custodian destroyed a deleted record's document and its key.
+	DocumentErased,
 }
 
 impl LogAction {

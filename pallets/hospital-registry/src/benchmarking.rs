@@ -289,5 +289,16 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Worst case: an active staff member who is not a patient (both checks read).
+	#[benchmark]
+	fn set_encryption_key() -> Result<(), BenchmarkError> {
+		let (clerk, _) = clerk_and_patient::<T>()?;
+		let key = [9u8; 32];
+		#[extrinsic_call]
+		_(RawOrigin::Signed(clerk.clone()), key);
+		assert_eq!(EncryptionKeys::<T>::get(&clerk), Some(key));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Registry, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -235,6 +235,14 @@ pub mod pallet {
 		Delegation,
 	>;
 
+	/// X25519 public keys of staff members and patients.
+	///
+	/// A custodian's document gateway wraps a document's key to the requester's key before
+	/// handing it over, so only the requester can open it.
+	#[pallet::storage]
+	pub type EncryptionKeys<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, EncryptionKey>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -326,6 +334,8 @@ pub mod pallet {
 		DelegateRemoved { patient: T::AccountId, delegate: T::AccountId },
 		/// A hospital recorded a guardian for a patient.
 		GuardianRecorded { patient: T::AccountId, guardian: T::AccountId, hospital: HospitalId },
+		/// A staff member or patient published (or replaced) their X25519 encryption key.
+		EncryptionKeySet { who: T::AccountId, key: EncryptionKey },
 	}
 
 	#[pallet::error]
@@ -398,6 +408,12 @@ pub mod pallet {
 		SelfDelegation,
 		/// Only the recording hospital removes a guardian, and only the patient a delegate.
 		NotDelegationOwner,
+		/// Only a registered patient or an active staff member publishes an encryption key.
+		NotStaffOrPatient,
+		/// The key is a small-order X25519 point, such as all zeros.
+		///
+		/// With such a key anyone can compute the shared secret, so it protects nothing.
+		WeakEncryptionKey,
 	}
 
 	#[pallet::hooks]
@@ -795,6 +811,27 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			frame_system::Pallet::<T>::do_authorize_upgrade(code_hash, true);
+			Ok(())
+		}
+
+		/// Publish the caller's X25519 public key for documents served to them.
+		///
+		/// A custodian's gateway wraps a document's key to this key, so only the holder of the
+		/// matching secret opens what it serves. Replaces an earlier key (documents fetched
+		/// before stay wrapped to the old one).
+		///
+		/// Origin: signed by a registered patient or an active staff member.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::set_encryption_key())]
+		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				Patients::<T>::contains_key(&who) || Self::active_staff(&who).is_ok(),
+				Error::<T>::NotStaffOrPatient
+			);
+			ensure!(!types::is_weak_x25519(&key), Error::<T>::WeakEncryptionKey);
+			EncryptionKeys::<T>::insert(&who, key);
+			Self::deposit_event(Event::EncryptionKeySet { who, key });
 			Ok(())
 		}
 	}

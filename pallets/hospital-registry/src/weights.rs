@@ -72,6 +72,7 @@ pub trait WeightInfo {
 	fn remove_guardian() -> Weight;
 	/// `authorize_runtime_upgrade`.
 	fn authorize_runtime_upgrade() -> Weight;
+	fn set_encryption_key() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights (`T::DbWeight`) for storage access.
@@ -338,6 +339,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size (bytes): measured `0`, estimated `0`.
 		// Minimum execution time: 5_018_000 ps.
 		Weight::from_parts(5_508_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Storage: `HospitalRegistry::EncryptionKeys` (r:0 w:1)
+	fn set_encryption_key() -> Weight {
+		// PROVISIONAL until scripts/benchmark.sh runs: verify_patient's reads, one write.
+		Weight::from_parts(35_664_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }

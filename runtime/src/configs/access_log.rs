@@ -1,7 +1,6 @@
 //! Access log: the hash-linked, per-patient log of record, consent, emergency and read events.
 
 use frame_support::traits::ConstU32;
-use pallet_hospital_registry::HospitalId;
 
 use crate::{AccountId, Runtime, RuntimeEvent};
 
@@ -18,8 +17,14 @@ impl pallet_access_log::Config for Runtime {
 pub struct RecordsOfRuntime;
 
 impl pallet_access_log::RecordLookup<AccountId> for RecordsOfRuntime {
-	fn patient_and_custodian(record: u64) -> Option<(AccountId, Option<HospitalId>)> {
-		pallet_patient_records::Records::<Runtime>::get(record).map(|r| (r.patient, r.custodian))
+	fn record_facts(record: u64) -> Option<pallet_access_log::RecordFacts<AccountId>> {
+		pallet_patient_records::Records::<Runtime>::get(record).map(|r| {
+			pallet_access_log::RecordFacts {
+				deleted: r.status == pallet_patient_records::RecordStatus::Deleted,
+				patient: r.patient,
+				custodian: r.custodian,
+			}
+		})
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -41,5 +46,15 @@ impl pallet_access_log::RecordLookup<AccountId> for RecordsOfRuntime {
 			},
 		);
 		id
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_delete(record: u64) {
+		pallet_patient_records::Records::<Runtime>::mutate(record, |r| {
+			if let Some(r) = r {
+				r.status = pallet_patient_records::RecordStatus::Deleted;
+				r.content.cid = Default::default();
+			}
+		});
 	}
 }

@@ -216,7 +216,7 @@ pub fn audit_event(e: &EntryJson) -> Value {
 		| LogAction::ConsentRevoked
 		| LogAction::EmergencyEnded
 		| LogAction::EmergencyReviewed { .. } => ("update", "U", "PatientUpdate"),
-		LogAction::RecordDeleted => ("delete", "D", "PatientDelete"),
+		LogAction::RecordDeleted | LogAction::DocumentErased => ("delete", "D", "PatientDelete"),
 		LogAction::DocumentRead | LogAction::ReadDenied | LogAction::EmergencyOpened => {
 			("read", "R", "PatientRead")
 		},

@@ -1,0 +1,647 @@
+//! The document gateway's protocol, and a client for it.
+//!
+//! Each hospital runs a document gateway (`ehr-gateway`) next to its node. It keeps the sealed
+//! documents its hospital is custodian of, addressed by CID, and serves one only when the chain
+//! says so. The protocol is JSON-RPC over HTTP (methods `gateway_*`, see [`GatewayApiClient`]):
+//!
+//! * `gateway_info`: the gateway's hospital, chain account and custodian encryption key;
+//! * `gateway_store`: the hospital's EHR system uploads a sealed document with its data key
+//!   wrapped to the custodian key, in a [`StoreRequest`] signed by a staff account of the
+//!   hospital; the gateway checks it and keeps both under the document's CID;
+//! * `gateway_fetch`: a requester sends a [`FetchRequest`] signed with their chain account
+//!   (record, purpose, nonce, expiry); the gateway checks it, asks the consent decision at the
+//!   latest finalized block, logs the attempt in the access log (`accessLog.logRead`,
+//!   permitted or denied) and, if permitted, answers the sealed document and its data key
+//!   wrapped to the requester's registered encryption key;
+//! * `gateway_erase`: destroys a deleted record's document and key and logs the erasure
+//!   (`accessLog.logErasure`); the gateway also does this by itself when it sees the deletion.
+//!
+//! A request is signed over `domain ++ SCALE(request)` with sr25519; the wire form is
+//! [`SignedRequest`] (the SCALE bytes and the signature as hex). The requester never trusts the
+//! gateway: [`open_fetched`] checks the bytes against the commitment on chain before decrypting.
+
+use base64::Engine as _;
+use codec::{Decode, Encode};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use pallet_hospital_registry::{EncryptionKey, HospitalId};
+use pallet_patient_records::RecordId;
+use serde::{Deserialize, Serialize};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
+
+use crate::{
+	document::{self, OpenError},
+	keys::{self, EncryptionSecret, WrappedKey},
+	runtime::{AccountId, BlockNumber},
+	Rpc, Signer,
+};
+
+pub use pallet_access_log::Purpose;
+
+/// Signing domain of fetch requests.
+pub const FETCH_DOMAIN: &[u8] = b"ehr-chain/gateway/fetch/v1";
+/// Signing domain of store requests.
+pub const STORE_DOMAIN: &[u8] = b"ehr-chain/gateway/store/v1";
+/// Longest a request may be valid for: a gateway refuses an expiry further ahead.
+pub const MAX_REQUEST_TTL_MS: u64 = 5 * 60 * 1000;
+
+/// A record as the chain keeps it.
+pub type Record = pallet_patient_records::Record<AccountId, BlockNumber>;
+
+/// "Send me the document of `record`": what a requester signs.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct FetchRequest {
+	/// The custodian hospital whose gateway is asked (a request is good at one gateway only).
+	pub hospital: HospitalId,
+	/// The record (version) whose document is wanted.
+	pub record: RecordId,
+	/// What for: the consent decision and the access log use it.
+	pub purpose: Purpose,
+	/// Who asks: the signer, whose consent and encryption key count.
+	pub requester: AccountId,
+	/// Random, never reused: the gateway refuses a request it has seen.
+	pub nonce: [u8; 16],
+	/// Unix time in ms after which the request is void (at most [`MAX_REQUEST_TTL_MS`] ahead).
+	pub expires_at: u64,
+}
+
+/// "Keep this sealed document": what a hospital's EHR system signs.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct StoreRequest {
+	/// The hospital whose gateway keeps it.
+	pub hospital: HospitalId,
+	/// The uploading staff account of that hospital: the signer.
+	pub uploader: AccountId,
+	/// SHA2-256 of the sealed bytes (the commitment a record will anchor).
+	pub commitment: H256,
+	/// Length of the sealed bytes.
+	pub size: u64,
+	/// The document's data key wrapped to the gateway's custodian key for this CID.
+	pub wrapped_key: WrappedKey,
+	/// Random, never reused.
+	pub nonce: [u8; 16],
+	/// Unix time in ms after which the request is void.
+	pub expires_at: u64,
+}
+
+/// A request whose signer is named inside it.
+pub trait Request: Encode + Decode {
+	/// The signing domain.
+	const DOMAIN: &'static [u8];
+	/// The account that must have signed.
+	fn signer(&self) -> &AccountId;
+}
+
+impl Request for FetchRequest {
+	const DOMAIN: &'static [u8] = FETCH_DOMAIN;
+	fn signer(&self) -> &AccountId {
+		&self.requester
+	}
+}
+
+impl Request for StoreRequest {
+	const DOMAIN: &'static [u8] = STORE_DOMAIN;
+	fn signer(&self) -> &AccountId {
+		&self.uploader
+	}
+}
+
+/// A signed request on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedRequest {
+	/// `0x` hex of the SCALE-encoded request.
+	pub request: String,
+	/// `0x` hex of the 64-byte sr25519 signature of `domain ++ SCALE(request)`.
+	pub signature: String,
+}
+
+fn signing_payload<R: Request>(request: &R) -> Vec<u8> {
+	let mut m = R::DOMAIN.to_vec();
+	request.encode_to(&mut m);
+	m
+}
+
+/// Signs `request` with `pair` (the account the request names).
+pub fn sign<R: Request>(request: &R, pair: &sr25519::Pair) -> SignedRequest {
+	SignedRequest {
+		request: format!("0x{}", hex::encode(request.encode())),
+		signature: format!("0x{}", hex::encode(pair.sign(&signing_payload(request)).0)),
+	}
+}
+
+/// A request as a gateway reads it: decoded, with whether its signature is good.
+#[derive(Debug)]
+pub struct Checked<R> {
+	/// The request.
+	pub request: R,
+	/// Whether the account it names signed it.
+	pub signed: bool,
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+	hex::decode(s.strip_prefix("0x").unwrap_or(s)).ok()
+}
+
+/// Decodes a signed request and checks its signature. `None`: not a request at all.
+pub fn check<R: Request>(signed: &SignedRequest) -> Option<Checked<R>> {
+	let bytes = from_hex(&signed.request)?;
+	let request = R::decode(&mut &bytes[..]).ok()?;
+	let good = from_hex(&signed.signature)
+		.and_then(|s| <[u8; 64]>::try_from(s).ok())
+		.map(|s| {
+			let public = sr25519::Public::from_raw(*request.signer().as_ref());
+			sr25519::Pair::verify(
+				&sr25519::Signature::from_raw(s),
+				signing_payload(&request),
+				&public,
+			)
+		})
+		.unwrap_or(false);
+	// The bytes must be the request's only encoding (no trailing bytes).
+	let canonical = request.encode() == bytes;
+	Some(Checked { request, signed: good && canonical })
+}
+
+/// What a gateway answers to `gateway_info`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayInfo {
+	/// The custodian hospital.
+	pub hospital: HospitalId,
+	/// The gateway's chain account (a `Gateway` staff member of the hospital), SS58.
+	pub account: String,
+	/// The custodian's X25519 key (`0x` hex): uploads wrap their data key to it. The same key
+	/// is the gateway account's encryption key in the registry; check it there.
+	pub encryption_key: String,
+	/// Largest sealed document accepted, in bytes.
+	pub max_document_size: u64,
+	/// Longest request validity accepted, in ms.
+	pub max_request_ttl_ms: u64,
+}
+
+/// What a gateway answers to `gateway_store`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stored {
+	/// CIDv1 of the sealed bytes (base32): what the record anchors.
+	pub cid: String,
+	/// SHA2-256 of the sealed bytes (`0x` hex).
+	pub commitment: H256,
+	/// Length of the sealed bytes.
+	pub size: u64,
+}
+
+/// What a gateway answers to `gateway_fetch` when the read is permitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fetched {
+	/// The record.
+	pub record: RecordId,
+	/// CIDv1 of the sealed bytes (base32).
+	pub cid: String,
+	/// The sealed bytes, base64.
+	pub document: String,
+	/// The data key wrapped to the requester for this CID: `0x` hex of SCALE([`WrappedKey`]).
+	pub wrapped_key: String,
+	/// Hash of the `accessLog.logRead` extrinsic that logs this read.
+	pub logged: H256,
+}
+
+/// What a gateway answers to `gateway_erase`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Erased {
+	/// The record.
+	pub record: RecordId,
+	/// Whether this call destroyed the document and key (`false`: they were already gone).
+	pub destroyed: bool,
+	/// Hash of the `accessLog.logErasure` extrinsic, when this call logged the erasure.
+	pub logged: Option<H256>,
+}
+
+/// Why a gateway refused; the JSON-RPC error code is `4000 +` the discriminant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+	/// The request is not a well-formed request of this method.
+	Malformed = 1,
+	/// The signature is missing, wrong, or not by the account the request names.
+	BadSignature = 2,
+	/// The request is addressed to another hospital's gateway.
+	WrongGateway = 3,
+	/// The request has expired, or its expiry is too far ahead.
+	Expired = 4,
+	/// The request's nonce was already used.
+	Replayed = 5,
+	/// No record with this id on chain (at the finalized block).
+	UnknownRecord = 6,
+	/// Another hospital (or the patient) keeps this record's document.
+	NotCustodian = 7,
+	/// The consent decision denies the read.
+	Denied = 8,
+	/// The requester has published no encryption key in the registry.
+	NoEncryptionKey = 9,
+	/// The requester's encryption key is a small-order point.
+	WeakEncryptionKey = 10,
+	/// The record is deleted: its document was destroyed.
+	Erased = 11,
+	/// This gateway does not hold the record's document.
+	NotStored = 12,
+	/// The stored bytes no longer match the record's commitment.
+	Corrupt = 13,
+	/// The upload is larger than the gateway accepts.
+	TooLarge = 14,
+	/// The uploaded bytes do not match the commitment or size in the signed request.
+	CidMismatch = 15,
+	/// The wrapped data key does not open with the custodian key for this document.
+	BadWrappedKey = 16,
+	/// The uploader is not an active staff member of this hospital.
+	NotHospitalStaff = 17,
+	/// The attempt could not be logged on chain, so nothing is served.
+	LogUnavailable = 18,
+	/// The gateway's own account is not an active `Gateway` staff member.
+	GatewayNotRegistered = 19,
+	/// The record is not deleted: its document stays.
+	NotDeleted = 20,
+	/// Something failed inside the gateway (its store or its node).
+	Internal = 21,
+}
+
+impl Refusal {
+	const ALL: [Refusal; 21] = [
+		Refusal::Malformed,
+		Refusal::BadSignature,
+		Refusal::WrongGateway,
+		Refusal::Expired,
+		Refusal::Replayed,
+		Refusal::UnknownRecord,
+		Refusal::NotCustodian,
+		Refusal::Denied,
+		Refusal::NoEncryptionKey,
+		Refusal::WeakEncryptionKey,
+		Refusal::Erased,
+		Refusal::NotStored,
+		Refusal::Corrupt,
+		Refusal::TooLarge,
+		Refusal::CidMismatch,
+		Refusal::BadWrappedKey,
+		Refusal::NotHospitalStaff,
+		Refusal::LogUnavailable,
+		Refusal::GatewayNotRegistered,
+		Refusal::NotDeleted,
+		Refusal::Internal,
+	];
+
+	/// The JSON-RPC error code.
+	pub fn code(self) -> i32 {
+		4000 + self as i32
+	}
+
+	/// The refusal of a JSON-RPC error code.
+	pub fn from_code(code: i32) -> Option<Refusal> {
+		Refusal::ALL.into_iter().find(|r| r.code() == code)
+	}
+}
+
+/// The `data` of a gateway's JSON-RPC error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusalData {
+	/// The refusal, by name.
+	pub refusal: Refusal,
+	/// Hash of the `accessLog.logRead` extrinsic that logged this refused attempt, if logged.
+	pub logged: Option<H256>,
+}
+
+/// A refusal as a client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("gateway refused ({refusal:?}): {message}")]
+pub struct Refused {
+	/// Why.
+	pub refusal: Refusal,
+	/// The gateway's explanation.
+	pub message: String,
+	/// The extrinsic that logged the attempt, if it was logged.
+	pub logged: Option<H256>,
+}
+
+/// The JSON-RPC methods of a document gateway.
+#[rpc(client, server, namespace = "gateway")]
+pub trait GatewayApi {
+	/// The gateway's hospital, account and custodian key.
+	#[method(name = "info")]
+	async fn info(&self) -> RpcResult<GatewayInfo>;
+
+	/// Keep a sealed document (base64) whose data key is wrapped to the custodian key.
+	#[method(name = "store")]
+	async fn store(&self, request: SignedRequest, document: String) -> RpcResult<Stored>;
+
+	/// Serve a record's document if the chain permits the signed request; log the attempt.
+	#[method(name = "fetch")]
+	async fn fetch(&self, request: SignedRequest) -> RpcResult<Fetched>;
+
+	/// Destroy a deleted record's document and key, and log the erasure.
+	#[method(name = "erase")]
+	async fn erase(&self, record: RecordId) -> RpcResult<Erased>;
+}
+
+/// A gateway error from the client's side: a refusal, or a transport failure.
+fn refused(e: jsonrpsee::core::ClientError) -> crate::Error {
+	if let jsonrpsee::core::ClientError::Call(obj) = &e {
+		if let Some(refusal) = Refusal::from_code(obj.code()) {
+			let logged = obj
+				.data()
+				.and_then(|d| serde_json::from_str::<RefusalData>(d.get()).ok())
+				.and_then(|d| d.logged);
+			return crate::Error::Refused(Refused {
+				refusal,
+				message: obj.message().to_string(),
+				logged,
+			});
+		}
+	}
+	crate::Error::Rpc(e)
+}
+
+/// Unix time in ms.
+pub fn now_ms() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_millis() as u64)
+		.unwrap_or_default()
+}
+
+/// A fresh random nonce.
+pub fn new_nonce() -> [u8; 16] {
+	let mut n = [0u8; 16];
+	n.copy_from_slice(&document::new_salt()[..16]);
+	n
+}
+
+/// A client of one hospital's document gateway.
+#[derive(Clone)]
+pub struct Gateway {
+	client: std::sync::Arc<jsonrpsee::http_client::HttpClient>,
+	url: String,
+}
+
+impl Gateway {
+	/// A client of the gateway at `url` (`http://host:port`).
+	pub fn new(url: &str) -> crate::Result<Self> {
+		let client = jsonrpsee::http_client::HttpClientBuilder::default()
+			.max_request_size(64 * 1024 * 1024)
+			.max_response_size(64 * 1024 * 1024)
+			.request_timeout(std::time::Duration::from_secs(60))
+			.build(url)?;
+		Ok(Gateway { client: std::sync::Arc::new(client), url: url.into() })
+	}
+
+	/// The gateway's URL.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	/// `gateway_info`.
+	pub async fn info(&self) -> crate::Result<GatewayInfo> {
+		GatewayApiClient::info(&*self.client).await.map_err(refused)
+	}
+
+	/// Uploads `sealed` signed by `uploader` (a staff account of the gateway's hospital): wraps
+	/// the data key to the custodian key given (check it against the registry first, as
+	/// [`upload`] does) and sends the signed request.
+	pub async fn store(
+		&self,
+		uploader: &Signer,
+		hospital: HospitalId,
+		custodian_key: &EncryptionKey,
+		sealed: &document::Sealed,
+	) -> crate::Result<Stored> {
+		let wrapped_key = keys::wrap(&sealed.key, custodian_key, &sealed.cid)
+			.map_err(|e| crate::Error::Decode(e.to_string()))?;
+		let request = StoreRequest {
+			hospital,
+			uploader: uploader.account(),
+			commitment: sealed.commitment,
+			size: sealed.bytes.len() as u64,
+			wrapped_key,
+			nonce: new_nonce(),
+			expires_at: now_ms() + 60_000,
+		};
+		let doc = base64::engine::general_purpose::STANDARD.encode(&sealed.bytes);
+		self.store_signed(sign(&request, uploader.pair()), doc).await
+	}
+
+	/// `gateway_store` with a request signed elsewhere.
+	pub async fn store_signed(&self, r: SignedRequest, document: String) -> crate::Result<Stored> {
+		GatewayApiClient::store(&*self.client, r, document).await.map_err(refused)
+	}
+
+	/// Asks for `record`'s document as `requester`, valid for `ttl_ms`.
+	pub async fn fetch(
+		&self,
+		requester: &Signer,
+		hospital: HospitalId,
+		record: RecordId,
+		purpose: Purpose,
+		ttl_ms: u64,
+	) -> crate::Result<Fetched> {
+		let request = FetchRequest {
+			hospital,
+			record,
+			purpose,
+			requester: requester.account(),
+			nonce: new_nonce(),
+			expires_at: now_ms() + ttl_ms,
+		};
+		self.fetch_signed(sign(&request, requester.pair())).await
+	}
+
+	/// `gateway_fetch` with a request signed elsewhere (or replayed).
+	pub async fn fetch_signed(&self, r: SignedRequest) -> crate::Result<Fetched> {
+		GatewayApiClient::fetch(&*self.client, r).await.map_err(refused)
+	}
+
+	/// `gateway_erase`.
+	pub async fn erase(&self, record: RecordId) -> crate::Result<Erased> {
+		GatewayApiClient::erase(&*self.client, record).await.map_err(refused)
+	}
+}
+
+/// Why a fetched document does not open.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FetchedError {
+	/// The answer is not well-formed.
+	#[error("malformed answer: {0}")]
+	Malformed(&'static str),
+	/// The bytes are not the ones the record anchors (wrong CID or commitment).
+	#[error("the document's CID does not match the record on chain")]
+	CidMismatch,
+	/// The wrapped key does not open with the requester's secret.
+	#[error(transparent)]
+	Key(#[from] keys::KeyError),
+	/// The document does not decrypt.
+	#[error(transparent)]
+	Open(#[from] OpenError),
+}
+
+/// Checks a fetched document against the `record` read from the chain, unwraps its key with
+/// `secret` and decrypts it. Never trusts the gateway: the bytes must hash to the record's
+/// commitment, and their CID must be the record's.
+pub fn open_fetched(
+	fetched: &Fetched,
+	record: &Record,
+	secret: &EncryptionSecret,
+) -> Result<Vec<u8>, FetchedError> {
+	let bytes = base64::engine::general_purpose::STANDARD
+		.decode(&fetched.document)
+		.map_err(|_| FetchedError::Malformed("document is not base64"))?;
+	let digest = sp_io::hashing::sha2_256(&bytes);
+	let cid = pallet_patient_records::cid::raw_sha2_256(&digest);
+	if H256(digest) != record.content.commitment || cid[..] != record.content.cid[..] {
+		return Err(FetchedError::CidMismatch);
+	}
+	let wrapped = from_hex(&fetched.wrapped_key)
+		.and_then(|b| WrappedKey::decode(&mut &b[..]).ok())
+		.ok_or(FetchedError::Malformed("wrappedKey is not a wrapped key"))?;
+	let key = keys::unwrap(secret, &wrapped, &cid)?;
+	Ok(document::open(&bytes, &key, record.content.commitment)?)
+}
+
+/// A record read from the finalized block.
+pub async fn finalized_record(rpc: &Rpc, record: RecordId) -> crate::Result<Option<Record>> {
+	let at = rpc.finalized_hash().await?;
+	rpc.runtime_call("PatientRecordsApi_record", &record, Some(at)).await
+}
+
+/// The registered encryption key of `who` at block `at` (best block if `None`).
+pub async fn encryption_key(
+	rpc: &Rpc,
+	who: &AccountId,
+	at: Option<H256>,
+) -> crate::Result<Option<EncryptionKey>> {
+	let key =
+		pallet_hospital_registry::EncryptionKeys::<crate::runtime::Runtime>::hashed_key_for(who);
+	match rpc.storage(&key, at).await? {
+		None => Ok(None),
+		Some(b) => EncryptionKey::decode(&mut &b[..])
+			.map(Some)
+			.map_err(|e| crate::Error::Decode(format!("encryption key: {e}"))),
+	}
+}
+
+/// The gateway of hospital `id`, at the URL the registry holds for it.
+pub async fn gateway_of(rpc: &Rpc, id: HospitalId) -> crate::Result<Gateway> {
+	let info: Option<pallet_hospital_registry::HospitalInfo<AccountId>> =
+		rpc.runtime_call("HospitalRegistryApi_hospital", &id, None).await?;
+	let info = info.ok_or_else(|| crate::Error::Decode(format!("no hospital {id}")))?;
+	let url = String::from_utf8(info.gateway_url)
+		.map_err(|_| crate::Error::Decode(format!("hospital {id}: gateway URL is not UTF-8")))?;
+	Gateway::new(&url)
+}
+
+/// Seals `plaintext` and uploads it to the gateway of `uploader`'s hospital, after checking that
+/// the key the gateway announces is the one its account registered on chain.
+pub async fn upload(
+	rpc: &Rpc,
+	gateway: &Gateway,
+	uploader: &Signer,
+	plaintext: &[u8],
+) -> crate::Result<(document::Sealed, Stored)> {
+	let info = gateway.info().await?;
+	let account = AccountId::from_ss58check(&info.account)
+		.map_err(|e| crate::Error::Decode(format!("gateway account: {e:?}")))?;
+	let registered = encryption_key(rpc, &account, None).await?.ok_or_else(|| {
+		crate::Error::Decode(format!("gateway account {} has no registered key", info.account))
+	})?;
+	if format!("0x{}", hex::encode(registered)) != info.encryption_key {
+		return Err(crate::Error::Decode(
+			"the gateway's custodian key is not the one its account registered".into(),
+		));
+	}
+	let sealed = document::seal(plaintext);
+	let stored = gateway.store(uploader, info.hospital, &registered, &sealed).await?;
+	Ok((sealed, stored))
+}
+
+/// Fetches and opens `record`'s document from its custodian's gateway as `requester`: reads
+/// the record at the finalized block, finds the custodian's gateway in the registry, sends a
+/// signed request valid for a minute, checks the answer against the chain and decrypts it.
+pub async fn fetch_document(
+	rpc: &Rpc,
+	requester: &Signer,
+	secret: &EncryptionSecret,
+	record: RecordId,
+	purpose: Purpose,
+) -> crate::Result<(Vec<u8>, Fetched)> {
+	let rec = finalized_record(rpc, record)
+		.await?
+		.ok_or_else(|| crate::Error::Decode(format!("no record {record}")))?;
+	let custodian = rec.custodian.ok_or_else(|| {
+		crate::Error::Decode(format!("record {record} is kept by the patient, not a gateway"))
+	})?;
+	let gateway = gateway_of(rpc, custodian).await?;
+	let fetched = gateway.fetch(requester, custodian, record, purpose, 60_000).await?;
+	let plain = open_fetched(&fetched, &rec, secret).map_err(crate::Error::Fetched)?;
+	Ok((plain, fetched))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn pair(uri: &str) -> sr25519::Pair {
+		sr25519::Pair::from_string(uri, None).unwrap()
+	}
+
+	fn request(requester: &sr25519::Pair) -> FetchRequest {
+		FetchRequest {
+			hospital: 0,
+			record: 7,
+			purpose: Purpose::Treatment,
+			requester: requester.public().into(),
+			nonce: [1; 16],
+			expires_at: 1_000,
+		}
+	}
+
+	#[test]
+	fn a_request_checks_only_with_the_named_signers_signature() {
+		let bob = pair("//Bob");
+		let r = request(&bob);
+		let signed = sign(&r, &bob);
+		let c = check::<FetchRequest>(&signed).unwrap();
+		assert!(c.signed);
+		assert_eq!(c.request, r);
+		// Signed by someone else than the requester named.
+		let forged = sign(&r, &pair("//Eve"));
+		assert!(!check::<FetchRequest>(&forged).unwrap().signed);
+		// Any change to the request breaks the signature.
+		let mut other = r.clone();
+		other.record = 8;
+		let tampered = SignedRequest { request: sign(&other, &bob).request, ..signed.clone() };
+		assert!(!check::<FetchRequest>(&tampered).unwrap().signed);
+		// A store signature is no fetch signature (domains differ).
+		let mut m = STORE_DOMAIN.to_vec();
+		r.encode_to(&mut m);
+		let cross = SignedRequest {
+			request: signed.request.clone(),
+			signature: format!("0x{}", hex::encode(bob.sign(&m).0)),
+		};
+		assert!(!check::<FetchRequest>(&cross).unwrap().signed);
+		// Garbage and trailing bytes.
+		let junk = SignedRequest { request: "0x0102".into(), signature: signed.signature.clone() };
+		assert!(check::<FetchRequest>(&junk).is_none());
+		let trailing = SignedRequest { request: format!("{}00", signed.request), ..signed.clone() };
+		assert!(!check::<FetchRequest>(&trailing).unwrap().signed);
+		let no_sig = SignedRequest { signature: "0x".into(), ..signed };
+		assert!(!check::<FetchRequest>(&no_sig).unwrap().signed);
+	}
+
+	#[test]
+	fn refusal_codes_round_trip() {
+		for r in Refusal::ALL {
+			assert_eq!(Refusal::from_code(r.code()), Some(r));
+		}
+		assert_eq!(Refusal::from_code(4000), None);
+		assert_eq!(Refusal::from_code(-32602), None);
+	}
+}

@@ -1,0 +1,93 @@
+//! `ehr-gateway`: runs a hospital's document gateway next to its `ehr-node`.
+//!
+//! ```text
+//! ehr-gateway --node-rpc http://127.0.0.1:9944 --listen 127.0.0.1:8440 \
+//!     --base-path /var/lib/ehr-node --suri-file /etc/ehr/gateway.suri
+//! ```
+//!
+//! The account of `--suri-file` must be an active `Gateway` staff member of the hospital
+//! (registered by its admin with `hospitalRegistry.registerStaff`); the gateway publishes its
+//! custodian key for that account if the registry does not hold it yet.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+
+/// Document gateway of an ehr-chain hospital.
+#[derive(Debug, Parser)]
+#[command(name = "ehr-gateway", version)]
+struct Args {
+	/// HTTP JSON-RPC URL of the hospital's node.
+	#[arg(long, default_value = "http://127.0.0.1:9944")]
+	node_rpc: String,
+	/// Address to serve the gateway's JSON-RPC on (the URL the hospital registered as its
+	/// gateway URL must reach it).
+	#[arg(long, default_value = "127.0.0.1:8440")]
+	listen: SocketAddr,
+	/// The node's base path: documents are kept under `<base-path>/gateway`.
+	#[arg(long, conflicts_with = "store")]
+	base_path: Option<PathBuf>,
+	/// Keep documents in this directory instead.
+	#[arg(long)]
+	store: Option<PathBuf>,
+	/// File holding the secret URI (mnemonic) of the gateway's account.
+	#[arg(long, conflicts_with = "suri")]
+	suri_file: Option<PathBuf>,
+	/// The secret URI itself (development chains only: it shows in the process list).
+	#[arg(long)]
+	suri: Option<String>,
+	/// Largest sealed document accepted, in bytes.
+	#[arg(long, default_value_t = 16 * 1024 * 1024)]
+	max_document_size: u64,
+	/// Seconds between two scans of finalized blocks for deleted records.
+	#[arg(long, default_value_t = 2)]
+	watch_every: u64,
+	/// Do not publish the custodian key on chain (it must then be registered already).
+	#[arg(long)]
+	no_publish_key: bool,
+}
+
+fn run(args: Args) -> Result<(), String> {
+	let suri = match (&args.suri, &args.suri_file) {
+		(Some(s), _) => s.clone(),
+		(None, Some(f)) => std::fs::read_to_string(f)
+			.map_err(|e| format!("{}: {e}", f.display()))?
+			.trim()
+			.to_string(),
+		(None, None) => std::env::var("EHR_GATEWAY_SURI")
+			.map_err(|_| "give --suri-file (or --suri, or EHR_GATEWAY_SURI)".to_string())?,
+	};
+	let store_dir = match (args.store, args.base_path) {
+		(Some(s), _) => s,
+		(None, Some(b)) => b.join("gateway"),
+		(None, None) => return Err("give --base-path (the node's) or --store".into()),
+	};
+	let config = ehr_gateway::Config {
+		node_rpc: args.node_rpc,
+		listen: args.listen,
+		store_dir,
+		suri,
+		max_document_size: args.max_document_size,
+		watch_every: Duration::from_secs(args.watch_every.max(1)),
+		publish_key: !args.no_publish_key,
+	};
+	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+	rt.block_on(async {
+		let running = ehr_gateway::start(config).await?;
+		tokio::select! {
+			_ = running.handle.clone().stopped() => {},
+			_ = tokio::signal::ctrl_c() => {
+				ehr_gateway::log("stopping");
+				let _ = running.handle.stop();
+			},
+		}
+		Ok(())
+	})
+}
+
+fn main() {
+	if let Err(e) = run(Args::parse()) {
+		eprintln!("ehr-gateway: {e}");
+		std::process::exit(1);
+	}
+}

@@ -1,0 +1,603 @@
+//! Documents between two hospitals, end to end: two `ehr-node`s on loopback (Alice General, the
+//! development chain's authority, and Bob Memorial's node, admitted by the chain's governance),
+//! each with its own `ehr-gateway` process.
+//!
+//! Eve, a doctor of Alice General, seals and uploads a note with `ehr-doc` and anchors it for
+//! Charlie. Dave, a doctor of Bob Memorial, fetches it from Alice General's gateway: refused
+//! before Charlie grants Bob Memorial access and while Dave has no encryption key, served and
+//! decrypted after, refused again after the revocation. Replayed, expired, forged and unsigned
+//! requests are refused, altered bytes on disk are caught by their CID (by the gateway and by
+//! the client), bad uploads store nothing, every attempt about Charlie's record is in his
+//! verified access log, and after the record is deleted the gateway destroys document and key
+//! and logs the erasure. Then a timed run of 100 KiB fetches prints latency and throughput
+//! (`EHR_GATEWAY_FETCHES`, default 200).
+
+use std::{
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+use base64::Engine as _;
+use ehr_client::{
+	audit,
+	devnet::{free_port, wait_until, Node, NodeConfig},
+	document,
+	gateway::{
+		self, now_ms, sign, FetchRequest, Gateway, Purpose, Refusal, SignedRequest, StoreRequest,
+	},
+	keys::{self, EncryptionSecret},
+	runtime::{RuntimeCall, RuntimeEvent},
+	Error, Rpc, Signer,
+};
+use pallet_access_log::LogAction;
+use pallet_consent::{Action, Grantee, Scope};
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::Withdrawal;
+use serde_json::Value;
+use sp_core::{sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
+
+const GATEWAY_BIN: &str = env!("CARGO_BIN_EXE_ehr-gateway");
+const DOC_BIN: &str = env!("CARGO_BIN_EXE_ehr-doc");
+const WAIT: Duration = Duration::from_secs(90);
+const MAX_DOCUMENT: u64 = 1024 * 1024;
+
+/// The `ehr-node` binary: `EHR_NODE_BIN`, or the one built next to this test.
+fn node_bin() -> PathBuf {
+	if let Ok(p) = std::env::var("EHR_NODE_BIN") {
+		return p.into();
+	}
+	let exe = std::env::current_exe().unwrap();
+	let bin = exe.parent().and_then(Path::parent).unwrap().join("ehr-node");
+	assert!(bin.exists(), "no ehr-node at {} (build it, or set EHR_NODE_BIN)", bin.display());
+	bin
+}
+
+fn pair(uri: &str) -> sr25519::Pair {
+	sr25519::Pair::from_string(uri, None).unwrap()
+}
+
+async fn submit(rpc: &Rpc, who: &sr25519::Pair, call: RuntimeCall) -> Vec<RuntimeEvent> {
+	match rpc.sign_and_watch(&Signer::new(who.clone()), call.clone(), WAIT).await {
+		Ok(included) => included.events,
+		Err(e) => panic!("{call:?} failed: {e}"),
+	}
+}
+
+fn registry(c: pallet_hospital_registry::Call<ehr_runtime::Runtime>) -> RuntimeCall {
+	RuntimeCall::HospitalRegistry(c)
+}
+
+fn staff(who: &sr25519::Pair, role: StaffRole) -> RuntimeCall {
+	registry(pallet_hospital_registry::Call::register_staff {
+		staff: who.public().into(),
+		role,
+		licence_commitment: H256::repeat_byte(1),
+		valid_until: None,
+	})
+}
+
+/// A running `ehr-gateway` process.
+struct GatewayProcess {
+	child: Child,
+	url: String,
+	store: PathBuf,
+	log: PathBuf,
+	_dir: tempfile::TempDir,
+}
+
+impl GatewayProcess {
+	fn start(node: &Node, suri: &str, port: u16) -> GatewayProcess {
+		let dir = tempfile::tempdir().unwrap();
+		let log = dir.path().join("gateway.log");
+		let store = dir.path().join("store");
+		let out = std::fs::File::create(&log).unwrap();
+		let child = Command::new(GATEWAY_BIN)
+			.args(["--node-rpc", &node.url(), "--listen", &format!("127.0.0.1:{port}")])
+			.arg("--store")
+			.arg(&store)
+			.args(["--suri", suri, "--watch-every", "1"])
+			.args(["--max-document-size", &MAX_DOCUMENT.to_string()])
+			.stdin(Stdio::null())
+			.stdout(out.try_clone().unwrap())
+			.stderr(out)
+			.spawn()
+			.unwrap();
+		GatewayProcess { child, url: format!("http://127.0.0.1:{port}"), store, log, _dir: dir }
+	}
+
+	fn log(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
+	}
+
+	fn documents(&self) -> usize {
+		std::fs::read_dir(self.store.join("documents")).map(|d| d.count()).unwrap_or(0)
+	}
+}
+
+impl Drop for GatewayProcess {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+fn ehr_doc(rpc: &str, args: &[&str]) -> Result<Value, String> {
+	let out = Command::new(DOC_BIN).args(["--rpc", rpc]).args(args).output().unwrap();
+	if out.status.success() {
+		Ok(serde_json::from_slice(&out.stdout).unwrap())
+	} else {
+		Err(String::from_utf8_lossy(&out.stderr).into_owned())
+	}
+}
+
+fn refusal(r: Result<gateway::Fetched, Error>) -> (Refusal, Option<H256>) {
+	match r {
+		Err(Error::Refused(r)) => (r.refusal, r.logged),
+		Err(e) => panic!("expected a refusal, got the error {e}"),
+		Ok(f) => panic!("expected a refusal, got record {} served", f.record),
+	}
+}
+
+fn fetch_request(dave: &sr25519::Pair, hospital: u32, record: u64, ttl: i64) -> FetchRequest {
+	FetchRequest {
+		hospital,
+		record,
+		purpose: Purpose::Treatment,
+		requester: dave.public().into(),
+		nonce: gateway::new_nonce(),
+		expires_at: (now_ms() as i64 + ttl) as u64,
+	}
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+	let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+	sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_flow_between_two_hospitals_only_under_consent() {
+	let started = Instant::now();
+	let bin = node_bin();
+	let mut node_a = Node::start(NodeConfig::dev(&bin)).unwrap();
+	let rpc_a = node_a.wait_rpc(WAIT).await.unwrap();
+	let mut cfg_b = NodeConfig::dev(&bin);
+	cfg_b.name = "bob-memorial".into();
+	cfg_b.args = vec!["--chain".into(), "dev".into()];
+	cfg_b.bootnodes = vec![node_a.multiaddr().await.unwrap()];
+	let mut node_b = Node::start(cfg_b).unwrap();
+	let rpc_b = node_b.wait_rpc(WAIT).await.unwrap();
+
+	let (alice, bob, charlie, dave, eve, ferdie) =
+		(Alice.pair(), Bob.pair(), Charlie.pair(), Dave.pair(), Eve.pair(), Ferdie.pair());
+	// Endowed development accounts serve as the two gateways' accounts.
+	let (gw_a_suri, gw_b_suri) = ("//Alice//stash", "//Bob//stash");
+	let (gw_a, gw_b) = (pair(gw_a_suri), pair(gw_b_suri));
+	let (port_a, port_b) = (free_port().unwrap(), free_port().unwrap());
+
+	// Governance admits Bob Memorial (hospital 1); each admin registers a doctor and a
+	// gateway account and points the registry at its gateway; Charlie signs up as a patient.
+	let admit = registry(pallet_hospital_registry::Call::admit_hospital {
+		name: b"Bob Memorial".to_vec(),
+		admin: bob.public().into(),
+		validator: bob.public().into(),
+		gateway_url: format!("http://127.0.0.1:{port_b}").into_bytes(),
+		nodes: vec![],
+	});
+	submit(&rpc_a, &alice, RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(admit) }))
+		.await;
+	let url_a = registry(pallet_hospital_registry::Call::update_hospital {
+		name: None,
+		gateway_url: Some(format!("http://127.0.0.1:{port_a}").into_bytes()),
+	});
+	let (a, b, c) = tokio::join!(
+		async {
+			submit(&rpc_a, &alice, url_a).await;
+			submit(&rpc_a, &alice, staff(&eve, StaffRole::Doctor)).await;
+			submit(&rpc_a, &alice, staff(&gw_a, StaffRole::Gateway)).await
+		},
+		async {
+			submit(&rpc_b, &bob, staff(&dave, StaffRole::Doctor)).await;
+			submit(&rpc_b, &bob, staff(&gw_b, StaffRole::Gateway)).await
+		},
+		submit(&rpc_a, &charlie, registry(pallet_hospital_registry::Call::register_patient {})),
+	);
+	drop((a, b, c));
+	eprintln!(
+		"[{:?}] two hospitals, two doctors, two gateway accounts, a patient",
+		started.elapsed()
+	);
+
+	let gateway_a = GatewayProcess::start(&node_a, gw_a_suri, port_a);
+	let gateway_b = GatewayProcess::start(&node_b, gw_b_suri, port_b);
+	let client_a = Gateway::new(&gateway_a.url).unwrap();
+	// Each gateway publishes its custodian key for its account.
+	for (g, who) in [(&gateway_a, &gw_a), (&gateway_b, &gw_b)] {
+		let account: ehr_client::runtime::AccountId = who.public().into();
+		let want = EncryptionSecret::from_sr25519(who).public();
+		let what = format!("{} publishes its key", g.url);
+		let published = wait_until(&what, WAIT, || {
+			let rpc = rpc_a.clone();
+			let account = account.clone();
+			async move {
+				let at = rpc.finalized_hash().await?;
+				Ok(gateway::encryption_key(&rpc, &account, Some(at)).await?.filter(|k| *k == want))
+			}
+		})
+		.await;
+		assert!(published.is_ok(), "{what}: {published:?}; gateway log:\n{}", g.log());
+	}
+	let info = client_a.info().await.unwrap();
+	assert_eq!(info.hospital, 0);
+	assert_eq!(
+		info.encryption_key,
+		format!("0x{}", hex::encode(EncryptionSecret::from_sr25519(&gw_a).public()))
+	);
+
+	// Eve seals and uploads a note with ehr-doc and anchors it for Charlie.
+	let files = tempfile::tempdir().unwrap();
+	let note = b"Discharge summary (fictitious): stable, follow up in two weeks.".to_vec();
+	let note_path = files.path().join("note.txt");
+	std::fs::write(&note_path, &note).unwrap();
+	let charlie_addr = Charlie.to_account_id().to_string();
+	let up = ehr_doc(
+		&node_a.url(),
+		&[
+			"upload",
+			"--suri",
+			"//Eve",
+			"--file",
+			note_path.to_str().unwrap(),
+			"--patient",
+			&charlie_addr,
+		],
+	)
+	.unwrap_or_else(|e| panic!("ehr-doc upload: {e}\ngateway log:\n{}", gateway_a.log()));
+	let record = up["record"].as_u64().expect("a record id");
+	assert_eq!(up["gateway"], gateway_a.url);
+	assert_eq!(gateway_a.documents(), 1);
+	let on_chain = gateway::finalized_record(&rpc_a, record).await.unwrap().unwrap();
+	assert_eq!(on_chain.custodian, Some(0));
+	assert_eq!(pallet_patient_records_rpc::cid_string(&on_chain.content.cid), up["cid"]);
+	eprintln!("[{:?}] record {record} anchored, document at gateway A", started.elapsed());
+
+	// Every attempt that concerns Charlie's record is logged: keep what we expect, in order.
+	let mut expected: Vec<LogAction> = Vec::new();
+	let dave_signer = Signer::new(dave.clone());
+	let dave_secret = EncryptionSecret::from_sr25519(&dave);
+	let fetch = |ttl: u64| {
+		let client = client_a.clone();
+		let signer = dave_signer.clone();
+		async move { client.fetch(&signer, 0, record, Purpose::Treatment, ttl).await }
+	};
+
+	// 1. No grant yet: denied, and logged.
+	let (r, logged) = refusal(fetch(60_000).await);
+	assert_eq!(r, Refusal::Denied);
+	assert!(logged.is_some());
+	expected.push(LogAction::ReadDenied);
+
+	// 2. Charlie grants Bob Memorial read access for treatment; Dave has no key yet.
+	let now = rpc_a.now_ms().await.unwrap();
+	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
+		patient: Charlie.to_account_id(),
+		grantee: Grantee::Hospital(1),
+		scope: Scope::AllRecords,
+		excluded: vec![],
+		purposes: vec![Purpose::Treatment],
+		actions: vec![Action::Read],
+		starts: None,
+		ends: now + 24 * 3600 * 1000,
+	});
+	let events = submit(&rpc_a, &charlie, grant).await;
+	let grant_id = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Consent(pallet_consent::Event::Granted { grant, .. }) => Some(*grant),
+			_ => None,
+		})
+		.expect("Granted");
+	let (r, logged) = refusal(fetch(60_000).await);
+	assert_eq!(r, Refusal::NoEncryptionKey);
+	assert!(logged.is_some());
+	expected.push(LogAction::ReadDenied);
+
+	// 3. Dave publishes his key (ehr-doc, through his own hospital's node) and fetches with
+	// ehr-doc: the plaintext comes back, checked against the chain.
+	ehr_doc(&node_b.url(), &["publish-key", "--suri", "//Dave"]).unwrap();
+	let out = files.path().join("fetched.txt");
+	let got = ehr_doc(
+		&node_b.url(),
+		&[
+			"fetch",
+			"--suri",
+			"//Dave",
+			"--record",
+			&record.to_string(),
+			"--out",
+			out.to_str().unwrap(),
+		],
+	)
+	.unwrap_or_else(|e| panic!("ehr-doc fetch: {e}\ngateway log:\n{}", gateway_a.log()));
+	assert_eq!(std::fs::read(&out).unwrap(), note);
+	assert_eq!(got["cid"], up["cid"]);
+	expected.push(LogAction::DocumentRead);
+	eprintln!("[{:?}] Dave (hospital B) fetched and decrypted record {record}", started.elapsed());
+
+	// 4. A replayed request is refused; the first use of it was served.
+	let signed = sign(&fetch_request(&dave, 0, record, 60_000), &dave);
+	let first = client_a.fetch_signed(signed.clone()).await.unwrap();
+	expected.push(LogAction::DocumentRead);
+	assert_eq!(gateway::open_fetched(&first, &on_chain, &dave_secret).unwrap(), note);
+	assert_eq!(refusal(client_a.fetch_signed(signed).await).0, Refusal::Replayed);
+	expected.push(LogAction::ReadDenied);
+	// Only Dave's secret opens what was wrapped to Dave.
+	assert!(matches!(
+		gateway::open_fetched(&first, &on_chain, &EncryptionSecret::from_sr25519(&eve)),
+		Err(gateway::FetchedError::Key(keys::KeyError::Unwrap))
+	));
+
+	// 5. Expired, too long-lived, forged and unsigned requests.
+	for ttl in [-1_000, 10 * 60 * 1000] {
+		let signed = sign(&fetch_request(&dave, 0, record, ttl), &dave);
+		assert_eq!(refusal(client_a.fetch_signed(signed).await).0, Refusal::Expired);
+		expected.push(LogAction::ReadDenied);
+	}
+	let forged = sign(&fetch_request(&dave, 0, record, 60_000), &ferdie);
+	assert_eq!(refusal(client_a.fetch_signed(forged.clone()).await).0, Refusal::BadSignature);
+	expected.push(LogAction::ReadDenied);
+	let unsigned = SignedRequest { signature: "0x".into(), ..forged };
+	assert_eq!(refusal(client_a.fetch_signed(unsigned).await).0, Refusal::BadSignature);
+	expected.push(LogAction::ReadDenied);
+
+	// 6. Requests that concern no record of this gateway are refused and not logged in
+	// Charlie's log: an unknown record, a request for hospital B's gateway, garbage.
+	let (r, logged) =
+		refusal(client_a.fetch_signed(sign(&fetch_request(&dave, 0, 9_999, 60_000), &dave)).await);
+	assert_eq!((r, logged), (Refusal::UnknownRecord, None));
+	let (r, logged) =
+		refusal(client_a.fetch_signed(sign(&fetch_request(&dave, 1, record, 60_000), &dave)).await);
+	assert_eq!((r, logged), (Refusal::WrongGateway, None));
+	let garbage = SignedRequest { request: "0x00".into(), signature: "0x00".into() };
+	assert_eq!(refusal(client_a.fetch_signed(garbage).await).0, Refusal::Malformed);
+	// Hospital B's gateway does not keep Charlie's record.
+	let client_b = Gateway::new(&gateway_b.url).unwrap();
+	let (r, _) = refusal(client_b.fetch(&dave_signer, 1, record, Purpose::Treatment, 60_000).await);
+	assert_eq!(r, Refusal::NotCustodian);
+
+	// 7. Bytes altered on disk: the gateway's CID check refuses them, and the client's check
+	// catches altered bytes whoever sends them.
+	let doc_path = gateway_a.store.join("documents").join(hex::encode(&on_chain.content.cid));
+	let original = std::fs::read(&doc_path).unwrap();
+	let mut altered = original.clone();
+	altered[30] ^= 0x01;
+	std::fs::write(&doc_path, &altered).unwrap();
+	assert_eq!(refusal(fetch(60_000).await).0, Refusal::Corrupt);
+	expected.push(LogAction::ReadDenied);
+	std::fs::write(&doc_path, &original).unwrap();
+	let mut tampered = first.clone();
+	tampered.document = base64::engine::general_purpose::STANDARD.encode(&altered);
+	assert_eq!(
+		gateway::open_fetched(&tampered, &on_chain, &dave_secret),
+		Err(gateway::FetchedError::CidMismatch)
+	);
+	let sealed_path = files.path().join("sealed.bin");
+	std::fs::write(&sealed_path, &altered).unwrap();
+	let verify =
+		["verify", "--record", &record.to_string(), "--file", sealed_path.to_str().unwrap()];
+	assert!(ehr_doc(&node_a.url(), &verify).unwrap_err().contains("does not match"));
+	std::fs::write(&sealed_path, &original).unwrap();
+	assert_eq!(ehr_doc(&node_a.url(), &verify).unwrap()["matches"], true);
+
+	// 8. Bad uploads: refused with their reason, nothing stored.
+	let custodian = EncryptionSecret::from_sr25519(&gw_a).public();
+	let eve_signer = Signer::new(eve.clone());
+	let ferdie_signer = Signer::new(ferdie.clone());
+	let before = gateway_a.documents();
+	let store_refusal = |r: Result<gateway::Stored, Error>| match r {
+		Err(Error::Refused(r)) => r.refusal,
+		other => panic!("expected a refusal, got {other:?}"),
+	};
+	let big = document::seal(&vec![7u8; MAX_DOCUMENT as usize]);
+	assert_eq!(
+		store_refusal(client_a.store(&eve_signer, 0, &custodian, &big).await),
+		Refusal::TooLarge
+	);
+	let small = document::seal(b"a fictitious lab result");
+	assert_eq!(
+		store_refusal(client_a.store(&ferdie_signer, 0, &custodian, &small).await),
+		Refusal::NotHospitalStaff
+	);
+	assert_eq!(
+		store_refusal(client_a.store(&eve_signer, 0, &dave_secret.public(), &small).await),
+		Refusal::BadWrappedKey
+	);
+	let other = document::seal(b"other bytes");
+	let request = StoreRequest {
+		hospital: 0,
+		uploader: eve_signer.account(),
+		commitment: other.commitment,
+		size: small.bytes.len() as u64,
+		wrapped_key: keys::wrap(&small.key, &custodian, &small.cid).unwrap(),
+		nonce: gateway::new_nonce(),
+		expires_at: now_ms() + 60_000,
+	};
+	let body = base64::engine::general_purpose::STANDARD.encode(&small.bytes);
+	assert_eq!(
+		store_refusal(client_a.store_signed(sign(&request, &eve), body.clone()).await),
+		Refusal::CidMismatch
+	);
+	let forged_store = sign(&request, &ferdie);
+	assert_eq!(
+		store_refusal(client_a.store_signed(forged_store, body).await),
+		Refusal::BadSignature
+	);
+	assert_eq!(gateway_a.documents(), before, "no refused upload was stored");
+
+	// 9. Charlie revokes the grant: denied again.
+	let revoke = RuntimeCall::Consent(pallet_consent::Call::revoke {
+		patient: Charlie.to_account_id(),
+		grant: grant_id,
+	});
+	submit(&rpc_a, &charlie, revoke).await;
+	assert_eq!(refusal(fetch(60_000).await).0, Refusal::Denied);
+	expected.push(LogAction::ReadDenied);
+
+	// 10. The access log holds every attempt, in order, and verifies.
+	let reads = |log: &audit::VerifiedLog| -> Vec<LogAction> {
+		log.entries
+			.iter()
+			.filter(|e| e.subject == pallet_access_log::Subject::Record(record))
+			.map(|e| e.action)
+			.filter(|a| matches!(a, LogAction::DocumentRead | LogAction::ReadDenied))
+			.collect()
+	};
+	let want = expected.len();
+	let log = wait_until("every attempt is finalized in the log", WAIT, || {
+		let rpc = rpc_a.clone();
+		async move {
+			let log = audit::verified_log(&rpc, &Charlie.to_account_id()).await?;
+			Ok((reads(&log).len() >= want).then_some(log))
+		}
+	})
+	.await
+	.unwrap();
+	assert_eq!(reads(&log), expected);
+	assert!(log
+		.entries
+		.iter()
+		.filter(|e| matches!(e.action, LogAction::DocumentRead | LogAction::ReadDenied))
+		.all(|e| e.actor == Dave.to_account_id() && e.source == Some(0)));
+	eprintln!("[{:?}] {} attempts logged and verified", started.elapsed(), expected.len());
+
+	// 11. Eve and Charlie delete the record: the gateway destroys document and key by itself
+	// and logs the erasure; fetching is refused as erased.
+	let withdraw = RuntimeCall::PatientRecords(pallet_patient_records::Call::request_withdrawal {
+		record,
+		kind: Withdrawal::Delete,
+	});
+	submit(&rpc_a, &eve, withdraw).await;
+	let approve =
+		RuntimeCall::PatientRecords(pallet_patient_records::Call::approve_withdrawal { record });
+	submit(&rpc_a, &charlie, approve).await;
+	let key_path = gateway_a.store.join("keys").join(hex::encode(&on_chain.content.cid));
+	let erased = wait_until("the gateway erases the document", WAIT, || {
+		let rpc = rpc_a.clone();
+		let (doc, key) = (doc_path.clone(), key_path.clone());
+		async move {
+			let log = audit::verified_log(&rpc, &Charlie.to_account_id()).await?;
+			let logged = log.entries.iter().any(|e| {
+				e.action == LogAction::DocumentErased
+					&& e.subject == pallet_access_log::Subject::Record(record)
+			});
+			Ok((logged && !doc.exists() && !key.exists()).then_some(log))
+		}
+	})
+	.await;
+	let erased = erased.unwrap_or_else(|e| panic!("{e}; gateway log:\n{}", gateway_a.log()));
+	let entry = erased.entries.iter().find(|e| e.action == LogAction::DocumentErased).unwrap();
+	assert_eq!(entry.actor, gw_a.public().into());
+	let deleted = gateway::finalized_record(&rpc_a, record).await.unwrap().unwrap();
+	assert_eq!(deleted.status, pallet_patient_records::RecordStatus::Deleted);
+	assert!(deleted.content.cid.is_empty(), "the tombstone keeps no address");
+	assert_eq!(refusal(fetch(60_000).await).0, Refusal::Erased);
+	let again = ehr_doc(&node_a.url(), &["erase", "--record", &record.to_string()]).unwrap();
+	assert_eq!((again["destroyed"].as_bool(), again["logged"].is_null()), (Some(false), true));
+	eprintln!("[{:?}] record {record} deleted, document and key erased", started.elapsed());
+
+	// 12. Speed: 100 KiB documents fetched by Dave through gateway A, one at a time and four
+	// at a time; each fetch is decided on chain, logged, wrapped and checked by the client.
+	let fetches: usize =
+		std::env::var("EHR_GATEWAY_FETCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+	let payload: Vec<u8> = (0..100 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+	let (sealed, stored) = gateway::upload(&rpc_a, &client_a, &eve_signer, &payload).await.unwrap();
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Charlie.to_account_id(),
+		category: pallet_patient_records::Category::Imaging,
+		content: sealed.content(),
+	});
+	let events = submit(&rpc_a, &eve, add).await;
+	let big_record = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
+				record,
+				..
+			}) => Some(*record),
+			_ => None,
+		})
+		.unwrap();
+	let regrant = RuntimeCall::Consent(pallet_consent::Call::grant {
+		patient: Charlie.to_account_id(),
+		grantee: Grantee::Staff(Dave.to_account_id()),
+		scope: Scope::AllRecords,
+		excluded: vec![],
+		purposes: vec![Purpose::Treatment],
+		actions: vec![Action::Read],
+		starts: None,
+		ends: rpc_a.now_ms().await.unwrap() + 3600 * 1000,
+	});
+	submit(&rpc_a, &charlie, regrant).await;
+	let big_on_chain = gateway::finalized_record(&rpc_a, big_record).await.unwrap().unwrap();
+	let log_count = |rpc: Rpc| async move {
+		let head: Value =
+			rpc.call("ehr_accessLogHead", vec![Charlie.to_account_id().to_string().into()]).await?;
+		Ok::<usize, Error>(head["count"].as_u64().unwrap_or_default() as usize)
+	};
+	let count_before = log_count(rpc_a.clone()).await.unwrap();
+	assert_eq!(stored.size, sealed.bytes.len() as u64);
+	for concurrency in [1usize, 4] {
+		let t = Instant::now();
+		let mut tasks = Vec::new();
+		for w in 0..concurrency {
+			let (client, signer, secret, rec, payload) = (
+				client_a.clone(),
+				dave_signer.clone(),
+				dave_secret.clone(),
+				big_on_chain.clone(),
+				payload.clone(),
+			);
+			let n = fetches / concurrency + usize::from(w < fetches % concurrency);
+			tasks.push(tokio::spawn(async move {
+				let mut times = Vec::with_capacity(n);
+				for _ in 0..n {
+					let t = Instant::now();
+					let f = client.fetch(&signer, 0, big_record, Purpose::Treatment, 60_000).await;
+					let f = f.unwrap_or_else(|e| panic!("fetch: {e}"));
+					let plain = gateway::open_fetched(&f, &rec, &secret).unwrap();
+					assert_eq!(plain.len(), payload.len());
+					times.push(t.elapsed());
+				}
+				times
+			}));
+		}
+		let mut times = Vec::new();
+		for task in tasks {
+			times.extend(task.await.unwrap());
+		}
+		let wall = t.elapsed();
+		times.sort();
+		println!(
+			"gateway fetch of 100 KiB, concurrency {concurrency}: {} fetches in {:.2} s = {:.1} fetches/s ({:.1} MiB/s); latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+			times.len(),
+			wall.as_secs_f64(),
+			times.len() as f64 / wall.as_secs_f64(),
+			times.len() as f64 * 100.0 / 1024.0 / wall.as_secs_f64(),
+			percentile(&times, 0.5).as_secs_f64() * 1e3,
+			percentile(&times, 0.99).as_secs_f64() * 1e3,
+			times.last().unwrap().as_secs_f64() * 1e3,
+		);
+	}
+	// Every one of those reads reaches the log.
+	let total = fetches * 2;
+	wait_until("the timed reads are all logged", Duration::from_secs(180), || {
+		let rpc = rpc_a.clone();
+		async move { Ok((log_count(rpc).await? >= count_before + total).then_some(())) }
+	})
+	.await
+	.unwrap_or_else(|e| panic!("{e}; gateway log:\n{}", gateway_a.log()));
+	drop(node_b.kill());
+	drop(node_a.kill());
+	eprintln!("[{:?}] done", started.elapsed());
+}
