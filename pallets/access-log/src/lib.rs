@@ -110,6 +110,12 @@ pub mod pallet {
 
 	/// A log entry as stored.
 	pub type LogEntryOf<T> = LogEntry<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// A custodian's gateway account, its hospital, and the facts of the record it serves.
+	pub type GatewayOf<T> = (
+		<T as frame_system::Config>::AccountId,
+		HospitalId,
+		RecordFacts<<T as frame_system::Config>::AccountId>,
+	);
 	/// A page of a log as the runtime API returns it.
 	pub type LogPageOf<T> = LogPage<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
@@ -248,7 +254,7 @@ pub mod pallet {
 		fn ensure_custodian_gateway(
 			origin: OriginFor<T>,
 			record: u64,
-		) -> Result<(T::AccountId, HospitalId, RecordFacts<T::AccountId>), DispatchError> {
+		) -> Result<GatewayOf<T>, DispatchError> {
 			let gateway = ensure_signed(origin)?;
 			let staff =
 				Registry::<T>::active_staff(&gateway).map_err(|_| Error::<T>::NotAGateway)?;

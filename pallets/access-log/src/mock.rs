@@ -55,17 +55,24 @@ pallet_hospital_registry::impl_mock_config!(Test, Timestamp);
 
 thread_local! {
 	/// Records of the test: id -> (patient, custodian, deleted).
-	pub static RECORDS: RefCell<BTreeMap<u64, (u64, Option<HospitalId>, bool)>> =
+	pub static RECORDS: RefCell<BTreeMap<u64, crate::RecordFacts<u64>>> =
 		const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The facts of a test record.
+pub fn facts(
+	patient: u64,
+	custodian: Option<HospitalId>,
+	deleted: bool,
+) -> crate::RecordFacts<u64> {
+	crate::RecordFacts { patient, custodian, deleted }
 }
 
 /// Looks records up in [`RECORDS`].
 pub struct TestRecords;
 impl crate::RecordLookup<u64> for TestRecords {
 	fn record_facts(record: u64) -> Option<crate::RecordFacts<u64>> {
-		RECORDS
-			.with(|r| r.borrow().get(&record).copied())
-			.map(|(patient, custodian, deleted)| crate::RecordFacts { patient, custodian, deleted })
+		RECORDS.with(|r| r.borrow().get(&record).cloned())
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -74,7 +81,7 @@ impl crate::RecordLookup<u64> for TestRecords {
 		RECORDS.with(|r| {
 			let mut r = r.borrow_mut();
 			let id = r.keys().last().map_or(0, |k| k + 1);
-			r.insert(id, (*patient, hospital, false));
+			r.insert(id, facts(*patient, hospital, false));
 			id
 		})
 	}
@@ -83,7 +90,7 @@ impl crate::RecordLookup<u64> for TestRecords {
 	fn benchmark_delete(record: u64) {
 		RECORDS.with(|r| {
 			if let Some(rec) = r.borrow_mut().get_mut(&record) {
-				rec.2 = true;
+				rec.deleted = true;
 			}
 		})
 	}
@@ -141,10 +148,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		RECORDS.with(|r| {
 			let mut r = r.borrow_mut();
 			r.clear();
-			r.insert(7, (PATIENT, Some(0), false));
-			r.insert(8, (PATIENT, None, false));
-			r.insert(9, (PATIENT_2, Some(1), false));
-			r.insert(10, (PATIENT, Some(0), true));
+			r.insert(7, facts(PATIENT, Some(0), false));
+			r.insert(8, facts(PATIENT, None, false));
+			r.insert(9, facts(PATIENT_2, Some(1), false));
+			r.insert(10, facts(PATIENT, Some(0), true));
 		});
 	});
 	ext
