@@ -465,13 +465,15 @@ impl Gateway {
 
 	/// Makes sure the registry holds the custodian key as the gateway account's encryption key
 	/// (publishing it if `publish`), so uploaders can check the key the gateway announces.
-	pub async fn ensure_key_published(&self, publish: bool) -> Result<(), String> {
+	///
+	/// `Ok(true)`: the registry holds it; `Ok(false)`: published now, not yet in a block.
+	pub async fn ensure_key_published(&self, publish: bool) -> Result<bool, String> {
 		let mine = self.encryption_key();
 		let registered = ehr_client::gateway::encryption_key(&self.rpc, &self.account(), None)
 			.await
 			.map_err(|e| e.to_string())?;
 		if registered == Some(mine) {
-			return Ok(());
+			return Ok(true);
 		}
 		if !publish {
 			return Err("the registry does not hold this gateway's custodian key".into());
@@ -482,7 +484,7 @@ impl Gateway {
 			});
 		let hash = self.submit(call).await?;
 		log(format!("published the custodian key 0x{} ({hash:?})", hex::encode(mine)));
-		Ok(())
+		Ok(false)
 	}
 
 	/// `gateway_info`.
@@ -540,9 +542,6 @@ pub struct Running {
 /// server.
 pub async fn start(config: Config) -> Result<Running, String> {
 	let gateway = Gateway::new(&config)?;
-	if let Err(e) = gateway.ensure_key_published(config.publish_key).await {
-		log(format!("custodian key: {e}"));
-	}
 	let max = usize::try_from(config.max_document_size).unwrap_or(usize::MAX);
 	// A document travels base64 (4/3) inside a JSON request.
 	let limit = u32::try_from(max.saturating_mul(4) / 3 + 64 * 1024).unwrap_or(u32::MAX);
@@ -556,8 +555,23 @@ pub async fn start(config: Config) -> Result<Running, String> {
 	let handle = server.start(Server(gateway.clone()).into_rpc());
 	let watcher = gateway.clone();
 	let every = config.watch_every;
+	let publish = config.publish_key;
+	// The node may still be starting: the key is checked (and published) until it is there.
 	tokio::spawn(async move {
+		let (mut key_ok, mut since_published) = (false, u32::MAX);
 		loop {
+			// Published extrinsics get 30 checks to land before the key is published again.
+			if !key_ok {
+				let publish_now = publish && since_published >= 30;
+				match watcher.ensure_key_published(publish_now).await {
+					Ok(true) => key_ok = true,
+					Ok(false) => since_published = 0,
+					Err(_) if since_published < 30 => {
+						since_published = since_published.saturating_add(1);
+					},
+					Err(e) => log(format!("custodian key not registered yet: {e}")),
+				}
+			}
 			if let Err(e) = watcher.scan_deletions(256).await {
 				log(format!("deletion watcher: {e}"));
 			}

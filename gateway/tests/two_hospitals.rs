@@ -171,13 +171,14 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 
 	let (alice, bob, charlie, dave, eve, ferdie) =
 		(Alice.pair(), Bob.pair(), Charlie.pair(), Dave.pair(), Eve.pair(), Ferdie.pair());
-	// Endowed development accounts serve as the two gateways' accounts.
+	// The development chain's genesis makes //Alice//stash the gateway account of Alice
+	// General; Bob Memorial registers //Bob//stash (both endowed).
 	let (gw_a_suri, gw_b_suri) = ("//Alice//stash", "//Bob//stash");
 	let (gw_a, gw_b) = (pair(gw_a_suri), pair(gw_b_suri));
 	let (port_a, port_b) = (free_port().unwrap(), free_port().unwrap());
 
-	// Governance admits Bob Memorial (hospital 1); each admin registers a doctor and a
-	// gateway account and points the registry at its gateway; Charlie signs up as a patient.
+	// Governance admits Bob Memorial (hospital 1); each admin registers a doctor (Bob also his
+	// gateway account) and points the registry at its gateway; Charlie signs up as a patient.
 	let admit = registry(pallet_hospital_registry::Call::admit_hospital {
 		name: b"Bob Memorial".to_vec(),
 		admin: bob.public().into(),
@@ -194,8 +195,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let (a, b, c) = tokio::join!(
 		async {
 			submit(&rpc_a, &alice, url_a).await;
-			submit(&rpc_a, &alice, staff(&eve, StaffRole::Doctor)).await;
-			submit(&rpc_a, &alice, staff(&gw_a, StaffRole::Gateway)).await
+			submit(&rpc_a, &alice, staff(&eve, StaffRole::Doctor)).await
 		},
 		async {
 			submit(&rpc_b, &bob, staff(&dave, StaffRole::Doctor)).await;

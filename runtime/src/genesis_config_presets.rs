@@ -16,6 +16,7 @@ use crate::{
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use pallet_hospital_registry::StaffRole;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -35,17 +36,26 @@ pub struct Hospital {
 	pub aura: AuraId,
 	/// GRANDPA key.
 	pub grandpa: GrandpaId,
+	/// The account of its document gateway (`ehr-gateway --suri //<Name>//stash`), registered
+	/// as `Gateway` staff at genesis.
+	pub gateway: AccountId,
 }
 
 impl Hospital {
 	/// Development keys of a well-known name (`//Alice`, ...): sr25519 for the account and Aura,
 	/// ed25519 for GRANDPA, exactly what `ehr-node --alice` puts in its keystore.
-	pub fn dev(name: &'static str, sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
+	pub fn dev(
+		name: &'static str,
+		sr: Sr25519Keyring,
+		ed: Ed25519Keyring,
+		gateway: Sr25519Keyring,
+	) -> Self {
 		Hospital {
 			name,
 			account: sr.to_account_id(),
 			aura: sr.public().into(),
 			grandpa: ed.public().into(),
+			gateway: gateway.to_account_id(),
 		}
 	}
 }
@@ -76,6 +86,11 @@ fn testnet_genesis(
 					)
 				})
 				.collect::<Vec<_>>(),
+			staff: hospitals
+				.iter()
+				.enumerate()
+				.map(|(i, h)| (h.gateway.clone(), i as u32, StaffRole::Gateway))
+				.collect::<Vec<_>>(),
 		},
 		session: SessionConfig {
 			keys: hospitals
@@ -96,17 +111,42 @@ fn testnet_genesis(
 /// The hospitals of the local four-node network.
 pub fn local_hospitals() -> Vec<Hospital> {
 	vec![
-		Hospital::dev("Alice General", Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-		Hospital::dev("Bob Memorial", Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-		Hospital::dev("Charlie University", Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-		Hospital::dev("Dave Children's", Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		Hospital::dev(
+			"Alice General",
+			Sr25519Keyring::Alice,
+			Ed25519Keyring::Alice,
+			Sr25519Keyring::AliceStash,
+		),
+		Hospital::dev(
+			"Bob Memorial",
+			Sr25519Keyring::Bob,
+			Ed25519Keyring::Bob,
+			Sr25519Keyring::BobStash,
+		),
+		Hospital::dev(
+			"Charlie University",
+			Sr25519Keyring::Charlie,
+			Ed25519Keyring::Charlie,
+			Sr25519Keyring::CharlieStash,
+		),
+		Hospital::dev(
+			"Dave Children's",
+			Sr25519Keyring::Dave,
+			Ed25519Keyring::Dave,
+			Sr25519Keyring::DaveStash,
+		),
 	]
 }
 
 /// The `development` preset: one hospital, Alice, who also holds the sudo key.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
-		vec![Hospital::dev("Alice General", Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![Hospital::dev(
+			"Alice General",
+			Sr25519Keyring::Alice,
+			Ed25519Keyring::Alice,
+			Sr25519Keyring::AliceStash,
+		)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
