@@ -14,8 +14,8 @@ fn bounded_fuzz_run_finds_no_failure_and_reaches_every_call() {
 	let mut harness = Harness::new().expect("genesis builds");
 	// The weights were measured on a faster machine than some that run this test: stop 18's
 	// machine ran every registry benchmark 1.5-2x slower, and there the worst CPU/weight ratio
-	// of a whole run came to 0.92-1.0, with a council vote now and then over it. Allow twice the
-	// weight, which still catches a grossly under-weighted call.
+	// of a whole run came to 0.92-1.0. Allow twice the weight, which still catches a grossly
+	// under-weighted call of ehr-chain's pallets (the calls the time check covers).
 	harness.time_factor =
 		std::env::var("EHR_FUZZ_TIME_FACTOR").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
 	let inputs =
