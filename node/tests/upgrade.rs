@@ -292,7 +292,8 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	assert_eq!(storage_version(&rpc, pre).await, StorageVersion::new(1));
 	let before = snapshot(&rpc, pre).await;
 	let counts: Vec<(HospitalId, u32)> = before.iter().map(|(id, _, n)| (*id, *n)).collect();
-	assert_eq!(counts, vec![(0, 2), (1, 0), (2, 0), (3, 0)], "staff counts in StaffCount");
+	// Each hospital's gateway account from genesis, and Alice General's Eve and One.
+	assert_eq!(counts, vec![(0, 3), (1, 1), (2, 1), (3, 1)], "staff counts in StaffCount");
 	let kept_prefixes = [
 		pallet_prefix::<pallet_patient_records::Pallet<Runtime>>(),
 		pallet_prefix::<pallet_consent::Pallet<Runtime>>(),
@@ -417,11 +418,11 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	];
 	assert_eq!(rpc_after, rpc_before, "the ehr_* RPC answers differently");
 
-	// The hospitals go on on the new runtime (signed for the new spec_version): a third staff
+	// The hospitals go on on the new runtime (signed for the new spec_version): a fourth staff
 	// member counts in the hospital itself, and a new record is anchored.
 	submit(&rpc, Alice, register_staff(Two, StaffRole::Lab)).await;
 	let head = rpc.finalized_hash().await.unwrap();
-	assert_eq!(hospital(&rpc, 0, head).await.staff, 3);
+	assert_eq!(hospital(&rpc, 0, head).await.staff, 4);
 	submit(&rpc, Eve, add_record(2)).await;
 
 	// Blocks keep being finalized by all four, with no conflict.
@@ -431,7 +432,7 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	}
 	let common = no_conflicting_finality(&nodes.iter().collect::<Vec<_>>()).await.unwrap();
 	eprintln!(
-		"[{:?}] after the upgrade: hospital 0 has 3 staff, records go on, all four agree up \
+		"[{:?}] after the upgrade: hospital 0 has 4 staff, records go on, all four agree up \
 		 to #{common}",
 		started.elapsed()
 	);
