@@ -362,8 +362,14 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 	for secret in &secrets {
 		for (form, needle) in needles(secret) {
 			checked += 1;
-			if in_state(&needle) {
-				found.push(format!("{} as {form} in state", String::from_utf8_lossy(secret)));
+			for (k, v) in state.iter().filter(|(k, v)| contains(k, &needle) || contains(v, &needle))
+			{
+				found.push(format!(
+					"{} as {form} in state under key 0x{} ({} value bytes)",
+					String::from_utf8_lossy(secret),
+					hex::encode(&k[..k.len().min(48)]),
+					v.len()
+				));
 			}
 			for (n, _) in blocks.iter().filter(|(_, b)| contains(b, &needle)) {
 				found.push(format!("{} as {form} in block {n}", String::from_utf8_lossy(secret)));
