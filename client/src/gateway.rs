@@ -264,10 +264,13 @@ pub enum Refusal {
 	NotDeleted = 20,
 	/// Something failed inside the gateway (its store or its node).
 	Internal = 21,
+	/// The requester (or all requesters together) had more refused attempts logged in the last
+	/// minute than the gateway logs on chain: refused without a log entry.
+	RateLimited = 22,
 }
 
 impl Refusal {
-	const ALL: [Refusal; 21] = [
+	const ALL: [Refusal; 22] = [
 		Refusal::Malformed,
 		Refusal::BadSignature,
 		Refusal::WrongGateway,
@@ -289,6 +292,7 @@ impl Refusal {
 		Refusal::GatewayNotRegistered,
 		Refusal::NotDeleted,
 		Refusal::Internal,
+		Refusal::RateLimited,
 	];
 
 	/// The JSON-RPC error code.

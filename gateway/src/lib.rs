@@ -36,7 +36,9 @@ use pallet_hospital_registry::{HospitalId, StaffCheck, StaffRole};
 use pallet_patient_records::{cid, RecordId, RecordStatus};
 use sp_core::{crypto::Ss58Codec, H256};
 
+pub mod limit;
 pub mod store;
+use limit::{Over, RefusalLimiter};
 use store::Store;
 
 /// How a gateway runs.
@@ -56,6 +58,11 @@ pub struct Config {
 	pub watch_every: Duration,
 	/// Publish the custodian key as the account's encryption key if the registry lacks it.
 	pub publish_key: bool,
+	/// Most refused attempts of one requester logged on chain a minute (0: no limit).
+	pub refusals_per_requester: u32,
+	/// Most refused attempts of all requesters together logged on chain a minute (0: no
+	/// limit).
+	pub refusals_total: u32,
 }
 
 /// A refusal with its explanation.
@@ -87,6 +94,8 @@ pub struct Gateway {
 	secret: EncryptionSecret,
 	store: Store,
 	max_document_size: u64,
+	/// Bounds the refused attempts logged on chain ([`limit`]).
+	limiter: RefusalLimiter<AccountId>,
 	/// The next nonce of the gateway's account and the chain context, while known; held while
 	/// signing and submitting, so the gateway's extrinsics go out in nonce order.
 	chain: tokio::sync::Mutex<Option<(Nonce, ChainContext)>>,
@@ -106,6 +115,7 @@ impl Gateway {
 			secret,
 			store,
 			max_document_size: config.max_document_size,
+			limiter: RefusalLimiter::new(config.refusals_per_requester, config.refusals_total),
 			chain: tokio::sync::Mutex::new(None),
 		}))
 	}
@@ -223,20 +233,20 @@ impl Gateway {
 		}
 	}
 
-	/// The checks of a fetch of a record this gateway keeps; the answer to send if they pass.
-	async fn serve(
-		&self,
-		req: &FetchRequest,
-		signed: bool,
-		rec: &Record,
-		at: H256,
-	) -> Result<Fetched, Refuse> {
+	/// Whether the requester named in `req` made this request, now: signed by them, not
+	/// expired, nonce not used before. Only such an attempt is the requester's to log.
+	fn authenticate(&self, req: &FetchRequest, signed: bool) -> Result<(), Refuse> {
 		if !signed {
 			return Err(refuse(Refusal::BadSignature, "not signed by the requester it names"));
 		}
 		let now = proto::now_ms();
 		self.check_expiry(req.expires_at, now)?;
-		self.take_nonce(&req.requester, req.nonce, req.expires_at, now)?;
+		self.take_nonce(&req.requester, req.nonce, req.expires_at, now)
+	}
+
+	/// The checks of an authenticated fetch of a record this gateway keeps; the answer to send
+	/// if they pass.
+	async fn serve(&self, req: &FetchRequest, rec: &Record, at: H256) -> Result<Fetched, Refuse> {
 		if rec.status == RecordStatus::Deleted {
 			return Err(refuse(
 				Refusal::Erased,
@@ -308,8 +318,20 @@ impl Gateway {
 			let msg = format!("record {} is kept by {:?}", req.record, rec.custodian);
 			return Err((refuse(Refusal::NotCustodian, msg), None));
 		}
-		// From here on the attempt concerns one of our patients: log it, permitted or not.
-		match self.serve(&req, c.signed, &rec, at).await {
+		// A request its requester did not sign, a stale one or a replay is not an attempt of
+		// theirs: logging it would put in the patient's log a read attempt the named requester
+		// never made (anyone can forge an unsigned request naming anyone, or replay a logged
+		// one). Refused, in the gateway's log only.
+		if let Err(refusal) = self.authenticate(&req, c.signed) {
+			log(format!(
+				"record {}: unauthenticated request naming {} refused, not logged: {:?}",
+				req.record, req.requester, refusal.0
+			));
+			return Err((refusal, None));
+		}
+		// From here on the requester's own attempt concerns one of our patients: log it,
+		// permitted or not (refusals within the limits of `limit`).
+		match self.serve(&req, &rec, at).await {
 			Ok(mut fetched) => {
 				match self.log_read(req.record, &req.requester, req.purpose, true).await {
 					Ok(hash) => {
@@ -320,6 +342,21 @@ impl Gateway {
 				}
 			},
 			Err(refusal) => {
+				if let Err(over) = self.limiter.take(&req.requester, proto::now_ms()) {
+					let whose = match over {
+						Over::Requester => "this requester's",
+						Over::Total => "all requesters'",
+					};
+					log(format!(
+						"record {}: {:?} for {} not logged: over {whose} limit",
+						req.record, refusal.0, req.requester
+					));
+					let msg = format!(
+						"{:?} ({}), not logged: over {whose} limit of logged refusals a minute",
+						refusal.0, refusal.1
+					);
+					return Err((refuse(Refusal::RateLimited, msg), None));
+				}
 				let logged =
 					match self.log_read(req.record, &req.requester, req.purpose, false).await {
 						Ok(h) => Some(h),

@@ -45,6 +45,14 @@ struct Args {
 	/// Do not publish the custodian key on chain (it must then be registered already).
 	#[arg(long)]
 	no_publish_key: bool,
+	/// Most refused fetch attempts of one requester logged on chain a minute; more are
+	/// refused `RateLimited` without a log entry (0: no limit).
+	#[arg(long, default_value_t = 30)]
+	refusals_per_requester: u32,
+	/// Most refused fetch attempts of all requesters together logged on chain a minute
+	/// (0: no limit).
+	#[arg(long, default_value_t = 600)]
+	refusals_total: u32,
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -70,6 +78,8 @@ fn run(args: Args) -> Result<(), String> {
 		max_document_size: args.max_document_size,
 		watch_every: Duration::from_secs(args.watch_every.max(1)),
 		publish_key: !args.no_publish_key,
+		refusals_per_requester: args.refusals_per_requester,
+		refusals_total: args.refusals_total,
 	};
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {

@@ -6,7 +6,8 @@
 //! Charlie. Dave, a doctor of Bob Memorial, fetches it from Alice General's gateway: refused
 //! before Charlie grants Bob Memorial access and while Dave has no encryption key, served and
 //! decrypted after, refused again after the revocation. Replayed, expired, forged and unsigned
-//! requests are refused, altered bytes on disk are caught by their CID (by the gateway and by
+//! requests are refused and not logged (they are not the named requester's attempts), a flood
+//! of refused attempts is logged only up to the gateway's limit, altered bytes on disk are caught by their CID (by the gateway and by
 //! the client), bad uploads store nothing, every attempt about Charlie's record is in his
 //! verified access log, and after the record is deleted the gateway destroys document and key
 //! and logs the erasure. Then a timed run of 100 KiB fetches prints latency and throughput
@@ -42,6 +43,9 @@ const GATEWAY_BIN: &str = env!("CARGO_BIN_EXE_ehr-gateway");
 const DOC_BIN: &str = env!("CARGO_BIN_EXE_ehr-doc");
 const WAIT: Duration = Duration::from_secs(90);
 const MAX_DOCUMENT: u64 = 1024 * 1024;
+/// Gateway A's limit of logged refusals of one requester a minute: above Dave's refusals in
+/// this test (five), so only the flood of step 10 reaches it.
+const REFUSALS_PER_REQUESTER: usize = 6;
 
 /// The `ehr-node` binary: `EHR_NODE_BIN`, or the one built next to this test.
 fn node_bin() -> PathBuf {
@@ -99,6 +103,7 @@ impl GatewayProcess {
 			.arg(&store)
 			.args(["--suri", suri, "--watch-every", "1"])
 			.args(["--max-document-size", &MAX_DOCUMENT.to_string()])
+			.args(["--refusals-per-requester", &REFUSALS_PER_REQUESTER.to_string()])
 			.stdin(Stdio::null())
 			.stdout(out.try_clone().unwrap())
 			.stderr(out)
@@ -330,26 +335,24 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let first = client_a.fetch_signed(signed.clone()).await.unwrap();
 	expected.push(LogAction::DocumentRead);
 	assert_eq!(gateway::open_fetched(&first, &on_chain, &dave_secret).unwrap(), note);
-	assert_eq!(refusal(client_a.fetch_signed(signed).await).0, Refusal::Replayed);
-	expected.push(LogAction::ReadDenied);
+	// A replay is a copy of Dave's logged request, not a new attempt of his: not logged.
+	assert_eq!(refusal(client_a.fetch_signed(signed).await), (Refusal::Replayed, None));
 	// Only Dave's secret opens what was wrapped to Dave.
 	assert!(matches!(
 		gateway::open_fetched(&first, &on_chain, &EncryptionSecret::from_sr25519(&eve)),
 		Err(gateway::FetchedError::Key(keys::KeyError::Unwrap))
 	));
 
-	// 5. Expired, too long-lived, forged and unsigned requests.
+	// 5. Expired, too long-lived, forged and unsigned requests: refused, and not logged as
+	// Dave's attempts (Ferdie's forgery must not put a read attempt of Dave's in the log).
 	for ttl in [-1_000, 10 * 60 * 1000] {
 		let signed = sign(&fetch_request(&dave, 0, record, ttl), &dave);
-		assert_eq!(refusal(client_a.fetch_signed(signed).await).0, Refusal::Expired);
-		expected.push(LogAction::ReadDenied);
+		assert_eq!(refusal(client_a.fetch_signed(signed).await), (Refusal::Expired, None));
 	}
 	let forged = sign(&fetch_request(&dave, 0, record, 60_000), &ferdie);
-	assert_eq!(refusal(client_a.fetch_signed(forged.clone()).await).0, Refusal::BadSignature);
-	expected.push(LogAction::ReadDenied);
+	assert_eq!(refusal(client_a.fetch_signed(forged.clone()).await), (Refusal::BadSignature, None));
 	let unsigned = SignedRequest { signature: "0x".into(), ..forged };
-	assert_eq!(refusal(client_a.fetch_signed(unsigned).await).0, Refusal::BadSignature);
-	expected.push(LogAction::ReadDenied);
+	assert_eq!(refusal(client_a.fetch_signed(unsigned).await), (Refusal::BadSignature, None));
 
 	// 6. Requests that concern no record of this gateway are refused and not logged in
 	// Charlie's log: an unknown record, a request for hospital B's gateway, garbage.
@@ -470,6 +473,44 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		.filter(|e| matches!(e.action, LogAction::DocumentRead | LogAction::ReadDenied))
 		.all(|e| e.actor == Dave.to_account_id() && e.source == Some(0)));
 	eprintln!("[{:?}] {} attempts logged and verified", started.elapsed(), expected.len());
+
+	// 10b. A flood of refused attempts: Ferdie, staff nowhere, signs valid requests. The first
+	// REFUSALS_PER_REQUESTER are denied and logged; the rest are refused `RateLimited` without
+	// a log entry. Dave's budget is his own: his next refusal is still logged.
+	for i in 0..REFUSALS_PER_REQUESTER + 3 {
+		let (r, logged) =
+			refusal(client_a.fetch(&ferdie_signer, 0, record, Purpose::Treatment, 60_000).await);
+		if i < REFUSALS_PER_REQUESTER {
+			assert_eq!((r, logged.is_some()), (Refusal::Denied, true), "attempt {i}");
+		} else {
+			assert_eq!((r, logged), (Refusal::RateLimited, None), "attempt {i}");
+		}
+	}
+	let (r, logged) = refusal(fetch(60_000).await);
+	assert_eq!((r, logged.is_some()), (Refusal::Denied, true));
+	let ferdies = |log: &audit::VerifiedLog| {
+		log.entries
+			.iter()
+			.filter(|e| e.actor == Ferdie.to_account_id() && e.action == LogAction::ReadDenied)
+			.count()
+	};
+	let log = wait_until("Ferdie's logged refusals are finalized", WAIT, || {
+		let rpc = rpc_a.clone();
+		async move {
+			let log = audit::verified_log(&rpc, &Charlie.to_account_id()).await?;
+			Ok((reads(&log).len() >= want + REFUSALS_PER_REQUESTER + 1).then_some(log))
+		}
+	})
+	.await
+	.unwrap();
+	assert_eq!(ferdies(&log), REFUSALS_PER_REQUESTER, "only the refusals within the limit");
+	assert!(gateway_a.log().contains("not logged: over this requester's limit"));
+	eprintln!(
+		"[{:?}] {} refused attempts logged, {} more refused without a log entry",
+		started.elapsed(),
+		REFUSALS_PER_REQUESTER,
+		3
+	);
 
 	// 11. Eve and Charlie delete the record: the gateway destroys document and key by itself
 	// and logs the erasure; fetching is refused as erased.
