@@ -20,11 +20,62 @@ use crate::{
 pub const MAX_HOSPITALS: u32 = 32;
 
 parameter_types! {
-	/// A session lasts 20 s (10 blocks of 2 s): a hospital admitted by the council becomes an
-	/// authority, or a suspended one stops being one, within two sessions. Short sessions cost
-	/// little here: an unchanged validator set changes neither Aura nor the GRANDPA set.
+	/// Sessions may end every 10 blocks (20 s), and end only when that changes something
+	/// ([`RotateWhenChanged`]): a hospital admitted by the council becomes an authority, or a
+	/// suspended one stops being one, within two periods, and so do a validator's new keys.
 	pub const SessionPeriod: BlockNumber = 10;
 	pub const SessionOffset: BlockNumber = 0;
+}
+
+/// Ends a session at a period boundary only if rotating changes the validator set or its keys,
+/// now or in the session it queues ([`rotation_changes_something`]).
+///
+/// `pallet-session` charges a whole block's weight in every block that rotates (its
+/// `on_initialize` returns the block's maximum), so with a rotation every period one block in
+/// ten could carry no extrinsic: a tenth of every write rate, for sessions that changed
+/// nothing. A consortium's validator set changes rarely; between changes no block is lost.
+pub struct RotateWhenChanged;
+
+impl pallet_session::ShouldEndSession<BlockNumber> for RotateWhenChanged {
+	fn should_end_session(now: BlockNumber) -> bool {
+		<pallet_session::PeriodicSessions<SessionPeriod, SessionOffset> as
+			pallet_session::ShouldEndSession<BlockNumber>>::should_end_session(now) &&
+			rotation_changes_something()
+	}
+}
+
+/// Whether a session rotation now would change anything: the queued validators are not the
+/// active ones; the queued keys are not the ones Aura and GRANDPA use; the registry's active
+/// hospitals name other validators than the queued ones; or a queued validator has registered
+/// new keys (`session.setKeys`). Each rotation activates the queued set and queues the next,
+/// so a change takes two rotations and then this is false until the next change.
+///
+/// Reads (at period boundaries only) a few session and consensus values, the hospitals and the
+/// queued validators' keys, at most `MAX_HOSPITALS` of each: values that the state cache holds,
+/// as `pallet-session` expects of this check.
+pub fn rotation_changes_something() -> bool {
+	let queued = pallet_session::QueuedKeys::<Runtime>::get();
+	let same_ids = |ids: &[AccountId]| {
+		ids.len() == queued.len() && ids.iter().zip(&queued).all(|(a, (q, _))| a == q)
+	};
+	if !same_ids(&pallet_session::Validators::<Runtime>::get()) {
+		return true;
+	}
+	let aura = pallet_aura::Authorities::<Runtime>::get();
+	let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
+	let active_keys = aura.len() == queued.len()
+		&& grandpa.len() == queued.len()
+		&& queued
+			.iter()
+			.zip(aura.iter().zip(&grandpa))
+			.all(|((_, k), (a, (g, _)))| &k.aura == a && &k.grandpa == g);
+	if !active_keys {
+		return true;
+	}
+	if !same_ids(&HospitalRegistry::active_validators()) {
+		return true;
+	}
+	queued.iter().any(|(v, k)| pallet_session::NextKeys::<Runtime>::get(v).as_ref() != Some(k))
 }
 
 /// The hospital council: the admins of the active hospitals.
@@ -66,7 +117,9 @@ impl pallet_session::Config for Runtime {
 	/// A validator is identified by its account: the hospital's validator account.
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
-	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type ShouldEndSession = RotateWhenChanged;
+	/// The next boundary at which a session may end (it ends there only if that changes
+	/// something).
 	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 	/// The registry decides the validator set.
 	type SessionManager = HospitalRegistry;
