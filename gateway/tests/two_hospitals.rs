@@ -498,7 +498,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		let rpc = rpc_a.clone();
 		async move {
 			let log = audit::verified_log(&rpc, &Charlie.to_account_id()).await?;
-			Ok((reads(&log).len() >= want + REFUSALS_PER_REQUESTER + 1).then_some(log))
+			Ok((reads(&log).len() > want + REFUSALS_PER_REQUESTER).then_some(log))
 		}
 	})
 	.await
