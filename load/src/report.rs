@@ -225,6 +225,13 @@ impl Report {
 					),
 					_ => ("-".into(), "-".into()),
 				};
+				let resubmitted: u64 =
+					std::iter::once(o).chain(w.paced.as_ref()).map(|o| o.resubmitted).sum();
+				let lost = if resubmitted > 0 {
+					format!("{} ({resubmitted} resubmitted)", o.lost)
+				} else {
+					o.lost.to_string()
+				};
 				m.push_str(&format!(
 					"| {} | **{:.1} {}/s** over {:.0}-{:.0} s | {} / {} / {} / {} | {:.2} / {:.2} \
 					 s | {:.0}% | {} | {} | {} |\n",
@@ -236,7 +243,7 @@ impl Report {
 					o.finalized_units,
 					o.failed,
 					o.refused,
-					o.lost,
+					lost,
 					o.latency.p50_ms / 1000.0,
 					o.latency.p99_ms / 1000.0,
 					w.steady_blocks_full * 100.0,

@@ -104,6 +104,9 @@ pub struct Outcome {
 	pub failed: u64,
 	/// Extrinsics still in flight when the stream gave up waiting.
 	pub lost: u64,
+	/// Extrinsics that had fallen out of the pools while in flight (no progress for
+	/// [`RESUBMIT_AFTER`], and the node took them again when they were resubmitted).
+	pub resubmitted: u64,
 	/// Whether a lane ran out of pre-signed extrinsics before the duration ended.
 	pub exhausted: bool,
 	/// Units finalized per second over the steady window (after the warm-up).
@@ -114,8 +117,24 @@ pub struct Outcome {
 	pub blocks: Vec<BlockSeen>,
 }
 
+/// With extrinsics in flight and none of them finalized for this long, the stream resubmits
+/// what is in flight, as an EHR system does with a transaction that is neither in a finalized
+/// block nor in its node's pool: a pool may drop an extrinsic (its limits, a ban, a nonce gap
+/// after a drop), and every later extrinsic of the same signer then waits for it forever.
+/// Resubmitting one the pool still holds is refused as already imported (and ignored).
+pub const RESUBMIT_AFTER: Duration = Duration::from_secs(12);
+
+/// One extrinsic in flight.
+struct InFlight {
+	sent: Instant,
+	units: u32,
+	lane: usize,
+	seq: usize,
+	bytes: Vec<u8>,
+}
+
 struct Shared {
-	pending: Mutex<HashMap<H256, (Instant, u32)>>,
+	pending: Mutex<HashMap<H256, InFlight>>,
 	window: AtomicUsize,
 	submitted: AtomicU64,
 	refused: AtomicU64,
@@ -141,6 +160,7 @@ async fn block_fullness(rpc: &Rpc, at: H256) -> f64 {
 }
 
 async fn submit_lane(
+	lane_index: usize,
 	lane: Lane,
 	plan: Arc<Plan>,
 	shared: Arc<Shared>,
@@ -172,8 +192,15 @@ async fn submit_lane(
 		let slice = &lane.txs[next..end];
 		let now = Instant::now();
 		if let Ok(mut p) = shared.pending.lock() {
-			for tx in slice {
-				p.insert(tx.hash, (now, tx.units));
+			for (i, tx) in slice.iter().enumerate() {
+				let f = InFlight {
+					sent: now,
+					units: tx.units,
+					lane: lane_index,
+					seq: next + i,
+					bytes: tx.bytes.clone(),
+				};
+				p.insert(tx.hash, f);
 			}
 		}
 		let bytes: Vec<Vec<u8>> = slice.iter().map(|t| t.bytes.clone()).collect();
@@ -221,10 +248,16 @@ pub async fn run(plan: Plan, lanes: Vec<Lane>, watch: Rpc) -> Result<Outcome, eh
 	let mut next_block = watch.finalized_number().await? + 1;
 	let t0 = Instant::now();
 	let lane_rate = plan.pace.map(|p| p / lanes.len().max(1) as f64);
+	let lane_rpcs: Vec<Rpc> = lanes.iter().map(|l| l.rpc.clone()).collect();
 	let tasks: Vec<_> = lanes
 		.into_iter()
-		.map(|lane| tokio::spawn(submit_lane(lane, plan.clone(), shared.clone(), t0, lane_rate)))
+		.enumerate()
+		.map(|(i, lane)| {
+			tokio::spawn(submit_lane(i, lane, plan.clone(), shared.clone(), t0, lane_rate))
+		})
 		.collect();
+	let mut resubmitted = 0u64;
+	let mut last_progress = Instant::now();
 
 	let mut latencies: Vec<Duration> = Vec::new();
 	let mut blocks: Vec<BlockSeen> = Vec::new();
@@ -244,10 +277,13 @@ pub async fn run(plan: Plan, lanes: Vec<Lane>, watch: Rpc) -> Result<Outcome, eh
 			let mut mine: Vec<(u32, Instant, u32)> = Vec::new();
 			if let Ok(mut p) = shared.pending.lock() {
 				for (i, x) in xts.iter().enumerate() {
-					if let Some((sent, u)) = p.remove(&BlakeTwo256::hash(x)) {
-						mine.push((i as u32, sent, u));
+					if let Some(f) = p.remove(&BlakeTwo256::hash(x)) {
+						mine.push((i as u32, f.sent, f.units));
 					}
 				}
+			}
+			if !mine.is_empty() {
+				last_progress = Instant::now();
 			}
 			let (mut block_units, mut block_txs) = (0u64, 0usize);
 			if !mine.is_empty() {
@@ -297,6 +333,20 @@ pub async fn run(plan: Plan, lanes: Vec<Lane>, watch: Rpc) -> Result<Outcome, eh
 		}
 
 		let in_flight = shared.pending.lock().map(|p| p.len()).unwrap_or_default();
+		if in_flight == 0 {
+			last_progress = Instant::now();
+		} else if last_progress.elapsed() >= RESUBMIT_AFTER {
+			last_progress = Instant::now();
+			let (taken, refusals) = resubmit(&shared, &lane_rpcs, plan.chunk).await;
+			resubmitted += taken;
+			eprintln!(
+				"[{:<8}] {:>5.0}s  nothing finalized for {} s with {in_flight} in flight: \
+				 resubmitted them, the pools took {taken} again (refused: {refusals:?})",
+				plan.name,
+				now_s,
+				RESUBMIT_AFTER.as_secs(),
+			);
+		}
 		let submitting = tasks.iter().any(|t| !t.is_finished());
 		if last_print.elapsed() >= Duration::from_secs(2) {
 			last_print = Instant::now();
@@ -343,9 +393,46 @@ pub async fn run(plan: Plan, lanes: Vec<Lane>, watch: Rpc) -> Result<Outcome, eh
 		finalized_units: units,
 		failed,
 		lost,
+		resubmitted,
 		exhausted: shared.exhausted.load(Ordering::Relaxed),
 		sustained: Throughput { per_second: steady as f64 / (end - warm), from_s: warm, to_s: end },
 		latency: Latency::of(latencies),
 		blocks,
 	})
+}
+
+/// Resubmits every extrinsic in flight to its lane's node, in each lane's order; returns how
+/// many the pools accepted (had dropped). Refusals are expected (the pool still holds most of
+/// them) and change nothing.
+async fn resubmit(shared: &Shared, rpcs: &[Rpc], chunk: usize) -> (u64, Vec<(String, u64)>) {
+	let mut by_lane: Vec<Vec<(usize, Vec<u8>)>> = vec![Vec::new(); rpcs.len()];
+	if let Ok(p) = shared.pending.lock() {
+		for f in p.values() {
+			if let Some(l) = by_lane.get_mut(f.lane) {
+				l.push((f.seq, f.bytes.clone()));
+			}
+		}
+	}
+	let mut taken = 0u64;
+	let mut refusals: HashMap<String, u64> = HashMap::new();
+	for (rpc, mut txs) in rpcs.iter().zip(by_lane) {
+		txs.sort_by_key(|(seq, _)| *seq);
+		let bytes: Vec<Vec<u8>> = txs.into_iter().map(|(_, b)| b).collect();
+		for part in bytes.chunks(chunk.max(1)) {
+			match rpc.submit_encoded_batch(part).await {
+				Ok(answers) => {
+					for a in answers {
+						match a {
+							Ok(_) => taken += 1,
+							Err(e) => *refusals.entry(e).or_default() += 1,
+						}
+					}
+				},
+				Err(e) => *refusals.entry(e.to_string()).or_default() += part.len() as u64,
+			}
+		}
+	}
+	let mut refusals: Vec<(String, u64)> = refusals.into_iter().collect();
+	refusals.sort_by_key(|r| std::cmp::Reverse(r.1));
+	(taken, refusals)
 }
