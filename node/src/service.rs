@@ -200,6 +200,15 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		// The network starts with no reserved peers: forget which node permissions the
+		// registry's offchain worker gave it in an earlier run, so the first worker applies them.
+		if let Some(mut db) = backend.offchain_storage() {
+			use sp_core::offchain::OffchainStorage;
+			db.remove(
+				sp_core::offchain::STORAGE_PREFIX,
+				pallet_hospital_registry::NODE_PERMISSIONS_APPLIED,
+			);
+		}
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -55,6 +55,12 @@ pub mod types;
 pub mod weights;
 pub use weights::WeightInfo;
 
+/// Key, in the node's persistent offchain storage, of the digest of the node permissions the
+/// offchain worker last gave the network. A node's network starts with no reserved peers, so the
+/// node removes this key when it starts (`ehr-node` does), and the first worker applies the
+/// permissions again.
+pub const NODE_PERMISSIONS_APPLIED: &[u8] = b"ehr-chain::hospital-registry::node-permissions";
+
 /// Implements this pallet's `Config` for the mock runtime `$runtime` of a pallet built on the
 /// registry (records, consent, access log): root governs, no council, `$time` is the clock,
 /// small bounds, and the benchmarked weights. One definition, so those pallets' unit tests run
@@ -418,23 +424,19 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Node permissioning. Every block, a node whose own PeerId is registered by an active
-		/// hospital is told the PeerIds of all active hospitals' nodes. Once *every* active
-		/// hospital has registered its nodes, the node accepts and keeps no other peer; until
-		/// then it only prefers them, so registering the first node never cuts the network of a
-		/// member whose nodes are not yet known. A node that is not registered is left alone
-		/// here (it never locks itself out, as in `pallet-node-authorization`), and the
-		/// registered nodes refuse it.
+		/// Node permissioning. A node whose own PeerId is registered by an active hospital is
+		/// told the PeerIds of all active hospitals' nodes. Once *every* active hospital has
+		/// registered its nodes, the node accepts and keeps no other peer; until then it only
+		/// prefers them, so registering the first node never cuts the network of a member whose
+		/// nodes are not yet known. A node that is not registered is left alone here (it never
+		/// locks itself out, as in `pallet-node-authorization`), and the registered nodes refuse
+		/// it. The permissions go to the network only when they differ from the ones it last
+		/// applied ([`Pallet::apply_node_permissions`]).
 		fn offchain_worker(_now: BlockNumberFor<T>) {
 			let Ok(state) = sp_io::offchain::network_state() else { return };
 			// The node reports its PeerId SCALE-encoded.
 			let Ok(me) = Vec::<u8>::decode(&mut &state.peer_id.0[..]) else { return };
-			let (nodes, enforced) = Self::node_permissions();
-			if nodes.iter().any(|n| n.as_slice() == me.as_slice()) {
-				let nodes =
-					nodes.into_iter().map(|p| sp_core::OpaquePeerId(p.into_inner())).collect();
-				sp_io::offchain::set_authorized_nodes(nodes, enforced);
-			}
+			Self::apply_node_permissions(&me, sp_io::offchain::set_authorized_nodes);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -929,6 +931,43 @@ pub mod pallet {
 			nodes.sort();
 			let enforced = every_hospital_known && !nodes.is_empty();
 			(nodes, enforced)
+		}
+
+		/// Hands the node permissions of this block to `apply` (the network's
+		/// `set_authorized_nodes`) if the node `me` is among the permitted nodes and they differ
+		/// from what was applied last, as remembered under [`NODE_PERMISSIONS_APPLIED`] in the
+		/// node's offchain storage. Returns whether it applied them.
+		///
+		/// Applying the same permissions again is not free: each application switches the
+		/// network's reserved-only mode on again, which cancels every substream still opening,
+		/// reserved peers' included. Done every block, that cut off a newly admitted hospital's
+		/// node while it connected, and its sync then waited a minute for each peer that had
+		/// dropped a block request.
+		pub fn apply_node_permissions(
+			me: &[u8],
+			apply: impl FnOnce(Vec<sp_core::OpaquePeerId>, bool),
+		) -> bool {
+			use sp_runtime::offchain::storage::{StorageRetrievalError, StorageValueRef};
+			let (nodes, enforced) = Self::node_permissions();
+			if !nodes.iter().any(|n| n.as_slice() == me) {
+				return false;
+			}
+			let digest = sp_io::hashing::blake2_256(&(&nodes, enforced).encode());
+			// Compare-and-set, so that two workers of consecutive blocks apply a change once.
+			let changed = StorageValueRef::persistent(NODE_PERMISSIONS_APPLIED).mutate(
+				|last: Result<Option<[u8; 32]>, StorageRetrievalError>| match last {
+					Ok(Some(d)) if d == digest => Err(()),
+					_ => Ok(digest),
+				},
+			);
+			if changed.is_err() {
+				return false;
+			}
+			apply(
+				nodes.into_iter().map(|p| sp_core::OpaquePeerId(p.into_inner())).collect(),
+				enforced,
+			);
+			true
 		}
 
 		fn active_count() -> u32 {

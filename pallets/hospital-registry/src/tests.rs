@@ -647,6 +647,50 @@ mod node_permissions {
 			assert_eq!(Registry::node_permissions(), (vec![peer(0), peer(1), peer(2)], true));
 		});
 	}
+
+	#[test]
+	fn a_node_applies_them_once_per_change_and_again_after_it_restarts() {
+		use sp_core::{
+			offchain::{testing::TestOffchainExt, OffchainDbExt, OffchainStorage},
+			OpaquePeerId,
+		};
+		let (offchain, state) = TestOffchainExt::new();
+		let mut ext = new_test_ext();
+		ext.register_extension(OffchainDbExt::new(offchain));
+		ext.execute_with(|| {
+			let me = peer(0).into_inner();
+			let applied = core::cell::RefCell::new(Vec::new());
+			let apply = |nodes: Vec<OpaquePeerId>, enforced: bool| {
+				applied
+					.borrow_mut()
+					.push((nodes.into_iter().map(|n| n.0).collect::<Vec<_>>(), enforced))
+			};
+			let members = |n: u8| (0..n).map(|i| peer(i).into_inner()).collect::<Vec<_>>();
+
+			assert!(Registry::apply_node_permissions(&me, apply));
+			// The same permissions, block after block: the network is left alone.
+			assert!(!Registry::apply_node_permissions(&me, apply));
+			assert!(!Registry::apply_node_permissions(&me, apply));
+			assert_eq!(*applied.borrow(), vec![(members(3), true)]);
+
+			// A hospital joins without a known node: the others stop enforcing; once it registers
+			// one, they enforce again with it.
+			assert_ok!(admit(40, 41, vec![]));
+			assert!(Registry::apply_node_permissions(&me, apply));
+			assert!(!Registry::apply_node_permissions(&me, apply));
+			assert_ok!(Registry::set_nodes(signed(40), vec![vec![3, 1]]));
+			assert!(Registry::apply_node_permissions(&me, apply));
+			assert_eq!(applied.borrow()[1..], [(members(3), false), (members(4), true)]);
+
+			// A node that is not permitted never applies anything, and remembers nothing.
+			assert!(!Registry::apply_node_permissions(&[9, 9], apply));
+			// The node restarts: it forgets what it applied, and applies it again.
+			state.write().persistent_storage.remove(b"", NODE_PERMISSIONS_APPLIED);
+			assert!(Registry::apply_node_permissions(&me, apply));
+			assert_eq!(applied.borrow().len(), 4);
+			assert_eq!(applied.borrow()[3], (members(4), true));
+		});
+	}
 }
 
 mod encryption_keys {
