@@ -334,7 +334,13 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 	// The dump.
 	let head = rpc.finalized_hash().await.unwrap();
 	let head_number = rpc.finalized_number().await.unwrap();
-	let state = dump_state(&rpc, head).await;
+	// The runtime's wasm (`:code`) was built before any patient existed, so a match in it is a
+	// coincidence of bytes (a 9-digit number did match a spec 103 build), not data on chain.
+	let state: Vec<_> = dump_state(&rpc, head)
+		.await
+		.into_iter()
+		.filter(|(k, _)| k.as_slice() != b":code")
+		.collect();
 	let blocks = dump_blocks(&rpc, head_number).await;
 	let state_bytes: usize = state.iter().map(|(k, v)| k.len() + v.len()).sum();
 	let block_bytes: usize = blocks.iter().map(|(_, b)| b.len()).sum();
