@@ -939,10 +939,9 @@ pub mod pallet {
 		/// node's offchain storage. Returns whether it applied them.
 		///
 		/// Applying the same permissions again is not free: each application switches the
-		/// network's reserved-only mode on again, which cancels every substream still opening,
-		/// reserved peers' included. Done every block, that cut off a newly admitted hospital's
-		/// node while it connected, and its sync then waited a minute for each peer that had
-		/// dropped a block request.
+		/// network's reserved-only mode on again, which on litep2p cancels every substream still
+		/// opening, reserved peers' included; done every block, that is needless churn on every
+		/// connection being made.
 		pub fn apply_node_permissions(
 			me: &[u8],
 			apply: impl FnOnce(Vec<sp_core::OpaquePeerId>, bool),
