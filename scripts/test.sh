@@ -36,7 +36,7 @@ cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patie
 	--features runtime-benchmarks benchmarking::
 
 log "storage migrations under try-runtime (pre_upgrade and post_upgrade checks)"
-cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry --features try-runtime migrations::
+cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records --features try-runtime migrations::
 
 log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
 ensure_js_deps "$EHR_ROOT/tests/js"

@@ -621,6 +621,23 @@ impl<'h> Run<'h> {
 	}
 
 	fn content(&self, input: &mut Input) -> Option<ContentInput> {
+		// The attacker's move: anchor the document of a record already on chain (perhaps
+		// another patient's, perhaps deleted) again.
+		if input.byte()? < 24 {
+			let anchored: Vec<H256> =
+				pallet_patient_records::RecordOfCommitment::<Runtime>::iter_keys()
+					.take(16)
+					.collect();
+			if !anchored.is_empty() {
+				let commitment = input.pick(&anchored)?;
+				return Some(ContentInput {
+					commitment,
+					cid: cid::raw_sha2_256(&commitment.0).to_vec(),
+					scheme: input.variant::<EncryptionScheme>()?,
+					size: input.below(1 << 30)?,
+				});
+			}
+		}
 		let digest = input.h256()?;
 		let (commitment, cid) = match input.byte()? % 8 {
 			0 => (input.h256()?, cid::raw_sha2_256(&digest.0).to_vec()),
@@ -741,20 +758,39 @@ impl<'h> Run<'h> {
 						self.one_of(input, &[p], patient)?,
 						RuntimeCall::HospitalRegistry(Reg::remove_delegate { delegate: d }),
 					),
+					// Guardianship calls by every role: only a hospital that verified the patient
+					// records one, and the invariants check every guardian is so backed.
 					(true, true) => (
-						self.who(input, admin)?,
+						self.who(input, anyone)?,
 						RuntimeCall::HospitalRegistry(Reg::record_guardian {
 							patient: p,
 							guardian: d,
 						}),
 					),
-					(true, false) => (
-						self.who(input, admin)?,
-						RuntimeCall::HospitalRegistry(Reg::remove_guardian {
-							patient: p,
-							guardian: d,
-						}),
-					),
+					(true, false) => match input.byte()? % 3 {
+						0 => (
+							self.who(input, anyone)?,
+							RuntimeCall::HospitalRegistry(Reg::remove_guardian {
+								patient: p,
+								guardian: d,
+							}),
+						),
+						1 => (
+							self.one_of(input, &[p.clone(), d.clone()], anyone)?,
+							RuntimeCall::HospitalRegistry(Reg::contest_guardian {
+								patient: p,
+								guardian: d,
+							}),
+						),
+						_ => (
+							self.who(input, |r| reviewer(r) || admin(r))?,
+							RuntimeCall::HospitalRegistry(Reg::review_guardianship {
+								patient: p,
+								guardian: d,
+								uphold: input.bool()?,
+							}),
+						),
+					},
 				}
 			},
 			7 => (
@@ -957,20 +993,23 @@ impl<'h> Run<'h> {
 						patient: patient_id,
 						grantee,
 						scope,
-						excluded: input.variants::<Category>(3)?,
+						// Bounded in the call: what a signer could send, duplicates included.
+						excluded: frame_support::BoundedVec::truncate_from(
+							input.variants::<Category>(3)?,
+						),
 						purposes: {
-							let mut p = input.variants::<Purpose>(5)?;
+							let mut p = input.variants::<Purpose>(4)?;
 							if input.byte()? < 230 && p.is_empty() {
 								p.push(Purpose::Treatment);
 							}
-							p
+							frame_support::BoundedVec::truncate_from(p)
 						},
 						actions: {
-							let mut a = input.variants::<Action>(3)?;
+							let mut a = input.variants::<Action>(2)?;
 							if input.byte()? < 230 && a.is_empty() {
 								a.push(Action::Read);
 							}
-							a
+							frame_support::BoundedVec::truncate_from(a)
 						},
 						starts: if input.byte()? < 40 { Some(self.moment(input)?) } else { None },
 						ends: self.moment(input)?,
@@ -1089,7 +1128,7 @@ impl<'h> Run<'h> {
 	fn motion(&self, input: &mut Input) -> Option<RuntimeCall> {
 		use pallet_hospital_registry::Call as Reg;
 		let hospital = input.below(6)? as u32;
-		let proposal = match input.byte()? % 5 {
+		let proposal = match input.byte()? % 7 {
 			0 => Reg::admit_hospital {
 				name: input.bytes(80)?,
 				admin: self.account(input, |r| matches!(r, Role::Outsider(_)))?,
@@ -1100,6 +1139,11 @@ impl<'h> Run<'h> {
 			1 => Reg::suspend_hospital { hospital },
 			2 => Reg::reinstate_hospital { hospital },
 			3 => Reg::remove_hospital { hospital },
+			4 => Reg::end_guardianship {
+				patient: self.account(input, |r| matches!(r, Role::Patient(_)))?,
+				guardian: self.account(input, |_| true)?,
+			},
+			5 => Reg::set_node_permissioning { enforced: input.bool()? },
 			_ => Reg::authorize_runtime_upgrade { code_hash: input.h256()? },
 		};
 		let proposal = RuntimeCall::HospitalRegistry(proposal);

@@ -404,9 +404,9 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 			scope: Scope::Categories(
 				vec![Category::LabResult].try_into().expect("one category fits"),
 			),
-			excluded: vec![],
-			purposes: vec![Purpose::Treatment],
-			actions: vec![Action::Read],
+			excluded: vec![].try_into().expect("within the bound"),
+			purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
+			actions: vec![Action::Read].try_into().expect("within the bound"),
 			starts: None,
 			ends,
 		});

@@ -104,9 +104,9 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 		patient: patient.account(),
 		grantee: Grantee::Staff(Dave.to_account_id()),
 		scope: Scope::Categories(vec![Category::LabResult].try_into().unwrap()),
-		excluded: vec![],
-		purposes: vec![Purpose::Treatment],
-		actions: vec![Action::Read],
+		excluded: vec![].try_into().expect("within the bound"),
+		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
+		actions: vec![Action::Read].try_into().expect("within the bound"),
 		starts: None,
 		ends: now + 3_600_000,
 	});

@@ -265,9 +265,9 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 		patient: patient.account(),
 		grantee: Grantee::Staff(second_doctor.account()),
 		scope: Scope::AllRecords,
-		excluded: vec![Category::MentalHealth],
-		purposes: vec![Purpose::Treatment],
-		actions: vec![Action::Read],
+		excluded: vec![Category::MentalHealth].try_into().expect("within the bound"),
+		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
+		actions: vec![Action::Read].try_into().expect("within the bound"),
 		starts: None,
 		ends: now + 3_600_000,
 	});

@@ -163,9 +163,9 @@ async fn every_documented_curl_example_answers_as_documented() {
 		patient: Charlie.to_account_id(),
 		grantee: Grantee::Staff(Ferdie.to_account_id()),
 		scope: Scope::AllRecords,
-		excluded: vec![],
-		purposes: vec![Purpose::Treatment],
-		actions: vec![Action::Read],
+		excluded: vec![].try_into().expect("within the bound"),
+		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
+		actions: vec![Action::Read].try_into().expect("within the bound"),
 		starts: None,
 		ends: now + 3_600_000,
 	});

@@ -8,9 +8,13 @@
 //! 1. a two-thirds council motion authorizes the hash of this code's runtime
 //!    (`hospitalRegistry.authorizeRuntimeUpgrade`), and anyone (an unsigned extrinsic, no key,
 //!    no fee) submits the code with `system.applyAuthorizedUpgrade`;
-//! 2. every node runs the new `spec_version`, the migrations ran once (the registry's storage
-//!    version 2, each hospital with its staff count, `StaffCount` gone: the same checks as the
-//!    migration's `post_upgrade`, against the `pre_upgrade` snapshot taken over RPC);
+//! 2. every node runs the new `spec_version`, the migrations ran once: the registry's storage
+//!    version 2 (each hospital with its staff count, `StaffCount` gone: the same checks as the
+//!    migration's `post_upgrade`, against the `pre_upgrade` snapshot taken over RPC) and 3 (the
+//!    guardianship a hospital recorded without having verified the patient ended, announced and
+//!    in the patient's log; the verified hospital's guardian kept), and the records' storage
+//!    version 2 (every commitment indexed to its first record; the record that repeated one
+//!    named in a `DuplicateCommitment` event, and left as it was);
 //! 3. all other state of the ehr-chain pallets is byte for byte what it was, the `ehr_*` RPC
 //!    answers as before, blocks keep being finalized by all four nodes with no conflict, and the
 //!    hospitals go on working on the new runtime.
@@ -155,7 +159,11 @@ async fn spec_version(rpc: &Rpc, at: Option<H256>) -> u32 {
 }
 
 async fn storage_version(rpc: &Rpc, at: H256) -> StorageVersion {
-	let key = StorageVersion::storage_key::<Registry>();
+	storage_version_of::<Registry>(rpc, at).await
+}
+
+async fn storage_version_of<P: PalletInfoAccess>(rpc: &Rpc, at: H256) -> StorageVersion {
+	let key = StorageVersion::storage_key::<P>();
 	let raw = rpc.storage(&key, Some(at)).await.unwrap().unwrap_or_default();
 	StorageVersion::decode(&mut &raw[..]).unwrap_or_default()
 }
@@ -279,13 +287,52 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		patient: Ferdie.to_account_id(),
 		grantee: Grantee::Hospital(1),
 		scope: Scope::AllRecords,
-		excluded: vec![],
-		purposes: vec![Purpose::Treatment],
-		actions: vec![Action::Read],
+		excluded: vec![].try_into().expect("within the bound"),
+		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
+		actions: vec![Action::Read].try_into().expect("within the bound"),
 		starts: None,
 		ends: now + 24 * 3600 * 1000,
 	});
 	submit(&rpc, Ferdie, grant).await;
+
+	// What the released runtime allowed and this one does not, for its migrations to meet: Bob
+	// Memorial records a guardian for Ferdie, whom it never verified; Alice General verifies
+	// Ferdie and records another; Eve anchors the document of her record a second time.
+	let unbacked = ehr_client::runtime::AccountId::from([7u8; 32]);
+	let backed = ehr_client::runtime::AccountId::from([8u8; 32]);
+	let guardian = |g: &ehr_client::runtime::AccountId| {
+		RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::record_guardian {
+			patient: Ferdie.to_account_id(),
+			guardian: g.clone(),
+		})
+	};
+	submit(&rpc, Bob, guardian(&unbacked)).await;
+	let verify = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::verify_patient {
+		patient: Ferdie.to_account_id(),
+		commitment: H256::repeat_byte(9),
+	});
+	submit(&rpc, Alice, verify).await;
+	submit(&rpc, Alice, guardian(&backed)).await;
+	let duplicate = submit(&rpc, Eve, add_record(1))
+		.await
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
+				record,
+				..
+			}) => Some(*record),
+			_ => None,
+		})
+		.expect("the released runtime anchors a commitment twice");
+	let commitment = H256(sp_io::hashing::sha2_256(&[1]));
+	let log_head = |at| {
+		let rpc = rpc.clone();
+		async move {
+			let key = pallet_access_log::Heads::<Runtime>::hashed_key_for(Ferdie.to_account_id());
+			let raw = rpc.storage(&key, Some(at)).await.unwrap().unwrap();
+			pallet_access_log::Head::decode(&mut &raw[..]).unwrap()
+		}
+	};
 
 	// Pre-upgrade snapshot at the finalized head.
 	let pre = rpc.finalized_hash().await.unwrap();
@@ -294,6 +341,25 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	let counts: Vec<(HospitalId, u32)> = before.iter().map(|(id, _, n)| (*id, *n)).collect();
 	// Each hospital's gateway account from genesis, and Alice General's Eve and One.
 	assert_eq!(counts, vec![(0, 3), (1, 1), (2, 1), (3, 1)], "staff counts in StaffCount");
+	let log_before = log_head(pre).await;
+	// Byte for byte: consent; records but for the new index and their storage version; the log
+	// but for Ferdie's head, the global head and Ferdie's new entry; the registry but for what
+	// its migrations change (below).
+	let records_key = StorageVersion::storage_key::<pallet_patient_records::Pallet<Runtime>>();
+	let index_prefix = pallet_patient_records::RecordOfCommitment::<Runtime>::final_prefix();
+	let ferdie_head = pallet_access_log::Heads::<Runtime>::hashed_key_for(Ferdie.to_account_id());
+	let global_head = pallet_access_log::GlobalHead::<Runtime>::hashed_key();
+	let mut ferdie_entries = pallet_access_log::Entries::<Runtime>::final_prefix().to_vec();
+	ferdie_entries.extend(<frame_support::Blake2_128Concat as frame_support::StorageHasher>::hash(
+		&Ferdie.to_account_id().encode(),
+	));
+	let kept = |k: &[u8]| {
+		k != &records_key[..]
+			&& !k.starts_with(&index_prefix)
+			&& k != &ferdie_head[..]
+			&& k != &global_head[..]
+			&& !k.starts_with(&ferdie_entries)
+	};
 	let kept_prefixes = [
 		pallet_prefix::<pallet_patient_records::Pallet<Runtime>>(),
 		pallet_prefix::<pallet_consent::Pallet<Runtime>>(),
@@ -301,7 +367,9 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	];
 	let mut kept_before = Vec::new();
 	for p in &kept_prefixes {
-		kept_before.push(entries(&rpc, p, pre).await);
+		kept_before.push(
+			entries(&rpc, p, pre).await.into_iter().filter(|(k, _)| kept(k)).collect::<Vec<_>>(),
+		);
 	}
 	assert!(kept_before.iter().all(|e| !e.is_empty()), "records, consent and log have state");
 	let registry_before: Vec<_> = entries(&rpc, &pallet_prefix::<Registry>(), pre)
@@ -311,6 +379,8 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 			!k.starts_with(&Hospitals::<Runtime>::final_prefix())
 				&& !k.starts_with(&v1::StaffCount::<Runtime>::final_prefix())
 				&& k[..] != StorageVersion::storage_key::<Registry>()[..]
+				&& !k.starts_with(&pallet_hospital_registry::Delegates::<Runtime>::final_prefix())
+				&& !k.starts_with(&pallet_hospital_registry::Patients::<Runtime>::final_prefix())
 		})
 		.collect();
 	let rpc_before: Vec<Value> = vec![
@@ -376,8 +446,53 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	let post_number = rpc.finalized_number().await.unwrap();
 	eprintln!("[{:?}] all four finalize on spec {new_spec} (#{post_number})", started.elapsed());
 
-	// The migration's post-upgrade checks, against the pre-upgrade snapshot.
-	assert_eq!(storage_version(&rpc, post).await, StorageVersion::new(2));
+	// The migrations' post-upgrade checks, against the pre-upgrade snapshot.
+	assert_eq!(storage_version(&rpc, post).await, StorageVersion::new(3));
+	assert_eq!(
+		storage_version_of::<pallet_patient_records::Pallet<Runtime>>(&rpc, post).await,
+		StorageVersion::new(2)
+	);
+	let first_new_hash = rpc.block_hash(first_new).await.unwrap().expect("the first new block");
+	let migration_events = rpc.events(first_new_hash).await.unwrap();
+	let has = |wanted: &RuntimeEvent| migration_events.iter().any(|e| &e.event == wanted);
+	assert!(
+		has(&RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::GuardianRemoved {
+			patient: Ferdie.to_account_id(),
+			guardian: unbacked.clone(),
+			hospital: 1,
+			by_council: true,
+		})),
+		"the unbacked guardianship ended in #{first_new}: {migration_events:?}"
+	);
+	assert!(
+		has(&RuntimeEvent::PatientRecords(pallet_patient_records::Event::DuplicateCommitment {
+			commitment,
+			record: duplicate,
+			first: record,
+		})),
+		"the duplicate named in #{first_new}: {migration_events:?}"
+	);
+	let acts = |g: &ehr_client::runtime::AccountId| {
+		let rpc = rpc.clone();
+		let g = g.clone();
+		async move {
+			let key = pallet_hospital_registry::Delegates::<Runtime>::hashed_key_for(
+				Ferdie.to_account_id(),
+				g,
+			);
+			rpc.storage(&key, Some(post)).await.unwrap().is_some()
+		}
+	};
+	assert!(!acts(&unbacked).await, "the unbacked guardian no longer acts for Ferdie");
+	assert!(acts(&backed).await, "the guardian Alice General recorded still does");
+	let index = pallet_patient_records::RecordOfCommitment::<Runtime>::hashed_key_for(commitment);
+	let indexed = rpc.storage(&index, Some(post)).await.unwrap().expect("the commitment indexed");
+	assert_eq!(u64::decode(&mut &indexed[..]).unwrap(), record, "indexed to the first record");
+	assert_eq!(
+		log_head(post).await.count,
+		log_before.count + 1,
+		"the ended guardianship is one more entry in Ferdie's log"
+	);
 	let hospitals_before = before.len();
 	for (id, old, count) in before {
 		let now = hospital(&rpc, id, post).await;
@@ -400,7 +515,9 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 
 	// 3. State survives: every other entry of the ehr-chain pallets is unchanged.
 	for (p, was) in kept_prefixes.iter().zip(&kept_before) {
-		assert_eq!(&entries(&rpc, p, post).await, was, "state under {} changed", hex::encode(p));
+		let now: Vec<_> =
+			entries(&rpc, p, post).await.into_iter().filter(|(k, _)| kept(k)).collect();
+		assert_eq!(&now, was, "state under {} changed", hex::encode(p));
 	}
 	let registry_after: Vec<_> = entries(&rpc, &pallet_prefix::<Registry>(), post)
 		.await
@@ -408,6 +525,8 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		.filter(|(k, _)| {
 			!k.starts_with(&Hospitals::<Runtime>::final_prefix())
 				&& k[..] != StorageVersion::storage_key::<Registry>()[..]
+				&& !k.starts_with(&pallet_hospital_registry::Delegates::<Runtime>::final_prefix())
+				&& !k.starts_with(&pallet_hospital_registry::Patients::<Runtime>::final_prefix())
 		})
 		.collect();
 	assert_eq!(registry_after, registry_before, "the registry's other state changed");

@@ -1,6 +1,7 @@
-// The patient's page of ehr-chain: records, grants, who accessed, emergency accesses; grant and
-// revoke consent. @polkadot/api in the browser with no custom type definitions: every read is a
-// runtime API (`api.call.*`) at the latest finalized block, every write a signed extrinsic.
+// The patient's page of ehr-chain: records, grants, who can act for the patient, who accessed,
+// emergency accesses; grant and revoke consent, remove a delegate, contest a guardian.
+// @polkadot/api in the browser with no custom type definitions: every read is a runtime API
+// (`api.call.*`) at the latest finalized block, every write a signed extrinsic.
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-dapp';
 import { Keyring } from '@polkadot/keyring';
@@ -27,6 +28,7 @@ const state = {
   refreshAgain: false,
   shown: {}, // section -> JSON of the data it shows, to re-render only on change
   hospitals: new Map(), // id -> name
+  hospitalStatus: new Map(), // id -> 'Active' | 'Suspended' | 'Removed'
 };
 
 // ---------------------------------------------------------------- formatting
@@ -127,8 +129,11 @@ function setBusy(busy) {
   for (const b of document.querySelectorAll('button[data-tx]')) b.disabled = busy;
 }
 
-/** Signs `tx` as the chosen account and follows it to finality, showing each step. */
-async function send(label, tx) {
+/**
+ * Signs `tx` as the chosen account and follows it to finality, showing each step; `free` says
+ * why the chain skipped the fee, when it did.
+ */
+async function send(label, tx, free = 'free consent operation') {
   const { api } = state;
   const account = state.accounts.find((a) => a.address === state.patient);
   if (!account) return;
@@ -170,7 +175,7 @@ async function send(label, tx) {
           step(`Included in block ${status.asInBlock.toHex().slice(0, 10)}… but failed.`,
             `${label} failed: ${dispatchErrorText(api, dispatchError)}`, 'failed');
         } else {
-          step(`Included in block ${status.asInBlock.toHex().slice(0, 10)}…${fee ? ' (no fee: free consent operation)' : ''}; waiting for finality.`);
+          step(`Included in block ${status.asInBlock.toHex().slice(0, 10)}…${fee ? ` (no fee: ${free})` : ''}; waiting for finality.`);
         }
       } else if (status.isFinalized) {
         const hash = status.asFinalized;
@@ -236,13 +241,15 @@ async function load(hash) {
 
   const hospitals = await at.call.hospitalRegistryApi.hospitals();
   state.hospitals = new Map(hospitals.map((hs) => [hs.id.toNumber(), hs.name.toUtf8()]));
+  state.hospitalStatus = new Map(hospitals.map((hs) => [hs.id.toNumber(), hs.status.type]));
   renderHospitalChoice(hospitals);
 
   if (patient) {
-    const [isPatient, records, grants, accesses, emergencies, freeOps] = await Promise.all([
+    const [isPatient, records, grants, delegations, accesses, emergencies, freeOps] = await Promise.all([
       at.call.hospitalRegistryApi.isPatient(patient),
       at.call.patientRecordsApi.recordsOf(patient, state.recordsPage, RECORDS_PAGE),
       at.call.consentApi.grants(patient),
+      at.call.hospitalRegistryApi.delegations(patient),
       at.call.accessLogApi.accesses(patient, null, LOG_LIMIT),
       at.call.consentApi.emergencies(patient),
       at.call.consentApi.freeOpsLeft(patient),
@@ -252,6 +259,7 @@ async function load(hash) {
     const people = new Set();
     for (const [, r] of records.records) people.add(r.author.toString());
     for (const g of grants) if (g.grantee.isStaff) people.add(g.grantee.asStaff.toString());
+    for (const d of delegations) people.add(d.who.toString());
     for (const [, e] of accesses.items) people.add(e.actor.toString());
     for (const e of emergencies) people.add(e.doctor.toString());
     const staff = new Map(await Promise.all([...people].map(async (a) => {
@@ -262,6 +270,7 @@ async function load(hash) {
     renderPatient(isPatient.isTrue, freeOps.toNumber());
     renderRecords(records, staff);
     renderGrants(grants, staff);
+    renderDelegations(delegations, staff);
     renderAccesses(accesses, staff);
     renderEmergencies(emergencies, staff);
   }
@@ -307,7 +316,7 @@ function renderPatient(isPatient, freeOps) {
   const ops = $('free-ops');
   ops.dataset.left = String(freeOps);
   ops.textContent = isPatient
-    ? `Free consent operations left this hour: ${freeOps}${limit ? ` of ${limit}` : ''} (granting and revoking cost you nothing within this allowance).`
+    ? `Free consent operations left this hour: ${freeOps}${limit ? ` of ${limit}` : ''} (granting costs you nothing within this allowance; revoking your own grants is always free).`
     : '';
 }
 
@@ -409,11 +418,87 @@ function renderGrants(grants, staff) {
     ['Grant', 'Grantee', 'Scope', 'Purposes', 'Actions', 'Period', 'Status', ''], rows, { 'data-testid': 'grants-table' }));
 }
 
+/**
+ * Whether a delegation acts now, and any pending review. A guardian acts only while the hospital
+ * that recorded it is active (as `acts_for` decides); a contested guardian keeps acting until the
+ * hospital's privacy officer or the council decides.
+ */
+function delegationStatus(d, hospital) {
+  const parts = [];
+  const status = hospital === null ? 'Active' : state.hospitalStatus.get(hospital);
+  if (status !== 'Active') {
+    parts.push(badge('cannot act', 'muted'), h('small', {}, ` (${hospitalName(hospital)} is ${lowerFirst(status ?? 'unknown')})`));
+  } else if (d.contestedBy.isNone) {
+    parts.push(badge('can act for you', 'ok'));
+  }
+  if (d.contestedBy.isSome) {
+    const by = d.contestedBy.unwrap().toString();
+    parts.push(parts.length ? ' ' : null, badge('review pending', 'warn'), ' (contested by ', by === state.patient ? 'you' : who(by), ')');
+  }
+  return h('span', {}, parts);
+}
+
+function renderDelegations(list, staff) {
+  if (!changed('delegations', [state.patient, list.map((d) => d.toJSON()), [...staff], [...state.hospitalStatus]])) return;
+  if (list.length === 0) {
+    replace('delegations-body', h('p', { class: 'empty', 'data-testid': 'delegations-empty' }, 'Nobody can act for you.'));
+    return;
+  }
+  const rows = list.map((d) => {
+    const a = d.who.toString();
+    const name = accountName(a) ?? short(a);
+    const guardian = d.kind.isGuardian;
+    const hospital = guardian ? d.kind.asGuardian.hospital.toNumber() : null;
+    let button = null;
+    if (!guardian) {
+      button = h('button', {
+        type: 'button', class: 'danger', 'data-tx': '', 'data-testid': `remove-delegate-${a}`, disabled: state.busy,
+        'aria-label': `Remove delegate ${name}`,
+        onclick: () => send(`Remove delegate ${name}`, state.api.tx.hospitalRegistry.removeDelegate(a), 'free for the patient'),
+      }, 'Remove');
+    } else if (d.contestedBy.isNone) {
+      button = h('button', {
+        type: 'button', class: 'secondary', 'data-tx': '', 'data-testid': `contest-guardian-${a}`, disabled: state.busy,
+        'aria-label': `Contest the guardianship of ${name}, recorded by ${hospitalName(hospital)}`,
+        onclick: () => send(`Contest guardian ${name}`, state.api.tx.hospitalRegistry.contestGuardian(state.patient, a), 'free for the patient'),
+      }, 'Contest');
+    }
+    return h('tr', {
+      'data-testid': 'delegation-row', 'data-who': a, 'data-kind': guardian ? 'guardian' : 'delegate',
+      'data-hospital': hospital, 'data-contested': String(d.contestedBy.isSome),
+    },
+    h('td', { 'data-field': 'who' }, who(a, staff.get(a) ? staffText(staff.get(a)) : null)),
+    h('td', { 'data-field': 'kind' }, guardian ? `Guardian (recorded by ${hospitalName(hospital)})` : 'Delegate (appointed by you)'),
+    h('td', { 'data-field': 'status' }, delegationStatus(d, hospital)),
+    h('td', {}, button));
+  });
+  replace('delegations-body', table(
+    'Who can act for you as you would: read your records, grant and revoke access, approve corrections. You can remove a '
+    + 'delegate you appointed. A guardian is recorded by a hospital that verified you, for a minor or an incapacitated patient: '
+    + "contesting asks that hospital's privacy officer to review it, and the guardian can act until the review or the council ends it.",
+    ['Who', 'Role', 'Status', ''], rows, { 'data-testid': 'delegations-table' }));
+}
+
 const ACCESS = {
   DocumentRead: ['read', 'ok', 'permitted'],
   ReadDenied: ['refused', 'bad', 'refused'],
   EmergencyOpened: ['opened emergency access to', 'warn', 'permitted (emergency)'],
 };
+
+/**
+ * What a log entry refers to. `accessLogApi.accesses` returns reads, refusals and emergency
+ * accesses only (record and emergency subjects); the other subjects of the log are named too, so
+ * that a wider view of the log cannot break the page.
+ */
+function subjectNode(subject) {
+  switch (subject.type) {
+    case 'Record': return `record #${subject.asRecord}`;
+    case 'Emergency': return `all records (emergency #${subject.asEmergency})`;
+    case 'Grant': return `grant #${subject.asGrant}`;
+    case 'Party': return who(subject.asParty.toString());
+    default: return lowerFirst(subject.type);
+  }
+}
 
 function renderAccesses(page, staff) {
   if (!changed('accesses', [state.patient, page.toJSON(), [...staff]])) return;
@@ -423,18 +508,16 @@ function renderAccesses(page, staff) {
   }
   const rows = page.items.map(([hash, e]) => {
     const [what, kind, outcome] = ACCESS[e.action.type] ?? [humanize(e.action.type), 'muted', '—'];
-    const subject = e.subject.isRecord ? `record #${e.subject.asRecord}` : e.subject.isEmergency
-      ? `all records (emergency #${e.subject.asEmergency})` : `grant #${e.subject.asGrant}`;
     const actor = e.actor.toString();
     return h('tr', {
       'data-testid': 'access-row', 'data-seq': e.seq.toString(), 'data-action': lowerFirst(e.action.type), 'data-actor': actor,
-      'data-subject': e.subject.isRecord ? `record:${e.subject.asRecord}` : lowerFirst(e.subject.type) + ':' + e.subject.value.toString(),
+      'data-subject': `${lowerFirst(e.subject.type)}:${e.subject.value.toString()}`,
       'data-hash': hash.toHex(),
     },
     h('td', { 'data-field': 'time' }, when(e.timestamp.toNumber()), h('small', {}, ` block #${e.block}`)),
     h('td', { 'data-field': 'who' }, who(actor, staff.get(actor) ? humanize(staff.get(actor).role) : null)),
     h('td', { 'data-field': 'hospital' }, e.hospital.isSome ? hospitalName(e.hospital.unwrap()) : '—'),
-    h('td', { 'data-field': 'what' }, what, ' ', subject),
+    h('td', { 'data-field': 'what' }, what, ' ', subjectNode(e.subject)),
     h('td', { 'data-field': 'purpose' }, e.purpose.isSome ? humanize(e.purpose.unwrap().type) : '—'),
     h('td', { 'data-field': 'source' }, e.source.isSome ? `gateway of ${hospitalName(e.source.unwrap())}` : 'on chain'),
     h('td', { 'data-field': 'outcome' }, badge(outcome, kind)));
@@ -560,12 +643,12 @@ function chooseAccount(address) {
   history.replaceState(null, '', url);
   setBusy(state.busy);
   if (!address) {
-    for (const id of ['records-body', 'grants-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Choose your account first.'));
+    for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Choose your account first.'));
     $('patient-status').textContent = '';
     $('free-ops').textContent = '';
     return;
   }
-  for (const id of ['records-body', 'grants-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
+  for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
   refresh();
 }
 

@@ -1,5 +1,8 @@
 // The patient page end to end, in headless Chromium against a real `ehr-node --dev`: a doctor
-// anchors a record for Charlie; Charlie opens the page, sees the record, grants Dave access
+// anchors a record for Charlie, whose hospital records a guardian and who appoints a delegate;
+// Charlie opens the page, sees the record, the guardian and the delegate, contests the
+// guardianship (a review is pending, the guardian still acts) and removes the delegate (who no
+// longer acts for Charlie) with the page's buttons; Charlie grants Dave access
 // through the page's form, sees the grant active while `ehr_decide` permits Dave; the gateway
 // logs Dave's read and the page shows who accessed; Charlie revokes with the page's button, sees
 // the grant revoked while `ehr_decide` denies Dave; a failing grant shows its decoded module
@@ -65,7 +68,10 @@ async function txFinalized(page, label) {
 
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 
-test('a patient lists records, grants and revokes access, and sees who accessed, in the page', { timeout: 290_000 }, async (t) => {
+/** An account as the page shortens it. */
+const short = (a) => `${a.slice(0, 6)}…${a.slice(-4)}`;
+
+test('a patient lists records, grants and revokes access, sees who can act and who accessed, in the page', { timeout: 290_000 }, async (t) => {
   const started = Date.now();
   const node = await startDevNode();
   let api;
@@ -80,9 +86,15 @@ test('a patient lists records, grants and revokes access, and sees who accessed,
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     const [alice, bob, charlie, dave, eve, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie']
       .map((u) => keyring.addFromUri(u));
+    // Charlie's delegate: an account the page has no name for. Not Dave: a delegate is permitted
+    // to read (basis `delegate`), which would change the decisions on Dave's grant below.
+    const delegate = keyring.addFromUri('//Charlie//delegate');
 
     // Set-up from node: staff of hospital 0 (Alice's three calls in one go, consecutive
-    // nonces), Charlie signs up, the bundle builds meanwhile; then Bob anchors a record.
+    // nonces), Charlie signs up, the bundle builds meanwhile; then, in one go, Bob anchors a
+    // record, Alice's hospital verifies Charlie and records Ferdie as Charlie's guardian (a
+    // hospital records a guardian only for a patient it verified; consecutive nonces keep the
+    // order), and Charlie appoints a delegate (a paid call; Charlie has the dev balance).
     const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
     const staff = [[bob, 'Doctor', '11'], [dave, 'Doctor', '22'], [eve, 'Gateway', '33']];
     await Promise.all([
@@ -91,12 +103,17 @@ test('a patient lists records, grants and revokes access, and sees who accessed,
       send(api, api.tx.hospitalRegistry.registerPatient(), charlie, node),
       build(),
     ]);
-    const added = await send(api, api.tx.patientRecords.addRecord(charlie.address, 'ClinicalNote', {
-      commitment: '0x' + 'ab'.repeat(32),
-      cid: '0x01551220' + 'ab'.repeat(32),
-      scheme: 'XChaCha20Poly1305',
-      size: 2048,
-    }), bob, node);
+    const [added] = await Promise.all([
+      send(api, api.tx.patientRecords.addRecord(charlie.address, 'ClinicalNote', {
+        commitment: '0x' + 'ab'.repeat(32),
+        cid: '0x01551220' + 'ab'.repeat(32),
+        scheme: 'XChaCha20Poly1305',
+        size: 2048,
+      }), bob, node),
+      send(api, api.tx.hospitalRegistry.verifyPatient(charlie.address, '0x' + 'cd'.repeat(32)), alice, node, { nonce: nonce + 3 }),
+      send(api, api.tx.hospitalRegistry.recordGuardian(charlie.address, ferdie.address), alice, node, { nonce: nonce + 4 }),
+      send(api, api.tx.hospitalRegistry.appointDelegate(delegate.address), charlie, node),
+    ]);
     const record = added.find(({ event }) => api.events.patientRecords.RecordAdded.is(event)).event.data.record.toNumber();
     t.diagnostic(`set-up done in ${((Date.now() - started) / 1000).toFixed(1)} s (record #${record})`);
 
@@ -126,8 +143,61 @@ test('a patient lists records, grants and revokes access, and sees who accessed,
     assert.equal(await page.locator('[data-testid="record-row"]').count(), 1);
     assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '20');
     await page.locator('[data-testid="grants-empty"]').waitFor();
+    // The delegation changes are in Charlie's access log, but they are no accesses.
     await page.locator('[data-testid="accesses-empty"]').waitFor();
     await page.locator('[data-testid="emergencies-empty"]').waitFor();
+
+    // Who can act for Charlie: the guardian Alice General recorded and the delegate Charlie
+    // appointed, each with its button.
+    const guardianRow = page.locator(`[data-testid="delegation-row"][data-who="${ferdie.address}"]`);
+    const delegateRow = page.locator(`[data-testid="delegation-row"][data-who="${delegate.address}"]`);
+    await guardianRow.waitFor();
+    await delegateRow.waitFor();
+    assert.equal(await page.locator('[data-testid="delegation-row"]').count(), 2);
+    assert.equal(await guardianRow.getAttribute('data-kind'), 'guardian');
+    assert.equal(await guardianRow.getAttribute('data-hospital'), '0');
+    assert.equal(await guardianRow.getAttribute('data-contested'), 'false');
+    assert.equal(await text(guardianRow.locator('[data-field="who"]')), 'Ferdie 5CiPPs…2DjL');
+    assert.equal(await text(guardianRow.locator('[data-field="kind"]')), 'Guardian (recorded by Alice General)');
+    assert.equal(await text(guardianRow.locator('[data-field="status"]')), 'can act for you');
+    assert.equal(await delegateRow.getAttribute('data-kind'), 'delegate');
+    assert.equal(await text(delegateRow.locator('[data-field="who"]')), short(delegate.address));
+    assert.equal(await text(delegateRow.locator('[data-field="kind"]')), 'Delegate (appointed by you)');
+    assert.equal(await text(delegateRow.locator('[data-field="status"]')), 'can act for you');
+    const contestButton = page.locator(`[data-testid="contest-guardian-${ferdie.address}"]`);
+    const removeButton = page.locator(`[data-testid="remove-delegate-${delegate.address}"]`);
+    assert.equal(await contestButton.getAttribute('aria-label'), 'Contest the guardianship of Ferdie, recorded by Alice General');
+    assert.equal(await removeButton.getAttribute('aria-label'), `Remove delegate ${short(delegate.address)}`);
+    assert.equal(await page.locator(`[data-testid="remove-delegate-${ferdie.address}"]`).count(), 0);
+    assert.equal(await page.locator(`[data-testid="contest-guardian-${delegate.address}"]`).count(), 0);
+
+    // Contest the guardianship: free for Charlie; a review is pending, and the guardian acts
+    // until the hospital's privacy officer (or the council) decides.
+    await contestButton.click();
+    await txFinalized(page, 'Contest guardian Ferdie');
+    assert.match(await text(page.locator('#tx-status')), /\(no fee: free for the patient\)/);
+    await page.locator(`[data-testid="delegation-row"][data-who="${ferdie.address}"][data-contested="true"]`).waitFor();
+    assert.equal(await text(guardianRow.locator('[data-field="status"]')), 'review pending (contested by you)');
+    assert.equal(await contestButton.count(), 0);
+    const contested = (await api.call.hospitalRegistryApi.delegations(charlie.address))
+      .find((d) => d.who.toString() === ferdie.address);
+    assert.ok(contested, 'the guardian is still listed on chain');
+    assert.ok(contested.kind.isGuardian);
+    assert.equal(contested.kind.asGuardian.hospital.toNumber(), 0);
+    assert.equal(contested.contestedBy.unwrap().toString(), charlie.address);
+    assert.ok((await api.call.hospitalRegistryApi.actsFor(ferdie.address, charlie.address)).isTrue);
+
+    // Remove the delegate: free for Charlie; the row goes, and the delegate no longer acts.
+    await removeButton.click();
+    await txFinalized(page, `Remove delegate ${short(delegate.address)}`);
+    assert.match(await text(page.locator('#tx-status')), /\(no fee: free for the patient\)/);
+    await delegateRow.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('[data-testid="delegation-row"]').count(), 1);
+    assert.ok((await api.call.hospitalRegistryApi.actsFor(delegate.address, charlie.address)).isFalse);
+    assert.deepEqual((await api.call.hospitalRegistryApi.delegations(charlie.address)).map((d) => d.who.toString()),
+      [ferdie.address]);
+    // Neither call spent Charlie's free consent operations.
+    assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '20');
 
     // Grant Dave treatment reads of all records for a day, through the page's form.
     await page.check('#grantee-kind-staff');
@@ -174,7 +244,8 @@ test('a patient lists records, grants and revokes access, and sees who accessed,
     await page.locator(`[data-testid="grant-row"][data-grant-id="${grant}"][data-status="revoked"]`).waitFor();
     assert.match(await text(grantRow.locator('[data-field="status"]')), /^revoked .* by Charlie 5FLSig…S59Y$/);
     assert.equal(await page.locator(`[data-testid="revoke-grant-${grant}"]`).count(), 0);
-    await page.locator('#free-ops[data-left="18"]').waitFor();
+    // The patient's own revocation spends no free operation.
+    assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '19');
     const denied = await decide(node, dave.address, charlie.address, { record });
     assert.equal(denied.permit, false);
     assert.equal(denied.reason, 'revoked');
@@ -212,6 +283,8 @@ test('a patient lists records, grants and revokes access, and sees who accessed,
     await page.selectOption('#account', ferdie.address);
     await page.locator('#patient-status[data-patient="false"]').waitFor();
     await page.locator('[data-testid="records-empty"]').waitFor();
+    // Ferdie is Charlie's guardian, but nobody acts for Ferdie.
+    await page.locator('[data-testid="delegations-empty"]').waitFor();
     await page.click('#register-patient');
     await txFinalized(page, 'Register as patient');
     await page.locator('#patient-status[data-patient="true"]').waitFor();

@@ -308,6 +308,12 @@ impl_runtime_apis! {
 			(r.status == pallet_patient_records::RecordStatus::Current)
 				.then(|| PatientRecords::amendment_payload(id, r.version, content))
 		}
+
+		fn record_of_commitment(commitment: pallet_patient_records::Commitment)
+			-> Option<pallet_patient_records::RecordId>
+		{
+			pallet_patient_records::RecordOfCommitment::<Runtime>::get(commitment)
+		}
 	}
 
 	impl pallet_hospital_registry_runtime_api::HospitalRegistryApi<Block, AccountId> for Runtime {
@@ -341,6 +347,10 @@ impl_runtime_apis! {
 
 		fn validators() -> Vec<AccountId> {
 			HospitalRegistry::active_validators()
+		}
+
+		fn delegations(patient: AccountId) -> Vec<pallet_hospital_registry::DelegationInfo<AccountId>> {
+			HospitalRegistry::delegations_of(&patient)
 		}
 	}
 

@@ -73,7 +73,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -196,7 +196,13 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// `pre_upgrade` / `post_upgrade` checks; `docs/upgrades.md` says when to add and remove them.
 ///
 /// * spec 101: the registry's storage version 2 (a hospital's staff count in the hospital).
-pub type Migrations = (pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,);
+/// * spec 104: the registry's storage version 3 (guardianships a hospital recorded without
+///   having verified the patient end) and the records' storage version 2 (the commitment index).
+pub type Migrations = (
+	pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

@@ -69,9 +69,9 @@ fn every_action_is_logged_and_the_log_verifies() {
 			patient.clone(),
 			Grantee::Staff(Dave.to_account_id()),
 			Scope::AllRecords,
-			vec![],
-			vec![Purpose::Treatment],
-			vec![Action::Read],
+			Default::default(),
+			vec![Purpose::Treatment].try_into().unwrap(),
+			vec![Action::Read].try_into().unwrap(),
 			None,
 			NOW + 3_600_000,
 		));
@@ -109,8 +109,10 @@ fn every_action_is_logged_and_the_log_verifies() {
 		let page = AccessLog::page(&patient, None, u32::MAX, false);
 		let mut entries: Vec<_> = page.items.into_iter().map(|(_, e)| e).collect();
 		entries.reverse();
-		let got: Vec<_> =
-			entries.iter().map(|e| (e.action, e.subject, e.actor.clone(), e.hospital)).collect();
+		let got: Vec<_> = entries
+			.iter()
+			.map(|e| (e.action, e.subject.clone(), e.actor.clone(), e.hospital))
+			.collect();
 		let (bob, dave, eve, charlie) =
 			(Bob.to_account_id(), Dave.to_account_id(), Eve.to_account_id(), patient.clone());
 		assert_eq!(

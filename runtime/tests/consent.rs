@@ -70,9 +70,9 @@ fn grant_call(patient: &sr25519::Pair, grantee: Grantee<ehr_runtime::AccountId>)
 		patient: patient.public().into(),
 		grantee,
 		scope: Scope::AllRecords,
-		excluded: vec![Category::MentalHealth],
-		purposes: vec![Purpose::Treatment],
-		actions: vec![Action::Read],
+		excluded: vec![Category::MentalHealth].try_into().expect("within the bound"),
+		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
+		actions: vec![Action::Read].try_into().expect("within the bound"),
 		starts: None,
 		ends: NOW + 3_600_000,
 	})
@@ -192,5 +192,82 @@ fn the_free_allowance_runs_out() {
 			validate(&xt),
 			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
 		);
+	});
+}
+
+/// A rogue delegate spends the patient's whole free allowance on grants. The patient, with no
+/// balance at all, still revokes every one of them and removes the delegate, for free, through
+/// the real transaction checks.
+#[test]
+fn a_patient_without_balance_undoes_everything_a_delegate_did() {
+	common::genesis_of(DEV_RUNTIME_PRESET).execute_with(|| {
+		let header =
+			Header::new(1, H256::zero(), H256::zero(), System::block_hash(0), Default::default());
+		Executive::initialize_block(&header);
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let patient = sr25519::Pair::from_string("//UndoingPatient", None).unwrap();
+		let patient_id: ehr_runtime::AccountId = patient.public().into();
+		let delegate = sr25519::Pair::from_string("//RogueDelegate", None).unwrap();
+		let delegate_id: ehr_runtime::AccountId = delegate.public().into();
+		assert_ok!(HospitalRegistry::enrol_patient(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			patient_id.clone(),
+			H256::repeat_byte(7)
+		));
+		// The delegate is appointed (a paid call: funded for it, then the patient is at zero).
+		assert_ok!(Balances::force_set_balance(
+			RuntimeOrigin::root(),
+			delegate_id.clone().into(),
+			1_000_000_000_000_000
+		));
+		assert_ok!(HospitalRegistry::appoint_delegate(
+			RuntimeOrigin::signed(patient_id.clone()),
+			delegate_id.clone()
+		));
+		let per_window =
+			<<Runtime as pallet_consent::Config>::FreeOpsPerWindow as frame_support::traits::Get<
+				u32,
+			>>::get();
+		for nonce in 0..per_window {
+			let call = grant_call(&patient, Grantee::Hospital(0));
+			let xt = signed(&delegate, call, nonce);
+			assert_eq!(validate(&xt), Ok(()), "delegate's operation {nonce} is free");
+			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		}
+		assert_eq!(Consent::free_ops_left(&patient_id), 0);
+		assert_eq!(Balances::free_balance(&patient_id), 0);
+		let nonce0 = System::account_nonce(&patient_id);
+
+		// Every grant revoked by the patient: free, though the allowance is spent.
+		for grant in 0..per_window {
+			let revoke = RuntimeCall::Consent(pallet_consent::Call::revoke {
+				patient: patient_id.clone(),
+				grant,
+			});
+			let xt = signed(&patient, revoke, nonce0 + grant);
+			assert_eq!(validate(&xt), Ok(()), "revocation of grant {grant} is free");
+			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		}
+		assert!(Consent::grants_of(&patient_id, NOW)
+			.iter()
+			.all(|g| g.status == pallet_consent::GrantStatus::Revoked));
+		// And the delegate removed, free as well.
+		let remove =
+			RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::remove_delegate {
+				delegate: delegate_id.clone(),
+			});
+		let xt = signed(&patient, remove.clone(), nonce0 + per_window);
+		assert_eq!(validate(&xt), Ok(()));
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		assert!(!HospitalRegistry::acts_for(&delegate_id, &patient_id));
+		assert_eq!(Balances::free_balance(&patient_id), 0);
+		// A removal that would fail is not free: the patient cannot pay for it.
+		assert_eq!(
+			validate(&signed(&patient, remove, nonce0 + per_window + 1)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+		// The delegate, no longer acting for the patient, cannot grant.
+		let xt = signed(&delegate, grant_call(&patient, Grantee::Hospital(0)), per_window);
+		assert!(validate(&xt).is_err() || Executive::apply_extrinsic(xt).unwrap().is_err());
 	});
 }

@@ -53,7 +53,7 @@ pub trait AccessLog<AccountId> {
 		actor: &AccountId,
 		hospital: Option<HospitalId>,
 		action: LogAction,
-		subject: Subject,
+		subject: Subject<AccountId>,
 		purpose: Option<Purpose>,
 	);
 }
@@ -65,7 +65,7 @@ impl<AccountId> AccessLog<AccountId> for () {
 		_: &AccountId,
 		_: Option<HospitalId>,
 		_: LogAction,
-		_: Subject,
+		_: Subject<AccountId>,
 		_: Option<Purpose>,
 	) {
 	}
@@ -95,6 +95,10 @@ pub struct RecordFacts<AccountId> {
 	pub custodian: Option<HospitalId>,
 	/// Whether the record is a tombstone (its document is to be destroyed).
 	pub deleted: bool,
+	/// Whether the record anchored its commitment: a record that repeats another's commitment
+	/// (possible only before commitments were anchored once) names a document that is not its
+	/// own, and is neither served nor erased under it.
+	pub anchor: bool,
 }
 
 #[frame_support::pallet]
@@ -185,6 +189,12 @@ pub mod pallet {
 		RecordDeleted,
 		/// Only a deleted record's document is erased; this record is not deleted.
 		RecordNotDeleted,
+		/// A refusal is logged on chain only for an account the chain knows: staff, a patient,
+		/// or someone acting for the record's patient.
+		UnknownAccessor,
+		/// The record repeats the commitment another record anchored: its document is that
+		/// record's, so it is neither served nor erased under this one.
+		NotTheAnchor,
 	}
 
 	#[pallet::call]
@@ -192,12 +202,16 @@ pub mod pallet {
 		/// Log that the caller's gateway served or refused a document of `record` to `accessor`.
 		///
 		/// `permitted` says which, `purpose` what for. The gateway asked the consent decision
-		/// first; this records what it did.
+		/// first; this records what it did. A refusal is logged only for an account the chain
+		/// knows (staff, a patient, or someone acting for the record's patient).
 		///
 		/// Origin: signed by an active `Gateway` staff account of the record's custodian
 		/// hospital.
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::log_read())]
+		#[pallet::weight(<T as Config>::WeightInfo::log_read()
+			// Whether a refused accessor is known (staff, patient, delegation and its hospital)
+			// and the commitment's anchor, until the benchmark is run again.
+			.saturating_add(T::DbWeight::get().reads(5)))]
 		pub fn log_read(
 			origin: OriginFor<T>,
 			record: u64,
@@ -207,6 +221,17 @@ pub mod pallet {
 		) -> DispatchResult {
 			let (_, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			ensure!(!(permitted && facts.deleted), Error::<T>::RecordDeleted);
+			ensure!(!permitted || facts.anchor, Error::<T>::NotTheAnchor);
+			// A refusal of an account the chain does not know (not staff, not a patient, not
+			// acting for this patient) stays in the gateway's own log: anyone can make key pairs,
+			// and their refusals would push the patient's real entries out of the kept window.
+			ensure!(
+				permitted
+					|| pallet_hospital_registry::Staff::<T>::contains_key(&accessor)
+					|| Registry::<T>::is_patient(&accessor)
+					|| Registry::<T>::acts_for(&accessor, &facts.patient),
+				Error::<T>::UnknownAccessor
+			);
 			let hospital = Registry::<T>::active_staff(&accessor).ok().map(|s| s.hospital);
 			let action = if permitted { LogAction::DocumentRead } else { LogAction::ReadDenied };
 			Self::do_append(
@@ -229,10 +254,13 @@ pub mod pallet {
 		/// Origin: signed by an active `Gateway` staff account of the record's custodian
 		/// hospital.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::log_erasure())]
+		#[pallet::weight(<T as Config>::WeightInfo::log_erasure()
+			// The commitment's anchor, until the benchmark is run again.
+			.saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn log_erasure(origin: OriginFor<T>, record: u64) -> DispatchResult {
 			let (who, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			ensure!(facts.deleted, Error::<T>::RecordNotDeleted);
+			ensure!(facts.anchor, Error::<T>::NotTheAnchor);
 			Self::do_append(
 				&facts.patient,
 				&who,
@@ -282,7 +310,7 @@ pub mod pallet {
 			actor: &T::AccountId,
 			hospital: Option<HospitalId>,
 			action: LogAction,
-			subject: Subject,
+			subject: Subject<T::AccountId>,
 			purpose: Option<Purpose>,
 			source: Option<HospitalId>,
 		) -> H256 {
@@ -375,13 +403,50 @@ pub mod pallet {
 		}
 	}
 
+	/// The registry's changes of who acts for a patient go into the patient's log, the delegate
+	/// or guardian as the subject.
+	impl<T: Config> pallet_hospital_registry::DelegationLog<T::AccountId> for Pallet<T> {
+		fn delegation_changed(
+			patient: &T::AccountId,
+			actor: &T::AccountId,
+			hospital: Option<HospitalId>,
+			change: pallet_hospital_registry::DelegationChange,
+			party: &T::AccountId,
+		) {
+			use pallet_hospital_registry::DelegationChange as C;
+			let action = match change {
+				C::PatientVerified => LogAction::PatientVerified,
+				C::DelegateAppointed => LogAction::DelegateAppointed,
+				C::DelegateRemoved => LogAction::DelegateRemoved,
+				C::GuardianRecorded => LogAction::GuardianRecorded,
+				C::GuardianContested => LogAction::GuardianContested,
+				C::GuardianUpheld => LogAction::GuardianUpheld,
+				C::GuardianRemoved { by_council } => LogAction::GuardianRemoved { by_council },
+			};
+			Self::do_append(
+				patient,
+				actor,
+				hospital,
+				action,
+				Subject::Party(party.clone()),
+				None,
+				None,
+			);
+		}
+
+		/// The benchmarked append.
+		fn weight() -> Weight {
+			<T as Config>::WeightInfo::append()
+		}
+	}
+
 	impl<T: Config> AccessLog<T::AccountId> for Pallet<T> {
 		fn append(
 			patient: &T::AccountId,
 			actor: &T::AccountId,
 			hospital: Option<HospitalId>,
 			action: LogAction,
-			subject: Subject,
+			subject: Subject<T::AccountId>,
 			purpose: Option<Purpose>,
 		) {
 			Self::do_append(patient, actor, hospital, action, subject, purpose, None);

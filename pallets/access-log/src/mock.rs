@@ -65,7 +65,7 @@ pub fn facts(
 	custodian: Option<HospitalId>,
 	deleted: bool,
 ) -> crate::RecordFacts<u64> {
-	crate::RecordFacts { patient, custodian, deleted }
+	crate::RecordFacts { patient, custodian, deleted, anchor: true }
 }
 
 /// Looks records up in [`RECORDS`].
@@ -152,6 +152,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			r.insert(8, facts(PATIENT, None, false));
 			r.insert(9, facts(PATIENT_2, Some(1), false));
 			r.insert(10, facts(PATIENT, Some(0), true));
+			// Records that repeat another's commitment (from before commitments were unique).
+			r.insert(11, crate::RecordFacts { anchor: false, ..facts(PATIENT, Some(0), false) });
+			r.insert(12, crate::RecordFacts { anchor: false, ..facts(PATIENT, Some(0), true) });
 		});
 	});
 	ext

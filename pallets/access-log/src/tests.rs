@@ -15,7 +15,7 @@ fn signed(who: u64) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
 }
 
-fn append(patient: u64, action: LogAction, subject: Subject) -> H256 {
+fn append(patient: u64, action: LogAction, subject: Subject<u64>) -> H256 {
 	AccessLog::do_append(&patient, &DOCTOR, Some(0), action, subject, None, None)
 }
 
@@ -122,7 +122,13 @@ mod reads {
 	fn the_custodians_gateway_logs_reads_and_refusals() {
 		test(|| {
 			assert_ok!(AccessLog::log_read(signed(GATEWAY), 7, DOCTOR, Purpose::Treatment, true));
-			assert_ok!(AccessLog::log_read(signed(GATEWAY), 7, 5555, Purpose::Research, false));
+			assert_ok!(AccessLog::log_read(
+				signed(GATEWAY),
+				7,
+				PATIENT_2,
+				Purpose::Research,
+				false
+			));
 			let entries = kept(PATIENT);
 			assert_eq!(entries[0].action, LogAction::DocumentRead);
 			assert_eq!(entries[0].actor, DOCTOR);
@@ -131,7 +137,7 @@ mod reads {
 			assert_eq!(entries[0].subject, Subject::Record(7));
 			assert_eq!(entries[0].purpose, Some(Purpose::Treatment));
 			assert_eq!(entries[1].action, LogAction::ReadDenied);
-			assert_eq!((entries[1].actor, entries[1].hospital), (5555, None));
+			assert_eq!((entries[1].actor, entries[1].hospital), (PATIENT_2, None));
 			// "Who accessed my records" keeps reads, refusals and emergency openings only.
 			append(PATIENT, LogAction::ConsentGranted, Subject::Grant(0));
 			append(PATIENT, LogAction::EmergencyOpened, Subject::Emergency(0));
@@ -140,6 +146,76 @@ mod reads {
 				who.items.iter().map(|(_, e)| e.action).collect::<Vec<_>>(),
 				vec![LogAction::EmergencyOpened, LogAction::ReadDenied, LogAction::DocumentRead]
 			);
+		});
+	}
+
+	#[test]
+	fn refusals_of_accounts_the_chain_does_not_know_stay_off_chain() {
+		test(|| {
+			// Fresh key pairs by the thousand cannot push the patient's entries out of the window.
+			for stranger in 5000..5010 {
+				assert_noop!(
+					AccessLog::log_read(signed(GATEWAY), 7, stranger, Purpose::Research, false),
+					Error::<Test>::UnknownAccessor
+				);
+			}
+			assert!(kept(PATIENT).is_empty());
+			// A delegate of the patient is known, as is staff of any status.
+			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 5555));
+			assert_ok!(AccessLog::log_read(signed(GATEWAY), 7, 5555, Purpose::Research, false));
+			assert_ok!(Registry::set_staff_status(
+				signed(20),
+				OTHER_GATEWAY,
+				StaffStatus::Suspended
+			));
+			assert_ok!(AccessLog::log_read(
+				signed(GATEWAY),
+				7,
+				OTHER_GATEWAY,
+				Purpose::Treatment,
+				false
+			));
+			assert_eq!(kept(PATIENT).len(), 2);
+		});
+	}
+
+	#[test]
+	fn changes_of_who_acts_for_the_patient_are_logged_with_the_party() {
+		use pallet_hospital_registry::{DelegationChange, DelegationLog};
+		test(|| {
+			<AccessLog as DelegationLog<u64>>::delegation_changed(
+				&PATIENT,
+				&10,
+				Some(0),
+				DelegationChange::GuardianRecorded,
+				&4000,
+			);
+			<AccessLog as DelegationLog<u64>>::delegation_changed(
+				&PATIENT,
+				&PATIENT,
+				None,
+				DelegationChange::GuardianRemoved { by_council: true },
+				&4000,
+			);
+			let entries = kept(PATIENT);
+			assert_eq!(entries[0].action, LogAction::GuardianRecorded);
+			assert_eq!((entries[0].actor, entries[0].hospital), (10, Some(0)));
+			assert_eq!(entries[0].subject, Subject::Party(4000));
+			assert_eq!(entries[1].action, LogAction::GuardianRemoved { by_council: true });
+			assert!(!entries[1].action.is_access());
+		});
+	}
+
+	#[test]
+	fn a_record_repeating_anothers_commitment_is_neither_served_nor_erased() {
+		test(|| {
+			assert_noop!(
+				AccessLog::log_read(signed(GATEWAY), 11, DOCTOR, Purpose::Treatment, true),
+				Error::<Test>::NotTheAnchor
+			);
+			assert_noop!(AccessLog::log_erasure(signed(GATEWAY), 12), Error::<Test>::NotTheAnchor);
+			// A refusal of it is still logged.
+			assert_ok!(AccessLog::log_read(signed(GATEWAY), 11, DOCTOR, Purpose::Treatment, false));
 		});
 	}
 

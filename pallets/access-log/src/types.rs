@@ -97,6 +97,25 @@ pub enum LogAction {
 	ReadDenied,
 	/// The custodian destroyed a deleted record's document and its key.
 	DocumentErased,
+	/// A hospital verified the patient against its own records (the subject is the staff
+	/// member who did); from then on it may record guardians for the patient.
+	PatientVerified,
+	/// The patient appointed a delegate (the subject).
+	DelegateAppointed,
+	/// The patient removed a delegate (the subject).
+	DelegateRemoved,
+	/// A hospital that verified the patient recorded a guardian (the subject).
+	GuardianRecorded,
+	/// The patient or another guardian contested a guardianship (of the subject).
+	GuardianContested,
+	/// A review upheld a contested guardianship (of the subject).
+	GuardianUpheld,
+	/// A guardianship (of the subject) ended: by the recording hospital or a review, or by the
+	/// council (`by_council`).
+	GuardianRemoved {
+		/// Whether the council ended it.
+		by_council: bool,
+	},
 }
 
 impl LogAction {
@@ -110,7 +129,6 @@ impl LogAction {
 /// What an entry refers to.
 #[derive(
 	Clone,
-	Copy,
 	Debug,
 	PartialEq,
 	Eq,
@@ -123,13 +141,28 @@ impl LogAction {
 	serde::Deserialize,
 )]
 #[serde(rename_all = "camelCase")]
-pub enum Subject {
+pub enum Subject<AccountId> {
 	/// A record (version) of the patient.
 	Record(u64),
 	/// A grant of the patient (numbered per patient).
 	Grant(u32),
 	/// An emergency access.
 	Emergency(u64),
+	/// A delegate or guardian of the patient: who was given, contested or lost the power to
+	/// act for them.
+	Party(AccountId),
+}
+
+impl<AccountId> Subject<AccountId> {
+	/// The same subject with the party's account mapped by `f` (e.g. to SS58 for JSON).
+	pub fn map<B>(self, f: impl FnOnce(AccountId) -> B) -> Subject<B> {
+		match self {
+			Subject::Record(id) => Subject::Record(id),
+			Subject::Grant(n) => Subject::Grant(n),
+			Subject::Emergency(id) => Subject::Emergency(id),
+			Subject::Party(a) => Subject::Party(f(a)),
+		}
+	}
 }
 
 /// One entry of a patient's log.
@@ -148,7 +181,7 @@ pub struct LogEntry<AccountId, BlockNumber> {
 	/// What happened.
 	pub action: LogAction,
 	/// What it refers to.
-	pub subject: Subject,
+	pub subject: Subject<AccountId>,
 	/// Why, where a purpose applies.
 	pub purpose: Option<Purpose>,
 	/// The hospital whose gateway served or refused a document (`None`: the chain itself).

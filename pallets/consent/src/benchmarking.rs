@@ -5,6 +5,7 @@
 use super::*;
 use crate::Pallet as Consent;
 use alloc::{vec, vec::Vec};
+use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{EnsureOrigin, Get, Time},
@@ -40,6 +41,12 @@ fn actors<T: Config>() -> Result<Actors<T>, BenchmarkError> {
 	let doctor = staff::<T>(&admin, "doctor", StaffRole::Doctor)?;
 	let patient: T::AccountId = account("patient", hospital, 0);
 	Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+	// Only a hospital that verified the patient records a guardian.
+	Registry::<T>::verify_patient(
+		RawOrigin::Signed(admin.clone()).into(),
+		patient.clone(),
+		H256::repeat_byte(2),
+	)?;
 	let guardian: T::AccountId = account("guardian", hospital, 0);
 	Registry::<T>::record_guardian(
 		RawOrigin::Signed(admin.clone()).into(),
@@ -74,14 +81,15 @@ fn records<T: Config>(
 	let mut ids = Vec::new();
 	for i in 0..n {
 		ids.push(pallet_patient_records::NextRecordId::<T>::get());
-		let b = (i % 200) as u8 + 1;
+		// A commitment is anchored once: each record has its own.
+		let digest = sp_io::hashing::blake2_256(&(patient, i).encode());
 		Records::<T>::add_record(
 			RawOrigin::Signed(doctor.clone()).into(),
 			patient.clone(),
 			Category::ClinicalNote,
 			Content {
-				commitment: H256::repeat_byte(b),
-				cid: cid::raw_sha2_256(&[b; 32]).to_vec(),
+				commitment: H256(digest),
+				cid: cid::raw_sha2_256(&digest).to_vec(),
 				scheme: EncryptionScheme::XChaCha20Poly1305,
 				size: 1024,
 			},
@@ -106,9 +114,9 @@ fn grant_all<T: Config>(
 		patient.clone(),
 		Grantee::Staff(grantee.clone()),
 		Scope::AllRecords,
-		vec![],
-		vec![Purpose::Treatment],
-		vec![Action::Read],
+		Default::default(),
+		frame_support::BoundedVec::truncate_from(vec![Purpose::Treatment]),
+		frame_support::BoundedVec::truncate_from(vec![Action::Read]),
 		None,
 		now::<T>() + 86_400_000,
 	)?;
@@ -134,9 +142,12 @@ mod benchmarks {
 			a.patient.clone(),
 			Grantee::Staff(a.doctor),
 			scope,
-			vec![Category::MentalHealth],
-			vec![Purpose::Treatment, Purpose::EmergencyTreatment],
-			vec![Action::Read],
+			frame_support::BoundedVec::truncate_from(vec![Category::MentalHealth]),
+			frame_support::BoundedVec::truncate_from(vec![
+				Purpose::Treatment,
+				Purpose::EmergencyTreatment,
+			]),
+			frame_support::BoundedVec::truncate_from(vec![Action::Read]),
 			None,
 			now::<T>() + 86_400_000,
 		);

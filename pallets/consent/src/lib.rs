@@ -21,7 +21,9 @@
 //! **Patients pay nothing**: `grant`, `revoke` and `remove_grant` are feeless for a signer who
 //! acts for the patient, for up to [`Config::FreeOpsPerWindow`] operations of a patient per
 //! [`Config::FreeOpsWindow`] blocks, and only if the call would succeed (so a free call never
-//! fails on chain); beyond that the usual fee applies. Registration makes a patient's account
+//! fails on chain); beyond that the usual fee applies. The patient's own `revoke` and
+//! `remove_grant` are always free and spend no allowance, so a delegate or guardian who spends
+//! it cannot stop a patient with no balance from undoing what they granted. Registration makes a patient's account
 //! exist (the registry takes a `sufficients` reference), so an account with no balance can sign.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -314,7 +316,7 @@ pub mod pallet {
 		/// allowance.
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::grant(Pallet::<T>::scope_len(scope)))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grantee: &Grantee<T::AccountId>, scope: &ScopeInput, excluded: &Vec<Category>, purposes: &Vec<Purpose>, actions: &Vec<Action>, starts: &Option<Moment>, ends: &Moment| -> bool {
+		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grantee: &Grantee<T::AccountId>, scope: &ScopeInput, excluded: &CategorySet, purposes: &PurposeSet, actions: &ActionSet, starts: &Option<Moment>, ends: &Moment| -> bool {
 			Pallet::<T>::free_grant(origin, patient, grantee, scope, excluded, purposes, actions, *starts, *ends)
 		})]
 		pub fn grant(
@@ -322,9 +324,9 @@ pub mod pallet {
 			patient: T::AccountId,
 			grantee: Grantee<T::AccountId>,
 			scope: ScopeInput,
-			excluded: Vec<Category>,
-			purposes: Vec<Purpose>,
-			actions: Vec<Action>,
+			excluded: CategorySet,
+			purposes: PurposeSet,
+			actions: ActionSet,
 			starts: Option<Moment>,
 			ends: Moment,
 		) -> DispatchResult {
@@ -358,7 +360,7 @@ pub mod pallet {
 		/// It stays listed, as revoked, until removed.
 		///
 		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
-		/// allowance.
+		/// allowance, and always free when the patient signs.
 		#[pallet::call_index(1)]
 		#[pallet::weight(<T as Config>::WeightInfo::revoke())]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grant: &GrantId| -> bool {
@@ -378,7 +380,10 @@ pub mod pallet {
 			});
 			let grantee = g.grantee.clone();
 			Grants::<T>::insert(&patient, grant, g);
-			ConsentAccounts::<T>::mutate(&patient, Self::count_op);
+			// The patient's own revocations are always free and spend no allowance.
+			if who != patient {
+				ConsentAccounts::<T>::mutate(&patient, Self::count_op);
+			}
 			Self::log(&patient, &who, LogAction::ConsentRevoked, Subject::Grant(grant), None);
 			Self::deposit_event(Event::Revoked { patient, grant, grantee, by: who });
 			Ok(())
@@ -389,7 +394,7 @@ pub mod pallet {
 		/// Its history stays in the events (and the access log).
 		///
 		/// Origin: signed by the patient, a delegate or a guardian. Free within the patient's
-		/// allowance.
+		/// allowance, and always free when the patient signs.
 		#[pallet::call_index(2)]
 		#[pallet::weight(<T as Config>::WeightInfo::remove_grant())]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grant: &GrantId| -> bool {
@@ -405,7 +410,9 @@ pub mod pallet {
 			Grants::<T>::remove(&patient, grant);
 			ConsentAccounts::<T>::mutate(&patient, |a| {
 				a.stored = a.stored.saturating_sub(1);
-				Self::count_op(a);
+				if who != patient {
+					Self::count_op(a);
+				}
 			});
 			Self::deposit_event(Event::GrantRemoved { patient, grant, by: who });
 			Ok(())
@@ -850,9 +857,9 @@ pub mod pallet {
 			patient: &T::AccountId,
 			grantee: Grantee<T::AccountId>,
 			scope: ScopeInput,
-			excluded: Vec<Category>,
-			purposes: Vec<Purpose>,
-			actions: Vec<Action>,
+			excluded: CategorySet,
+			purposes: PurposeSet,
+			actions: ActionSet,
 			starts: Option<Moment>,
 			ends: Moment,
 		) -> Result<(GrantOf<T>, ConsentAccount<BlockNumberFor<T>>), DispatchError> {
@@ -897,11 +904,12 @@ pub mod pallet {
 					Scope::Records(ids.try_into().map_err(|_| Error::<T>::TooManyRecords)?)
 				},
 			};
-			let excluded = Self::set(excluded)?;
+			// Bounded when decoded (at most one of each value), then sorted and deduplicated.
+			let excluded = Self::set(excluded.into_inner())?;
 			ensure!(!purposes.is_empty(), Error::<T>::NoPurpose);
-			let purposes = Self::set(purposes)?;
+			let purposes = Self::set(purposes.into_inner())?;
 			ensure!(!actions.is_empty(), Error::<T>::NoAction);
-			let actions = Self::set(actions)?;
+			let actions = Self::set(actions.into_inner())?;
 			let now = T::Time::now();
 			let starts = starts.unwrap_or(now);
 			ensure!(ends > starts, Error::<T>::EndBeforeStart);
@@ -1012,9 +1020,9 @@ pub mod pallet {
 			patient: &T::AccountId,
 			grantee: &Grantee<T::AccountId>,
 			scope: &ScopeInput,
-			excluded: &[Category],
-			purposes: &[Purpose],
-			actions: &[Action],
+			excluded: &CategorySet,
+			purposes: &PurposeSet,
+			actions: &ActionSet,
 			starts: Option<Moment>,
 			ends: Moment,
 		) -> bool {
@@ -1024,9 +1032,9 @@ pub mod pallet {
 					patient,
 					grantee.clone(),
 					scope.clone(),
-					excluded.to_vec(),
-					purposes.to_vec(),
-					actions.to_vec(),
+					excluded.clone(),
+					purposes.clone(),
+					actions.clone(),
 					starts,
 					ends,
 				)
@@ -1034,17 +1042,23 @@ pub mod pallet {
 			})
 		}
 
-		/// Whether a `revoke` is free (see [`Pallet::free_grant`]).
+		/// Whether a `revoke` is free: as [`Pallet::free_grant`], and always when the patient
+		/// signs it. A patient with no balance can so undo every grant a delegate or guardian
+		/// made, however many operations they spent; the path is bounded by the grants there are
+		/// to revoke (each revoked once), and every grant costs an operation or a fee to make.
 		pub fn free_revoke(origin: &OriginFor<T>, patient: &T::AccountId, grant: GrantId) -> bool {
 			Self::signer(origin).is_some_and(|who| {
-				Self::check_revoke(&who, patient, grant).is_ok() && Self::has_free_ops(patient)
+				Self::check_revoke(&who, patient, grant).is_ok()
+					&& (&who == patient || Self::has_free_ops(patient))
 			})
 		}
 
-		/// Whether a `remove_grant` is free (see [`Pallet::free_grant`]).
+		/// Whether a `remove_grant` is free (see [`Pallet::free_revoke`]; a grant is removed
+		/// once).
 		pub fn free_remove(origin: &OriginFor<T>, patient: &T::AccountId, grant: GrantId) -> bool {
 			Self::signer(origin).is_some_and(|who| {
-				Self::check_remove(&who, patient, grant).is_ok() && Self::has_free_ops(patient)
+				Self::check_remove(&who, patient, grant).is_ok()
+					&& (&who == patient || Self::has_free_ops(patient))
 			})
 		}
 
@@ -1054,7 +1068,7 @@ pub mod pallet {
 			patient: &T::AccountId,
 			actor: &T::AccountId,
 			action: LogAction,
-			subject: Subject,
+			subject: Subject<T::AccountId>,
 			purpose: Option<Purpose>,
 		) {
 			let hospital = Registry::<T>::active_staff(actor).ok().map(|s| s.hospital);

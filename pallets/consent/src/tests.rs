@@ -43,13 +43,18 @@ fn grant_to(grantee: Grantee<u64>, scope: ScopeInput) -> GrantId {
 		PATIENT,
 		grantee,
 		scope,
-		vec![],
-		vec![Purpose::Treatment],
-		vec![Action::Read],
+		bounded(vec![]),
+		bounded(vec![Purpose::Treatment]),
+		bounded(vec![Action::Read]),
 		None,
 		NOW + 1000,
 	));
 	id
+}
+
+/// A call's bounded list: as a signer could send it (duplicates included).
+fn bounded<T, S: frame_support::traits::Get<u32>>(v: Vec<T>) -> frame_support::BoundedVec<T, S> {
+	frame_support::BoundedVec::truncate_from(v)
 }
 
 fn decide(accessor: u64, target: Target, purpose: Purpose) -> Decision {
@@ -113,9 +118,9 @@ mod granting {
 				PATIENT,
 				Grantee::Staff(OTHER_DOCTOR),
 				Scope::AllRecords,
-				vec![],
-				vec![Purpose::Treatment],
-				vec![Action::Read],
+				bounded(vec![]),
+				bounded(vec![Purpose::Treatment]),
+				bounded(vec![Action::Read]),
 				Some(NOW + 100),
 				NOW + 200,
 			));
@@ -154,9 +159,9 @@ mod granting {
 				PATIENT,
 				Grantee::Staff(OTHER_DOCTOR),
 				Scope::AllRecords,
-				vec![Category::MentalHealth],
-				vec![Purpose::Treatment],
-				vec![Action::Read],
+				bounded(vec![Category::MentalHealth]),
+				bounded(vec![Purpose::Treatment]),
+				bounded(vec![Action::Read]),
 				None,
 				NOW + 1000,
 			));
@@ -247,9 +252,9 @@ mod granting {
 				PATIENT,
 				Grantee::Hospital(0),
 				Scope::AllRecords,
-				vec![],
-				vec![Purpose::Treatment, Purpose::Payment],
-				vec![Action::Read],
+				bounded(vec![]),
+				bounded(vec![Purpose::Treatment, Purpose::Payment]),
+				bounded(vec![Action::Read]),
 				None,
 				NOW + 1000,
 			));
@@ -285,9 +290,9 @@ mod granting {
 				PATIENT,
 				Grantee::Staff(OTHER_DOCTOR),
 				Scope::AllRecords,
-				vec![],
-				vec![Purpose::Treatment],
-				vec![Action::Read],
+				bounded(vec![]),
+				bounded(vec![Purpose::Treatment]),
+				bounded(vec![Action::Read]),
 				None,
 				NOW + 1000,
 			));
@@ -330,9 +335,9 @@ mod granting {
 					patient,
 					grantee,
 					scope,
-					excluded,
-					purposes,
-					actions,
+					bounded(excluded),
+					bounded(purposes),
+					bounded(actions),
 					starts,
 					ends,
 				)
@@ -586,9 +591,9 @@ mod granting {
 					PATIENT,
 					Grantee::Staff(NURSE),
 					Scope::AllRecords,
-					vec![],
-					vec![Purpose::Treatment],
-					vec![Action::Read],
+					bounded(vec![]),
+					bounded(vec![Purpose::Treatment]),
+					bounded(vec![Action::Read]),
 					None,
 					NOW + 1000,
 				),
@@ -1090,9 +1095,9 @@ mod fees {
 			patient: PATIENT,
 			grantee,
 			scope: Scope::AllRecords,
-			excluded: vec![],
-			purposes: vec![Purpose::Treatment],
-			actions: vec![Action::Read],
+			excluded: bounded(vec![]),
+			purposes: bounded(vec![Purpose::Treatment]),
+			actions: bounded(vec![Action::Read]),
 			starts: None,
 			ends: NOW + 1000,
 		})
@@ -1118,8 +1123,17 @@ mod fees {
 				RuntimeCall::Consent(crate::Call::remove_grant { patient: PATIENT, grant: 0 });
 			assert!(remove.is_feeless(&signed(PATIENT)));
 			assert_ok!(Consent::remove_grant(signed(PATIENT), PATIENT, 0));
-			// Allowance used up: the same call now pays.
+			// The patient's own revocation and removal spent nothing: two more grants use the
+			// allowance up.
+			assert_eq!(Consent::free_ops_left(&PATIENT), 2);
+			grant_to(Grantee::Staff(OTHER_DOCTOR), Scope::AllRecords);
+			grant_to(Grantee::Staff(OTHER_DOCTOR), Scope::AllRecords);
+			// Allowance used up: the same call now pays, and so does a delegate's revocation;
+			// the patient's own stays free.
 			assert!(!call.is_feeless(&signed(PATIENT)));
+			let revoke = RuntimeCall::Consent(crate::Call::revoke { patient: PATIENT, grant: 1 });
+			assert!(!revoke.is_feeless(&signed(DELEGATE)));
+			assert!(revoke.is_feeless(&signed(PATIENT)));
 			advance(9);
 			assert!(!call.is_feeless(&signed(PATIENT)));
 			advance(1);

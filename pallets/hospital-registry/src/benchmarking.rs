@@ -72,6 +72,31 @@ fn clerk_and_patient<T: Config>() -> Result<(T::AccountId, T::AccountId), Benchm
 	Ok((clerk, patient))
 }
 
+/// [`clerk_and_patient`], the patient verified by the clerk's hospital.
+fn verified_patient<T: Config>() -> Result<(T::AccountId, T::AccountId), BenchmarkError> {
+	let (clerk, patient) = clerk_and_patient::<T>()?;
+	Registry::<T>::verify_patient(
+		RawOrigin::Signed(clerk.clone()).into(),
+		patient.clone(),
+		H256::repeat_byte(3),
+	)?;
+	Ok((clerk, patient))
+}
+
+/// [`verified_patient`] with a guardian recorded by the clerk's hospital: (clerk, patient,
+/// guardian).
+fn guardian_of_patient<T: Config>(
+) -> Result<(T::AccountId, T::AccountId, T::AccountId), BenchmarkError> {
+	let (clerk, patient) = verified_patient::<T>()?;
+	let guardian: T::AccountId = account("guardian", 0, 0);
+	Registry::<T>::record_guardian(
+		RawOrigin::Signed(clerk.clone()).into(),
+		patient.clone(),
+		guardian.clone(),
+	)?;
+	Ok((clerk, patient, guardian))
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -254,7 +279,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn record_guardian() -> Result<(), BenchmarkError> {
-		let (clerk, patient) = clerk_and_patient::<T>()?;
+		let (clerk, patient) = verified_patient::<T>()?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(clerk), patient, account("guardian", 0, 0));
 		Ok(())
@@ -262,15 +287,72 @@ mod benchmarks {
 
 	#[benchmark]
 	fn remove_guardian() -> Result<(), BenchmarkError> {
-		let (clerk, patient) = clerk_and_patient::<T>()?;
-		let guardian: T::AccountId = account("guardian", 0, 0);
+		let (clerk, patient, guardian) = guardian_of_patient::<T>()?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(clerk), patient, guardian);
+		Ok(())
+	}
+
+	/// Worst case: contested by another guardian (both guardianships read).
+	#[benchmark]
+	fn contest_guardian() -> Result<(), BenchmarkError> {
+		let (clerk, patient, guardian) = guardian_of_patient::<T>()?;
+		let other: T::AccountId = account("guardian", 1, 0);
 		Registry::<T>::record_guardian(
-			RawOrigin::Signed(clerk.clone()).into(),
+			RawOrigin::Signed(clerk).into(),
+			patient.clone(),
+			other.clone(),
+		)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(other), patient.clone(), guardian.clone());
+		assert!(GuardianContests::<T>::contains_key(&patient, &guardian));
+		Ok(())
+	}
+
+	/// Worst case: a privacy officer (not the admin) ends the guardianship.
+	#[benchmark]
+	fn review_guardianship() -> Result<(), BenchmarkError> {
+		let (clerk, patient, guardian) = guardian_of_patient::<T>()?;
+		let hospital = Staff::<T>::get(&clerk).ok_or(BenchmarkError::Weightless)?.hospital;
+		let admin = Hospitals::<T>::get(hospital).ok_or(BenchmarkError::Weightless)?.admin;
+		let officer: T::AccountId = account("officer", 0, 0);
+		Registry::<T>::register_staff(
+			RawOrigin::Signed(admin).into(),
+			officer.clone(),
+			StaffRole::PrivacyOfficer,
+			H256::repeat_byte(2),
+			None,
+		)?;
+		Registry::<T>::contest_guardian(
+			RawOrigin::Signed(patient.clone()).into(),
 			patient.clone(),
 			guardian.clone(),
 		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(clerk), patient, guardian);
+		_(RawOrigin::Signed(officer), patient.clone(), guardian.clone(), false);
+		assert!(!Delegates::<T>::contains_key(&patient, &guardian));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn end_guardianship() -> Result<(), BenchmarkError> {
+		let (_, patient, guardian) = guardian_of_patient::<T>()?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, patient.clone(), guardian.clone());
+		assert!(!Delegates::<T>::contains_key(&patient, &guardian));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_node_permissioning() -> Result<(), BenchmarkError> {
+		full_consortium::<T>()?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, false);
+		assert_eq!(NodePermissioningState::<T>::get(), NodePermissioning::Off);
 		Ok(())
 	}
 

@@ -82,6 +82,7 @@ macro_rules! impl_mock_config {
 			type MaxDelegatesPerPatient = frame_support::traits::ConstU32<2>;
 			type MaxVerificationsPerPatient = frame_support::traits::ConstU32<2>;
 			type MinValidators = frame_support::traits::ConstU32<1>;
+			type DelegationLog = ();
 			type WeightInfo = $crate::weights::SubstrateWeight<$runtime>;
 		}
 	};
@@ -100,7 +101,7 @@ pub mod pallet {
 
 	/// The in-code storage version. 2: a hospital's staff count lives in the hospital
 	/// ([`migrations::v2`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -177,6 +178,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinValidators: Get<u32>;
 
+		/// Where changes of who acts for a patient are logged (the patient's access log).
+		type DelegationLog: DelegationLog<Self::AccountId>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -240,6 +244,23 @@ pub mod pallet {
 		T::AccountId,
 		Delegation,
 	>;
+
+	/// Contested guardianships awaiting review: (patient, guardian) -> objection.
+	#[pallet::storage]
+	pub type GuardianContests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		GuardianContest<T::AccountId, BlockNumberFor<T>>,
+	>;
+
+	/// Whether only registered nodes may connect ([`NodePermissioning`]). Set to `Enforced` the
+	/// first time every active hospital has registered a node; from then on only the council
+	/// changes it.
+	#[pallet::storage]
+	pub type NodePermissioningState<T: Config> = StorageValue<_, NodePermissioning, ValueQuery>;
 
 	/// X25519 public keys of staff members and patients.
 	///
@@ -336,12 +357,30 @@ pub mod pallet {
 		PatientVerified { patient: T::AccountId, hospital: HospitalId },
 		/// A patient appointed a delegate.
 		DelegateAppointed { patient: T::AccountId, delegate: T::AccountId },
-		/// A delegate or guardian no longer acts for a patient.
+		/// A patient removed a delegate.
 		DelegateRemoved { patient: T::AccountId, delegate: T::AccountId },
 		/// A hospital recorded a guardian for a patient.
 		GuardianRecorded { patient: T::AccountId, guardian: T::AccountId, hospital: HospitalId },
 		/// A staff member or patient published (or replaced) their X25519 encryption key.
 		EncryptionKeySet { who: T::AccountId, key: EncryptionKey },
+		/// A guardian no longer acts for a patient; `by_council` if the council ended it.
+		GuardianRemoved {
+			patient: T::AccountId,
+			guardian: T::AccountId,
+			hospital: HospitalId,
+			by_council: bool,
+		},
+		/// The patient or another guardian contested a guardianship, for review.
+		GuardianContested {
+			patient: T::AccountId,
+			guardian: T::AccountId,
+			hospital: HospitalId,
+			by: T::AccountId,
+		},
+		/// A review upheld a contested guardianship.
+		GuardianUpheld { patient: T::AccountId, guardian: T::AccountId, hospital: HospitalId },
+		/// The council switched node permissioning on (`enforced`) or off.
+		NodePermissioningSet { enforced: bool },
 	}
 
 	#[pallet::error]
@@ -420,6 +459,20 @@ pub mod pallet {
 		///
 		/// With such a key anyone can compute the shared secret, so it protects nothing.
 		WeakEncryptionKey,
+		/// Only a hospital that verified the patient may record a guardian for them.
+		PatientNotVerifiedHere,
+		/// The account is not a guardian of this patient.
+		NotAGuardian,
+		/// Only the patient or another guardian of the patient contests a guardianship.
+		NotPatientOrGuardian,
+		/// The guardianship is already contested and awaits review.
+		AlreadyContested,
+		/// The guardianship is not contested.
+		NotContested,
+		/// Only a privacy officer or the admin of the recording hospital reviews a contest.
+		NotReviewer,
+		/// Node permissioning is already in the state asked for.
+		NodePermissioningUnchanged,
 	}
 
 	#[pallet::hooks]
@@ -455,7 +508,9 @@ pub mod pallet {
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::admit_hospital(nodes.len() as u32))]
+		#[pallet::weight(T::WeightInfo::admit_hospital(nodes.len() as u32)
+			// The permissioning latch reads every hospital, until the benchmark is run again.
+			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
 		pub fn admit_hospital(
 			origin: OriginFor<T>,
 			name: Vec<u8>,
@@ -468,6 +523,8 @@ pub mod pallet {
 			let name = Self::check_name(name)?;
 			let url = Self::check_url(gateway_url)?;
 			let nodes = Self::check_nodes(nodes)?;
+			// A hospital admitted without nodes has none admitted; it never lifts enforcement.
+			Self::latch_node_permissioning();
 			let id = Self::do_admit(name, admin.clone(), validator.clone(), url, nodes)?;
 			Self::sync_council(false);
 			Self::deposit_event(Event::HospitalAdmitted { hospital: id, admin, validator });
@@ -498,11 +555,14 @@ pub mod pallet {
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::reinstate_hospital())]
+		#[pallet::weight(T::WeightInfo::reinstate_hospital()
+			// The permissioning latch reads every hospital, until the benchmark is run again.
+			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
 		pub fn reinstate_hospital(origin: OriginFor<T>, hospital: HospitalId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut h = Hospitals::<T>::get(hospital).ok_or(Error::<T>::HospitalNotFound)?;
 			ensure!(h.status == HospitalStatus::Suspended, Error::<T>::HospitalNotSuspended);
+			Self::latch_node_permissioning();
 			h.status = HospitalStatus::Active;
 			Hospitals::<T>::insert(hospital, h);
 			Self::sync_council(false);
@@ -563,13 +623,19 @@ pub mod pallet {
 
 		/// Replace the PeerIds of the hospital's nodes (e.g. after a node key rotation).
 		///
+		/// Once node permissioning is enforced, an empty list leaves the hospital with no node
+		/// admitted; it does not open the network to other nodes.
+		///
 		/// Origin: signed by the admin of an active hospital.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::set_nodes(nodes.len() as u32, T::MaxNodesPerHospital::get()))]
+		#[pallet::weight(T::WeightInfo::set_nodes(nodes.len() as u32, T::MaxNodesPerHospital::get())
+			// The permissioning latch reads every hospital, until the benchmark is run again.
+			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
 		pub fn set_nodes(origin: OriginFor<T>, nodes: Vec<Vec<u8>>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let (id, mut h) = Self::ensure_admin(&who)?;
 			let nodes = Self::check_nodes(nodes)?;
+			Self::latch_node_permissioning();
 			// Check before changing anything: a PeerId of another hospital is refused.
 			for n in nodes.iter() {
 				if let Some(owner) = NodeOwner::<T>::get(n) {
@@ -664,7 +730,7 @@ pub mod pallet {
 		///
 		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::verify_patient())]
+		#[pallet::weight(T::WeightInfo::verify_patient().saturating_add(T::DelegationLog::weight()))]
 		pub fn verify_patient(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -685,6 +751,13 @@ pub mod pallet {
 			p.verifications = p.verifications.saturating_add(1);
 			Patients::<T>::insert(&patient, p);
 			PatientVerifications::<T>::insert(&patient, hospital, commitment);
+			T::DelegationLog::delegation_changed(
+				&patient,
+				&who,
+				Some(hospital),
+				DelegationChange::PatientVerified,
+				&who,
+			);
 			Self::deposit_event(Event::PatientVerified { patient, hospital });
 			Ok(())
 		}
@@ -698,7 +771,7 @@ pub mod pallet {
 		///
 		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
 		#[pallet::call_index(15)]
-		#[pallet::weight(T::WeightInfo::enrol_patient())]
+		#[pallet::weight(T::WeightInfo::enrol_patient().saturating_add(T::DelegationLog::weight()))]
 		pub fn enrol_patient(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -727,6 +800,13 @@ pub mod pallet {
 			if !registered {
 				Self::deposit_event(Event::PatientRegistered { patient: patient.clone() });
 			}
+			T::DelegationLog::delegation_changed(
+				&patient,
+				&who,
+				Some(hospital),
+				DelegationChange::PatientVerified,
+				&who,
+			);
 			Self::deposit_event(Event::PatientVerified { patient, hospital });
 			Ok(())
 		}
@@ -737,34 +817,62 @@ pub mod pallet {
 		///
 		/// Origin: signed by a registered patient.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::appoint_delegate())]
+		#[pallet::weight(T::WeightInfo::appoint_delegate().saturating_add(T::DelegationLog::weight()))]
 		pub fn appoint_delegate(origin: OriginFor<T>, delegate: T::AccountId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(who != delegate, Error::<T>::SelfDelegation);
 			Self::do_add_delegation(&who, &delegate, Delegation::Delegate)?;
+			T::DelegationLog::delegation_changed(
+				&who,
+				&who,
+				None,
+				DelegationChange::DelegateAppointed,
+				&delegate,
+			);
 			Self::deposit_event(Event::DelegateAppointed { patient: who, delegate });
 			Ok(())
 		}
 
 		/// Remove a delegate the caller appointed. Guardians are removed by their hospital.
 		///
+		/// Free: a patient with no balance can always remove a delegate (bounded by the
+		/// delegates there are, each appointed for a fee).
+		///
 		/// Origin: signed by a registered patient.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::remove_delegate())]
+		#[pallet::weight(T::WeightInfo::remove_delegate().saturating_add(T::DelegationLog::weight()))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, delegate: &T::AccountId| -> bool {
+			Pallet::<T>::free_remove_delegate(origin, delegate)
+		})]
 		pub fn remove_delegate(origin: OriginFor<T>, delegate: T::AccountId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let d = Delegates::<T>::get(&who, &delegate).ok_or(Error::<T>::DelegateNotFound)?;
 			ensure!(d == Delegation::Delegate, Error::<T>::NotDelegationOwner);
 			Self::do_remove_delegation(&who, &delegate)?;
+			T::DelegationLog::delegation_changed(
+				&who,
+				&who,
+				None,
+				DelegationChange::DelegateRemoved,
+				&delegate,
+			);
 			Self::deposit_event(Event::DelegateRemoved { patient: who, delegate });
 			Ok(())
 		}
 
-		/// Record a guardian for a minor or incapacitated patient of the caller's hospital.
+		/// Record a guardian for a minor or incapacitated patient the caller's hospital verified.
 		///
-		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
+		/// The guardian acts for the patient as the patient would. The entry goes into the
+		/// patient's access log; the patient or another guardian can contest it
+		/// ([`contest_guardian`](Pallet::contest_guardian)).
+		///
+		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital that
+		/// verified the patient.
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::record_guardian())]
+		#[pallet::weight(T::WeightInfo::record_guardian()
+			// The verification read, until the benchmark is run again with it.
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DelegationLog::weight()))]
 		pub fn record_guardian(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -773,16 +881,28 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let hospital = Self::ensure_administrator(&who)?;
 			ensure!(patient != guardian, Error::<T>::SelfDelegation);
+			ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotFound);
+			ensure!(
+				PatientVerifications::<T>::contains_key(&patient, hospital),
+				Error::<T>::PatientNotVerifiedHere
+			);
 			Self::do_add_delegation(&patient, &guardian, Delegation::Guardian { hospital })?;
+			T::DelegationLog::delegation_changed(
+				&patient,
+				&who,
+				Some(hospital),
+				DelegationChange::GuardianRecorded,
+				&guardian,
+			);
 			Self::deposit_event(Event::GuardianRecorded { patient, guardian, hospital });
 			Ok(())
 		}
 
-		/// Remove a guardian the caller's hospital recorded.
+		/// Remove a guardian the caller's hospital recorded (also while contested).
 		///
 		/// Origin: signed by the admin, or an active `Administrator`, of an active hospital.
 		#[pallet::call_index(13)]
-		#[pallet::weight(T::WeightInfo::remove_guardian())]
+		#[pallet::weight(T::WeightInfo::remove_guardian().saturating_add(T::DelegationLog::weight()))]
 		pub fn remove_guardian(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -792,8 +912,128 @@ pub mod pallet {
 			let hospital = Self::ensure_administrator(&who)?;
 			let d = Delegates::<T>::get(&patient, &guardian).ok_or(Error::<T>::DelegateNotFound)?;
 			ensure!(d == Delegation::Guardian { hospital }, Error::<T>::NotDelegationOwner);
-			Self::do_remove_delegation(&patient, &guardian)?;
-			Self::deposit_event(Event::DelegateRemoved { patient, delegate: guardian });
+			Self::do_remove_guardian(&patient, &guardian, &who, hospital, false)
+		}
+
+		/// Contest a guardianship of the caller (a patient) or of a patient the caller is another
+		/// guardian of. Free for the patient (once a guardianship until it is reviewed).
+		///
+		/// The guardianship awaits review by the recording hospital's privacy officer
+		/// ([`review_guardianship`](Pallet::review_guardianship)) or the council
+		/// ([`end_guardianship`](Pallet::end_guardianship)); the guardian keeps acting until then.
+		/// The objection goes into the patient's access log.
+		///
+		/// Origin: signed by the patient, or by another guardian of the patient.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::record_guardian().saturating_add(T::DelegationLog::weight()))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, guardian: &T::AccountId| -> bool {
+			Pallet::<T>::free_contest(origin, patient, guardian)
+		})]
+		pub fn contest_guardian(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			guardian: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let hospital = Self::guardian_hospital(&patient, &guardian)?;
+			// Another guardian who still acts for the patient (its hospital active).
+			let other_guardian = who != guardian
+				&& matches!(Delegates::<T>::get(&patient, &who), Some(Delegation::Guardian { .. }))
+				&& Self::acts_for(&who, &patient);
+			ensure!(who == patient || other_guardian, Error::<T>::NotPatientOrGuardian);
+			ensure!(
+				!GuardianContests::<T>::contains_key(&patient, &guardian),
+				Error::<T>::AlreadyContested
+			);
+			let at = frame_system::Pallet::<T>::block_number();
+			GuardianContests::<T>::insert(
+				&patient,
+				&guardian,
+				GuardianContest { by: who.clone(), at },
+			);
+			T::DelegationLog::delegation_changed(
+				&patient,
+				&who,
+				None,
+				DelegationChange::GuardianContested,
+				&guardian,
+			);
+			Self::deposit_event(Event::GuardianContested { patient, guardian, hospital, by: who });
+			Ok(())
+		}
+
+		/// Review a contested guardianship the caller's hospital recorded: uphold it (the
+		/// objection is closed) or end it.
+		///
+		/// Origin: signed by an active `PrivacyOfficer`, or the admin, of the recording hospital.
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::remove_guardian().saturating_add(T::DelegationLog::weight()))]
+		pub fn review_guardianship(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			guardian: T::AccountId,
+			uphold: bool,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let hospital = Self::guardian_hospital(&patient, &guardian)?;
+			let reviewer = match Self::ensure_admin(&who) {
+				Ok((id, _)) => id == hospital,
+				Err(_) => matches!(
+					Self::active_staff(&who),
+					Ok(ActiveStaff { hospital: h, role: StaffRole::PrivacyOfficer }) if h == hospital
+				),
+			};
+			ensure!(reviewer, Error::<T>::NotReviewer);
+			ensure!(
+				GuardianContests::<T>::contains_key(&patient, &guardian),
+				Error::<T>::NotContested
+			);
+			if uphold {
+				GuardianContests::<T>::remove(&patient, &guardian);
+				T::DelegationLog::delegation_changed(
+					&patient,
+					&who,
+					Some(hospital),
+					DelegationChange::GuardianUpheld,
+					&guardian,
+				);
+				Self::deposit_event(Event::GuardianUpheld { patient, guardian, hospital });
+				Ok(())
+			} else {
+				Self::do_remove_guardian(&patient, &guardian, &who, hospital, false)
+			}
+		}
+
+		/// End a guardianship, whichever hospital recorded it, contested or not.
+		///
+		/// Origin: [`Config::GovernanceOrigin`] (the council).
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::remove_guardian().saturating_add(T::DelegationLog::weight()))]
+		pub fn end_guardianship(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			guardian: T::AccountId,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let hospital = Self::guardian_hospital(&patient, &guardian)?;
+			// The council has no account of its own: the log entry says `by_council`.
+			Self::do_remove_guardian(&patient, &guardian, &guardian, hospital, true)
+		}
+
+		/// Switch node permissioning on (only registered nodes connect) or off (any node does).
+		///
+		/// Origin: [`Config::GovernanceOrigin`] (the council).
+		#[pallet::call_index(20)]
+		#[pallet::weight(T::WeightInfo::authorize_runtime_upgrade())]
+		pub fn set_node_permissioning(origin: OriginFor<T>, enforced: bool) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let state = if enforced { NodePermissioning::Enforced } else { NodePermissioning::Off };
+			ensure!(
+				NodePermissioningState::<T>::get() != state,
+				Error::<T>::NodePermissioningUnchanged
+			);
+			NodePermissioningState::<T>::put(state);
+			Self::deposit_event(Event::NodePermissioningSet { enforced });
 			Ok(())
 		}
 
@@ -904,6 +1144,16 @@ pub mod pallet {
 			}
 		}
 
+		/// Who may act for `patient` besides the patient, for the runtime API.
+		pub fn delegations_of(patient: &T::AccountId) -> Vec<DelegationInfo<T::AccountId>> {
+			Delegates::<T>::iter_prefix(patient)
+				.map(|(who, kind)| {
+					let contested_by = GuardianContests::<T>::get(patient, &who).map(|c| c.by);
+					DelegationInfo { who, kind, contested_by }
+				})
+				.collect()
+		}
+
 		/// Whether hospital `id` exists and is active.
 		pub fn hospital_active(id: HospitalId) -> bool {
 			Hospitals::<T>::get(id).is_some_and(|h| h.status == HospitalStatus::Active)
@@ -920,7 +1170,8 @@ pub mod pallet {
 		}
 
 		/// The PeerIds of the active hospitals' nodes, and whether only they may connect: that
-		/// is enforced once every active hospital has registered at least one node.
+		/// is enforced once every active hospital has registered at least one node, and stays so
+		/// ([`NodePermissioningState`]) until the council switches it off.
 		pub fn node_permissions() -> (Vec<PeerIdOf<T>>, bool) {
 			let mut nodes = Vec::new();
 			let mut every_hospital_known = true;
@@ -929,7 +1180,11 @@ pub mod pallet {
 				nodes.extend(h.nodes.into_inner());
 			}
 			nodes.sort();
-			let enforced = every_hospital_known && !nodes.is_empty();
+			let enforced = match NodePermissioningState::<T>::get() {
+				NodePermissioning::Enforced => true,
+				NodePermissioning::Off => false,
+				NodePermissioning::Pending => every_hospital_known && !nodes.is_empty(),
+			};
 			(nodes, enforced)
 		}
 
@@ -1130,6 +1385,81 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Whether a `remove_delegate` is free: signed by a patient who appointed `delegate`.
+		pub fn free_remove_delegate(origin: &OriginFor<T>, delegate: &T::AccountId) -> bool {
+			match origin.clone().into() {
+				Ok(frame_system::RawOrigin::Signed(who)) => {
+					Delegates::<T>::get(&who, delegate) == Some(Delegation::Delegate)
+				},
+				_ => false,
+			}
+		}
+
+		/// Whether a `contest_guardian` is free: signed by the patient, of a guardianship not
+		/// already contested.
+		pub fn free_contest(
+			origin: &OriginFor<T>,
+			patient: &T::AccountId,
+			guardian: &T::AccountId,
+		) -> bool {
+			match origin.clone().into() {
+				Ok(frame_system::RawOrigin::Signed(who)) => {
+					&who == patient
+						&& Self::guardian_hospital(patient, guardian).is_ok()
+						&& !GuardianContests::<T>::contains_key(patient, guardian)
+				},
+				_ => false,
+			}
+		}
+
+		/// The hospital that recorded `guardian` for `patient`.
+		fn guardian_hospital(
+			patient: &T::AccountId,
+			guardian: &T::AccountId,
+		) -> Result<HospitalId, DispatchError> {
+			match Delegates::<T>::get(patient, guardian) {
+				Some(Delegation::Guardian { hospital }) => Ok(hospital),
+				_ => Err(Error::<T>::NotAGuardian.into()),
+			}
+		}
+
+		/// Ends a guardianship (and any contest of it), logs and announces it.
+		fn do_remove_guardian(
+			patient: &T::AccountId,
+			guardian: &T::AccountId,
+			actor: &T::AccountId,
+			hospital: HospitalId,
+			by_council: bool,
+		) -> DispatchResult {
+			Self::do_remove_delegation(patient, guardian)?;
+			GuardianContests::<T>::remove(patient, guardian);
+			T::DelegationLog::delegation_changed(
+				patient,
+				actor,
+				Some(hospital),
+				DelegationChange::GuardianRemoved { by_council },
+				guardian,
+			);
+			Self::deposit_event(Event::GuardianRemoved {
+				patient: patient.clone(),
+				guardian: guardian.clone(),
+				hospital,
+				by_council,
+			});
+			Ok(())
+		}
+
+		/// Makes node permissioning `Enforced` for good if it is pending and every active
+		/// hospital has registered a node: called before a change that could leave an active
+		/// hospital without nodes, so that no hospital admin can lift enforcement for all.
+		pub(crate) fn latch_node_permissioning() {
+			if NodePermissioningState::<T>::get() == NodePermissioning::Pending
+				&& Self::node_permissions().1
+			{
+				NodePermissioningState::<T>::put(NodePermissioning::Enforced);
+			}
+		}
+
 		fn do_remove_delegation(patient: &T::AccountId, delegate: &T::AccountId) -> DispatchResult {
 			let mut p = Patients::<T>::get(patient).ok_or(Error::<T>::PatientNotFound)?;
 			p.delegates = p.delegates.saturating_sub(1);
@@ -1208,6 +1538,24 @@ pub mod pallet {
 			}
 			for (patient, _, _) in Delegates::<T>::iter() {
 				ensure!(Patients::<T>::contains_key(&patient), "delegate of a non-patient");
+			}
+			for (patient, who, d) in Delegates::<T>::iter() {
+				if let Delegation::Guardian { hospital } = d {
+					ensure!(
+						PatientVerifications::<T>::contains_key(&patient, hospital),
+						"guardian recorded by a hospital that did not verify the patient"
+					);
+				}
+				ensure!(who != patient, "patient acts for themself as a delegate");
+			}
+			for (patient, guardian, _) in GuardianContests::<T>::iter() {
+				ensure!(
+					matches!(
+						Delegates::<T>::get(&patient, &guardian),
+						Some(Delegation::Guardian { .. })
+					),
+					"contest of a guardianship that does not exist"
+				);
 			}
 			Ok(())
 		}

@@ -73,7 +73,39 @@ impl pallet_hospital_registry::Config for Test {
 	type MaxDelegatesPerPatient = ConstU32<2>;
 	type MaxVerificationsPerPatient = ConstU32<2>;
 	type MinValidators = ConstU32<2>;
+	type DelegationLog = MockLog;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
+}
+
+/// One logged change of who acts for a patient: (patient, actor, change, party).
+pub type Logged = (u64, u64, crate::DelegationChange, u64);
+
+thread_local! {
+	static LOGGED: core::cell::RefCell<Vec<Logged>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps what the registry logs, for [`logged`].
+pub struct MockLog;
+
+impl crate::DelegationLog<u64> for MockLog {
+	fn delegation_changed(
+		patient: &u64,
+		actor: &u64,
+		_: Option<crate::HospitalId>,
+		change: crate::DelegationChange,
+		party: &u64,
+	) {
+		LOGGED.with(|l| l.borrow_mut().push((*patient, *actor, change, *party)));
+	}
+
+	fn weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
+
+/// What the registry logged since the test began.
+pub fn logged() -> Vec<Logged> {
+	LOGGED.with(|l| l.borrow().clone())
 }
 
 /// Admins are 10, 20, 30; validators 11, 21, 31; nodes `[h, 1]`.
@@ -91,6 +123,7 @@ pub const NOW: u64 = 1_000_000;
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	use crate::StaffRole::*;
 	CouncilMembers::set(vec![]);
+	LOGGED.with(|l| l.borrow_mut().clear());
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_hospital_registry::GenesisConfig::<Test> {
 		hospitals: ADMINS

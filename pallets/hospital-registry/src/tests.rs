@@ -496,6 +496,13 @@ mod patients {
 			assert!(!Registry::acts_for(&301, &PATIENT));
 			assert_ok!(Registry::remove_delegate(signed(PATIENT), 300));
 			assert_eq!(
+				logged(),
+				vec![
+					(PATIENT, PATIENT, DelegationChange::DelegateAppointed, 300),
+					(PATIENT, PATIENT, DelegationChange::DelegateRemoved, 300),
+				]
+			);
+			assert_eq!(
 				last_event(),
 				Event::DelegateRemoved { patient: PATIENT, delegate: 300 }.into()
 			);
@@ -531,15 +538,28 @@ mod patients {
 		});
 	}
 
+	/// Hospital 0 verifies [`PATIENT`].
+	fn verified_at_0() {
+		assert_ok!(Registry::verify_patient(signed(CLERK), PATIENT, H256::repeat_byte(7)));
+	}
+
 	#[test]
 	fn hospitals_record_and_remove_guardians() {
 		test(|| {
+			verified_at_0();
 			assert_ok!(Registry::record_guardian(signed(CLERK), PATIENT, 400));
 			assert_eq!(
 				last_event(),
 				Event::GuardianRecorded { patient: PATIENT, guardian: 400, hospital: 0 }.into()
 			);
 			assert!(Registry::acts_for(&400, &PATIENT));
+			assert_eq!(
+				logged(),
+				vec![
+					(PATIENT, CLERK, DelegationChange::PatientVerified, CLERK),
+					(PATIENT, CLERK, DelegationChange::GuardianRecorded, 400)
+				]
+			);
 			// The patient cannot remove a guardian, nor can another hospital.
 			assert_noop!(
 				Registry::remove_delegate(signed(PATIENT), 400),
@@ -568,9 +588,163 @@ mod patients {
 			assert_ok!(Registry::remove_guardian(signed(10), PATIENT, 400));
 			assert_eq!(
 				last_event(),
-				Event::DelegateRemoved { patient: PATIENT, delegate: 400 }.into()
+				Event::GuardianRemoved {
+					patient: PATIENT,
+					guardian: 400,
+					hospital: 0,
+					by_council: false
+				}
+				.into()
+			);
+			assert_eq!(
+				logged()[2],
+				(PATIENT, 10, DelegationChange::GuardianRemoved { by_council: false }, 400)
 			);
 			assert!(!Registry::acts_for(&400, &PATIENT));
+		});
+	}
+
+	#[test]
+	fn a_hospital_that_never_verified_the_patient_cannot_record_a_guardian() {
+		test(|| {
+			// Hospital 1's admin, and hospital 0's administrator before it verified the patient.
+			assert_noop!(
+				Registry::record_guardian(signed(20), PATIENT, 400),
+				Error::<Test>::PatientNotVerifiedHere
+			);
+			assert_noop!(
+				Registry::record_guardian(signed(CLERK), PATIENT, 400),
+				Error::<Test>::PatientNotVerifiedHere
+			);
+			assert_noop!(
+				Registry::record_guardian(signed(CLERK), 999, 400),
+				Error::<Test>::PatientNotFound
+			);
+			verified_at_0();
+			// Verified by hospital 0 only: hospital 1 still cannot.
+			assert_noop!(
+				Registry::record_guardian(signed(20), PATIENT, 400),
+				Error::<Test>::PatientNotVerifiedHere
+			);
+			assert!(!Registry::acts_for(&400, &PATIENT));
+			// The verification itself is in the patient's log: nothing else is.
+			assert_eq!(logged(), vec![(PATIENT, CLERK, DelegationChange::PatientVerified, CLERK)]);
+		});
+	}
+
+	#[test]
+	fn the_patient_contests_and_a_privacy_officer_reviews() {
+		test(|| {
+			const OFFICER: u64 = 103;
+			// The mock's hospitals have room for three staff: the nurse leaves.
+			assert_ok!(Registry::set_staff_status(signed(10), NURSE, StaffStatus::Ended));
+			assert_ok!(Registry::register_staff(
+				signed(10),
+				OFFICER,
+				StaffRole::PrivacyOfficer,
+				H256::zero(),
+				None
+			));
+			verified_at_0();
+			assert_ok!(Registry::record_guardian(signed(CLERK), PATIENT, 400));
+			assert_ok!(Registry::record_guardian(signed(CLERK), PATIENT, 401));
+			// Outsiders, staff and the guardian itself cannot contest; a delegate neither.
+			for who in [999, NURSE, 20, 400] {
+				assert_noop!(
+					Registry::contest_guardian(signed(who), PATIENT, 400),
+					Error::<Test>::NotPatientOrGuardian
+				);
+			}
+			assert_noop!(
+				Registry::contest_guardian(signed(PATIENT), PATIENT, 402),
+				Error::<Test>::NotAGuardian
+			);
+			// The other guardian contests; the contested one keeps acting until reviewed.
+			assert_ok!(Registry::contest_guardian(signed(401), PATIENT, 400));
+			assert_eq!(
+				last_event(),
+				Event::GuardianContested { patient: PATIENT, guardian: 400, hospital: 0, by: 401 }
+					.into()
+			);
+			assert!(Registry::acts_for(&400, &PATIENT));
+			assert_noop!(
+				Registry::contest_guardian(signed(PATIENT), PATIENT, 400),
+				Error::<Test>::AlreadyContested
+			);
+			// Only the recording hospital's privacy officer or admin reviews.
+			for who in [CLERK, DOCTOR, 20, PATIENT, 400] {
+				assert_noop!(
+					Registry::review_guardianship(signed(who), PATIENT, 400, true),
+					Error::<Test>::NotReviewer
+				);
+			}
+			assert_noop!(
+				Registry::review_guardianship(signed(OFFICER), PATIENT, 401, true),
+				Error::<Test>::NotContested
+			);
+			assert_ok!(Registry::review_guardianship(signed(OFFICER), PATIENT, 400, true));
+			assert_eq!(
+				last_event(),
+				Event::GuardianUpheld { patient: PATIENT, guardian: 400, hospital: 0 }.into()
+			);
+			assert!(Registry::acts_for(&400, &PATIENT));
+			// Contested again by the patient, and this time ended.
+			assert_ok!(Registry::contest_guardian(signed(PATIENT), PATIENT, 400));
+			assert_ok!(Registry::review_guardianship(signed(OFFICER), PATIENT, 400, false));
+			assert!(!Registry::acts_for(&400, &PATIENT));
+			assert!(GuardianContests::<Test>::iter().next().is_none());
+			let changes: Vec<_> = logged().into_iter().map(|(_, a, c, p)| (a, c, p)).collect();
+			assert_eq!(
+				changes,
+				vec![
+					(CLERK, DelegationChange::PatientVerified, CLERK),
+					(CLERK, DelegationChange::GuardianRecorded, 400),
+					(CLERK, DelegationChange::GuardianRecorded, 401),
+					(401, DelegationChange::GuardianContested, 400),
+					(OFFICER, DelegationChange::GuardianUpheld, 400),
+					(PATIENT, DelegationChange::GuardianContested, 400),
+					(OFFICER, DelegationChange::GuardianRemoved { by_council: false }, 400),
+				]
+			);
+		});
+	}
+
+	#[test]
+	fn the_council_ends_any_guardianship() {
+		test(|| {
+			verified_at_0();
+			assert_ok!(Registry::record_guardian(signed(CLERK), PATIENT, 400));
+			assert_ok!(Registry::contest_guardian(signed(PATIENT), PATIENT, 400));
+			for who in [10, 20, CLERK, PATIENT] {
+				assert_noop!(Registry::end_guardianship(signed(who), PATIENT, 400), BadOrigin);
+			}
+			assert_noop!(
+				Registry::end_guardianship(root(), PATIENT, 401),
+				Error::<Test>::NotAGuardian
+			);
+			assert_ok!(Registry::end_guardianship(root(), PATIENT, 400));
+			assert_eq!(
+				last_event(),
+				Event::GuardianRemoved {
+					patient: PATIENT,
+					guardian: 400,
+					hospital: 0,
+					by_council: true
+				}
+				.into()
+			);
+			assert!(!Registry::acts_for(&400, &PATIENT));
+			assert!(GuardianContests::<Test>::iter().next().is_none());
+			// A delegate is the patient's to remove, never the council's or a hospital's.
+			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 500));
+			assert_noop!(
+				Registry::end_guardianship(root(), PATIENT, 500),
+				Error::<Test>::NotAGuardian
+			);
+			assert_noop!(
+				Registry::remove_guardian(signed(10), PATIENT, 500),
+				Error::<Test>::NotDelegationOwner
+			);
 		});
 	}
 
@@ -634,17 +808,59 @@ mod node_permissions {
 			nodes.sort();
 			assert_eq!(nodes, vec![peer(0), peer(1), peer(2)]);
 			assert!(enforced);
-			// A member without a known node: its nodes would be locked out, so nobody enforces.
+			// Once enforced, enforced for good: a hospital admitted without a known node has none
+			// admitted, and the others keep refusing strangers.
 			assert_ok!(admit(40, 41, vec![]));
-			assert!(!Registry::node_permissions().1);
+			assert_eq!(NodePermissioningState::<Test>::get(), NodePermissioning::Enforced);
+			assert!(Registry::node_permissions().1);
 			assert_ok!(Registry::set_nodes(signed(40), vec![vec![3, 1]]));
 			assert_eq!(
 				Registry::node_permissions(),
 				(vec![peer(0), peer(1), peer(2), peer(3)], true)
 			);
-			// A suspended hospital's nodes are out; it no longer counts as unknown either.
+			// A suspended hospital's nodes are out.
 			assert_ok!(Registry::suspend_hospital(root(), 3));
 			assert_eq!(Registry::node_permissions(), (vec![peer(0), peer(1), peer(2)], true));
+		});
+	}
+
+	#[test]
+	fn until_every_hospital_has_a_node_nobody_enforces() {
+		new_test_ext().execute_with(|| {
+			// A network whose hospitals have not all registered a node yet.
+			assert_ok!(Registry::set_nodes(signed(30), vec![]));
+			NodePermissioningState::<Test>::kill();
+			assert!(!Registry::node_permissions().1);
+			assert_ok!(Registry::set_nodes(signed(30), vec![vec![2, 1]]));
+			assert!(Registry::node_permissions().1);
+			assert_eq!(NodePermissioningState::<Test>::get(), NodePermissioning::Pending);
+			// The next change latches it.
+			assert_ok!(Registry::set_nodes(signed(30), vec![vec![2, 2]]));
+			assert_eq!(NodePermissioningState::<Test>::get(), NodePermissioning::Enforced);
+		});
+	}
+
+	#[test]
+	fn one_admin_cannot_switch_permissioning_off_for_everyone() {
+		test(|| {
+			assert!(Registry::node_permissions().1);
+			// An empty list removes only this hospital's nodes.
+			assert_ok!(Registry::set_nodes(signed(10), vec![]));
+			assert_eq!(Registry::node_permissions(), (vec![peer(1), peer(2)], true));
+			// Only the council switches it off (and on again).
+			assert_noop!(Registry::set_node_permissioning(signed(10), false), BadOrigin);
+			assert_noop!(
+				Registry::set_node_permissioning(root(), true),
+				Error::<Test>::NodePermissioningUnchanged
+			);
+			assert_ok!(Registry::set_node_permissioning(root(), false));
+			assert_eq!(last_event(), Event::NodePermissioningSet { enforced: false }.into());
+			assert!(!Registry::node_permissions().1);
+			// Switched off, a hospital's change does not switch it on again by itself.
+			assert_ok!(Registry::set_nodes(signed(10), vec![vec![0, 1]]));
+			assert!(!Registry::node_permissions().1);
+			assert_ok!(Registry::set_node_permissioning(root(), true));
+			assert!(Registry::node_permissions().1);
 		});
 	}
 
@@ -673,12 +889,13 @@ mod node_permissions {
 			assert!(!Registry::apply_node_permissions(&me, apply));
 			assert_eq!(*applied.borrow(), vec![(members(3), true)]);
 
-			// A hospital joins without a known node: the others stop enforcing; once it registers
-			// one, they enforce again with it.
-			assert_ok!(admit(40, 41, vec![]));
+			// The council switches permissioning off, then a hospital joins with a node and the
+			// council switches it on again: each change is applied once.
+			assert_ok!(Registry::set_node_permissioning(root(), false));
 			assert!(Registry::apply_node_permissions(&me, apply));
 			assert!(!Registry::apply_node_permissions(&me, apply));
-			assert_ok!(Registry::set_nodes(signed(40), vec![vec![3, 1]]));
+			assert_ok!(admit(40, 41, vec![vec![3, 1]]));
+			assert_ok!(Registry::set_node_permissioning(root(), true));
 			assert!(Registry::apply_node_permissions(&me, apply));
 			assert_eq!(applied.borrow()[1..], [(members(3), false), (members(4), true)]);
 

@@ -172,11 +172,129 @@ pub struct Patient<BlockNumber> {
 pub enum Delegation {
 	/// Appointed by the patient; the patient can remove it.
 	Delegate,
-	/// Recorded by a hospital for a minor or incapacitated patient; that hospital removes it.
+	/// Recorded by a hospital that verified a minor or incapacitated patient; that hospital
+	/// or the council removes it, and the patient or another guardian can contest it.
 	Guardian {
 		/// The hospital that recorded the guardianship.
 		hospital: HospitalId,
 	},
+}
+
+/// One account that may act for a patient, as the runtime API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct DelegationInfo<AccountId> {
+	/// The delegate or guardian.
+	pub who: AccountId,
+	/// Appointed by the patient, or recorded by a hospital (which one).
+	pub kind: Delegation,
+	/// Who contested the guardianship, if a review is pending.
+	pub contested_by: Option<AccountId>,
+}
+
+/// A patient's (or another guardian's) objection to a guardianship, awaiting review by the
+/// recording hospital's privacy officer or the council. The guardian keeps acting meanwhile: a
+/// minor cannot remove a parent by objecting, and a review decides.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct GuardianContest<AccountId, BlockNumber> {
+	/// Who contested: the patient or another guardian of the patient.
+	pub by: AccountId,
+	/// Block of the objection.
+	pub at: BlockNumber,
+}
+
+/// A change of who acts, or may come to act, for a patient, as the registry reports it to the
+/// access log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DelegationChange {
+	/// A hospital verified the patient (the party is the staff member who did), which lets it
+	/// record guardians for the patient.
+	PatientVerified,
+	/// The patient appointed a delegate.
+	DelegateAppointed,
+	/// The patient removed a delegate.
+	DelegateRemoved,
+	/// A hospital that verified the patient recorded a guardian.
+	GuardianRecorded,
+	/// The patient or another guardian contested a guardianship.
+	GuardianContested,
+	/// A review upheld a contested guardianship.
+	GuardianUpheld,
+	/// The recording hospital or a review ended a guardianship, or the council did
+	/// (`by_council`; the actor of record is then the guardian, the council having no
+	/// account).
+	GuardianRemoved {
+		/// Whether the council ended it.
+		by_council: bool,
+	},
+}
+
+/// Where the registry reports changes of who acts for a patient: the patient's access log, so
+/// the patient sees who was given (or lost) the power to act for them, and by whom.
+pub trait DelegationLog<AccountId> {
+	/// Records that `actor` (of `hospital`, if staff) made `change` concerning `party`, the
+	/// delegate or guardian, in `patient`'s log.
+	fn delegation_changed(
+		patient: &AccountId,
+		actor: &AccountId,
+		hospital: Option<HospitalId>,
+		change: DelegationChange,
+		party: &AccountId,
+	);
+
+	/// Upper bound of the weight of one [`Self::delegation_changed`].
+	fn weight() -> frame_support::weights::Weight;
+}
+
+/// Logs nothing (for unit tests that do not test logging).
+impl<AccountId> DelegationLog<AccountId> for () {
+	fn delegation_changed(
+		_: &AccountId,
+		_: &AccountId,
+		_: Option<HospitalId>,
+		_: DelegationChange,
+		_: &AccountId,
+	) {
+	}
+
+	fn weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
+
+/// Whether nodes of hospitals outside the registry may connect.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum NodePermissioning {
+	/// Not yet enforced: enforced as soon as every active hospital has registered a node.
+	#[default]
+	Pending,
+	/// Enforced for good: only registered nodes connect; a hospital without registered nodes
+	/// has none admitted. Only the council switches it off.
+	Enforced,
+	/// Switched off by the council: any node may connect.
+	Off,
 }
 
 /// The hospital's commitment to a patient's hospital-internal number.

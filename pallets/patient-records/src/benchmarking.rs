@@ -14,10 +14,13 @@ use sp_core::H256;
 use sp_runtime::traits::One;
 
 /// A valid content, as calls take it, whose commitment and CID digest are `[n; 32]`.
-fn content(n: u8) -> ContentInput {
+/// A content whose commitment is derived from `seed`: a commitment is anchored once, so every
+/// record a benchmark anchors has a seed of its own.
+fn content(seed: u64) -> ContentInput {
+	let digest = sp_io::hashing::blake2_256(&(b"benchmark", seed).encode());
 	Content {
-		commitment: H256::repeat_byte(n),
-		cid: cid::raw_sha2_256(&[n; 32]).to_vec(),
+		commitment: H256(digest),
+		cid: cid::raw_sha2_256(&digest).to_vec(),
 		scheme: EncryptionScheme::XChaCha20Poly1305,
 		size: 1 << 20,
 	}
@@ -55,6 +58,12 @@ fn actors<T: Config>(patient: Option<T::AccountId>) -> Result<Actors<T>, Benchma
 	)?;
 	let patient = patient.unwrap_or_else(|| account("patient", hospital, 0));
 	Registry::<T>::register_patient(RawOrigin::Signed(patient.clone()).into())?;
+	// Only a hospital that verified the patient records a guardian.
+	Registry::<T>::verify_patient(
+		RawOrigin::Signed(admin.clone()).into(),
+		patient.clone(),
+		H256::repeat_byte(2),
+	)?;
 	let guardian: T::AccountId = account("guardian", hospital, 0);
 	Registry::<T>::record_guardian(
 		RawOrigin::Signed(admin).into(),
@@ -74,12 +83,12 @@ fn records_for<T: Config>(
 	let per_page = T::RecordsPerPage::get().max(2);
 	// End half-way into a page: a page read on the next insert is as large as it gets below full.
 	let count = n.max(per_page + per_page / 2);
-	for i in 0..count {
+	for _ in 0..count {
 		Records::<T>::add_record(
 			RawOrigin::Signed(doctor.clone()).into(),
 			patient.clone(),
 			Category::ClinicalNote,
-			content((i % 200) as u8 + 1),
+			content(NextRecordId::<T>::get()),
 		)?;
 	}
 	NextRecordId::<T>::get().checked_sub(1).ok_or(BenchmarkError::Weightless)
@@ -95,7 +104,12 @@ mod benchmarks {
 		records_for::<T>(&a.doctor, &a.patient, 0)?;
 		// The guardian path reads the staff map, the patient, the delegation and the hospital.
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.guardian), a.patient.clone(), Category::DeviceData, content(250));
+		_(
+			RawOrigin::Signed(a.guardian),
+			a.patient.clone(),
+			Category::DeviceData,
+			content(u64::MAX - 3),
+		);
 		assert_eq!(
 			Records::<T>::records_of(&a.patient, 0, 1).1[0].1.category,
 			Category::DeviceData
@@ -115,7 +129,7 @@ mod benchmarks {
 			batch.push(NewRecord {
 				patient,
 				category: Category::LabResult,
-				content: content((i % 200) as u8 + 1),
+				content: content(1_000_000 + u64::from(i)),
 			});
 		}
 		let before = NextRecordId::<T>::get();
@@ -133,14 +147,14 @@ mod benchmarks {
 		Records::<T>::propose_amendment(
 			RawOrigin::Signed(a.doctor.clone()).into(),
 			id,
-			content(240),
+			content(u64::MAX - 1),
 		)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		frame_system::Pallet::<T>::set_block_number(
 			now + T::AmendmentPeriod::get() + BlockNumberFor::<T>::one(),
 		);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.doctor), id, content(241));
+		_(RawOrigin::Signed(a.doctor), id, content(u64::MAX - 2));
 		assert!(Amendments::<T>::get(id).is_some());
 		Ok(())
 	}
@@ -149,7 +163,11 @@ mod benchmarks {
 	fn approve_amendment() -> Result<(), BenchmarkError> {
 		let a = actors::<T>(None)?;
 		let id = records_for::<T>(&a.doctor, &a.patient, 0)?;
-		Records::<T>::propose_amendment(RawOrigin::Signed(a.doctor).into(), id, content(240))?;
+		Records::<T>::propose_amendment(
+			RawOrigin::Signed(a.doctor).into(),
+			id,
+			content(u64::MAX - 1),
+		)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.guardian), id);
 		assert_eq!(Records::<T>::history(id).len(), 2);
@@ -160,7 +178,11 @@ mod benchmarks {
 	fn cancel_amendment() -> Result<(), BenchmarkError> {
 		let a = actors::<T>(None)?;
 		let id = records_for::<T>(&a.doctor, &a.patient, 0)?;
-		Records::<T>::propose_amendment(RawOrigin::Signed(a.doctor).into(), id, content(240))?;
+		Records::<T>::propose_amendment(
+			RawOrigin::Signed(a.doctor).into(),
+			id,
+			content(u64::MAX - 1),
+		)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.guardian), id);
 		assert!(Amendments::<T>::get(id).is_none());
@@ -172,7 +194,7 @@ mod benchmarks {
 		let signer = T::BenchmarkHelper::signer();
 		let a = actors::<T>(Some(signer.clone()))?;
 		let id = records_for::<T>(&a.doctor, &a.patient, 0)?;
-		let new = content(240);
+		let new = content(u64::MAX - 1);
 		let bounded = Content {
 			commitment: new.commitment,
 			cid: new.cid.clone().try_into().map_err(|_| BenchmarkError::Weightless)?,
@@ -206,7 +228,7 @@ mod benchmarks {
 		let mut id = records_for::<T>(&a.doctor, &a.patient, 0)?;
 		for i in 1..v {
 			let old = crate::Records::<T>::get(id).ok_or(BenchmarkError::Weightless)?;
-			let amended = Records::<T>::check_content(content((i % 250) as u8 + 1))
+			let amended = Records::<T>::check_content(content(2_000_000 + u64::from(i)))
 				.map_err(|_| BenchmarkError::Weightless)?;
 			Records::<T>::apply_amendment(id, old, a.doctor.clone(), amended)?;
 			id = NextRecordId::<T>::get().checked_sub(1).ok_or(BenchmarkError::Weightless)?;
@@ -267,7 +289,7 @@ mod benchmarks {
 			H256::zero(),
 		)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.doctor), request, content(240));
+		_(RawOrigin::Signed(a.doctor), request, content(u64::MAX - 1));
 		assert!(matches!(
 			PrescriptionRequests::<T>::get(request).map(|r| r.status),
 			Some(RequestStatus::Fulfilled(_))

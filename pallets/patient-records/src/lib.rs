@@ -57,6 +57,7 @@ pub use types::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod cid;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -102,8 +103,8 @@ pub mod pallet {
 	/// A new record of a batch.
 	pub type NewRecordOf<T> = NewRecord<<T as frame_system::Config>::AccountId>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. 2: the commitment index ([`migrations::v2`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -190,6 +191,14 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The record version that anchored each content commitment: a commitment is anchored at
+	/// most once on the whole chain, so one document never stands under two records (or two
+	/// patients). Kept when the record is deleted, so a destroyed document is never anchored
+	/// again.
+	// Blake2_128Concat: commitments are chosen by the uploader.
+	#[pallet::storage]
+	pub type RecordOfCommitment<T: Config> = StorageMap<_, Blake2_128Concat, H256, RecordId>;
+
 	/// Amendments waiting for the patient, by the record version they amend.
 	#[pallet::storage]
 	pub type Amendments<T: Config> = StorageMap<_, Twox64Concat, RecordId, PendingAmendmentOf<T>>;
@@ -274,6 +283,9 @@ pub mod pallet {
 		PrescriptionDeclined { request: RequestId, patient: T::AccountId, doctor: T::AccountId },
 		/// The patient withdrew a pending request.
 		PrescriptionRequestCancelled { request: RequestId, patient: T::AccountId },
+		/// The storage migration found `record` anchoring the same commitment as the earlier
+		/// `first`, which keeps it; a hospital should look into `record`.
+		DuplicateCommitment { commitment: H256, record: RecordId, first: RecordId },
 	}
 
 	#[pallet::error]
@@ -348,6 +360,9 @@ pub mod pallet {
 		IdOverflow,
 		/// The record has `MaxHistory` versions already: add a new record instead.
 		TooManyVersions,
+		/// This content commitment is already anchored (by this or another record, perhaps
+		/// deleted): one document is anchored once.
+		CommitmentInUse,
 	}
 
 	#[pallet::hooks]
@@ -372,7 +387,8 @@ pub mod pallet {
 		/// of an active hospital, which becomes the custodian; or by the patient, a delegate or
 		/// a guardian (patient-reported and device records, held by the patient).
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::add_record())]
+		#[pallet::weight(<T as Config>::WeightInfo::add_record()
+			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
 		pub fn add_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -394,7 +410,9 @@ pub mod pallet {
 		#[pallet::call_index(1)]
 		#[pallet::weight(<T as Config>::WeightInfo::add_records(
 			(records.len() as u32).min(T::MaxBatchSize::get())
-		))]
+		).saturating_add(Pallet::<T>::commitment_index_weight(
+			(records.len() as u32).min(T::MaxBatchSize::get())
+		)))]
 		pub fn add_records(origin: OriginFor<T>, records: Vec<NewRecordOf<T>>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!records.is_empty(), Error::<T>::EmptyBatch);
@@ -419,7 +437,9 @@ pub mod pallet {
 		/// Origin: signed by an active doctor (or lab, for its categories) of the custodian
 		/// hospital; for patient-held records, by the patient or a delegate.
 		#[pallet::call_index(2)]
-		#[pallet::weight(<T as Config>::WeightInfo::propose_amendment().max(<T as Config>::WeightInfo::approve_amendment()))]
+		#[pallet::weight(<T as Config>::WeightInfo::propose_amendment()
+			.max(<T as Config>::WeightInfo::approve_amendment())
+			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
 		pub fn propose_amendment(
 			origin: OriginFor<T>,
 			record: RecordId,
@@ -428,8 +448,8 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
 			ensure!(r.version < T::MaxHistory::get(), Error::<T>::TooManyVersions);
-			let content = Self::check_content(content)?;
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
+			let content = Self::check_content(content)?;
 			if r.custodian.is_none() {
 				ensure!(Registry::<T>::acts_for(&who, &r.patient), Error::<T>::NotForPatient);
 				return Self::apply_amendment(record, r, who, content);
@@ -454,7 +474,8 @@ pub mod pallet {
 		///
 		/// Origin: signed by the patient, a delegate or a guardian.
 		#[pallet::call_index(3)]
-		#[pallet::weight(<T as Config>::WeightInfo::approve_amendment())]
+		#[pallet::weight(<T as Config>::WeightInfo::approve_amendment()
+			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
 		pub fn approve_amendment(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
@@ -496,7 +517,8 @@ pub mod pallet {
 		/// Origin: signed by an active doctor (or lab, for its categories) of the custodian
 		/// hospital. `signer` is the patient, a delegate or a guardian.
 		#[pallet::call_index(5)]
-		#[pallet::weight(<T as Config>::WeightInfo::amend_with_signature())]
+		#[pallet::weight(<T as Config>::WeightInfo::amend_with_signature()
+			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
 		pub fn amend_with_signature(
 			origin: OriginFor<T>,
 			record: RecordId,
@@ -507,8 +529,8 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
 			Self::ensure_custodian_staff(&who, &r)?;
-			let content = Self::check_content(content)?;
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
+			let content = Self::check_content(content)?;
 			ensure!(Registry::<T>::acts_for(&signer, &r.patient), Error::<T>::NotForPatient);
 			let payload = Self::amendment_payload(record, r.version, content.clone()).encode();
 			let mut wrapped = Vec::with_capacity(payload.len().saturating_add(15));
@@ -647,7 +669,8 @@ pub mod pallet {
 		///
 		/// Origin: signed by the doctor asked, still an active doctor.
 		#[pallet::call_index(10)]
-		#[pallet::weight(<T as Config>::WeightInfo::fulfil_prescription())]
+		#[pallet::weight(<T as Config>::WeightInfo::fulfil_prescription()
+			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
 		pub fn fulfil_prescription(
 			origin: OriginFor<T>,
 			request: RequestId,
@@ -865,6 +888,10 @@ pub mod pallet {
 			})?;
 			ensure!(parsed.digest == c.commitment.as_bytes(), Error::<T>::CidMismatch);
 			ensure!(c.size > 0, Error::<T>::EmptyDocument);
+			ensure!(
+				!RecordOfCommitment::<T>::contains_key(c.commitment),
+				Error::<T>::CommitmentInUse
+			);
 			Ok(Content { commitment: c.commitment, cid, scheme: c.scheme, size: c.size })
 		}
 
@@ -889,6 +916,23 @@ pub mod pallet {
 			frame_system::Pallet::<T>::block_number()
 				.checked_add(&period)
 				.ok_or(Error::<T>::IdOverflow.into())
+		}
+
+		/// The weight of the commitment index for `n` anchored records: a read (the check) and a
+		/// write each. Charged beside the calls' benchmarked weights, which were measured before
+		/// the index existed, until the benchmarks are run again.
+		pub fn commitment_index_weight(n: u32) -> Weight {
+			T::DbWeight::get().reads_writes(u64::from(n), u64::from(n))
+		}
+
+		/// Anchors `commitment` to record `id`, unless some record anchored it already.
+		fn claim_commitment(commitment: H256, id: RecordId) -> DispatchResult {
+			ensure!(
+				!RecordOfCommitment::<T>::contains_key(commitment),
+				Error::<T>::CommitmentInUse
+			);
+			RecordOfCommitment::<T>::insert(commitment, id);
+			Ok(())
 		}
 
 		fn next_record_id() -> Result<RecordId, DispatchError> {
@@ -919,6 +963,7 @@ pub mod pallet {
 			content: Content,
 		) -> Result<RecordId, DispatchError> {
 			let id = Self::next_record_id()?;
+			Self::claim_commitment(content.commitment, id)?;
 			Self::index_record(&patient, id)?;
 			Records::<T>::insert(
 				id,
@@ -964,6 +1009,8 @@ pub mod pallet {
 			let id = Self::next_record_id()?;
 			let version = old.version.checked_add(1).ok_or(Error::<T>::IdOverflow)?;
 			ensure!(version <= T::MaxHistory::get(), Error::<T>::TooManyVersions);
+			// Checked again here: an approved proposal's content may have been anchored since.
+			Self::claim_commitment(content.commitment, id)?;
 			Self::index_record(&old.patient, id)?;
 			let new = Record {
 				patient: old.patient.clone(),
@@ -1078,6 +1125,10 @@ pub mod pallet {
 			let mut counted: alloc::collections::BTreeMap<T::AccountId, u32> = Default::default();
 			for (id, r) in Records::<T>::iter() {
 				ensure!(id < next, "record id beyond NextRecordId");
+				ensure!(
+					RecordOfCommitment::<T>::get(r.content.commitment).is_some(),
+					"a record's commitment is not indexed"
+				);
 				ensure!(Registry::<T>::is_patient(&r.patient), "record of an unregistered patient");
 				*counted.entry(r.patient.clone()).or_default() += 1;
 				ensure!(r.version <= T::MaxHistory::get(), "more versions than MaxHistory");
@@ -1123,6 +1174,10 @@ pub mod pallet {
 				ensure!(seen == count, "index size");
 			}
 			ensure!(counted.len() == PatientRecordCount::<T>::iter().count(), "unindexed patient");
+			for (commitment, id) in RecordOfCommitment::<T>::iter() {
+				let r = Records::<T>::get(id).ok_or("commitment index names a missing record")?;
+				ensure!(r.content.commitment == commitment, "commitment index names another");
+			}
 			for (id, _) in Amendments::<T>::iter() {
 				ensure!(Records::<T>::get(id).is_some(), "amendment of a missing record");
 			}

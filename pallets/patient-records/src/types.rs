@@ -14,6 +14,10 @@ pub type RecordId = u64;
 /// Identifier of a prescription request, assigned in order.
 pub type RequestId = u64;
 
+/// A content commitment: the SHA2-256 (or BLAKE2b-256) digest of a sealed document, which its
+/// CID carries too.
+pub type Commitment = H256;
+
 /// What kind of document a record stands for, aligned with FHIR document classes (LOINC
 /// document ontology). The category is visible to every node: it is what consent scopes name,
 /// so it is kept coarse.

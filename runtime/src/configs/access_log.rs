@@ -20,6 +20,9 @@ impl pallet_access_log::RecordLookup<AccountId> for RecordsOfRuntime {
 	fn record_facts(record: u64) -> Option<pallet_access_log::RecordFacts<AccountId>> {
 		pallet_patient_records::Records::<Runtime>::get(record).map(|r| {
 			pallet_access_log::RecordFacts {
+				anchor: pallet_patient_records::RecordOfCommitment::<Runtime>::get(
+					r.content.commitment,
+				) == Some(record),
 				deleted: r.status == pallet_patient_records::RecordStatus::Deleted,
 				patient: r.patient,
 				custodian: r.custodian,
@@ -31,7 +34,8 @@ impl pallet_access_log::RecordLookup<AccountId> for RecordsOfRuntime {
 	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> u64 {
 		use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
 		let id = pallet_patient_records::NextRecordId::<Runtime>::get();
-		let digest = [7u8; 32];
+		// A commitment is anchored once: each benchmark record has its own.
+		let digest = sp_core::blake2_256(&id.to_le_bytes());
 		// Benchmark set-up only: the doctor and patient were registered by the benchmark, so
 		// this succeeds; if it did not, the benchmark's own check would fail.
 		let _ = crate::PatientRecords::add_record(

@@ -104,6 +104,9 @@ impl pallet_hospital_registry::Config for Runtime {
 	type MaxVerificationsPerPatient = ConstU32<16>;
 	/// Four hospitals tolerate one failure (GRANDPA needs more than two thirds).
 	type MinValidators = ConstU32<MIN_VALIDATORS>;
+	/// Who was given, contested or lost the power to act for a patient goes into the patient's
+	/// access log.
+	type DelegationLog = crate::AccessLog;
 	type WeightInfo = pallet_hospital_registry::weights::SubstrateWeight<Runtime>;
 }
 

@@ -59,8 +59,9 @@ pub struct EntryJson {
 	pub hospital: Option<u32>,
 	/// What happened.
 	pub action: LogAction,
-	/// What it refers to: `{"record": id}`, `{"grant": n}` or `{"emergency": id}`.
-	pub subject: Subject,
+	/// What it refers to: `{"record": id}`, `{"grant": n}`, `{"emergency": id}` or
+	/// `{"party": SS58}` (a delegate or guardian).
+	pub subject: Subject<String>,
 	/// Why.
 	pub purpose: Option<Purpose>,
 	/// The hospital whose gateway served or refused; null for on-chain actions.
@@ -185,7 +186,7 @@ pub fn entry_json<A: Ss58Codec, N: Into<u64>>(hash: H256, e: LogEntry<A, N>) -> 
 		actor: e.actor.to_ss58check(),
 		hospital: e.hospital,
 		action: e.action,
-		subject: e.subject,
+		subject: e.subject.map(|a| a.to_ss58check()),
 		purpose: e.purpose,
 		source: e.source,
 		block: e.block.into(),
@@ -210,12 +211,21 @@ const BALP: &str = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/";
 /// kept in the log entity, so the bundle itself can be verified.
 pub fn audit_event(e: &EntryJson) -> Value {
 	let (interaction, action, profile) = match e.action {
-		LogAction::RecordAdded | LogAction::ConsentGranted => ("create", "C", "PatientCreate"),
+		LogAction::RecordAdded
+		| LogAction::ConsentGranted
+		| LogAction::DelegateAppointed
+		| LogAction::GuardianRecorded
+		| LogAction::PatientVerified => ("create", "C", "PatientCreate"),
 		LogAction::RecordAmended
 		| LogAction::RecordEnteredInError
 		| LogAction::ConsentRevoked
 		| LogAction::EmergencyEnded
-		| LogAction::EmergencyReviewed { .. } => ("update", "U", "PatientUpdate"),
+		| LogAction::EmergencyReviewed { .. }
+		| LogAction::GuardianContested
+		| LogAction::GuardianUpheld => ("update", "U", "PatientUpdate"),
+		LogAction::DelegateRemoved | LogAction::GuardianRemoved { .. } => {
+			("delete", "D", "PatientDelete")
+		},
 		LogAction::RecordDeleted | LogAction::DocumentErased => ("delete", "D", "PatientDelete"),
 		LogAction::DocumentRead | LogAction::ReadDenied | LogAction::EmergencyOpened => {
 			("read", "R", "PatientRead")
@@ -253,10 +263,11 @@ pub fn audit_event(e: &EntryJson) -> Value {
 			"requestor": false
 		}));
 	}
-	let (subject_system, subject_value) = match e.subject {
+	let (subject_system, subject_value) = match &e.subject {
 		Subject::Record(id) => ("urn:ehr-chain:record", id.to_string()),
 		Subject::Grant(n) => ("urn:ehr-chain:consent", format!("{}/{n}", e.patient)),
 		Subject::Emergency(id) => ("urn:ehr-chain:emergency", id.to_string()),
+		Subject::Party(who) => (ACCOUNT_SYSTEM, who.clone()),
 	};
 	let observer = match e.source {
 		Some(h) => {

@@ -9,10 +9,13 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use pallet_hospital_registry::{HospitalId, HospitalInfo, StaffCheck, StaffMember};
+pub use pallet_hospital_registry::{
+	Delegation, DelegationInfo, HospitalId, HospitalInfo, StaffCheck, StaffMember,
+};
 
 sp_api::decl_runtime_apis! {
-	/// Reads of the hospital registry.
+	/// Reads of the hospital registry. Version 2 adds [`Self::delegations`].
+	#[api_version(2)]
 	pub trait HospitalRegistryApi<AccountId> where AccountId: Codec {
 		/// One hospital.
 		fn hospital(id: HospitalId) -> Option<HospitalInfo<AccountId>>;
@@ -28,5 +31,9 @@ sp_api::decl_runtime_apis! {
 		fn acts_for(who: AccountId, patient: AccountId) -> bool;
 		/// Validator accounts of the active hospitals (the next session's validator set).
 		fn validators() -> Vec<AccountId>;
+		/// Who may act for `patient` besides the patient: each delegate and guardian, the
+		/// hospital that recorded a guardian, and who contested it if a review is pending.
+		#[api_version(2)]
+		fn delegations(patient: AccountId) -> Vec<DelegationInfo<AccountId>>;
 	}
 }

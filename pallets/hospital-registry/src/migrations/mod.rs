@@ -6,3 +6,4 @@
 //! the `try-runtime` feature) built on plain functions that the unit tests call too.
 
 pub mod v2;
+pub mod v3;

@@ -10,12 +10,13 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 pub use pallet_patient_records::{
-	AmendmentPayload, Content, PendingAmendment, PendingWithdrawal, PrescriptionRequest, Record,
-	RecordId, RecordPage, RequestId,
+	AmendmentPayload, Commitment, Content, PendingAmendment, PendingWithdrawal,
+	PrescriptionRequest, Record, RecordId, RecordPage, RequestId,
 };
 
 sp_api::decl_runtime_apis! {
-	/// Reads of the patient records.
+	/// Reads of the patient records. Version 2 adds [`Self::record_of_commitment`].
+	#[api_version(2)]
 	pub trait PatientRecordsApi<AccountId, BlockNumber, Hash> where
 		AccountId: Codec,
 		BlockNumber: Codec,
@@ -39,5 +40,10 @@ sp_api::decl_runtime_apis! {
 		/// extrinsic (`amendWithSignature`): its SCALE encoding, raw or `<Bytes>`-wrapped.
 		/// `None` if `id` is not current.
 		fn amendment_payload(id: RecordId, content: Content) -> Option<AmendmentPayload<Hash>>;
+		/// The record version that anchored `commitment` (a commitment is anchored once, and
+		/// stays so after deletion): the only record whose document a gateway may serve or
+		/// erase under that commitment.
+		#[api_version(2)]
+		fn record_of_commitment(commitment: Commitment) -> Option<RecordId>;
 	}
 }
