@@ -39,7 +39,7 @@ use sp_core::{crypto::Ss58Codec, H256};
 pub mod limit;
 pub mod store;
 use limit::{Over, RefusalLimiter};
-use store::Store;
+use store::{Put, Store};
 
 /// How a gateway runs.
 #[derive(Clone, Debug)]
@@ -279,6 +279,9 @@ impl Gateway {
 				refuse(Refusal::NoEncryptionKey, "the requester has published no encryption key")
 			})?;
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
+		if self.store.is_erased(&cid) {
+			return Err(refuse(Refusal::Erased, "this document was erased"));
+		}
 		let (bytes, wrapped) =
 			self.store.get(&cid).map_err(internal)?.ok_or_else(|| {
 				refuse(Refusal::NotStored, "this gateway does not hold the document")
@@ -417,6 +420,12 @@ impl Gateway {
 			));
 		}
 		let cid = cid::raw_sha2_256(&digest);
+		let cid_s = pallet_patient_records_rpc::cid_string(&cid);
+		let erased =
+			|| refuse(Refusal::Erased, format!("{cid_s} was erased; it is not kept again"));
+		if self.store.is_erased(&cid) {
+			return Err(erased());
+		}
 		keys::unwrap(&self.secret, &req.wrapped_key, &cid).map_err(|_| {
 			refuse(
 				Refusal::BadWrappedKey,
@@ -424,9 +433,15 @@ impl Gateway {
 			)
 		})?;
 		self.take_nonce(&req.uploader, req.nonce, req.expires_at, now)?;
-		self.store.put(&cid, &bytes, &req.wrapped_key).map_err(internal)?;
-		let cid_s = pallet_patient_records_rpc::cid_string(&cid);
-		log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader));
+		match self.store.put(&cid, &bytes, &req.wrapped_key).map_err(internal)? {
+			Put::Stored => {
+				log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader))
+			},
+			Put::AlreadyStored => {
+				log(format!("{cid_s} from {}: already stored, kept as it was", req.uploader))
+			},
+			Put::Erased => return Err(erased()),
+		}
 		Ok(Stored { cid: cid_s, commitment: req.commitment, size: req.size })
 	}
 
@@ -450,7 +465,7 @@ impl Gateway {
 			return Err(refuse(Refusal::NotDeleted, format!("record {record} is not deleted")));
 		}
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
-		let destroyed = self.store.destroy(&cid).map_err(internal)?;
+		let destroyed = self.store.destroy(&cid, record).map_err(internal)?;
 		if destroyed {
 			log(format!("record {record}: document and key destroyed"));
 		}
