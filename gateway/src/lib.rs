@@ -1082,3 +1082,279 @@ pub fn parse_account(s: &str) -> Result<AccountId, String> {
 	}
 	AccountId::from_ss58check(s).map_err(|e| format!("{s}: {e:?}"))
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_core::{sr25519, Pair};
+
+	fn genesis() -> H256 {
+		H256::repeat_byte(7)
+	}
+
+	fn pair(uri: &str) -> sr25519::Pair {
+		sr25519::Pair::from_string(uri, None).unwrap()
+	}
+
+	fn config(node_rpc: String, store_dir: PathBuf) -> Config {
+		Config {
+			node_rpc,
+			listen: "127.0.0.1:0".parse().unwrap(),
+			store_dir,
+			suri: "//Alice//stash".into(),
+			max_document_size: 1024,
+			watch_every: Duration::from_secs(1),
+			publish_key: false,
+			refusals_per_requester: 2,
+			refusals_total: 4,
+			reads_per_requester: 60,
+			requests_per_source: 50,
+			max_batch: 16,
+			max_body_size: None,
+		}
+	}
+
+	/// A gateway of hospital 0 that knows its chain, whose "node" is a socket that accepts
+	/// connections and never answers: any node call shows up as a connection on it.
+	struct Offline {
+		gateway: Arc<Gateway>,
+		node: std::net::TcpListener,
+		_dir: tempfile::TempDir,
+	}
+
+	impl Offline {
+		fn new() -> Offline {
+			let node = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+			node.set_nonblocking(true).unwrap();
+			let dir = tempfile::tempdir().unwrap();
+			let url = format!("http://{}", node.local_addr().unwrap());
+			let gateway = Gateway::new(&config(url, dir.path().join("store"))).unwrap();
+			gateway.hospital.store(0, Ordering::Relaxed);
+			gateway.genesis.set(genesis()).unwrap();
+			Offline { gateway, node, _dir: dir }
+		}
+
+		fn node_was_asked(&self) -> bool {
+			match self.node.accept() {
+				Ok(_) => true,
+				Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+				Err(e) => panic!("{e}"),
+			}
+		}
+	}
+
+	fn fetch_request(requester: &sr25519::Pair, nonce: u8) -> FetchRequest {
+		FetchRequest {
+			hospital: 0,
+			record: 1,
+			purpose: Purpose::Treatment,
+			requester: requester.public().into(),
+			nonce: [nonce; 16],
+			expires_at: proto::now_ms() + 60_000,
+			genesis: genesis(),
+		}
+	}
+
+	#[tokio::test]
+	async fn a_fetch_that_is_not_its_requesters_never_reaches_the_node() {
+		let o = Offline::new();
+		let (dave, eve) = (pair("//Dave"), pair("//Eve"));
+		let now = proto::now_ms();
+		let good = |nonce| fetch_request(&dave, nonce);
+		let cases = [
+			(
+				SignedRequest { request: "0x00".into(), signature: "0x00".into() },
+				Refusal::Malformed,
+			),
+			(
+				SignedRequest { signature: "0x".into(), ..proto::sign(&good(1), &dave) },
+				Refusal::BadSignature,
+			),
+			(proto::sign(&good(2), &eve), Refusal::BadSignature),
+			(proto::sign(&FetchRequest { hospital: 1, ..good(3) }, &dave), Refusal::WrongGateway),
+			(
+				proto::sign(&FetchRequest { genesis: H256::repeat_byte(8), ..good(4) }, &dave),
+				Refusal::WrongChain,
+			),
+			(
+				proto::sign(&FetchRequest { expires_at: now - 1, ..good(5) }, &dave),
+				Refusal::Expired,
+			),
+			(
+				proto::sign(
+					&FetchRequest { expires_at: now + MAX_REQUEST_TTL_MS + 60_000, ..good(6) },
+					&dave,
+				),
+				Refusal::Expired,
+			),
+		];
+		for (i, (request, want)) in cases.into_iter().enumerate() {
+			let (got, logged) = o.gateway.fetch(request, None).await.unwrap_err();
+			assert_eq!((got.0, logged), (want, None), "case {i}: {}", got.1);
+		}
+		// A replay: the nonce was used up by the request's first use.
+		let first = good(9);
+		assert!(o
+			.gateway
+			.store
+			.take_nonce(&first.requester, first.nonce, first.expires_at, now)
+			.unwrap());
+		let (got, _) = o.gateway.fetch(proto::sign(&first, &dave), None).await.unwrap_err();
+		assert_eq!(got.0, Refusal::Replayed);
+		assert!(!o.node_was_asked(), "a refused request reached the node");
+
+		// Until the node has confirmed the gateway's hospital, nothing is checked against it.
+		o.gateway.hospital.store(NO_HOSPITAL, Ordering::Relaxed);
+		let (got, _) = o.gateway.fetch(proto::sign(&good(10), &dave), None).await.unwrap_err();
+		assert_eq!(got.0, Refusal::GatewayNotRegistered);
+		assert!(!o.node_was_asked());
+
+		// The probe works: an authenticated request does reach the node.
+		o.gateway.hospital.store(0, Ordering::Relaxed);
+		let gateway = o.gateway.clone();
+		let valid = proto::sign(&good(11), &dave);
+		let task = tokio::spawn(async move {
+			let _ = gateway.fetch(valid, None).await;
+		});
+		let mut asked = false;
+		for _ in 0..100 {
+			if o.node_was_asked() {
+				asked = true;
+				break;
+			}
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
+		task.abort();
+		assert!(asked, "an authenticated request did not reach the node");
+	}
+
+	#[tokio::test]
+	async fn stores_and_erasures_are_authenticated_before_the_node_is_asked() {
+		let o = Offline::new();
+		let (alice, eve) = (pair("//Alice"), pair("//Eve"));
+		let now = proto::now_ms();
+		let store = StoreRequest {
+			hospital: 0,
+			uploader: eve.public().into(),
+			commitment: H256::repeat_byte(1),
+			size: 3,
+			wrapped_key: keys::WrappedKey { ephemeral: [1; 32], nonce: [2; 24], sealed: [3; 48] },
+			nonce: [1; 16],
+			expires_at: now + 60_000,
+			genesis: genesis(),
+		};
+		let unsigned = SignedRequest { signature: "0x".into(), ..proto::sign(&store, &eve) };
+		let got = o.gateway.store_document(unsigned, "AAAA".into()).await.unwrap_err();
+		assert_eq!(got.0, Refusal::BadSignature);
+		let stale = proto::sign(&StoreRequest { expires_at: now - 1, ..store.clone() }, &eve);
+		let got = o.gateway.store_document(stale, "AAAA".into()).await.unwrap_err();
+		assert_eq!(got.0, Refusal::Expired);
+		// A fetch request is no store request.
+		let fetch = proto::sign(&fetch_request(&eve, 1), &eve);
+		let got = o.gateway.store_document(fetch, "AAAA".into()).await.unwrap_err();
+		assert!(matches!(got.0, Refusal::Malformed | Refusal::BadSignature), "{got:?}");
+
+		let erase = EraseRequest {
+			hospital: 0,
+			record: 1,
+			requester: alice.public().into(),
+			nonce: [2; 16],
+			expires_at: now + 60_000,
+			genesis: genesis(),
+		};
+		let forged = proto::sign(&erase, &eve);
+		assert_eq!(o.gateway.erase_request(forged).await.unwrap_err().0, Refusal::BadSignature);
+		let elsewhere = EraseRequest { genesis: H256::repeat_byte(8), ..erase.clone() };
+		let got = o.gateway.erase_request(proto::sign(&elsewhere, &alice)).await.unwrap_err();
+		assert_eq!(got.0, Refusal::WrongChain);
+		let other = EraseRequest { hospital: 3, ..erase.clone() };
+		let got = o.gateway.erase_request(proto::sign(&other, &alice)).await.unwrap_err();
+		assert_eq!(got.0, Refusal::WrongGateway);
+		assert!(!o.node_was_asked(), "a refused request reached the node");
+	}
+
+	#[tokio::test]
+	async fn refusals_of_accounts_the_chain_does_not_know_leave_its_budget_alone() {
+		// 2 logged refusals a minute for one requester, 4 for all.
+		let o = Offline::new();
+		let ip: IpAddr = "192.0.2.1".parse().unwrap();
+		// A flood from a thousand fresh key pairs: all kept out of the chain's log...
+		for i in 0..1_000u32 {
+			let mut raw = [0u8; 32];
+			raw[..4].copy_from_slice(&i.to_le_bytes());
+			let stranger = AccountId::from(raw);
+			assert_eq!(o.gateway.dispose(false, &stranger, Some(ip), 1_000), Disposition::Local);
+		}
+		// ...without touching the budgets the chain's own accounts' refusals use.
+		assert_eq!(o.gateway.limiter.tracked(), 0);
+		let (dave, carol, erin) =
+			(AccountId::from([4; 32]), AccountId::from([5; 32]), AccountId::from([6; 32]));
+		assert_eq!(o.gateway.dispose(true, &dave, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &dave, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &dave, None, 1_000), Disposition::Over(Over::Requester));
+		assert_eq!(o.gateway.dispose(true, &carol, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &carol, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &erin, None, 1_000), Disposition::Over(Over::Total));
+		// The strangers are counted for the gateway's own log.
+		let minute = o.gateway.unknown.flush(60_000).unwrap();
+		assert_eq!((minute.total, minute.top.clone()), (1_000, vec![(Some(ip), 1_000)]));
+	}
+
+	#[test]
+	fn the_default_body_limit_fits_the_largest_document_base64_encoded() {
+		// 16 MiB: 22,369,624 base64 characters and the envelope margin.
+		assert_eq!(default_body_limit(16 * 1024 * 1024), 22_369_624 + 65_536);
+		assert_eq!(default_body_limit(3), 4 + 65_536);
+		assert_eq!(default_body_limit(u64::MAX), u32::MAX);
+	}
+
+	/// One HTTP/1.1 POST of a JSON body; the whole answer, headers and body.
+	fn post(addr: std::net::SocketAddr, body: &str) -> String {
+		use std::io::{Read, Write};
+		let mut s = std::net::TcpStream::connect(addr).unwrap();
+		write!(
+			s,
+			"POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+			 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+			body.len()
+		)
+		.unwrap();
+		let mut answer = String::new();
+		s.read_to_string(&mut answer).unwrap();
+		answer
+	}
+
+	/// A JSON-RPC batch of `n` calls of a method no gateway has.
+	fn batch(n: usize) -> String {
+		let calls: Vec<String> = (0..n)
+			.map(|i| format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"gateway_none","params":[]}}"#))
+			.collect();
+		format!("[{}]", calls.join(","))
+	}
+
+	#[tokio::test(flavor = "multi_thread")]
+	async fn the_server_caps_batches_and_the_calls_of_one_source() {
+		let dir = tempfile::tempdir().unwrap();
+		// No node: a port nothing listens on.
+		let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+		let mut config = config(format!("http://{dead}"), dir.path().join("store"));
+		(config.max_batch, config.requests_per_source) = (4, 20);
+		let running = start(config).await.unwrap();
+		let addr = running.addr;
+		let send = |body: String| tokio::task::spawn_blocking(move || post(addr, &body));
+		// A batch over the cap is refused whole.
+		let answer = send(batch(5)).await.unwrap();
+		assert!(answer.contains("\"code\":-32010"), "{answer}");
+		// 40 calls from one address in much less than a second: the first 20 are answered
+		// (no such method), then one every 50 ms; the others are refused `TooManyRequests`.
+		let (mut answered, mut refused) = (0, 0);
+		for _ in 0..10 {
+			let answer = send(batch(4)).await.unwrap();
+			answered += answer.matches("\"code\":-32601").count();
+			refused += answer.matches("\"code\":4026").count();
+		}
+		assert_eq!(answered + refused, 40);
+		assert!(answered >= 20 && refused >= 1, "{answered} answered, {refused} refused");
+		running.handle.stop().unwrap();
+	}
+}
