@@ -13,12 +13,17 @@
 //!   latest finalized block, logs the attempt in the access log (`accessLog.logRead`,
 //!   permitted or denied) and, if permitted, answers the sealed document and its data key
 //!   wrapped to the requester's registered encryption key;
-//! * `gateway_erase`: destroys a deleted record's document and key and logs the erasure
-//!   (`accessLog.logErasure`); the gateway also does this by itself when it sees the deletion.
+//! * `gateway_erase`: in an [`EraseRequest`] signed by the hospital's admin, one of its active
+//!   `Administrator` staff or the gateway's own account, destroys a deleted record's document
+//!   and key and logs the erasure (`accessLog.logErasure`); the gateway also does this by itself
+//!   when it sees the deletion.
 //!
 //! A request is signed over `domain ++ SCALE(request)` with sr25519; the wire form is
-//! [`SignedRequest`] (the SCALE bytes and the signature as hex). The requester never trusts the
-//! gateway: [`open_fetched`] checks the bytes against the commitment on chain before decrypting.
+//! [`SignedRequest`] (the SCALE bytes and the signature as hex). Every request names the
+//! hospital whose gateway it is for and the genesis hash of the chain it is for, carries a
+//! random nonce and expires within [`MAX_REQUEST_TTL_MS`]: it is good once, at one gateway of one
+//! chain, for a few minutes. The requester never trusts the gateway: [`open_fetched`] checks the
+//! bytes against the commitment on chain before decrypting.
 
 use base64::Engine as _;
 use codec::{Decode, Encode};
@@ -38,9 +43,11 @@ use crate::{
 pub use pallet_access_log::Purpose;
 
 /// Signing domain of fetch requests.
-pub const FETCH_DOMAIN: &[u8] = b"ehr-chain/gateway/fetch/v1";
+pub const FETCH_DOMAIN: &[u8] = b"ehr-chain/gateway/fetch/v2";
 /// Signing domain of store requests.
-pub const STORE_DOMAIN: &[u8] = b"ehr-chain/gateway/store/v1";
+pub const STORE_DOMAIN: &[u8] = b"ehr-chain/gateway/store/v2";
+/// Signing domain of erase requests.
+pub const ERASE_DOMAIN: &[u8] = b"ehr-chain/gateway/erase/v2";
 /// Longest a request may be valid for: a gateway refuses an expiry further ahead.
 pub const MAX_REQUEST_TTL_MS: u64 = 5 * 60 * 1000;
 
@@ -62,6 +69,8 @@ pub struct FetchRequest {
 	pub nonce: [u8; 16],
 	/// Unix time in ms after which the request is void (at most [`MAX_REQUEST_TTL_MS`] ahead).
 	pub expires_at: u64,
+	/// Genesis hash of the chain the request is for: a gateway of another chain refuses it.
+	pub genesis: H256,
 }
 
 /// "Keep this sealed document": what a hospital's EHR system signs.
@@ -81,29 +90,71 @@ pub struct StoreRequest {
 	pub nonce: [u8; 16],
 	/// Unix time in ms after which the request is void.
 	pub expires_at: u64,
+	/// Genesis hash of the chain the request is for.
+	pub genesis: H256,
 }
 
-/// A request whose signer is named inside it.
+/// "Erase the document of the deleted `record`": what the hospital's admin, one of its active
+/// `Administrator` staff or the gateway's own account signs.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct EraseRequest {
+	/// The custodian hospital whose gateway is asked.
+	pub hospital: HospitalId,
+	/// The deleted record whose document is to be erased.
+	pub record: RecordId,
+	/// Who asks: the signer.
+	pub requester: AccountId,
+	/// Random, never reused.
+	pub nonce: [u8; 16],
+	/// Unix time in ms after which the request is void.
+	pub expires_at: u64,
+	/// Genesis hash of the chain the request is for.
+	pub genesis: H256,
+}
+
+/// A signed request: its signer and the envelope every request carries (where, which chain,
+/// nonce, expiry), which a gateway checks before anything else.
 pub trait Request: Encode + Decode {
 	/// The signing domain.
 	const DOMAIN: &'static [u8];
 	/// The account that must have signed.
 	fn signer(&self) -> &AccountId;
+	/// The hospital whose gateway the request is for.
+	fn hospital(&self) -> HospitalId;
+	/// Genesis hash of the chain the request is for.
+	fn genesis(&self) -> H256;
+	/// The request's nonce.
+	fn nonce(&self) -> [u8; 16];
+	/// Unix time in ms after which the request is void.
+	fn expires_at(&self) -> u64;
 }
 
-impl Request for FetchRequest {
-	const DOMAIN: &'static [u8] = FETCH_DOMAIN;
-	fn signer(&self) -> &AccountId {
-		&self.requester
-	}
+macro_rules! impl_request {
+	($request:ty, $domain:expr, $signer:ident) => {
+		impl Request for $request {
+			const DOMAIN: &'static [u8] = $domain;
+			fn signer(&self) -> &AccountId {
+				&self.$signer
+			}
+			fn hospital(&self) -> HospitalId {
+				self.hospital
+			}
+			fn genesis(&self) -> H256 {
+				self.genesis
+			}
+			fn nonce(&self) -> [u8; 16] {
+				self.nonce
+			}
+			fn expires_at(&self) -> u64 {
+				self.expires_at
+			}
+		}
+	};
 }
 
-impl Request for StoreRequest {
-	const DOMAIN: &'static [u8] = STORE_DOMAIN;
-	fn signer(&self) -> &AccountId {
-		&self.uploader
-	}
-}
+impl_request!(FetchRequest, FETCH_DOMAIN, requester);
+impl_request!(StoreRequest, STORE_DOMAIN, uploader);
+impl_request!(EraseRequest, ERASE_DOMAIN, requester);
 
 /// A signed request on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +219,9 @@ pub fn check<R: Request>(signed: &SignedRequest) -> Option<Checked<R>> {
 pub struct GatewayInfo {
 	/// The custodian hospital.
 	pub hospital: HospitalId,
+	/// Genesis hash of the chain the gateway serves (requests must name it). A client signs
+	/// with the genesis hash of its own node, never this one.
+	pub genesis: H256,
 	/// The gateway's chain account (a `Gateway` staff member of the hospital), SS58.
 	pub account: String,
 	/// The custodian's X25519 key (`0x` hex): uploads wrap their data key to it. The same key
@@ -242,7 +296,8 @@ pub enum Refusal {
 	NoEncryptionKey = 9,
 	/// The requester's encryption key is a small-order point.
 	WeakEncryptionKey = 10,
-	/// The record is deleted: its document was destroyed.
+	/// The record is deleted and its document erased; an erased document is neither served
+	/// nor stored again.
 	Erased = 11,
 	/// This gateway does not hold the record's document.
 	NotStored = 12,
@@ -267,10 +322,21 @@ pub enum Refusal {
 	/// The requester (or all requesters together) had more refused attempts logged in the last
 	/// minute than the gateway logs on chain: refused without a log entry.
 	RateLimited = 22,
+	/// The request is for another chain (its genesis hash is not this gateway's chain's).
+	WrongChain = 23,
+	/// The signer may not ask for this (an erasure: only the hospital's admin, its active
+	/// `Administrator` staff and the gateway's own account may).
+	NotAuthorized = 24,
+	/// The requester had as many documents served in the last minute as the gateway serves
+	/// one requester: refused, nothing served, no log entry.
+	TooManyReads = 25,
+	/// The source address sent more calls in the last second than the gateway answers one
+	/// address: refused before anything else is done.
+	TooManyRequests = 26,
 }
 
 impl Refusal {
-	const ALL: [Refusal; 22] = [
+	const ALL: [Refusal; 26] = [
 		Refusal::Malformed,
 		Refusal::BadSignature,
 		Refusal::WrongGateway,
@@ -293,6 +359,10 @@ impl Refusal {
 		Refusal::NotDeleted,
 		Refusal::Internal,
 		Refusal::RateLimited,
+		Refusal::WrongChain,
+		Refusal::NotAuthorized,
+		Refusal::TooManyReads,
+		Refusal::TooManyRequests,
 	];
 
 	/// The JSON-RPC error code.
@@ -340,12 +410,14 @@ pub trait GatewayApi {
 	async fn store(&self, request: SignedRequest, document: String) -> RpcResult<Stored>;
 
 	/// Serve a record's document if the chain permits the signed request; log the attempt.
-	#[method(name = "fetch")]
+	/// (The server's extensions carry the caller's source address.)
+	#[method(name = "fetch", with_extensions)]
 	async fn fetch(&self, request: SignedRequest) -> RpcResult<Fetched>;
 
-	/// Destroy a deleted record's document and key, and log the erasure.
+	/// Destroy a deleted record's document and key, and log the erasure, on a signed
+	/// [`EraseRequest`].
 	#[method(name = "erase")]
-	async fn erase(&self, record: RecordId) -> RpcResult<Erased>;
+	async fn erase(&self, request: SignedRequest) -> RpcResult<Erased>;
 }
 
 /// A gateway error from the client's side: a refusal, or a transport failure.
@@ -381,27 +453,34 @@ pub fn new_nonce() -> [u8; 16] {
 	n
 }
 
-/// A client of one hospital's document gateway.
+/// A client of one hospital's document gateway, signing requests for one chain.
 #[derive(Clone)]
 pub struct Gateway {
 	client: std::sync::Arc<jsonrpsee::http_client::HttpClient>,
 	url: String,
+	genesis: H256,
 }
 
 impl Gateway {
-	/// A client of the gateway at `url` (`http://host:port`).
-	pub fn new(url: &str) -> crate::Result<Self> {
+	/// A client of the gateway at `url` (`http://host:port`) whose requests are for the chain
+	/// of genesis hash `genesis` (take it from a node you trust, [`Rpc::genesis_hash`]).
+	pub fn new(url: &str, genesis: H256) -> crate::Result<Self> {
 		let client = jsonrpsee::http_client::HttpClientBuilder::default()
 			.max_request_size(64 * 1024 * 1024)
 			.max_response_size(64 * 1024 * 1024)
 			.request_timeout(std::time::Duration::from_secs(60))
 			.build(url)?;
-		Ok(Gateway { client: std::sync::Arc::new(client), url: url.into() })
+		Ok(Gateway { client: std::sync::Arc::new(client), url: url.into(), genesis })
 	}
 
 	/// The gateway's URL.
 	pub fn url(&self) -> &str {
 		&self.url
+	}
+
+	/// Genesis hash of the chain this client's requests are for.
+	pub fn genesis(&self) -> H256 {
+		self.genesis
 	}
 
 	/// `gateway_info`.
@@ -429,6 +508,7 @@ impl Gateway {
 			wrapped_key,
 			nonce: new_nonce(),
 			expires_at: now_ms() + 60_000,
+			genesis: self.genesis,
 		};
 		let doc = base64::engine::general_purpose::STANDARD.encode(&sealed.bytes);
 		self.store_signed(sign(&request, uploader.pair()), doc).await
@@ -455,6 +535,7 @@ impl Gateway {
 			requester: requester.account(),
 			nonce: new_nonce(),
 			expires_at: now_ms() + ttl_ms,
+			genesis: self.genesis,
 		};
 		self.fetch_signed(sign(&request, requester.pair())).await
 	}
@@ -464,9 +545,29 @@ impl Gateway {
 		GatewayApiClient::fetch(&*self.client, r).await.map_err(refused)
 	}
 
-	/// `gateway_erase`.
-	pub async fn erase(&self, record: RecordId) -> crate::Result<Erased> {
-		GatewayApiClient::erase(&*self.client, record).await.map_err(refused)
+	/// Asks the gateway of `hospital` to erase the document of the deleted `record`, as
+	/// `requester` (the hospital's admin, one of its `Administrator` staff, or the gateway's
+	/// own account), in a request valid for a minute.
+	pub async fn erase(
+		&self,
+		requester: &Signer,
+		hospital: HospitalId,
+		record: RecordId,
+	) -> crate::Result<Erased> {
+		let request = EraseRequest {
+			hospital,
+			record,
+			requester: requester.account(),
+			nonce: new_nonce(),
+			expires_at: now_ms() + 60_000,
+			genesis: self.genesis,
+		};
+		self.erase_signed(sign(&request, requester.pair())).await
+	}
+
+	/// `gateway_erase` with a request signed elsewhere.
+	pub async fn erase_signed(&self, r: SignedRequest) -> crate::Result<Erased> {
+		GatewayApiClient::erase(&*self.client, r).await.map_err(refused)
 	}
 }
 
@@ -532,14 +633,15 @@ pub async fn encryption_key(
 	}
 }
 
-/// The gateway of hospital `id`, at the URL the registry holds for it.
+/// The gateway of hospital `id`, at the URL the registry holds for it, for requests on the
+/// chain of `rpc`'s node.
 pub async fn gateway_of(rpc: &Rpc, id: HospitalId) -> crate::Result<Gateway> {
 	let info: Option<pallet_hospital_registry::HospitalInfo<AccountId>> =
 		rpc.runtime_call("HospitalRegistryApi_hospital", &id, None).await?;
 	let info = info.ok_or_else(|| crate::Error::Decode(format!("no hospital {id}")))?;
 	let url = String::from_utf8(info.gateway_url)
 		.map_err(|_| crate::Error::Decode(format!("hospital {id}: gateway URL is not UTF-8")))?;
-	Gateway::new(&url)
+	Gateway::new(&url, rpc.genesis_hash().await?)
 }
 
 /// Seals `plaintext` and uploads it to the gateway of `uploader`'s hospital, after checking that
@@ -604,6 +706,7 @@ mod tests {
 			requester: requester.public().into(),
 			nonce: [1; 16],
 			expires_at: 1_000,
+			genesis: H256::repeat_byte(9),
 		}
 	}
 
@@ -623,6 +726,13 @@ mod tests {
 		other.record = 8;
 		let tampered = SignedRequest { request: sign(&other, &bob).request, ..signed.clone() };
 		assert!(!check::<FetchRequest>(&tampered).unwrap().signed);
+		// The chain is part of what is signed: the same request for another chain is another
+		// request, and the signature of one is no signature of the other.
+		let mut elsewhere = r.clone();
+		elsewhere.genesis = H256::repeat_byte(10);
+		let moved = SignedRequest { request: sign(&elsewhere, &bob).request, ..signed.clone() };
+		assert!(!check::<FetchRequest>(&moved).unwrap().signed);
+		assert_eq!(check::<FetchRequest>(&signed).unwrap().request.genesis(), r.genesis);
 		// A store signature is no fetch signature (domains differ).
 		let mut m = STORE_DOMAIN.to_vec();
 		r.encode_to(&mut m);
@@ -638,6 +748,36 @@ mod tests {
 		assert!(!check::<FetchRequest>(&trailing).unwrap().signed);
 		let no_sig = SignedRequest { signature: "0x".into(), ..signed };
 		assert!(!check::<FetchRequest>(&no_sig).unwrap().signed);
+	}
+
+	#[test]
+	fn an_erase_request_is_no_fetch_request() {
+		let alice = pair("//Alice");
+		let erase = EraseRequest {
+			hospital: 0,
+			record: 7,
+			requester: alice.public().into(),
+			nonce: [1; 16],
+			expires_at: 1_000,
+			genesis: H256::repeat_byte(9),
+		};
+		let signed = sign(&erase, &alice);
+		let c = check::<EraseRequest>(&signed).unwrap();
+		assert!(c.signed);
+		assert_eq!(
+			(c.request.hospital(), c.request.nonce(), c.request.expires_at()),
+			(0, [1; 16], 1_000)
+		);
+		assert_eq!(c.request.signer(), &erase.requester);
+		// The erase signature over the same bytes does not make a fetch (nor the reverse):
+		// whatever decodes as the other kind fails its signature.
+		if let Some(as_fetch) = check::<FetchRequest>(&signed) {
+			assert!(!as_fetch.signed);
+		}
+		let fetch = sign(&request(&alice), &alice);
+		if let Some(as_erase) = check::<EraseRequest>(&fetch) {
+			assert!(!as_erase.signed);
+		}
 	}
 
 	#[test]

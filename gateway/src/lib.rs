@@ -8,20 +8,35 @@
 //! access log), and erase (a deleted record's document and key are destroyed and the erasure
 //! logged; a watcher does this by itself for every `RecordDeleted` of the hospital's records).
 //!
+//! Every request is signed, and the gateway checks it before it asks its node anything: its
+//! form, its signature, that it is for this gateway's hospital and chain, its expiry and its
+//! nonce (`authenticate`). The hospital and the chain's genesis hash are learnt from the node
+//! once and kept. The work a request may cause is bounded ([`limit`]): calls a second per source
+//! address, calls per batch and bytes per body at the server; documents served a minute per
+//! requester; refusals logged on chain a minute, and only for accounts the chain knows.
+//!
 //! A separate process rather than part of the node: a fault or an overload in document serving
 //! never stops the hospital's validator, the gateway's account key (a `Gateway` staff member
 //! that can do nothing but log reads and erasures) is not kept in the validator's keystore, and
 //! the gateway is restarted or scaled on its own.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+	net::IpAddr,
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, OnceLock,
+	},
+	time::Duration,
+};
 
 use base64::Engine as _;
 use codec::Encode;
 use ehr_client::{
 	gateway::{
-		self as proto, check, Erased, FetchRequest, Fetched, GatewayApiServer, GatewayInfo,
-		Purpose, Record, Refusal, RefusalData, SignedRequest, StoreRequest, Stored,
-		MAX_REQUEST_TTL_MS,
+		self as proto, check, EraseRequest, Erased, FetchRequest, Fetched, GatewayApiServer,
+		GatewayInfo, Purpose, Record, Refusal, RefusalData, Request, SignedRequest, StoreRequest,
+		Stored, MAX_REQUEST_TTL_MS,
 	},
 	keys::{self, EncryptionSecret},
 	runtime::{AccountId, Nonce, RuntimeCall, RuntimeEvent},
@@ -29,17 +44,22 @@ use ehr_client::{
 };
 use jsonrpsee::{
 	core::{async_trait, RpcResult},
-	types::ErrorObjectOwned,
+	server::{
+		middleware::rpc::{ResponseFuture, RpcService, RpcServiceBuilder, RpcServiceT},
+		BatchRequestConfig,
+	},
+	types::{ErrorObjectOwned, Request as Call},
+	Extensions, MethodResponse, Methods,
 };
 use pallet_consent::{Action, Decision, Target};
-use pallet_hospital_registry::{HospitalId, StaffCheck, StaffRole};
+use pallet_hospital_registry::{HospitalId, HospitalInfo, StaffCheck, StaffRole};
 use pallet_patient_records::{cid, RecordId, RecordStatus};
 use sp_core::{crypto::Ss58Codec, H256};
 
 pub mod limit;
 pub mod store;
-use limit::{Over, RefusalLimiter};
-use store::Store;
+use limit::{Budget, Over, RefusalLimiter, Tally};
+use store::{Put, Store};
 
 /// How a gateway runs.
 #[derive(Clone, Debug)]
@@ -63,6 +83,28 @@ pub struct Config {
 	/// Most refused attempts of all requesters together logged on chain a minute (0: no
 	/// limit).
 	pub refusals_total: u32,
+	/// Most documents served to one requester a minute; more are refused `TooManyReads`
+	/// without a log entry (0: no limit).
+	pub reads_per_requester: u32,
+	/// Most calls answered a second from one source address (an IPv6 /64 counts as one); more
+	/// are refused `TooManyRequests` (0: no limit).
+	pub requests_per_source: u32,
+	/// Most calls in one JSON-RPC batch (0: batches are refused).
+	pub max_batch: u32,
+	/// Largest request or response body, in bytes; `None`: [`default_body_limit`] of
+	/// `max_document_size`.
+	pub max_body_size: Option<u32>,
+}
+
+/// Room in a request body for all but the document: the JSON-RPC envelope and the signed
+/// request take a few hundred bytes.
+pub const ENVELOPE_MARGIN: u64 = 64 * 1024;
+
+/// The largest request (and response) body a gateway accepts unless told otherwise: the
+/// largest document, base64-encoded (4 characters for 3 bytes), plus [`ENVELOPE_MARGIN`].
+pub fn default_body_limit(max_document_size: u64) -> u32 {
+	let encoded = max_document_size.div_ceil(3).saturating_mul(4);
+	u32::try_from(encoded.saturating_add(ENVELOPE_MARGIN)).unwrap_or(u32::MAX)
 }
 
 /// A refusal with its explanation.
@@ -96,9 +138,47 @@ pub struct Gateway {
 	max_document_size: u64,
 	/// Bounds the refused attempts logged on chain ([`limit`]).
 	limiter: RefusalLimiter<AccountId>,
+	/// Bounds the documents served to one requester.
+	reads: Budget<AccountId>,
+	/// Refused attempts of accounts the chain does not know, by source, for the gateway's log.
+	unknown: Tally<Option<IpAddr>>,
+	/// Genesis hash of the node's chain, learnt once.
+	genesis: OnceLock<H256>,
+	/// The hospital whose active `Gateway` the node last confirmed this account to be, or
+	/// [`NO_HOSPITAL`]: what requests are checked against before the node is asked anything.
+	hospital: AtomicU64,
 	/// The next nonce of the gateway's account and the chain context, while known; held while
 	/// signing and submitting, so the gateway's extrinsics go out in nonce order.
 	chain: tokio::sync::Mutex<Option<(Nonce, ChainContext)>>,
+}
+
+/// [`Gateway::hospital`] before the node confirmed one (no hospital id is this large).
+const NO_HOSPITAL: u64 = u64::MAX;
+
+/// A refused fetch, as the gateway's own log tells it.
+#[derive(Debug)]
+enum FetchRefusal {
+	/// A line of its own in the gateway's log; with the log extrinsic's hash if it was also
+	/// logged on chain.
+	Told(Refuse, Option<H256>),
+	/// Counted in the gateway's log a minute at a time (an attempt of an account the chain
+	/// does not know, [`Gateway::dispose`]): a flood of them does not flood the log.
+	Counted(Refuse),
+}
+
+fn told(e: Refuse) -> FetchRefusal {
+	FetchRefusal::Told(e, None)
+}
+
+/// What becomes of a refused attempt of an authenticated requester.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Disposition {
+	/// Logged on chain.
+	OnChain,
+	/// The chain does not know the requester: counted in the gateway's own log only.
+	Local,
+	/// Over a budget of logged refusals: refused `RateLimited`, not logged on chain.
+	Over(Over),
 }
 
 impl Gateway {
@@ -116,6 +196,10 @@ impl Gateway {
 			store,
 			max_document_size: config.max_document_size,
 			limiter: RefusalLimiter::new(config.refusals_per_requester, config.refusals_total),
+			reads: Budget::per_minute(config.reads_per_requester),
+			unknown: Tally::default(),
+			genesis: OnceLock::new(),
+			hospital: AtomicU64::new(NO_HOSPITAL),
 			chain: tokio::sync::Mutex::new(None),
 		}))
 	}
@@ -136,7 +220,7 @@ impl Gateway {
 	}
 
 	/// The hospital this gateway serves: its account must be an active `Gateway` staff member
-	/// at block `at`.
+	/// at block `at`. Keeps the answer for [`Gateway::authenticate`].
 	async fn hospital(&self, at: H256) -> Result<HospitalId, Refuse> {
 		let check: StaffCheck = self
 			.rpc
@@ -144,15 +228,46 @@ impl Gateway {
 			.await
 			.map_err(internal)?;
 		match check {
-			StaffCheck::Active(s) if s.role == StaffRole::Gateway => Ok(s.hospital),
-			other => Err(refuse(
-				Refusal::GatewayNotRegistered,
-				format!(
-					"the gateway account {} is not an active Gateway: {other:?}",
-					self.account()
-				),
-			)),
+			StaffCheck::Active(s) if s.role == StaffRole::Gateway => {
+				self.hospital.store(u64::from(s.hospital), Ordering::Relaxed);
+				Ok(s.hospital)
+			},
+			other => {
+				self.hospital.store(NO_HOSPITAL, Ordering::Relaxed);
+				Err(refuse(
+					Refusal::GatewayNotRegistered,
+					format!(
+						"the gateway account {} is not an active Gateway: {other:?}",
+						self.account()
+					),
+				))
+			},
 		}
+	}
+
+	/// The hospital the node last confirmed, without asking it.
+	fn known_hospital(&self) -> Option<HospitalId> {
+		HospitalId::try_from(self.hospital.load(Ordering::Relaxed)).ok()
+	}
+
+	/// Learns from the node what requests are checked against, unless known: the chain's
+	/// genesis hash (once for good) and the gateway's hospital.
+	async fn learn_identity(&self) -> Result<(HospitalId, H256), Refuse> {
+		let genesis = match self.genesis.get() {
+			Some(g) => *g,
+			None => {
+				let g = self.rpc.genesis_hash().await.map_err(internal)?;
+				*self.genesis.get_or_init(|| g)
+			},
+		};
+		let hospital = match self.known_hospital() {
+			Some(h) => h,
+			None => {
+				let at = self.rpc.finalized_hash().await.map_err(internal)?;
+				self.hospital(at).await?
+			},
+		};
+		Ok((hospital, genesis))
 	}
 
 	async fn record(&self, id: RecordId, at: H256) -> Result<Option<Record>, Refuse> {
@@ -210,7 +325,7 @@ impl Gateway {
 		if expires_at <= now {
 			return Err(refuse(Refusal::Expired, format!("expired {} ms ago", now - expires_at)));
 		}
-		if expires_at > now + MAX_REQUEST_TTL_MS {
+		if expires_at > now.saturating_add(MAX_REQUEST_TTL_MS) {
 			return Err(refuse(
 				Refusal::Expired,
 				format!("expiry more than {MAX_REQUEST_TTL_MS} ms ahead"),
@@ -233,15 +348,44 @@ impl Gateway {
 		}
 	}
 
-	/// Whether the requester named in `req` made this request, now: signed by them, not
-	/// expired, nonce not used before. Only such an attempt is the requester's to log.
-	fn authenticate(&self, req: &FetchRequest, signed: bool) -> Result<(), Refuse> {
-		if !signed {
-			return Err(refuse(Refusal::BadSignature, "not signed by the requester it names"));
+	/// The checks every request passes before the gateway asks its node anything for it, in
+	/// this order: it decodes as a `what` request (`Malformed`), the account it names signed it
+	/// (`BadSignature`), it is for this gateway's hospital (`WrongGateway`) and chain
+	/// (`WrongChain`), it has not expired and is not valid for too long (`Expired`), and its
+	/// nonce is unused (`Replayed`; the nonce is used up from here on).
+	///
+	/// A request that fails one is not an act of the account it names (anyone can send an
+	/// unsigned or forged request naming anyone, or replay or redirect a signed one): it is
+	/// refused at no cost to the node and never logged on chain.
+	fn authenticate<R: Request>(&self, r: &SignedRequest, what: &str) -> Result<R, Refuse> {
+		let c = check::<R>(r)
+			.ok_or_else(|| refuse(Refusal::Malformed, format!("not a {what} request")))?;
+		if !c.signed {
+			return Err(refuse(Refusal::BadSignature, "not signed by the account it names"));
+		}
+		let req = c.request;
+		let hospital = self.known_hospital().ok_or_else(|| {
+			refuse(
+				Refusal::GatewayNotRegistered,
+				"the gateway's node has not yet confirmed it as an active Gateway",
+			)
+		})?;
+		if req.hospital() != hospital {
+			let msg = format!("addressed to hospital {}, this is {hospital}", req.hospital());
+			return Err(refuse(Refusal::WrongGateway, msg));
+		}
+		let genesis =
+			self.genesis.get().copied().ok_or_else(|| {
+				refuse(Refusal::Internal, "the gateway has not reached its node yet")
+			})?;
+		if req.genesis() != genesis {
+			let msg = format!("for the chain of genesis {:?}, this is {genesis:?}", req.genesis());
+			return Err(refuse(Refusal::WrongChain, msg));
 		}
 		let now = proto::now_ms();
-		self.check_expiry(req.expires_at, now)?;
-		self.take_nonce(&req.requester, req.nonce, req.expires_at, now)
+		self.check_expiry(req.expires_at(), now)?;
+		self.take_nonce(req.signer(), req.nonce(), req.expires_at(), now)?;
+		Ok(req)
 	}
 
 	/// The checks of an authenticated fetch of a record this gateway keeps; the answer to send
@@ -278,7 +422,20 @@ impl Gateway {
 			.ok_or_else(|| {
 				refuse(Refusal::NoEncryptionKey, "the requester has published no encryption key")
 			})?;
+		// The document is the one at the record's own address, and only if that address is the
+		// CID this gateway keeps documents under (raw, SHA2-256): a record anchoring another
+		// kind of CID over the same digest does not get the document of the one that anchors
+		// this CID.
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
+		if rec.content.cid[..] != cid[..] {
+			return Err(refuse(
+				Refusal::NotStored,
+				"the record's CID is not a raw SHA2-256 CID of its commitment",
+			));
+		}
+		if self.store.is_erased(&cid) {
+			return Err(refuse(Refusal::Erased, "this document was erased"));
+		}
 		let (bytes, wrapped) =
 			self.store.get(&cid).map_err(internal)?.ok_or_else(|| {
 				refuse(Refusal::NotStored, "this gateway does not hold the document")
@@ -300,63 +457,98 @@ impl Gateway {
 		})
 	}
 
-	/// `gateway_fetch`.
-	async fn fetch(&self, r: SignedRequest) -> Result<Fetched, (Refuse, Option<H256>)> {
-		let at = self.rpc.finalized_hash().await.map_err(|e| (internal(e), None))?;
-		let hospital = self.hospital(at).await.map_err(|e| (e, None))?;
-		let c = check::<FetchRequest>(&r)
-			.ok_or_else(|| (refuse(Refusal::Malformed, "not a fetch request"), None))?;
-		let req = c.request;
-		if req.hospital != hospital {
-			let msg = format!("addressed to hospital {}, this is {hospital}", req.hospital);
-			return Err((refuse(Refusal::WrongGateway, msg), None));
+	/// Whether the chain knows `who` at block `at`: registered staff of any hospital (active
+	/// or not: a suspended or former employee's attempt is one an auditor wants to see), a
+	/// registered patient, or someone who acts for `patient` (a delegate or guardian).
+	async fn known(
+		&self,
+		who: &AccountId,
+		patient: &AccountId,
+		at: H256,
+	) -> ehr_client::Result<bool> {
+		let staff: StaffCheck =
+			self.rpc.runtime_call("HospitalRegistryApi_staff_check", who, Some(at)).await?;
+		if staff != StaffCheck::NotStaff {
+			return Ok(true);
 		}
-		let rec = self.record(req.record, at).await.map_err(|e| (e, None))?.ok_or_else(|| {
-			(refuse(Refusal::UnknownRecord, format!("no record {}", req.record)), None)
-		})?;
-		if rec.custodian != Some(hospital) {
-			let msg = format!("record {} is kept by {:?}", req.record, rec.custodian);
-			return Err((refuse(Refusal::NotCustodian, msg), None));
+		let is_patient: bool =
+			self.rpc.runtime_call("HospitalRegistryApi_is_patient", who, Some(at)).await?;
+		if is_patient {
+			return Ok(true);
 		}
-		// A request its requester did not sign, a stale one or a replay is not an attempt of
-		// theirs: logging it would put in the patient's log a read attempt the named requester
-		// never made (anyone can forge an unsigned request naming anyone, or replay a logged
-		// one). Refused, in the gateway's log only.
-		if let Err(refusal) = self.authenticate(&req, c.signed) {
+		self.rpc.runtime_call("HospitalRegistryApi_acts_for", &(who, patient), Some(at)).await
+	}
+
+	/// Where a refused attempt of `who` goes. Only accounts the chain knows are logged on
+	/// chain, within the budgets of [`limit::RefusalLimiter`]; the others never touch those
+	/// budgets (a flood from fresh key pairs costs nothing to make and must not use up the
+	/// room the refusals of the chain's own accounts need), and are counted in the gateway's
+	/// own log, by source address, a minute at a time.
+	fn dispose(
+		&self,
+		known: bool,
+		who: &AccountId,
+		source: Option<IpAddr>,
+		now: u64,
+	) -> Disposition {
+		if known {
+			return match self.limiter.take(who, now) {
+				Ok(()) => Disposition::OnChain,
+				Err(over) => Disposition::Over(over),
+			};
+		}
+		let (first, ended) = self.unknown.add(source, now);
+		if let Some(minute) = ended {
+			log_unknown(&minute);
+		}
+		if first {
 			log(format!(
-				"record {}: unauthenticated request naming {} refused, not logged: {:?}",
-				req.record, req.requester, refusal.0
+				"refused attempts of accounts the chain does not know are not logged on chain; \
+				 counted here a minute at a time (first this minute: {who} from {})",
+				source_name(source)
 			));
-			return Err((refusal, None));
 		}
-		// From here on the requester's own attempt concerns one of our patients: log it,
-		// permitted or not (refusals within the limits of `limit`).
-		match self.serve(&req, &rec, at).await {
-			Ok(mut fetched) => {
-				match self.log_read(req.record, &req.requester, req.purpose, true).await {
-					Ok(hash) => {
-						fetched.logged = hash;
-						Ok(fetched)
-					},
-					Err(e) => Err((refuse(Refusal::LogUnavailable, e), None)),
-				}
+		Disposition::Local
+	}
+
+	/// Logs (or not) the refused attempt `refusal` of the authenticated `req` about `rec`.
+	async fn refused(
+		&self,
+		req: &FetchRequest,
+		rec: &Record,
+		at: H256,
+		refusal: Refuse,
+		source: Option<IpAddr>,
+	) -> FetchRefusal {
+		let known = match self.known(&req.requester, &rec.patient, at).await {
+			Ok(known) => known,
+			Err(e) => {
+				log(format!(
+					"record {}: could not tell whether the chain knows {} ({e}): not logged \
+					 on chain",
+					req.record, req.requester
+				));
+				false
 			},
-			Err(refusal) => {
-				if let Err(over) = self.limiter.take(&req.requester, proto::now_ms()) {
-					let whose = match over {
-						Over::Requester => "this requester's",
-						Over::Total => "all requesters'",
-					};
-					log(format!(
-						"record {}: {:?} for {} not logged: over {whose} limit",
-						req.record, refusal.0, req.requester
-					));
-					let msg = format!(
-						"{:?} ({}), not logged: over {whose} limit of logged refusals a minute",
-						refusal.0, refusal.1
-					);
-					return Err((refuse(Refusal::RateLimited, msg), None));
-				}
+		};
+		match self.dispose(known, &req.requester, source, proto::now_ms()) {
+			Disposition::Local => FetchRefusal::Counted(refusal),
+			Disposition::Over(over) => {
+				let whose = match over {
+					Over::Requester => "this requester's",
+					Over::Total => "all requesters'",
+				};
+				log(format!(
+					"record {}: {:?} for {} not logged: over {whose} limit",
+					req.record, refusal.0, req.requester
+				));
+				let msg = format!(
+					"{:?} ({}), not logged: over {whose} limit of logged refusals a minute",
+					refusal.0, refusal.1
+				);
+				told(refuse(Refusal::RateLimited, msg))
+			},
+			Disposition::OnChain => {
 				let logged =
 					match self.log_read(req.record, &req.requester, req.purpose, false).await {
 						Ok(h) => Some(h),
@@ -365,27 +557,87 @@ impl Gateway {
 							None
 						},
 					};
-				Err((refusal, logged))
+				FetchRefusal::Told(refusal, logged)
 			},
 		}
 	}
 
-	/// `gateway_store`.
+	/// `gateway_fetch`; `source` is the caller's address, when known. A refusal comes with the
+	/// hash of the extrinsic that logged it on chain, if it was.
+	async fn fetch(
+		&self,
+		r: SignedRequest,
+		source: Option<IpAddr>,
+	) -> Result<Fetched, (Refuse, Option<H256>)> {
+		match self.try_fetch(r, source).await {
+			Ok(fetched) => Ok(fetched),
+			Err(FetchRefusal::Counted(e)) => Err((e, None)),
+			Err(FetchRefusal::Told(e, logged)) => {
+				log(format!("fetch refused: {:?}: {} (logged: {logged:?})", e.0, e.1));
+				Err((e, logged))
+			},
+		}
+	}
+
+	async fn try_fetch(
+		&self,
+		r: SignedRequest,
+		source: Option<IpAddr>,
+	) -> Result<Fetched, FetchRefusal> {
+		let req: FetchRequest = self.authenticate(&r, "fetch").map_err(told)?;
+		// The requester made this request, now: only from here on is the node asked.
+		let at = self.rpc.finalized_hash().await.map_err(|e| told(internal(e)))?;
+		let hospital = self.hospital(at).await.map_err(told)?;
+		if req.hospital != hospital {
+			let msg = format!("addressed to hospital {}, this is {hospital}", req.hospital);
+			return Err(told(refuse(Refusal::WrongGateway, msg)));
+		}
+		let rec = self.record(req.record, at).await.map_err(told)?.ok_or_else(|| {
+			told(refuse(Refusal::UnknownRecord, format!("no record {}", req.record)))
+		})?;
+		if rec.custodian != Some(hospital) {
+			let msg = format!("record {} is kept by {:?}", req.record, rec.custodian);
+			return Err(told(refuse(Refusal::NotCustodian, msg)));
+		}
+		// From here on the requester's own attempt concerns one of our patients: it is logged,
+		// permitted or not (refusals as `refused` says).
+		match self.serve(&req, &rec, at).await {
+			Ok(mut fetched) => {
+				if !self.reads.take(&req.requester, proto::now_ms()) {
+					let msg = format!(
+						"{} had as many documents served in the last minute as this gateway \
+						 serves one requester; nothing served, not logged",
+						req.requester
+					);
+					return Err(told(refuse(Refusal::TooManyReads, msg)));
+				}
+				match self.log_read(req.record, &req.requester, req.purpose, true).await {
+					Ok(hash) => {
+						fetched.logged = hash;
+						Ok(fetched)
+					},
+					Err(e) => Err(told(refuse(Refusal::LogUnavailable, e))),
+				}
+			},
+			Err(refusal) => Err(self.refused(&req, &rec, at, refusal, source).await),
+		}
+	}
+
+	/// `gateway_store`. Storing is write-once: an upload of a CID the gateway holds is answered
+	/// as stored and leaves the stored copy as it is; an erased CID is refused `Erased`.
 	async fn store_document(&self, r: SignedRequest, document: String) -> Result<Stored, Refuse> {
+		let req: StoreRequest = self.authenticate(&r, "store")?;
+		let max = self.max_document_size;
+		// base64 is 4 characters per 3 bytes.
+		if req.size > max || document.len() as u64 > max.div_ceil(3).saturating_mul(4) {
+			return Err(refuse(Refusal::TooLarge, format!("documents are at most {max} bytes")));
+		}
 		let at = self.rpc.finalized_hash().await.map_err(internal)?;
 		let hospital = self.hospital(at).await?;
-		let c = check::<StoreRequest>(&r)
-			.ok_or_else(|| refuse(Refusal::Malformed, "not a store request"))?;
-		if !c.signed {
-			return Err(refuse(Refusal::BadSignature, "not signed by the uploader it names"));
-		}
-		let req = c.request;
 		if req.hospital != hospital {
 			let msg = format!("addressed to hospital {}, this is {hospital}", req.hospital);
 			return Err(refuse(Refusal::WrongGateway, msg));
 		}
-		let now = proto::now_ms();
-		self.check_expiry(req.expires_at, now)?;
 		let uploader: StaffCheck = self
 			.rpc
 			.runtime_call("HospitalRegistryApi_staff_check", &req.uploader, Some(at))
@@ -401,11 +653,6 @@ impl Gateway {
 				return Err(refuse(Refusal::NotHospitalStaff, msg));
 			},
 		}
-		let max = self.max_document_size;
-		// base64 is 4 characters per 3 bytes.
-		if req.size > max || document.len() as u64 > max.div_ceil(3) * 4 {
-			return Err(refuse(Refusal::TooLarge, format!("documents are at most {max} bytes")));
-		}
 		let bytes = base64::engine::general_purpose::STANDARD
 			.decode(document.as_bytes())
 			.map_err(|_| refuse(Refusal::Malformed, "document is not base64"))?;
@@ -417,25 +664,98 @@ impl Gateway {
 			));
 		}
 		let cid = cid::raw_sha2_256(&digest);
+		let cid_s = pallet_patient_records_rpc::cid_string(&cid);
+		let erased =
+			|| refuse(Refusal::Erased, format!("{cid_s} was erased; it is not kept again"));
+		if self.store.is_erased(&cid) {
+			return Err(erased());
+		}
 		keys::unwrap(&self.secret, &req.wrapped_key, &cid).map_err(|_| {
 			refuse(
 				Refusal::BadWrappedKey,
 				"the data key is not wrapped to this custodian for this CID",
 			)
 		})?;
-		self.take_nonce(&req.uploader, req.nonce, req.expires_at, now)?;
-		self.store.put(&cid, &bytes, &req.wrapped_key).map_err(internal)?;
-		let cid_s = pallet_patient_records_rpc::cid_string(&cid);
-		log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader));
+		match self.store.put(&cid, &bytes, &req.wrapped_key).map_err(internal)? {
+			Put::Stored => {
+				log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader))
+			},
+			Put::AlreadyStored => {
+				log(format!("{cid_s} from {}: already stored, kept as it was", req.uploader))
+			},
+			Put::Erased => return Err(erased()),
+		}
 		Ok(Stored { cid: cid_s, commitment: req.commitment, size: req.size })
 	}
 
-	/// `gateway_erase`, also what the watcher does for each deletion.
-	pub async fn erase(&self, record: RecordId) -> Result<Erased, String> {
-		self.erase_inner(record).await.map_err(|e| format!("{:?}: {}", e.0, e.1))
+	/// May `who` ask this gateway to erase documents: the gateway's own account, the
+	/// hospital's admin, or an active `Administrator` of the hospital?
+	async fn may_erase(
+		&self,
+		who: &AccountId,
+		hospital: HospitalId,
+		at: H256,
+	) -> Result<(), Refuse> {
+		if *who == self.account() {
+			return Ok(());
+		}
+		let staff: StaffCheck = self
+			.rpc
+			.runtime_call("HospitalRegistryApi_staff_check", who, Some(at))
+			.await
+			.map_err(internal)?;
+		if let StaffCheck::Active(s) = staff {
+			if s.hospital == hospital && s.role == StaffRole::Administrator {
+				return Ok(());
+			}
+		}
+		let info: Option<HospitalInfo<AccountId>> = self
+			.rpc
+			.runtime_call("HospitalRegistryApi_hospital", &hospital, Some(at))
+			.await
+			.map_err(internal)?;
+		if info.is_some_and(|h| h.admin == *who) {
+			return Ok(());
+		}
+		Err(refuse(
+			Refusal::NotAuthorized,
+			format!(
+				"{who} is neither this gateway, nor the admin nor an active Administrator of \
+				 hospital {hospital}"
+			),
+		))
 	}
 
-	async fn erase_inner(&self, record: RecordId) -> Result<Erased, Refuse> {
+	/// `gateway_erase`: a signed [`EraseRequest`] of someone who may erase here.
+	async fn erase_request(&self, r: SignedRequest) -> Result<Erased, Refuse> {
+		let req: EraseRequest = self.authenticate(&r, "erase")?;
+		let at = self.rpc.finalized_hash().await.map_err(internal)?;
+		let hospital = self.hospital(at).await?;
+		self.may_erase(&req.requester, hospital, at).await?;
+		self.erase_record(req.record, None).await
+	}
+
+	/// Erases the document of the deleted `record` and logs the erasure: what the watcher
+	/// does for each deletion it sees. Not reachable over JSON-RPC, where `gateway_erase` takes
+	/// a signed request.
+	pub async fn erase(&self, record: RecordId) -> Result<Erased, String> {
+		self.erase_record(record, None).await.map_err(|e| format!("{:?}: {}", e.0, e.1))
+	}
+
+	/// Erases the document of the deleted `record` (and no other record's), and logs the
+	/// erasure. `before_deletion`: a block before the deletion, whose state still has the
+	/// record's CID (the deletion clears it), if known.
+	///
+	/// The document is the one at the CID of the record's own commitment, the one address it
+	/// can have here. When the record's CID before its deletion can be read and is another one
+	/// (a record that anchored another kind of CID over the same digest), this gateway never
+	/// held its document: nothing is destroyed, so the document of the record that does anchor
+	/// the CID stays.
+	async fn erase_record(
+		&self,
+		record: RecordId,
+		before_deletion: Option<H256>,
+	) -> Result<Erased, Refuse> {
 		let at = self.rpc.finalized_hash().await.map_err(internal)?;
 		let hospital = self.hospital(at).await?;
 		let rec = self
@@ -450,10 +770,29 @@ impl Gateway {
 			return Err(refuse(Refusal::NotDeleted, format!("record {record} is not deleted")));
 		}
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
-		let destroyed = self.store.destroy(&cid).map_err(internal)?;
-		if destroyed {
-			log(format!("record {record}: document and key destroyed"));
-		}
+		// The state before the deletion may be pruned already: then the commitment is all
+		// there is, and the chain lets only one record anchor a commitment.
+		let own_cid = match before_deletion {
+			Some(block) => self.record(record, block).await.ok().flatten().map(|r| r.content.cid),
+			None => None,
+		};
+		let destroyed = match own_cid {
+			Some(own) if own[..] != cid[..] => {
+				log(format!(
+					"record {record}: its CID was not {}; no document of it is kept here, \
+					 nothing destroyed",
+					pallet_patient_records_rpc::cid_string(&cid)
+				));
+				false
+			},
+			_ => {
+				let destroyed = self.store.destroy(&cid, record).map_err(internal)?;
+				if destroyed {
+					log(format!("record {record}: document and key destroyed"));
+				}
+				destroyed
+			},
+		};
 		if self.store.erasure_logged(record) {
 			return Ok(Erased { record, destroyed, logged: None });
 		}
@@ -488,7 +827,12 @@ impl Gateway {
 				) = ev.event
 				{
 					if c == hospital {
-						if let Err(e) = self.erase(record).await {
+						let parent = match n.checked_sub(1) {
+							Some(p) => self.rpc.block_hash(p).await.ok().flatten(),
+							None => None,
+						};
+						if let Err(e) = self.erase_record(record, parent).await {
+							let e = format!("{:?}: {}", e.0, e.1);
 							log(format!("record {record}: erasure failed, will retry: {e}"));
 							return Err(e);
 						}
@@ -498,6 +842,14 @@ impl Gateway {
 			self.store.set_cursor(n).map_err(|e| e.to_string())?;
 		}
 		Ok(())
+	}
+
+	/// Writes the finished minute's count of unlogged refusals to the gateway's log, if a
+	/// minute with any has ended.
+	pub fn flush_unknown(&self) {
+		if let Some(minute) = self.unknown.flush(proto::now_ms()) {
+			log_unknown(&minute);
+		}
 	}
 
 	/// Makes sure the registry holds the custodian key as the gateway account's encryption key
@@ -526,15 +878,32 @@ impl Gateway {
 
 	/// `gateway_info`.
 	async fn info(&self) -> Result<GatewayInfo, Refuse> {
-		let at = self.rpc.finalized_hash().await.map_err(internal)?;
+		let (hospital, genesis) = self.learn_identity().await?;
 		Ok(GatewayInfo {
-			hospital: self.hospital(at).await?,
+			hospital,
+			genesis,
 			account: self.account().to_ss58check(),
 			encryption_key: format!("0x{}", hex::encode(self.encryption_key())),
 			max_document_size: self.max_document_size,
 			max_request_ttl_ms: MAX_REQUEST_TTL_MS,
 		})
 	}
+}
+
+fn source_name(source: Option<IpAddr>) -> String {
+	source.map_or_else(|| "an unknown address".into(), |ip| ip.to_string())
+}
+
+fn log_unknown(minute: &limit::Minute<Option<IpAddr>>) {
+	let top: Vec<String> =
+		minute.top.iter().map(|(s, n)| format!("{n} from {}", source_name(*s))).collect();
+	log(format!(
+		"refused attempts of accounts the chain does not know, not logged on chain, in the \
+		 minute from {} ms: {} ({})",
+		minute.start_ms,
+		minute.total,
+		top.join(", ")
+	));
 }
 
 /// The JSON-RPC face of a [`Gateway`].
@@ -553,15 +922,46 @@ impl GatewayApiServer for Server {
 		})
 	}
 
-	async fn fetch(&self, request: SignedRequest) -> RpcResult<Fetched> {
-		self.0.fetch(request).await.map_err(|(e, logged)| {
-			log(format!("fetch refused: {:?}: {} (logged: {logged:?})", e.0, e.1));
-			to_rpc(e, logged)
-		})
+	async fn fetch(&self, ext: &Extensions, request: SignedRequest) -> RpcResult<Fetched> {
+		let source = ext.get::<Source>().map(|s| s.0);
+		self.0.fetch(request, source).await.map_err(|(e, logged)| to_rpc(e, logged))
 	}
 
-	async fn erase(&self, record: RecordId) -> RpcResult<Erased> {
-		self.0.erase_inner(record).await.map_err(|e| to_rpc(e, None))
+	async fn erase(&self, request: SignedRequest) -> RpcResult<Erased> {
+		self.0.erase_request(request).await.map_err(|e| {
+			log(format!("erase refused: {:?}: {}", e.0, e.1));
+			to_rpc(e, None)
+		})
+	}
+}
+
+/// The source address of a call, which the server puts in the call's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Source(pub IpAddr);
+
+/// The server's middleware for the calls of one connection: answers at most the source's
+/// budget of calls (each call of a batch counts) and tells the methods the source.
+#[derive(Clone)]
+struct PerSource<S> {
+	service: S,
+	source: IpAddr,
+	budget: Arc<Budget<IpAddr>>,
+}
+
+impl<'a, S> RpcServiceT<'a> for PerSource<S>
+where
+	S: RpcServiceT<'a> + Send + Sync,
+{
+	type Future = ResponseFuture<S::Future>;
+
+	fn call(&self, mut call: Call<'a>) -> Self::Future {
+		if !self.budget.take(&self.source, proto::now_ms()) {
+			let msg = format!("more calls from {} in the last second than answered", self.source);
+			let error = to_rpc(refuse(Refusal::TooManyRequests, msg), None);
+			return ResponseFuture::ready(MethodResponse::error(call.id, error));
+		}
+		call.extensions_mut().insert(Source(self.source));
+		ResponseFuture::future(self.service.call(call))
 	}
 }
 
@@ -575,21 +975,66 @@ pub struct Running {
 	pub gateway: Arc<Gateway>,
 }
 
-/// Starts a gateway: publishes its key if asked, starts the deletion watcher and the JSON-RPC
-/// server.
+/// Starts a gateway: learns its chain and hospital from the node (or keeps trying), publishes
+/// its key if asked, starts the deletion watcher and the JSON-RPC server.
 pub async fn start(config: Config) -> Result<Running, String> {
 	let gateway = Gateway::new(&config)?;
-	let max = usize::try_from(config.max_document_size).unwrap_or(usize::MAX);
-	// A document travels base64 (4/3) inside a JSON request.
-	let limit = u32::try_from(max.saturating_mul(4) / 3 + 64 * 1024).unwrap_or(u32::MAX);
-	let server = jsonrpsee::server::Server::builder()
-		.max_request_body_size(limit)
-		.max_response_body_size(limit)
-		.build(config.listen)
+	// The node may still be starting: until the gateway knows its chain and hospital, requests
+	// are refused, and the watcher keeps asking.
+	if let Err(e) = gateway.learn_identity().await {
+		log(format!("chain and hospital not known yet ({:?}: {}); retrying", e.0, e.1));
+	}
+	let body = config.max_body_size.unwrap_or_else(|| default_body_limit(config.max_document_size));
+	let batches = match config.max_batch {
+		0 => BatchRequestConfig::Disabled,
+		n => BatchRequestConfig::Limit(n),
+	};
+	let listener = tokio::net::TcpListener::bind(config.listen)
 		.await
 		.map_err(|e| format!("listen on {}: {e}", config.listen))?;
-	let addr = server.local_addr().map_err(|e| e.to_string())?;
-	let handle = server.start(Server(gateway.clone()).into_rpc());
+	let addr = listener.local_addr().map_err(|e| e.to_string())?;
+	let services = jsonrpsee::server::Server::builder()
+		.max_request_body_size(body)
+		.max_response_body_size(body)
+		.set_batch_request_config(batches)
+		.http_only()
+		.to_service_builder();
+	let methods: Methods = Server(gateway.clone()).into_rpc().into();
+	let per_source = Arc::new(Budget::per_second(config.requests_per_source));
+	let (stop, handle) = jsonrpsee::server::stop_channel();
+	// jsonrpsee's own accept loop does not tell the middleware the peer's address: this one
+	// gives each connection a middleware that knows it.
+	tokio::spawn(async move {
+		loop {
+			let (socket, peer) = tokio::select! {
+				accepted = listener.accept() => match accepted {
+					Ok(a) => a,
+					Err(e) => {
+						// Out of file descriptors, most likely: let some close.
+						log(format!("accept: {e}"));
+						tokio::time::sleep(Duration::from_millis(100)).await;
+						continue;
+					},
+				},
+				_ = stop.clone().shutdown() => break,
+			};
+			let source = limit::source_key(peer.ip());
+			let budget = per_source.clone();
+			let middleware = RpcServiceBuilder::new().layer_fn(move |service: RpcService| {
+				PerSource { service, source, budget: budget.clone() }
+			});
+			let service = services
+				.clone()
+				.set_rpc_middleware(middleware)
+				.build(methods.clone(), stop.clone());
+			let stopped = stop.clone().shutdown();
+			tokio::spawn(async move {
+				// A failed connection (a client gone mid-request) concerns that client only.
+				let _ =
+					jsonrpsee::server::serve_with_graceful_shutdown(socket, service, stopped).await;
+			});
+		}
+	});
 	let watcher = gateway.clone();
 	let every = config.watch_every;
 	let publish = config.publish_key;
@@ -597,6 +1042,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
 	tokio::spawn(async move {
 		let (mut key_ok, mut since_published) = (false, u32::MAX);
 		loop {
+			if let Err(e) = watcher.learn_identity().await {
+				log(format!("chain and hospital not known: {:?}: {}", e.0, e.1));
+			}
 			// Published extrinsics get 30 checks to land before the key is published again.
 			if !key_ok {
 				let publish_now = publish && since_published >= 30;
@@ -612,6 +1060,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
 			if let Err(e) = watcher.scan_deletions(256).await {
 				log(format!("deletion watcher: {e}"));
 			}
+			watcher.flush_unknown();
 			tokio::time::sleep(every).await;
 		}
 	});
@@ -632,4 +1081,280 @@ pub fn parse_account(s: &str) -> Result<AccountId, String> {
 		return Ok(AccountId::from(b));
 	}
 	AccountId::from_ss58check(s).map_err(|e| format!("{s}: {e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_core::{sr25519, Pair};
+
+	fn genesis() -> H256 {
+		H256::repeat_byte(7)
+	}
+
+	fn pair(uri: &str) -> sr25519::Pair {
+		sr25519::Pair::from_string(uri, None).unwrap()
+	}
+
+	fn config(node_rpc: String, store_dir: PathBuf) -> Config {
+		Config {
+			node_rpc,
+			listen: "127.0.0.1:0".parse().unwrap(),
+			store_dir,
+			suri: "//Alice//stash".into(),
+			max_document_size: 1024,
+			watch_every: Duration::from_secs(1),
+			publish_key: false,
+			refusals_per_requester: 2,
+			refusals_total: 4,
+			reads_per_requester: 60,
+			requests_per_source: 50,
+			max_batch: 16,
+			max_body_size: None,
+		}
+	}
+
+	/// A gateway of hospital 0 that knows its chain, whose "node" is a socket that accepts
+	/// connections and never answers: any node call shows up as a connection on it.
+	struct Offline {
+		gateway: Arc<Gateway>,
+		node: std::net::TcpListener,
+		_dir: tempfile::TempDir,
+	}
+
+	impl Offline {
+		fn new() -> Offline {
+			let node = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+			node.set_nonblocking(true).unwrap();
+			let dir = tempfile::tempdir().unwrap();
+			let url = format!("http://{}", node.local_addr().unwrap());
+			let gateway = Gateway::new(&config(url, dir.path().join("store"))).unwrap();
+			gateway.hospital.store(0, Ordering::Relaxed);
+			gateway.genesis.set(genesis()).unwrap();
+			Offline { gateway, node, _dir: dir }
+		}
+
+		fn node_was_asked(&self) -> bool {
+			match self.node.accept() {
+				Ok(_) => true,
+				Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+				Err(e) => panic!("{e}"),
+			}
+		}
+	}
+
+	fn fetch_request(requester: &sr25519::Pair, nonce: u8) -> FetchRequest {
+		FetchRequest {
+			hospital: 0,
+			record: 1,
+			purpose: Purpose::Treatment,
+			requester: requester.public().into(),
+			nonce: [nonce; 16],
+			expires_at: proto::now_ms() + 60_000,
+			genesis: genesis(),
+		}
+	}
+
+	#[tokio::test]
+	async fn a_fetch_that_is_not_its_requesters_never_reaches_the_node() {
+		let o = Offline::new();
+		let (dave, eve) = (pair("//Dave"), pair("//Eve"));
+		let now = proto::now_ms();
+		let good = |nonce| fetch_request(&dave, nonce);
+		let cases = [
+			(
+				SignedRequest { request: "0x00".into(), signature: "0x00".into() },
+				Refusal::Malformed,
+			),
+			(
+				SignedRequest { signature: "0x".into(), ..proto::sign(&good(1), &dave) },
+				Refusal::BadSignature,
+			),
+			(proto::sign(&good(2), &eve), Refusal::BadSignature),
+			(proto::sign(&FetchRequest { hospital: 1, ..good(3) }, &dave), Refusal::WrongGateway),
+			(
+				proto::sign(&FetchRequest { genesis: H256::repeat_byte(8), ..good(4) }, &dave),
+				Refusal::WrongChain,
+			),
+			(
+				proto::sign(&FetchRequest { expires_at: now - 1, ..good(5) }, &dave),
+				Refusal::Expired,
+			),
+			(
+				proto::sign(
+					&FetchRequest { expires_at: now + MAX_REQUEST_TTL_MS + 60_000, ..good(6) },
+					&dave,
+				),
+				Refusal::Expired,
+			),
+		];
+		for (i, (request, want)) in cases.into_iter().enumerate() {
+			let (got, logged) = o.gateway.fetch(request, None).await.unwrap_err();
+			assert_eq!((got.0, logged), (want, None), "case {i}: {}", got.1);
+		}
+		// A replay: the nonce was used up by the request's first use.
+		let first = good(9);
+		assert!(o
+			.gateway
+			.store
+			.take_nonce(&first.requester, first.nonce, first.expires_at, now)
+			.unwrap());
+		let (got, _) = o.gateway.fetch(proto::sign(&first, &dave), None).await.unwrap_err();
+		assert_eq!(got.0, Refusal::Replayed);
+		assert!(!o.node_was_asked(), "a refused request reached the node");
+
+		// Until the node has confirmed the gateway's hospital, nothing is checked against it.
+		o.gateway.hospital.store(NO_HOSPITAL, Ordering::Relaxed);
+		let (got, _) = o.gateway.fetch(proto::sign(&good(10), &dave), None).await.unwrap_err();
+		assert_eq!(got.0, Refusal::GatewayNotRegistered);
+		assert!(!o.node_was_asked());
+
+		// The probe works: an authenticated request does reach the node.
+		o.gateway.hospital.store(0, Ordering::Relaxed);
+		let gateway = o.gateway.clone();
+		let valid = proto::sign(&good(11), &dave);
+		let task = tokio::spawn(async move {
+			let _ = gateway.fetch(valid, None).await;
+		});
+		let mut asked = false;
+		for _ in 0..100 {
+			if o.node_was_asked() {
+				asked = true;
+				break;
+			}
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
+		task.abort();
+		assert!(asked, "an authenticated request did not reach the node");
+	}
+
+	#[tokio::test]
+	async fn stores_and_erasures_are_authenticated_before_the_node_is_asked() {
+		let o = Offline::new();
+		let (alice, eve) = (pair("//Alice"), pair("//Eve"));
+		let now = proto::now_ms();
+		let store = StoreRequest {
+			hospital: 0,
+			uploader: eve.public().into(),
+			commitment: H256::repeat_byte(1),
+			size: 3,
+			wrapped_key: keys::WrappedKey { ephemeral: [1; 32], nonce: [2; 24], sealed: [3; 48] },
+			nonce: [1; 16],
+			expires_at: now + 60_000,
+			genesis: genesis(),
+		};
+		let unsigned = SignedRequest { signature: "0x".into(), ..proto::sign(&store, &eve) };
+		let got = o.gateway.store_document(unsigned, "AAAA".into()).await.unwrap_err();
+		assert_eq!(got.0, Refusal::BadSignature);
+		let stale = proto::sign(&StoreRequest { expires_at: now - 1, ..store.clone() }, &eve);
+		let got = o.gateway.store_document(stale, "AAAA".into()).await.unwrap_err();
+		assert_eq!(got.0, Refusal::Expired);
+		// A fetch request is no store request.
+		let fetch = proto::sign(&fetch_request(&eve, 1), &eve);
+		let got = o.gateway.store_document(fetch, "AAAA".into()).await.unwrap_err();
+		assert!(matches!(got.0, Refusal::Malformed | Refusal::BadSignature), "{got:?}");
+
+		let erase = EraseRequest {
+			hospital: 0,
+			record: 1,
+			requester: alice.public().into(),
+			nonce: [2; 16],
+			expires_at: now + 60_000,
+			genesis: genesis(),
+		};
+		let forged = proto::sign(&erase, &eve);
+		assert_eq!(o.gateway.erase_request(forged).await.unwrap_err().0, Refusal::BadSignature);
+		let elsewhere = EraseRequest { genesis: H256::repeat_byte(8), ..erase.clone() };
+		let got = o.gateway.erase_request(proto::sign(&elsewhere, &alice)).await.unwrap_err();
+		assert_eq!(got.0, Refusal::WrongChain);
+		let other = EraseRequest { hospital: 3, ..erase.clone() };
+		let got = o.gateway.erase_request(proto::sign(&other, &alice)).await.unwrap_err();
+		assert_eq!(got.0, Refusal::WrongGateway);
+		assert!(!o.node_was_asked(), "a refused request reached the node");
+	}
+
+	#[tokio::test]
+	async fn refusals_of_accounts_the_chain_does_not_know_leave_its_budget_alone() {
+		// 2 logged refusals a minute for one requester, 4 for all.
+		let o = Offline::new();
+		let ip: IpAddr = "192.0.2.1".parse().unwrap();
+		// A flood from a thousand fresh key pairs: all kept out of the chain's log...
+		for i in 0..1_000u32 {
+			let mut raw = [0u8; 32];
+			raw[..4].copy_from_slice(&i.to_le_bytes());
+			let stranger = AccountId::from(raw);
+			assert_eq!(o.gateway.dispose(false, &stranger, Some(ip), 1_000), Disposition::Local);
+		}
+		// ...without touching the budgets the chain's own accounts' refusals use.
+		assert_eq!(o.gateway.limiter.tracked(), 0);
+		let (dave, carol, erin) =
+			(AccountId::from([4; 32]), AccountId::from([5; 32]), AccountId::from([6; 32]));
+		assert_eq!(o.gateway.dispose(true, &dave, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &dave, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &dave, None, 1_000), Disposition::Over(Over::Requester));
+		assert_eq!(o.gateway.dispose(true, &carol, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &carol, None, 1_000), Disposition::OnChain);
+		assert_eq!(o.gateway.dispose(true, &erin, None, 1_000), Disposition::Over(Over::Total));
+		// The strangers are counted for the gateway's own log.
+		let minute = o.gateway.unknown.flush(60_000).unwrap();
+		assert_eq!((minute.total, minute.top.clone()), (1_000, vec![(Some(ip), 1_000)]));
+	}
+
+	#[test]
+	fn the_default_body_limit_fits_the_largest_document_base64_encoded() {
+		// 16 MiB: 22,369,624 base64 characters and the envelope margin.
+		assert_eq!(default_body_limit(16 * 1024 * 1024), 22_369_624 + 65_536);
+		assert_eq!(default_body_limit(3), 4 + 65_536);
+		assert_eq!(default_body_limit(u64::MAX), u32::MAX);
+	}
+
+	/// One HTTP/1.1 POST of a JSON body; the whole answer, headers and body.
+	fn post(addr: std::net::SocketAddr, body: &str) -> String {
+		use std::io::{Read, Write};
+		let mut s = std::net::TcpStream::connect(addr).unwrap();
+		write!(
+			s,
+			"POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+			 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+			body.len()
+		)
+		.unwrap();
+		let mut answer = String::new();
+		s.read_to_string(&mut answer).unwrap();
+		answer
+	}
+
+	/// A JSON-RPC batch of `n` calls of a method no gateway has.
+	fn batch(n: usize) -> String {
+		let calls: Vec<String> = (0..n)
+			.map(|i| format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"gateway_none","params":[]}}"#))
+			.collect();
+		format!("[{}]", calls.join(","))
+	}
+
+	#[tokio::test(flavor = "multi_thread")]
+	async fn the_server_caps_batches_and_the_calls_of_one_source() {
+		let dir = tempfile::tempdir().unwrap();
+		// No node: a port nothing listens on.
+		let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+		let mut config = config(format!("http://{dead}"), dir.path().join("store"));
+		(config.max_batch, config.requests_per_source) = (4, 20);
+		let running = start(config).await.unwrap();
+		let addr = running.addr;
+		let send = |body: String| tokio::task::spawn_blocking(move || post(addr, &body));
+		// A batch over the cap is refused whole.
+		let answer = send(batch(5)).await.unwrap();
+		assert!(answer.contains("\"code\":-32010"), "{answer}");
+		// 40 calls from one address in much less than a second: the first 20 are answered
+		// (no such method), then one every 50 ms; the others are refused `TooManyRequests`.
+		let (mut answered, mut refused) = (0, 0);
+		for _ in 0..10 {
+			let answer = send(batch(4)).await.unwrap();
+			answered += answer.matches("\"code\":-32601").count();
+			refused += answer.matches("\"code\":4026").count();
+		}
+		assert_eq!(answered + refused, 40);
+		assert!(answered >= 20 && refused >= 1, "{answered} answered, {refused} refused");
+		running.handle.stop().unwrap();
+	}
 }

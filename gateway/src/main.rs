@@ -50,9 +50,24 @@ struct Args {
 	#[arg(long, default_value_t = 30)]
 	refusals_per_requester: u32,
 	/// Most refused fetch attempts of all requesters together logged on chain a minute
-	/// (0: no limit).
+	/// (0: no limit). Refusals of accounts the chain does not know are never logged on chain.
 	#[arg(long, default_value_t = 600)]
 	refusals_total: u32,
+	/// Most documents served to one requester a minute; more are refused `TooManyReads`
+	/// without a log entry (0: no limit).
+	#[arg(long, default_value_t = 60)]
+	reads_per_requester: u32,
+	/// Most JSON-RPC calls answered a second from one source address (an IPv6 /64 counts as
+	/// one address); more are refused `TooManyRequests` (0: no limit).
+	#[arg(long, default_value_t = 50)]
+	requests_per_source: u32,
+	/// Most calls in one JSON-RPC batch (0: batches are refused).
+	#[arg(long, default_value_t = 16)]
+	max_batch: u32,
+	/// Largest JSON-RPC request or response body, in bytes (default: the largest document,
+	/// base64-encoded, plus 64 KiB).
+	#[arg(long)]
+	max_body_size: Option<u32>,
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -80,6 +95,10 @@ fn run(args: Args) -> Result<(), String> {
 		publish_key: !args.no_publish_key,
 		refusals_per_requester: args.refusals_per_requester,
 		refusals_total: args.refusals_total,
+		reads_per_requester: args.reads_per_requester,
+		requests_per_source: args.requests_per_source,
+		max_batch: args.max_batch,
+		max_body_size: args.max_body_size,
 	};
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {

@@ -4,21 +4,26 @@
 //! ```text
 //! documents/<cid hex>   the sealed bytes (nonce ++ ciphertext ++ tag), named by their CIDv1
 //! keys/<cid hex>        the data key wrapped to the custodian key (SCALE WrappedKey)
+//! tombstones/<cid hex>  a CID whose document was erased (the deleted record's id): never kept again
 //! erased/<record id>    the record whose document and key were destroyed and logged
 //! nonces                request nonces seen and not yet expired (replay protection)
 //! cursor                the last finalized block scanned for deletions
 //! ```
 //!
 //! Every file is written to a temporary name, synced and renamed, so a crash leaves either the
-//! old or the new file. Erasure removes the key first: once it is gone the ciphertext opens for
-//! nobody, even if the second removal never happens (crypto-shredding).
+//! old or the new file. A document is written before its key, and a stored document is never
+//! replaced: a CID is *stored* once its key file exists, and an upload of a stored CID leaves
+//! the stored copy as it is. Erasure writes the tombstone first, then removes the key, then the
+//! document: once the key is gone the ciphertext opens for nobody, even if the last removal
+//! never happens (crypto-shredding), and the tombstone keeps the CID from being stored or served
+//! again, across restarts.
 
 use std::{
-	collections::HashMap,
+	collections::{BTreeSet, HashMap},
 	fs,
 	io::{self, Write},
 	path::{Path, PathBuf},
-	sync::Mutex,
+	sync::{Arc, Mutex},
 };
 
 use codec::{Decode, Encode};
@@ -28,11 +33,88 @@ use ehr_client::{keys::WrappedKey, runtime::AccountId};
 pub struct Store {
 	dir: PathBuf,
 	nonces: Mutex<Nonces>,
+	/// Held while a CID's files or tombstone change, so that a store and an erasure of the same
+	/// CID never interleave (an erased document could otherwise come back).
+	documents: Mutex<()>,
 }
 
+/// What [`Store::put`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Put {
+	/// The document and key are now kept.
+	Stored,
+	/// The CID was stored already: the stored copy is kept as it was.
+	AlreadyStored,
+	/// The CID was erased: nothing is kept.
+	Erased,
+}
+
+/// A nonce's owner and value.
+type NonceKey = (AccountId, [u8; 16]);
+
+/// The nonces of requests that have not expired yet, indexed both ways: `seen` answers "used
+/// before?" and `by_expiry` finds the expired ones in `O(log n)` each.
 struct Nonces {
-	seen: HashMap<(AccountId, [u8; 16]), u64>,
-	file: fs::File,
+	seen: HashMap<NonceKey, u64>,
+	by_expiry: BTreeSet<(u64, AccountId, [u8; 16])>,
+	/// Lines in the file, live or expired: the file is rewritten once it has more than twice
+	/// as many as are live, plus `slack`.
+	lines: usize,
+	slack: usize,
+	path: PathBuf,
+	/// Appended to under the lock, synced outside it: concurrent requests' syncs then share
+	/// the file system's journal commits instead of queueing one behind the other.
+	file: Arc<fs::File>,
+}
+
+impl Nonces {
+	/// Forgets the nonces expired before `now_ms`.
+	fn expire(&mut self, now_ms: u64) {
+		while let Some((exp, who, nonce)) = self.by_expiry.first().cloned() {
+			if exp >= now_ms {
+				break;
+			}
+			self.by_expiry.pop_first();
+			self.seen.remove(&(who, nonce));
+		}
+	}
+
+	fn insert(&mut self, who: AccountId, nonce: [u8; 16], exp: u64) {
+		if let Some(old) = self.seen.insert((who.clone(), nonce), exp) {
+			self.by_expiry.remove(&(old, who.clone(), nonce));
+		}
+		self.by_expiry.insert((exp, who, nonce));
+	}
+
+	/// Rewrites the file with the live nonces only (synced, then renamed over the old one) and
+	/// appends to the new file from then on.
+	fn compact(&mut self) -> io::Result<()> {
+		write_atomic(&self.path, live_nonces(&self.by_expiry).as_bytes())?;
+		self.file = Arc::new(fs::OpenOptions::new().append(true).open(&self.path)?);
+		self.lines = self.by_expiry.len();
+		Ok(())
+	}
+}
+
+fn live_nonces(by_expiry: &BTreeSet<(u64, AccountId, [u8; 16])>) -> String {
+	by_expiry.iter().map(|(exp, who, nonce)| nonce_line(who, nonce, *exp)).collect()
+}
+
+fn nonce_line(who: &AccountId, nonce: &[u8; 16], exp: u64) -> String {
+	format!(
+		"{} {} {exp}\n",
+		hex::encode(<AccountId as AsRef<[u8]>>::as_ref(who)),
+		hex::encode(nonce)
+	)
+}
+
+/// Parses a line of the nonce file; `None` for a damaged line.
+fn parse_nonce_line(line: &str) -> Option<(AccountId, [u8; 16], u64)> {
+	let mut parts = line.split(' ');
+	let (who, nonce, exp) = (parts.next()?, parts.next()?, parts.next()?);
+	let who = <[u8; 32]>::try_from(hex::decode(who).ok()?).ok()?;
+	let nonce = <[u8; 16]>::try_from(hex::decode(nonce).ok()?).ok()?;
+	Some((AccountId::from(who), nonce, exp.parse().ok()?))
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -57,50 +139,35 @@ fn remove_if_present(path: &Path) -> io::Result<bool> {
 	}
 }
 
+fn sync_dir(dir: &Path) -> io::Result<()> {
+	fs::File::open(dir)?.sync_all()
+}
+
 impl Store {
 	/// Opens (creating if needed) the store in `dir`; forgets nonces expired before `now_ms`.
 	pub fn open(dir: &Path, now_ms: u64) -> io::Result<Store> {
-		for sub in ["documents", "keys", "erased"] {
+		for sub in ["documents", "keys", "tombstones", "erased"] {
 			fs::create_dir_all(dir.join(sub))?;
 		}
 		let path = dir.join("nonces");
-		let mut seen = HashMap::new();
-		if let Ok(text) = fs::read_to_string(&path) {
-			for line in text.lines() {
-				let mut parts = line.split(' ');
-				let (Some(who), Some(nonce), Some(exp)) =
-					(parts.next(), parts.next(), parts.next())
-				else {
-					continue;
-				};
-				let (Ok(who), Ok(nonce), Ok(exp)) =
-					(hex::decode(who), hex::decode(nonce), exp.parse::<u64>())
-				else {
-					continue;
-				};
-				let (Ok(who), Ok(nonce)) = (<[u8; 32]>::try_from(who), <[u8; 16]>::try_from(nonce))
-				else {
-					continue;
-				};
-				if exp >= now_ms {
-					seen.insert((AccountId::from(who), nonce), exp);
-				}
+		// A damaged line (a crash may cut the last one) is skipped, not fatal.
+		let text = match fs::read(&path) {
+			Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+			Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+			Err(e) => return Err(e),
+		};
+		let (mut seen, mut by_expiry) = (HashMap::new(), BTreeSet::new());
+		for (who, nonce, exp) in text.lines().filter_map(parse_nonce_line) {
+			if exp >= now_ms && seen.insert((who.clone(), nonce), exp).is_none() {
+				by_expiry.insert((exp, who, nonce));
 			}
 		}
 		// Rewrite without the expired ones, then append.
-		let compact: String = seen
-			.iter()
-			.map(|((who, nonce), exp)| {
-				format!(
-					"{} {} {exp}\n",
-					hex::encode(<AccountId as AsRef<[u8]>>::as_ref(who)),
-					hex::encode(nonce)
-				)
-			})
-			.collect();
-		write_atomic(&path, compact.as_bytes())?;
-		let file = fs::OpenOptions::new().append(true).open(&path)?;
-		Ok(Store { dir: dir.to_path_buf(), nonces: Mutex::new(Nonces { seen, file }) })
+		write_atomic(&path, live_nonces(&by_expiry).as_bytes())?;
+		let file = Arc::new(fs::OpenOptions::new().append(true).open(&path)?);
+		let lines = by_expiry.len();
+		let nonces = Nonces { seen, by_expiry, lines, slack: 4096, path, file };
+		Ok(Store { dir: dir.to_path_buf(), nonces: Mutex::new(nonces), documents: Mutex::new(()) })
 	}
 
 	/// The store's directory.
@@ -116,10 +183,27 @@ impl Store {
 		self.dir.join("keys").join(hex::encode(cid))
 	}
 
-	/// Keeps a sealed document and its wrapped key under `cid` (replacing an earlier copy).
-	pub fn put(&self, cid: &[u8], bytes: &[u8], key: &WrappedKey) -> io::Result<()> {
+	fn tombstone_path(&self, cid: &[u8]) -> PathBuf {
+		self.dir.join("tombstones").join(hex::encode(cid))
+	}
+
+	/// Keeps a sealed document and its wrapped key under `cid`, unless the CID is stored
+	/// already (the stored copy stays as it was) or was erased (nothing is kept).
+	///
+	/// The caller checks that `bytes` hash to `cid` and that `key` opens for it.
+	pub fn put(&self, cid: &[u8], bytes: &[u8], key: &WrappedKey) -> io::Result<Put> {
+		let _guard = self.documents.lock().map_err(|_| io::Error::other("store lock poisoned"))?;
+		if self.is_erased(cid) {
+			return Ok(Put::Erased);
+		}
+		// The key is written last: a document without a key is an upload cut short by a crash,
+		// completed now.
+		if self.key_path(cid).exists() {
+			return Ok(Put::AlreadyStored);
+		}
 		write_atomic(&self.document_path(cid), bytes)?;
-		write_atomic(&self.key_path(cid), &key.encode())
+		write_atomic(&self.key_path(cid), &key.encode())?;
+		Ok(Put::Stored)
 	}
 
 	/// The sealed bytes and wrapped key under `cid`, if both are there.
@@ -143,12 +227,22 @@ impl Store {
 		self.key_path(cid).exists() || self.document_path(cid).exists()
 	}
 
-	/// Destroys the key, then the document, of `cid`. `true` if anything was there.
-	pub fn destroy(&self, cid: &[u8]) -> io::Result<bool> {
+	/// Whether the document of `cid` was erased (it is then neither stored nor served again).
+	pub fn is_erased(&self, cid: &[u8]) -> bool {
+		self.tombstone_path(cid).exists()
+	}
+
+	/// Erases `cid`, the document of the deleted `record`: writes its tombstone, then destroys
+	/// the key, then the document. `true` if anything was there.
+	pub fn destroy(&self, cid: &[u8], record: u64) -> io::Result<bool> {
+		let _guard = self.documents.lock().map_err(|_| io::Error::other("store lock poisoned"))?;
+		if !self.is_erased(cid) {
+			write_atomic(&self.tombstone_path(cid), record.to_string().as_bytes())?;
+		}
 		let key = remove_if_present(&self.key_path(cid))?;
 		let doc = remove_if_present(&self.document_path(cid))?;
 		for sub in ["keys", "documents"] {
-			fs::File::open(self.dir.join(sub))?.sync_all()?;
+			sync_dir(&self.dir.join(sub))?;
 		}
 		Ok(key || doc)
 	}
@@ -164,7 +258,8 @@ impl Store {
 	}
 
 	/// Takes a request nonce: `false` if `(who, nonce)` was seen before. Nonces are kept until
-	/// their request expires (after that, the expiry check refuses the request anyway).
+	/// their request expires (after that, the expiry check refuses the request anyway). A new
+	/// nonce is on disk (synced) before this returns, so a replay is refused after a crash too.
 	pub fn take_nonce(
 		&self,
 		who: &AccountId,
@@ -173,20 +268,29 @@ impl Store {
 		now_ms: u64,
 	) -> io::Result<bool> {
 		let mut n = self.nonces.lock().map_err(|_| io::Error::other("nonce lock poisoned"))?;
-		if n.seen.len() > 100_000 {
-			n.seen.retain(|_, exp| *exp >= now_ms);
-		}
+		n.expire(now_ms);
 		if n.seen.contains_key(&(who.clone(), nonce)) {
 			return Ok(false);
 		}
-		let line = format!(
-			"{} {} {expires_at}\n",
-			hex::encode(<AccountId as AsRef<[u8]>>::as_ref(who)),
-			hex::encode(nonce)
-		);
-		n.file.write_all(line.as_bytes())?;
-		n.seen.insert((who.clone(), nonce), expires_at);
+		// Most lines expired: rewrite the file (amortised O(1) a nonce).
+		if n.lines > 2 * n.seen.len() + n.slack {
+			n.compact()?;
+		}
+		(&*n.file).write_all(nonce_line(who, &nonce, expires_at).as_bytes())?;
+		n.lines += 1;
+		n.insert(who.clone(), nonce, expires_at);
+		// If a compaction replaces the file before this sync, the new file holds this nonce
+		// (it is live) and was synced when written.
+		let file = Arc::clone(&n.file);
+		drop(n);
+		file.sync_data()?;
 		Ok(true)
+	}
+
+	/// How many nonces are kept (for tests).
+	#[cfg(test)]
+	fn nonces_kept(&self) -> usize {
+		self.nonces.lock().map(|n| n.seen.len()).unwrap_or_default()
 	}
 
 	/// The last finalized block scanned for deletions.
@@ -204,8 +308,8 @@ impl Store {
 mod tests {
 	use super::*;
 
-	fn wrapped() -> WrappedKey {
-		WrappedKey { ephemeral: [1; 32], nonce: [2; 24], sealed: [3; 48] }
+	fn wrapped(b: u8) -> WrappedKey {
+		WrappedKey { ephemeral: [b; 32], nonce: [2; 24], sealed: [3; 48] }
 	}
 
 	#[test]
@@ -213,17 +317,58 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let s = Store::open(dir.path(), 0).unwrap();
 		assert_eq!(s.get(b"cid").unwrap(), None);
-		s.put(b"cid", b"sealed", &wrapped()).unwrap();
-		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped())));
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Stored);
+		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
 		assert!(s.holds(b"cid"));
-		assert!(s.destroy(b"cid").unwrap());
+		assert!(s.destroy(b"cid", 4).unwrap());
 		assert!(!s.holds(b"cid"));
 		assert_eq!(s.get(b"cid").unwrap(), None);
-		assert!(!s.destroy(b"cid").unwrap());
+		assert!(!s.destroy(b"cid", 4).unwrap());
 		// A document whose key is gone does not come back.
-		s.put(b"c2", b"x", &wrapped()).unwrap();
+		s.put(b"c2", b"x", &wrapped(1)).unwrap();
 		fs::remove_file(dir.path().join("keys").join(hex::encode(b"c2"))).unwrap();
 		assert_eq!(s.get(b"c2").unwrap(), None);
+	}
+
+	#[test]
+	fn a_stored_cid_is_written_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let s = Store::open(dir.path(), 0).unwrap();
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Stored);
+		// A second upload of the CID (another wrapping of the key, or other bytes a caller
+		// failed to check) changes nothing.
+		assert_eq!(s.put(b"cid", b"other", &wrapped(9)).unwrap(), Put::AlreadyStored);
+		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
+		// A document whose key was never written (an upload cut short) is completed.
+		fs::write(dir.path().join("documents").join(hex::encode(b"cut")), b"half").unwrap();
+		assert_eq!(s.put(b"cut", b"whole", &wrapped(1)).unwrap(), Put::Stored);
+		assert_eq!(s.get(b"cut").unwrap(), Some((b"whole".to_vec(), wrapped(1))));
+	}
+
+	#[test]
+	fn an_erased_cid_is_never_stored_again_across_restarts() {
+		let dir = tempfile::tempdir().unwrap();
+		{
+			let s = Store::open(dir.path(), 0).unwrap();
+			s.put(b"cid", b"sealed", &wrapped(1)).unwrap();
+			assert!(!s.is_erased(b"cid"));
+			assert!(s.destroy(b"cid", 7).unwrap());
+			assert!(s.is_erased(b"cid"));
+			assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Erased);
+			// A CID erased before it was ever uploaded is refused too.
+			assert!(!s.destroy(b"never", 8).unwrap());
+			assert_eq!(s.put(b"never", b"x", &wrapped(1)).unwrap(), Put::Erased);
+		}
+		let s = Store::open(dir.path(), 0).unwrap();
+		assert!(s.is_erased(b"cid") && s.is_erased(b"never"));
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Erased);
+		assert!(!s.holds(b"cid"));
+		assert_eq!(
+			fs::read_to_string(dir.path().join("tombstones").join(hex::encode(b"cid"))).unwrap(),
+			"7"
+		);
+		// Other CIDs are unaffected.
+		assert_eq!(s.put(b"c3", b"y", &wrapped(1)).unwrap(), Put::Stored);
 	}
 
 	#[test]
@@ -245,5 +390,36 @@ mod tests {
 		assert!(!s.erasure_logged(3));
 		s.note_erasure(3, "0x01").unwrap();
 		assert!(s.erasure_logged(3));
+	}
+
+	#[test]
+	fn expired_nonces_leave_as_time_passes_and_the_file_is_compacted() {
+		let dir = tempfile::tempdir().unwrap();
+		let s = Store::open(dir.path(), 0).unwrap();
+		s.nonces.lock().unwrap().slack = 64;
+		let who = AccountId::from([7u8; 32]);
+		let nonce = |i: u32| {
+			let mut n = [0u8; 16];
+			n[..4].copy_from_slice(&i.to_le_bytes());
+			n
+		};
+		// 600 requests, one a millisecond, each valid for 100 ms.
+		for i in 0..600u32 {
+			let now = u64::from(i);
+			assert!(s.take_nonce(&who, nonce(i), now + 100, now).unwrap());
+			assert!(s.nonces_kept() <= 102, "{} kept at {now}", s.nonces_kept());
+		}
+		// Only the unexpired ones are kept, and a nonce is refused as long as it is kept.
+		assert!(!s.take_nonce(&who, nonce(550), 650, 600).unwrap());
+		assert!(s.take_nonce(&who, nonce(1), 700, 600).unwrap(), "expired long ago");
+		// The file was compacted on the way: far fewer lines than requests.
+		let lines = fs::read_to_string(dir.path().join("nonces")).unwrap().lines().count();
+		assert!(lines <= 2 * 102 + 64 + 2, "{lines} lines");
+		// What the file holds is what a restart keeps.
+		drop(s);
+		let s = Store::open(dir.path(), 600).unwrap();
+		assert!(!s.take_nonce(&who, nonce(599), 699, 600).unwrap());
+		assert!(!s.take_nonce(&who, nonce(1), 700, 600).unwrap());
+		assert!(s.nonces_kept() <= 102);
 	}
 }

@@ -5,13 +5,16 @@
 //! Eve, a doctor of Alice General, seals and uploads a note with `ehr-doc` and anchors it for
 //! Charlie. Dave, a doctor of Bob Memorial, fetches it from Alice General's gateway: refused
 //! before Charlie grants Bob Memorial access and while Dave has no encryption key, served and
-//! decrypted after, refused again after the revocation. Replayed, expired, forged and unsigned
-//! requests are refused and not logged (they are not the named requester's attempts), a flood
-//! of refused attempts is logged only up to the gateway's limit, altered bytes on disk are caught by their CID (by the gateway and by
-//! the client), bad uploads store nothing, every attempt about Charlie's record is in his
-//! verified access log, and after the record is deleted the gateway destroys document and key
-//! and logs the erasure. Then a timed run of 100 KiB fetches prints latency and throughput
-//! (`EHR_GATEWAY_FETCHES`, default 200).
+//! decrypted after, refused again after the revocation. Replayed, expired, forged, unsigned and
+//! other-chain requests are refused and not logged (they are not the named requester's
+//! attempts); refused attempts of an account the chain does not know are not logged on chain,
+//! and those of a registered patient only up to the gateway's limit; altered bytes on disk are
+//! caught by their CID (by the gateway and by the client), bad uploads store nothing and a
+//! second upload of a stored document changes nothing, every attempt about Charlie's record is
+//! in his verified access log, and after the record is deleted the gateway destroys document and
+//! key, logs the erasure and refuses to keep the document again; erasing on request takes a
+//! request signed by the hospital's admin. Then a timed run of 100 KiB fetches prints latency
+//! and throughput (`EHR_GATEWAY_FETCHES`, default 200).
 
 use std::{
 	path::{Path, PathBuf},
@@ -25,7 +28,8 @@ use ehr_client::{
 	devnet::{free_port, wait_until, Node, NodeConfig},
 	document,
 	gateway::{
-		self, now_ms, sign, FetchRequest, Gateway, Purpose, Refusal, SignedRequest, StoreRequest,
+		self, now_ms, sign, EraseRequest, FetchRequest, Gateway, Purpose, Refusal, SignedRequest,
+		StoreRequest,
 	},
 	keys::{self, EncryptionSecret},
 	runtime::{RuntimeCall, RuntimeEvent},
@@ -104,6 +108,9 @@ impl GatewayProcess {
 			.args(["--suri", suri, "--watch-every", "1"])
 			.args(["--max-document-size", &MAX_DOCUMENT.to_string()])
 			.args(["--refusals-per-requester", &REFUSALS_PER_REQUESTER.to_string()])
+			// The timed run at the end fetches hundreds of documents a second from one address
+			// as one requester: no limit on either.
+			.args(["--reads-per-requester", "0", "--requests-per-source", "0"])
 			.stdin(Stdio::null())
 			.stdout(out.try_clone().unwrap())
 			.stderr(out)
@@ -145,7 +152,13 @@ fn refusal(r: Result<gateway::Fetched, Error>) -> (Refusal, Option<H256>) {
 	}
 }
 
-fn fetch_request(dave: &sr25519::Pair, hospital: u32, record: u64, ttl: i64) -> FetchRequest {
+fn fetch_request(
+	dave: &sr25519::Pair,
+	genesis: H256,
+	hospital: u32,
+	record: u64,
+	ttl: i64,
+) -> FetchRequest {
 	FetchRequest {
 		hospital,
 		record,
@@ -153,6 +166,7 @@ fn fetch_request(dave: &sr25519::Pair, hospital: u32, record: u64, ttl: i64) -> 
 		requester: dave.public().into(),
 		nonce: gateway::new_nonce(),
 		expires_at: (now_ms() as i64 + ttl) as u64,
+		genesis,
 	}
 }
 
@@ -216,7 +230,8 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 
 	let gateway_a = GatewayProcess::start(&node_a, gw_a_suri, port_a);
 	let gateway_b = GatewayProcess::start(&node_b, gw_b_suri, port_b);
-	let client_a = Gateway::new(&gateway_a.url).unwrap();
+	let genesis = rpc_a.genesis_hash().await.unwrap();
+	let client_a = Gateway::new(&gateway_a.url, genesis).unwrap();
 	// Each gateway publishes its custodian key for its account.
 	for (g, who) in [(&gateway_a, &gw_a), (&gateway_b, &gw_b)] {
 		let account: ehr_client::runtime::AccountId = who.public().into();
@@ -234,7 +249,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		assert!(published.is_ok(), "{what}: {published:?}; gateway log:\n{}", g.log());
 	}
 	let info = client_a.info().await.unwrap();
-	assert_eq!(info.hospital, 0);
+	assert_eq!((info.hospital, info.genesis), (0, genesis));
 	assert_eq!(
 		info.encryption_key,
 		format!("0x{}", hex::encode(EncryptionSecret::from_sr25519(&gw_a).public()))
@@ -331,7 +346,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	eprintln!("[{:?}] Dave (hospital B) fetched and decrypted record {record}", started.elapsed());
 
 	// 4. A replayed request is refused; the first use of it was served.
-	let signed = sign(&fetch_request(&dave, 0, record, 60_000), &dave);
+	let signed = sign(&fetch_request(&dave, genesis, 0, record, 60_000), &dave);
 	let first = client_a.fetch_signed(signed.clone()).await.unwrap();
 	expected.push(LogAction::DocumentRead);
 	assert_eq!(gateway::open_fetched(&first, &on_chain, &dave_secret).unwrap(), note);
@@ -343,29 +358,30 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		Err(gateway::FetchedError::Key(keys::KeyError::Unwrap))
 	));
 
-	// 5. Expired, too long-lived, forged and unsigned requests: refused, and not logged as
-	// Dave's attempts (Ferdie's forgery must not put a read attempt of Dave's in the log).
+	// 5. Expired, too long-lived, forged, unsigned and other-chain requests: refused, and not
+	// logged as Dave's attempts (Ferdie's forgery must not put a read attempt of Dave's in the
+	// log; a request Dave signed for another chain is not one for this chain).
 	for ttl in [-1_000, 10 * 60 * 1000] {
-		let signed = sign(&fetch_request(&dave, 0, record, ttl), &dave);
+		let signed = sign(&fetch_request(&dave, genesis, 0, record, ttl), &dave);
 		assert_eq!(refusal(client_a.fetch_signed(signed).await), (Refusal::Expired, None));
 	}
-	let forged = sign(&fetch_request(&dave, 0, record, 60_000), &ferdie);
+	let elsewhere = sign(&fetch_request(&dave, H256::repeat_byte(7), 0, record, 60_000), &dave);
+	assert_eq!(refusal(client_a.fetch_signed(elsewhere).await), (Refusal::WrongChain, None));
+	let forged = sign(&fetch_request(&dave, genesis, 0, record, 60_000), &ferdie);
 	assert_eq!(refusal(client_a.fetch_signed(forged.clone()).await), (Refusal::BadSignature, None));
 	let unsigned = SignedRequest { signature: "0x".into(), ..forged };
 	assert_eq!(refusal(client_a.fetch_signed(unsigned).await), (Refusal::BadSignature, None));
 
 	// 6. Requests that concern no record of this gateway are refused and not logged in
 	// Charlie's log: an unknown record, a request for hospital B's gateway, garbage.
-	let (r, logged) =
-		refusal(client_a.fetch_signed(sign(&fetch_request(&dave, 0, 9_999, 60_000), &dave)).await);
-	assert_eq!((r, logged), (Refusal::UnknownRecord, None));
-	let (r, logged) =
-		refusal(client_a.fetch_signed(sign(&fetch_request(&dave, 1, record, 60_000), &dave)).await);
-	assert_eq!((r, logged), (Refusal::WrongGateway, None));
+	let unknown = sign(&fetch_request(&dave, genesis, 0, 9_999, 60_000), &dave);
+	assert_eq!(refusal(client_a.fetch_signed(unknown).await), (Refusal::UnknownRecord, None));
+	let to_b = sign(&fetch_request(&dave, genesis, 1, record, 60_000), &dave);
+	assert_eq!(refusal(client_a.fetch_signed(to_b).await), (Refusal::WrongGateway, None));
 	let garbage = SignedRequest { request: "0x00".into(), signature: "0x00".into() };
 	assert_eq!(refusal(client_a.fetch_signed(garbage).await).0, Refusal::Malformed);
 	// Hospital B's gateway does not keep Charlie's record.
-	let client_b = Gateway::new(&gateway_b.url).unwrap();
+	let client_b = Gateway::new(&gateway_b.url, genesis).unwrap();
 	let (r, _) = refusal(client_b.fetch(&dave_signer, 1, record, Purpose::Treatment, 60_000).await);
 	assert_eq!(r, Refusal::NotCustodian);
 
@@ -425,6 +441,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		wrapped_key: keys::wrap(&small.key, &custodian, &small.cid).unwrap(),
 		nonce: gateway::new_nonce(),
 		expires_at: now_ms() + 60_000,
+		genesis,
 	};
 	let body = base64::engine::general_purpose::STANDARD.encode(&small.bytes);
 	assert_eq!(
@@ -437,6 +454,12 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		Refusal::BadSignature
 	);
 	assert_eq!(gateway_a.documents(), before, "no refused upload was stored");
+	// A document is stored once: uploading it again is answered the same and changes nothing.
+	let once = client_a.store(&eve_signer, 0, &custodian, &small).await.unwrap();
+	let again = client_a.store(&eve_signer, 0, &custodian, &small).await.unwrap();
+	assert_eq!(once, again);
+	assert_eq!(gateway_a.documents(), before + 1);
+	assert!(gateway_a.log().contains("already stored, kept as it was"));
 
 	// 9. Charlie revokes the grant: denied again.
 	let revoke = RuntimeCall::Consent(pallet_consent::Call::revoke {
@@ -474,9 +497,21 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		.all(|e| e.actor == Dave.to_account_id() && e.source == Some(0)));
 	eprintln!("[{:?}] {} attempts logged and verified", started.elapsed(), expected.len());
 
-	// 10b. A flood of refused attempts: Ferdie, staff nowhere, signs valid requests. The first
-	// REFUSALS_PER_REQUESTER are denied and logged; the rest are refused `RateLimited` without
-	// a log entry. Dave's budget is his own: his next refusal is still logged.
+	// 10b. A flood of refused attempts by an account the chain does not know: Ferdie, neither
+	// staff nor patient, signs valid requests. Each is refused and none is logged on chain (a
+	// fresh key pair costs nothing to make); the gateway's own log counts them.
+	for i in 0..REFUSALS_PER_REQUESTER + 3 {
+		let (r, logged) =
+			refusal(client_a.fetch(&ferdie_signer, 0, record, Purpose::Treatment, 60_000).await);
+		assert_eq!((r, logged), (Refusal::Denied, None), "attempt {i}");
+	}
+	assert!(gateway_a.log().contains("accounts the chain does not know are not logged on chain"));
+
+	// 10c. Ferdie signs up as a patient: the chain knows him now. Those refusals used none of
+	// his budget: the first REFUSALS_PER_REQUESTER of his next ones are denied and logged, the
+	// rest refused `RateLimited` without a log entry. Dave's budget is his own: his next
+	// refusal is still logged.
+	submit(&rpc_a, &ferdie, registry(pallet_hospital_registry::Call::register_patient {})).await;
 	for i in 0..REFUSALS_PER_REQUESTER + 3 {
 		let (r, logged) =
 			refusal(client_a.fetch(&ferdie_signer, 0, record, Purpose::Treatment, 60_000).await);
@@ -543,7 +578,48 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!(deleted.status, pallet_patient_records::RecordStatus::Deleted);
 	assert!(deleted.content.cid.is_empty(), "the tombstone keeps no address");
 	assert_eq!(refusal(fetch(60_000).await).0, Refusal::Erased);
-	let again = ehr_doc(&node_a.url(), &["erase", "--record", &record.to_string()]).unwrap();
+	// The erased document is not kept again, whoever uploads it (refused before its key is
+	// even looked at).
+	let erased_cid = on_chain.content.cid.to_vec();
+	let reupload = StoreRequest {
+		hospital: 0,
+		uploader: eve_signer.account(),
+		commitment: on_chain.content.commitment,
+		size: original.len() as u64,
+		wrapped_key: keys::wrap(&[0u8; 32], &custodian, &erased_cid).unwrap(),
+		nonce: gateway::new_nonce(),
+		expires_at: now_ms() + 60_000,
+		genesis,
+	};
+	let body = base64::engine::general_purpose::STANDARD.encode(&original);
+	assert_eq!(
+		store_refusal(client_a.store_signed(sign(&reupload, &eve), body).await),
+		Refusal::Erased
+	);
+	assert!(!doc_path.exists());
+	// Erasing on request takes a request signed by the hospital's admin (or an Administrator,
+	// or the gateway itself): not Dave's, and not an unsigned one.
+	let erase_refusal = |r: Result<gateway::Erased, Error>| match r {
+		Err(Error::Refused(r)) => (r.refusal, r.logged),
+		other => panic!("expected a refusal, got {other:?}"),
+	};
+	assert_eq!(
+		erase_refusal(client_a.erase(&dave_signer, 0, record).await),
+		(Refusal::NotAuthorized, None)
+	);
+	let unsigned = EraseRequest {
+		hospital: 0,
+		record,
+		requester: Alice.to_account_id(),
+		nonce: gateway::new_nonce(),
+		expires_at: now_ms() + 60_000,
+		genesis,
+	};
+	let unsigned = SignedRequest { signature: "0x".into(), ..sign(&unsigned, &ferdie) };
+	assert_eq!(erase_refusal(client_a.erase_signed(unsigned).await), (Refusal::BadSignature, None));
+	let again =
+		ehr_doc(&node_a.url(), &["erase", "--suri", "//Alice", "--record", &record.to_string()])
+			.unwrap();
 	assert_eq!((again["destroyed"].as_bool(), again["logged"].is_null()), (Some(false), true));
 	eprintln!("[{:?}] record {record} deleted, document and key erased", started.elapsed());
 

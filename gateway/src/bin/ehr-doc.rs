@@ -6,15 +6,19 @@
 //! ehr-doc upload      --suri //Bob --file note.pdf [--patient <addr> --category clinicalNote]
 //! ehr-doc fetch       --suri //Dave --record 3 --out note.pdf [--purpose treatment]
 //! ehr-doc verify      --record 3 --file sealed.bin
-//! ehr-doc erase       --record 3 [--gateway http://127.0.0.1:8440]
+//! ehr-doc erase       --suri //Alice --record 3 [--gateway http://127.0.0.1:8440]
 //! ```
 //!
 //! `upload` seals the file under a fresh key (XChaCha20-Poly1305), wraps the key to the
 //! custodian key the uploader's hospital gateway registered on chain, uploads it, and with
 //! `--patient` anchors it as a record. `fetch` reads the record at the finalized block, asks its
 //! custodian's gateway (found in the registry) with a signed request, checks the bytes against
-//! the chain and decrypts them with the requester's key. Results are JSON on standard output;
-//! exit code 0 on success, 1 on a failure or refusal (explained on standard error).
+//! the chain and decrypts them with the requester's key. `erase` asks the custodian's gateway,
+//! in a request signed by the hospital's admin, one of its `Administrator` staff or the
+//! gateway's own account, to erase a deleted record's document. Every request to a gateway
+//! names the genesis hash of the chain of the node `--rpc` points at. Results are JSON on
+//! standard output; exit code 0 on success, 1 on a failure or refusal (explained on standard
+//! error).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -98,6 +102,10 @@ enum Command {
 	},
 	/// Ask the custodian's gateway to erase a deleted record's document.
 	Erase {
+		/// Secret URI of the hospital's admin, one of its `Administrator` staff, or its
+		/// gateway's account.
+		#[arg(long)]
+		suri: String,
 		/// The record.
 		#[arg(long)]
 		record: RecordId,
@@ -143,7 +151,10 @@ async fn run(args: Args) -> Result<Value, String> {
 			let s = Signer::from_uri(&suri).map_err(fail)?;
 			let plain = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
 			let gw = match gateway {
-				Some(url) => gateway::Gateway::new(&url).map_err(fail)?,
+				Some(url) => {
+					let genesis = rpc.genesis_hash().await.map_err(fail)?;
+					gateway::Gateway::new(&url, genesis).map_err(fail)?
+				},
 				None => {
 					let check: StaffCheck = rpc
 						.runtime_call("HospitalRegistryApi_staff_check", &s.account(), None)
@@ -217,19 +228,25 @@ async fn run(args: Args) -> Result<Value, String> {
 			}
 			Ok(json!({ "record": record, "matches": true, "commitment": rec.content.commitment }))
 		},
-		Command::Erase { record, gateway } => {
-			let gw = match gateway {
-				Some(url) => gateway::Gateway::new(&url).map_err(fail)?,
+		Command::Erase { suri, record, gateway } => {
+			let s = Signer::from_uri(&suri).map_err(fail)?;
+			let (gw, hospital) = match gateway {
+				Some(url) => {
+					let genesis = rpc.genesis_hash().await.map_err(fail)?;
+					let gw = gateway::Gateway::new(&url, genesis).map_err(fail)?;
+					let hospital = gw.info().await.map_err(fail)?.hospital;
+					(gw, hospital)
+				},
 				None => {
 					let rec = gateway::finalized_record(&rpc, record)
 						.await
 						.map_err(fail)?
 						.ok_or_else(|| format!("no record {record}"))?;
 					let c = rec.custodian.ok_or("the patient keeps this record's document")?;
-					gateway::gateway_of(&rpc, c).await.map_err(fail)?
+					(gateway::gateway_of(&rpc, c).await.map_err(fail)?, c)
 				},
 			};
-			let erased = gw.erase(record).await.map_err(fail)?;
+			let erased = gw.erase(&s, hospital, record).await.map_err(fail)?;
 			serde_json::to_value(erased).map_err(fail)
 		},
 	}
