@@ -333,10 +333,14 @@ pub enum Refusal {
 	/// The source address sent more calls in the last second than the gateway answers one
 	/// address: refused before anything else is done.
 	TooManyRequests = 26,
+	/// The record is not the one that anchored its commitment (it repeats another record's,
+	/// anchored before commitments were unique, or was anchored by someone other than the one
+	/// who uploaded the document): the document is not its own.
+	NotItsDocument = 27,
 }
 
 impl Refusal {
-	const ALL: [Refusal; 26] = [
+	const ALL: [Refusal; 27] = [
 		Refusal::Malformed,
 		Refusal::BadSignature,
 		Refusal::WrongGateway,
@@ -363,6 +367,7 @@ impl Refusal {
 		Refusal::NotAuthorized,
 		Refusal::TooManyReads,
 		Refusal::TooManyRequests,
+		Refusal::NotItsDocument,
 	];
 
 	/// The JSON-RPC error code.

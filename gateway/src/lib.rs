@@ -390,6 +390,43 @@ impl Gateway {
 
 	/// The checks of an authenticated fetch of a record this gateway keeps; the answer to send
 	/// if they pass.
+	/// The document under `rec`'s commitment is `record`'s own: the chain names `record` as
+	/// the one that anchored the commitment, and the account that uploaded the document is the
+	/// record's first author (a colleague who copies a pending `addRecord` of someone else's
+	/// upload and anchors it first gets nothing).
+	async fn ensure_its_document(
+		&self,
+		record: RecordId,
+		rec: &Record,
+		at: H256,
+	) -> Result<(), Refuse> {
+		let anchor: Option<RecordId> = self
+			.rpc
+			.runtime_call(
+				"PatientRecordsApi_record_of_commitment",
+				&rec.content.commitment,
+				Some(at),
+			)
+			.await
+			.map_err(internal)?;
+		// An amendment's new version anchors its own commitment: the versions share nothing.
+		if anchor != Some(record) {
+			let msg = format!("record {record} repeats the commitment of record {anchor:?}");
+			return Err(refuse(Refusal::NotItsDocument, msg));
+		}
+		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
+		if let Some(uploader) = self.store.uploader(&cid).map_err(internal)? {
+			if uploader != rec.author {
+				let msg = format!(
+					"record {record} was anchored by {}, the document uploaded by {uploader}",
+					rec.author
+				);
+				return Err(refuse(Refusal::NotItsDocument, msg));
+			}
+		}
+		Ok(())
+	}
+
 	async fn serve(&self, req: &FetchRequest, rec: &Record, at: H256) -> Result<Fetched, Refuse> {
 		if rec.status == RecordStatus::Deleted {
 			return Err(refuse(
@@ -397,6 +434,7 @@ impl Gateway {
 				"the record is deleted; its document is destroyed",
 			));
 		}
+		self.ensure_its_document(req.record, rec, at).await?;
 		let decision: Decision = self
 			.rpc
 			.runtime_call(
@@ -676,7 +714,7 @@ impl Gateway {
 				"the data key is not wrapped to this custodian for this CID",
 			)
 		})?;
-		match self.store.put(&cid, &bytes, &req.wrapped_key).map_err(internal)? {
+		match self.store.put(&cid, &bytes, &req.wrapped_key, &req.uploader).map_err(internal)? {
 			Put::Stored => {
 				log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader))
 			},
@@ -769,6 +807,12 @@ impl Gateway {
 		if rec.status != RecordStatus::Deleted {
 			return Err(refuse(Refusal::NotDeleted, format!("record {record} is not deleted")));
 		}
+		// A record that repeats another's commitment, or that someone other than the uploader
+		// anchored, has no document of its own here: the one under its CID is another record's.
+		if let Err(e) = self.ensure_its_document(record, &rec, at).await {
+			log(format!("record {record}: {}; nothing destroyed", e.1));
+			return Err(e);
+		}
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
 		// The state before the deletion may be pruned already: then the commitment is all
 		// there is, and the chain lets only one record anchor a commitment.
@@ -831,10 +875,16 @@ impl Gateway {
 							Some(p) => self.rpc.block_hash(p).await.ok().flatten(),
 							None => None,
 						};
-						if let Err(e) = self.erase_record(record, parent).await {
-							let e = format!("{:?}: {}", e.0, e.1);
-							log(format!("record {record}: erasure failed, will retry: {e}"));
-							return Err(e);
+						match self.erase_record(record, parent).await {
+							Ok(_) => {},
+							// Not a document of this record's: nothing of it to destroy, for
+							// good (the watcher moves on; the reason is in the log above).
+							Err(Refuse(Refusal::NotItsDocument, _)) => {},
+							Err(e) => {
+								let e = format!("{:?}: {}", e.0, e.1);
+								log(format!("record {record}: erasure failed, will retry: {e}"));
+								return Err(e);
+							},
 						}
 					}
 				}

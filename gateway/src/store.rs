@@ -4,6 +4,8 @@
 //! ```text
 //! documents/<cid hex>   the sealed bytes (nonce ++ ciphertext ++ tag), named by their CIDv1
 //! keys/<cid hex>        the data key wrapped to the custodian key (SCALE WrappedKey)
+//! uploaders/<cid hex>   the staff account that uploaded it (SCALE AccountId): only a record
+//!                       that account anchored is served or erased under the CID
 //! tombstones/<cid hex>  a CID whose document was erased (the deleted record's id): never kept again
 //! erased/<record id>    the record whose document and key were destroyed and logged
 //! nonces                request nonces seen and not yet expired (replay protection)
@@ -146,7 +148,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 impl Store {
 	/// Opens (creating if needed) the store in `dir`; forgets nonces expired before `now_ms`.
 	pub fn open(dir: &Path, now_ms: u64) -> io::Result<Store> {
-		for sub in ["documents", "keys", "tombstones", "erased"] {
+		for sub in ["documents", "keys", "uploaders", "tombstones", "erased"] {
 			fs::create_dir_all(dir.join(sub))?;
 		}
 		let path = dir.join("nonces");
@@ -183,15 +185,26 @@ impl Store {
 		self.dir.join("keys").join(hex::encode(cid))
 	}
 
+	fn uploader_path(&self, cid: &[u8]) -> PathBuf {
+		self.dir.join("uploaders").join(hex::encode(cid))
+	}
+
 	fn tombstone_path(&self, cid: &[u8]) -> PathBuf {
 		self.dir.join("tombstones").join(hex::encode(cid))
 	}
 
-	/// Keeps a sealed document and its wrapped key under `cid`, unless the CID is stored
-	/// already (the stored copy stays as it was) or was erased (nothing is kept).
+	/// Keeps a sealed document, its wrapped key and its `uploader` under `cid`, unless the CID
+	/// is stored already (the stored copy stays as it was, uploader included) or was erased
+	/// (nothing is kept).
 	///
 	/// The caller checks that `bytes` hash to `cid` and that `key` opens for it.
-	pub fn put(&self, cid: &[u8], bytes: &[u8], key: &WrappedKey) -> io::Result<Put> {
+	pub fn put(
+		&self,
+		cid: &[u8],
+		bytes: &[u8],
+		key: &WrappedKey,
+		uploader: &AccountId,
+	) -> io::Result<Put> {
 		let _guard = self.documents.lock().map_err(|_| io::Error::other("store lock poisoned"))?;
 		if self.is_erased(cid) {
 			return Ok(Put::Erased);
@@ -202,6 +215,7 @@ impl Store {
 			return Ok(Put::AlreadyStored);
 		}
 		write_atomic(&self.document_path(cid), bytes)?;
+		write_atomic(&self.uploader_path(cid), &uploader.encode())?;
 		write_atomic(&self.key_path(cid), &key.encode())?;
 		Ok(Put::Stored)
 	}
@@ -217,6 +231,17 @@ impl Store {
 			.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("wrapped key: {e}")))?;
 		match fs::read(self.document_path(cid)) {
 			Ok(bytes) => Ok(Some((bytes, key))),
+			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+			Err(e) => Err(e),
+		}
+	}
+
+	/// The staff account that uploaded the document of `cid` (`None` if not recorded).
+	pub fn uploader(&self, cid: &[u8]) -> io::Result<Option<AccountId>> {
+		match fs::read(self.uploader_path(cid)) {
+			Ok(raw) => AccountId::decode(&mut &raw[..])
+				.map(Some)
+				.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("uploader: {e}"))),
 			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
 			Err(e) => Err(e),
 		}
@@ -241,7 +266,8 @@ impl Store {
 		}
 		let key = remove_if_present(&self.key_path(cid))?;
 		let doc = remove_if_present(&self.document_path(cid))?;
-		for sub in ["keys", "documents"] {
+		remove_if_present(&self.uploader_path(cid))?;
+		for sub in ["keys", "documents", "uploaders"] {
 			sync_dir(&self.dir.join(sub))?;
 		}
 		Ok(key || doc)
@@ -312,20 +338,27 @@ mod tests {
 		WrappedKey { ephemeral: [b; 32], nonce: [2; 24], sealed: [3; 48] }
 	}
 
+	fn uploader() -> AccountId {
+		AccountId::from([5u8; 32])
+	}
+
 	#[test]
 	fn documents_are_kept_read_and_destroyed_key_first() {
 		let dir = tempfile::tempdir().unwrap();
 		let s = Store::open(dir.path(), 0).unwrap();
 		assert_eq!(s.get(b"cid").unwrap(), None);
-		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Stored);
+		assert_eq!(s.uploader(b"cid").unwrap(), None);
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Stored);
 		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
+		assert_eq!(s.uploader(b"cid").unwrap(), Some(uploader()));
 		assert!(s.holds(b"cid"));
 		assert!(s.destroy(b"cid", 4).unwrap());
+		assert_eq!(s.uploader(b"cid").unwrap(), None);
 		assert!(!s.holds(b"cid"));
 		assert_eq!(s.get(b"cid").unwrap(), None);
 		assert!(!s.destroy(b"cid", 4).unwrap());
 		// A document whose key is gone does not come back.
-		s.put(b"c2", b"x", &wrapped(1)).unwrap();
+		s.put(b"c2", b"x", &wrapped(1), &uploader()).unwrap();
 		fs::remove_file(dir.path().join("keys").join(hex::encode(b"c2"))).unwrap();
 		assert_eq!(s.get(b"c2").unwrap(), None);
 	}
@@ -334,14 +367,14 @@ mod tests {
 	fn a_stored_cid_is_written_once() {
 		let dir = tempfile::tempdir().unwrap();
 		let s = Store::open(dir.path(), 0).unwrap();
-		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Stored);
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Stored);
 		// A second upload of the CID (another wrapping of the key, or other bytes a caller
 		// failed to check) changes nothing.
-		assert_eq!(s.put(b"cid", b"other", &wrapped(9)).unwrap(), Put::AlreadyStored);
+		assert_eq!(s.put(b"cid", b"other", &wrapped(9), &uploader()).unwrap(), Put::AlreadyStored);
 		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
 		// A document whose key was never written (an upload cut short) is completed.
 		fs::write(dir.path().join("documents").join(hex::encode(b"cut")), b"half").unwrap();
-		assert_eq!(s.put(b"cut", b"whole", &wrapped(1)).unwrap(), Put::Stored);
+		assert_eq!(s.put(b"cut", b"whole", &wrapped(1), &uploader()).unwrap(), Put::Stored);
 		assert_eq!(s.get(b"cut").unwrap(), Some((b"whole".to_vec(), wrapped(1))));
 	}
 
@@ -350,25 +383,25 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		{
 			let s = Store::open(dir.path(), 0).unwrap();
-			s.put(b"cid", b"sealed", &wrapped(1)).unwrap();
+			s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap();
 			assert!(!s.is_erased(b"cid"));
 			assert!(s.destroy(b"cid", 7).unwrap());
 			assert!(s.is_erased(b"cid"));
-			assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Erased);
+			assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Erased);
 			// A CID erased before it was ever uploaded is refused too.
 			assert!(!s.destroy(b"never", 8).unwrap());
-			assert_eq!(s.put(b"never", b"x", &wrapped(1)).unwrap(), Put::Erased);
+			assert_eq!(s.put(b"never", b"x", &wrapped(1), &uploader()).unwrap(), Put::Erased);
 		}
 		let s = Store::open(dir.path(), 0).unwrap();
 		assert!(s.is_erased(b"cid") && s.is_erased(b"never"));
-		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1)).unwrap(), Put::Erased);
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Erased);
 		assert!(!s.holds(b"cid"));
 		assert_eq!(
 			fs::read_to_string(dir.path().join("tombstones").join(hex::encode(b"cid"))).unwrap(),
 			"7"
 		);
 		// Other CIDs are unaffected.
-		assert_eq!(s.put(b"c3", b"y", &wrapped(1)).unwrap(), Put::Stored);
+		assert_eq!(s.put(b"c3", b"y", &wrapped(1), &uploader()).unwrap(), Put::Stored);
 	}
 
 	#[test]

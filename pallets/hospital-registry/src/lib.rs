@@ -10,7 +10,8 @@
 //! * the **council**: the admins of the active hospitals are the members of the hospital council
 //!   ([`Config::CouncilMembers`]), whose motions are the governance origin;
 //! * **node permissions**: only the PeerIds of active hospitals are authorized to connect (the
-//!   offchain worker hands them to the node every block);
+//!   offchain worker hands them to the node when they change); enforced for good once every
+//!   active hospital has registered a node, until the council switches it off;
 //! * **staff rights** in every other pallet: [`Pallet::active_staff`] is the one check.
 //!
 //! ## Calls
@@ -18,18 +19,27 @@
 //! Governance ([`Config::GovernanceOrigin`], e.g. a two-thirds council motion):
 //! [`admit_hospital`](Pallet::admit_hospital), [`suspend_hospital`](Pallet::suspend_hospital),
 //! [`reinstate_hospital`](Pallet::reinstate_hospital), [`remove_hospital`](Pallet::remove_hospital),
-//! [`authorize_runtime_upgrade`](Pallet::authorize_runtime_upgrade).
+//! [`authorize_runtime_upgrade`](Pallet::authorize_runtime_upgrade),
+//! [`end_guardianship`](Pallet::end_guardianship),
+//! [`set_node_permissioning`](Pallet::set_node_permissioning).
 //!
 //! Hospital admin (signed by the admin of an active hospital):
 //! [`update_hospital`](Pallet::update_hospital), [`set_nodes`](Pallet::set_nodes),
 //! [`register_staff`](Pallet::register_staff), [`set_staff_status`](Pallet::set_staff_status).
 //!
 //! Hospital administrators (the admin, or active staff with the `Administrator` role):
-//! [`verify_patient`](Pallet::verify_patient), [`record_guardian`](Pallet::record_guardian),
-//! [`remove_guardian`](Pallet::remove_guardian).
+//! [`verify_patient`](Pallet::verify_patient), [`enrol_patient`](Pallet::enrol_patient),
+//! [`record_guardian`](Pallet::record_guardian) (only for a patient their hospital verified),
+//! [`remove_guardian`](Pallet::remove_guardian). The recording hospital's privacy officer (or
+//! admin): [`review_guardianship`](Pallet::review_guardianship) of a contested guardian.
 //!
 //! Patients: [`register_patient`](Pallet::register_patient),
-//! [`appoint_delegate`](Pallet::appoint_delegate), [`remove_delegate`](Pallet::remove_delegate).
+//! [`appoint_delegate`](Pallet::appoint_delegate), [`remove_delegate`](Pallet::remove_delegate)
+//! (free), [`contest_guardian`](Pallet::contest_guardian) (free; also another guardian).
+//! Patients and staff: [`set_encryption_key`](Pallet::set_encryption_key).
+//!
+//! Every verification and every change of who acts for a patient goes into the patient's
+//! access log ([`Config::DelegationLog`]).
 //!
 //! ## Privacy
 //!
