@@ -92,10 +92,18 @@ for pallet, idx in by.items():
 lines += [
     "",
     "The registry's governance calls (admit, suspend, reinstate, remove a hospital, authorize a",
-    "runtime upgrade) are reached through council motions (`council.propose`, `vote`, `close`).",
+    "runtime upgrade, end a guardianship, switch node permissioning) are reached through council",
+    "motions (`council.propose`, `vote`, `close`).",
     "A CPU/weight ratio below 1 means every call ran in less CPU time than the weight it was",
     "charged; native execution against in-memory state is faster than the benchmarked wasm with",
     "database costs, so a ratio near or above 1 would mean a grossly under-weighted call.",
+    "",
+    "The inputs (`fuzz/src/lib.rs`) include the attacker's moves: `record_guardian` and",
+    "`remove_guardian` signed by every role; `contest_guardian` and `review_guardianship` by",
+    "anyone; record contents that anchor again a commitment some record already anchored; and",
+    "grants at their bounds, duplicates included. The invariants checked after every block include",
+    "\"every guardian is backed by its hospital's verification\" and \"every record's commitment is",
+    "indexed to a record of that commitment\" ([security.md](security.md#invariants-and-fuzzing)).",
     "",
 ]
 open("docs/fuzzing.md", "w").write("\n".join(lines))

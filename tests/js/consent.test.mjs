@@ -68,7 +68,8 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
     assert.ok(listed[0].status.isRevoked);
     assert.equal(listed[0].revoked.unwrap().by.toString(), patient.address);
     assert.equal(await balance(), 0n);
-    assert.equal((await api.call.consentApi.freeOpsLeft(patient.address)).toNumber(), 18);
+    // The patient's own revocation spends no allowance: only the grant counted.
+    assert.equal((await api.call.consentApi.freeOpsLeft(patient.address)).toNumber(), 19);
 
     // Revoking again would fail, so it is not free: a patient without funds cannot send it.
     await assert.rejects(send(api, api.tx.consent.revoke(patient.address, id), patient, node), /Inability to pay|1010/);
@@ -91,9 +92,10 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
     assert.equal(read.actor.toString(), bob.address);
     assert.equal(read.subject.asRecord.toNumber(), record);
     assert.ok(read.purpose.unwrap().isTreatment);
-    // Granted, revoked, record added, read: four entries, linked by hash up to the head.
+    // Verified at enrolment, granted, revoked, record added, read: five entries, linked by hash
+    // up to the head.
     const head = await api.call.accessLogApi.head(patient.address);
-    assert.equal(head.count.toNumber(), 4);
+    assert.equal(head.count.toNumber(), 5);
     const all = await api.call.accessLogApi.entries(patient.address, null, 10);
     assert.equal(all.items[0][0].toHex(), head.last.toHex());
     assert.equal(all.items[0][1].prev.toHex(), all.items[1][0].toHex());
