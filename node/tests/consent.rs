@@ -197,9 +197,10 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	});
 	submit(&rpc, &gateway, refused).await;
 
-	// The patient's whole log, in order.
+	// The patient's whole log, in order: the enrolment's verification first.
 	use pallet_access_log::LogAction::*;
 	let expected = [
+		PatientVerified,
 		RecordAdded,
 		ConsentGranted,
 		DocumentRead,
@@ -225,14 +226,14 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	.unwrap();
 	assert_eq!(log.entries.iter().map(|e| e.action).collect::<Vec<_>>(), expected);
 	assert_eq!(log.head.count, expected.len() as u64);
-	let read = &log.entries[2];
+	let read = &log.entries[3];
 	assert_eq!(
 		(read.actor.clone(), read.hospital, read.source),
 		(Dave.to_account_id(), Some(0), Some(0))
 	);
 
 	let v: Value = rpc.call("ehr_verifyAccessLog", vec![p.clone().into()]).await.unwrap();
-	assert_eq!((v["verified"].clone(), v["entries"].clone()), (json!(true), json!(8)));
+	assert_eq!((v["verified"].clone(), v["entries"].clone()), (json!(true), json!(9)));
 	let who: Value = rpc.call("ehr_whoAccessed", vec![p.clone().into()]).await.unwrap();
 	let actions: Vec<&str> =
 		who["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
