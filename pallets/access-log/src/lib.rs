@@ -281,13 +281,13 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Log that the caller's gateway served a document of `record` to `accessor`, on the
-		/// signed request whose hash is `request`.
+		/// Log that the caller's gateway served a document on a request the accessor signed.
 		///
-		/// `purpose` is the request's. The entry, [`LogAction::DocumentServed`], names the
-		/// request; the gateway keeps the signed request and gives it to the patient (and whoever
-		/// acts for the patient), who checks that its hash is `request`, that `accessor` signed
-		/// it, and that it asked for `record` for `purpose`. The chain checks what it can know:
+		/// The document is `record`'s, the accessor `accessor`, `purpose` the request's, and
+		/// `request` the hash of the signed request. The entry, [`LogAction::DocumentServed`],
+		/// names it; the gateway keeps the signed request and gives it to the patient (and
+		/// whoever acts for the patient), who checks that its hash is `request`, that `accessor`
+		/// signed it, and that it asked for `record` for `purpose`. The chain checks what it can know:
 		/// who logs and which record, as for a served [`log_read`](Pallet::log_read); it never
 		/// sees the request.
 		///

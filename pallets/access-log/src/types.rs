@@ -91,8 +91,9 @@ pub enum LogAction {
 		/// The officer's verdict.
 		justified: bool,
 	},
-	/// A custodian's gateway served a document (logged without the request: see
-	/// [`LogAction::DocumentServed`]).
+	/// A custodian's gateway served a document (naming no request).
+	///
+	/// Nothing in the entry shows that the accessor asked; see [`LogAction::DocumentServed`].
 	DocumentRead,
 	/// A custodian's gateway refused a document.
 	ReadDenied,
@@ -117,9 +118,11 @@ pub enum LogAction {
 		/// Whether the council ended it.
 		by_council: bool,
 	},
-	/// A custodian's gateway served a document on a request the accessor signed: `request` is
-	/// the hash of that signed request (`ehr_client::gateway::request_hash`), which the gateway
-	/// keeps and hands to the patient, so that the patient can check that the accessor asked.
+	/// A custodian's gateway served a document on a request the accessor signed.
+	///
+	/// `request` is the hash of that signed request (`ehr_client::gateway::request_hash`), which
+	/// the gateway keeps and hands to the patient, so that the patient can check that the
+	/// accessor asked.
 	DocumentServed {
 		/// Hash of the signed request the gateway served.
 		request: H256,
