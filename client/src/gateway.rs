@@ -1131,22 +1131,25 @@ mod tests {
 			verify_served(&e, &signed, genesis)
 		};
 		assert!(matches!(
-			on(|e| e.subject = Subject::Record(8)),
+			on(|e: &mut LogEntry| e.subject = Subject::Record(8)),
 			Err(Unproven::OtherRecord { requested: 7, .. })
 		));
 		assert!(matches!(
-			on(|e| e.purpose = Some(Purpose::Research)),
+			on(|e: &mut LogEntry| e.purpose = Some(Purpose::Research)),
 			Err(Unproven::OtherPurpose { .. })
 		));
-		assert!(matches!(on(|e| e.source = Some(3)), Err(Unproven::OtherGateway { .. })));
+		assert!(matches!(
+			on(|e: &mut LogEntry| e.source = Some(3)),
+			Err(Unproven::OtherGateway { .. })
+		));
 		assert!(matches!(
 			verify_served(&entry, &signed, H256::repeat_byte(8)),
 			Err(Unproven::OtherChain { .. })
 		));
 		// Nor log it again long after it expired.
-		assert!(on(|e| e.timestamp = 1_000 + SERVED_LOG_GRACE_MS).is_ok());
+		assert!(on(|e: &mut LogEntry| e.timestamp = 1_000 + SERVED_LOG_GRACE_MS).is_ok());
 		assert!(matches!(
-			on(|e| e.timestamp = 1_000 + SERVED_LOG_GRACE_MS + 1),
+			on(|e: &mut LogEntry| e.timestamp = 1_000 + SERVED_LOG_GRACE_MS + 1),
 			Err(Unproven::LoggedLate { .. })
 		));
 	}

@@ -287,9 +287,9 @@ pub mod pallet {
 		/// `request` the hash of the signed request. The entry, [`LogAction::DocumentServed`],
 		/// names it; the gateway keeps the signed request and gives it to the patient (and
 		/// whoever acts for the patient), who checks that its hash is `request`, that `accessor`
-		/// signed it, and that it asked for `record` for `purpose`. The chain checks what it can know:
-		/// who logs and which record, as for a served [`log_read`](Pallet::log_read); it never
-		/// sees the request.
+		/// signed it, and that it asked for `record` for `purpose`. The chain checks what it can
+		/// know, who logs and which record, as for a served [`log_read`](Pallet::log_read); it
+		/// never sees the request.
 		///
 		/// Origin: signed by an active `Gateway` staff account of the record's custodian
 		/// hospital.
