@@ -10,13 +10,17 @@
 //!   hospital; the gateway checks it and keeps both under the document's CID;
 //! * `gateway_fetch`: a requester sends a [`FetchRequest`] signed with their chain account
 //!   (record, purpose, nonce, expiry); the gateway checks it, asks the consent decision at the
-//!   latest finalized block, logs the attempt in the access log (`accessLog.logRead`,
-//!   permitted or denied) and, if permitted, answers the sealed document and its data key
-//!   wrapped to the requester's registered encryption key;
+//!   latest finalized block, logs the attempt in the access log and, if permitted, answers the
+//!   sealed document and its data key wrapped to the requester's registered encryption key. A
+//!   served read is logged with `accessLog.logServed`, naming the [`request_hash`] of the signed
+//!   request, which the gateway keeps; a refusal with `accessLog.logRead`;
 //! * `gateway_erase`: in an [`EraseRequest`] signed by the hospital's admin, one of its active
 //!   `Administrator` staff or the gateway's own account, destroys a deleted record's document
 //!   and key and logs the erasure (`accessLog.logErasure`); the gateway also does this by itself
-//!   when it sees the deletion.
+//!   when it sees the deletion;
+//! * `gateway_requests`: in a [`RequestsQuery`] signed by a patient or someone who acts for the
+//!   patient, the signed requests the gateway served of the patient's records, so the patient can
+//!   check each served read in the log against the request it names ([`verify_served`]).
 //!
 //! A request is signed over `domain ++ SCALE(request)` with sr25519; the wire form is
 //! [`SignedRequest`] (the SCALE bytes and the signature as hex). Every request names the
@@ -48,6 +52,13 @@ pub const FETCH_DOMAIN: &[u8] = b"ehr-chain/gateway/fetch/v2";
 pub const STORE_DOMAIN: &[u8] = b"ehr-chain/gateway/store/v2";
 /// Signing domain of erase requests.
 pub const ERASE_DOMAIN: &[u8] = b"ehr-chain/gateway/erase/v2";
+/// Signing domain of queries for the requests a gateway served.
+pub const REQUESTS_DOMAIN: &[u8] = b"ehr-chain/gateway/requests/v1";
+/// How long after its request expired a served read's log entry may still be in a block. A
+/// gateway logs a served read before it answers, so while the request is valid, and the entry
+/// is in a block soon after; an entry naming the request much later is not the read that
+/// answered it (a gateway logging an old request again), and [`verify_served`] refuses it.
+pub const SERVED_LOG_GRACE_MS: u64 = 10 * 60 * 1000;
 /// Longest a request may be valid for: a gateway refuses an expiry further ahead.
 pub const MAX_REQUEST_TTL_MS: u64 = 5 * 60 * 1000;
 
@@ -112,6 +123,24 @@ pub struct EraseRequest {
 	pub genesis: H256,
 }
 
+/// "Show me the requests you served of `patient`'s records": what the patient, a delegate or a
+/// guardian signs.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct RequestsQuery {
+	/// The custodian hospital whose gateway is asked.
+	pub hospital: HospitalId,
+	/// The patient whose records' served requests are wanted.
+	pub patient: AccountId,
+	/// Who asks: the signer, who must act for `patient` (the patient, a delegate or a guardian).
+	pub requester: AccountId,
+	/// Random, never reused.
+	pub nonce: [u8; 16],
+	/// Unix time in ms after which the request is void.
+	pub expires_at: u64,
+	/// Genesis hash of the chain the request is for.
+	pub genesis: H256,
+}
+
 /// A signed request: its signer and the envelope every request carries (where, which chain,
 /// nonce, expiry), which a gateway checks before anything else.
 pub trait Request: Encode + Decode {
@@ -155,6 +184,7 @@ macro_rules! impl_request {
 impl_request!(FetchRequest, FETCH_DOMAIN, requester);
 impl_request!(StoreRequest, STORE_DOMAIN, uploader);
 impl_request!(EraseRequest, ERASE_DOMAIN, requester);
+impl_request!(RequestsQuery, REQUESTS_DOMAIN, requester);
 
 /// A signed request on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +194,42 @@ pub struct SignedRequest {
 	pub request: String,
 	/// `0x` hex of the 64-byte sr25519 signature of `domain ++ SCALE(request)`.
 	pub signature: String,
+}
+
+impl SignedRequest {
+	/// The request's SCALE bytes and its signature; `None` if either is not hex or the signature
+	/// is not 64 bytes.
+	pub fn to_bytes(&self) -> Option<(Vec<u8>, [u8; 64])> {
+		let request = from_hex(&self.request)?;
+		let signature = <[u8; 64]>::try_from(from_hex(&self.signature)?).ok()?;
+		Some((request, signature))
+	}
+
+	/// The signed request of `request` (SCALE bytes) and `signature`, in its wire form.
+	pub fn from_bytes(request: &[u8], signature: &[u8; 64]) -> SignedRequest {
+		SignedRequest {
+			request: format!("0x{}", hex::encode(request)),
+			signature: format!("0x{}", hex::encode(signature)),
+		}
+	}
+}
+
+/// The hash by which a served read's log entry (`documentServed { request }`) names the signed
+/// request the gateway served:
+///
+/// ```text
+/// request_hash = blake2_256(SCALE((request, signature)))
+/// ```
+///
+/// `request` being the request's SCALE bytes as a `Vec<u8>` (compact length, then the bytes)
+/// and `signature` the 64 bytes of its sr25519 signature: the SCALE encoding of the signed
+/// request in binary, whatever the case of its hex or its `0x` prefix on the wire. The signature
+/// is part of it, so the hash names one signed request, and whoever holds that signed request
+/// can check it against the entry. `None` if `signed` is not hex or its signature not 64 bytes
+/// (no such request is ever served).
+pub fn request_hash(signed: &SignedRequest) -> Option<H256> {
+	let signed = signed.to_bytes()?;
+	Some(H256(sp_io::hashing::blake2_256(&signed.encode())))
 }
 
 fn signing_payload<R: Request>(request: &R) -> Vec<u8> {
@@ -257,8 +323,24 @@ pub struct Fetched {
 	pub document: String,
 	/// The data key wrapped to the requester for this CID: `0x` hex of SCALE([`WrappedKey`]).
 	pub wrapped_key: String,
-	/// Hash of the `accessLog.logRead` extrinsic that logs this read.
+	/// Hash of the `accessLog.logServed` extrinsic that logs this read.
 	pub logged: H256,
+	/// The [`request_hash`] of the signed request served: what the log entry names (zero from
+	/// a gateway that does not name it).
+	#[serde(default)]
+	pub request: H256,
+}
+
+/// A signed request a gateway served, as `gateway_requests` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServedRequest {
+	/// The record whose document was served.
+	pub record: RecordId,
+	/// The signed request's [`request_hash`]: what the log entry of the read names.
+	pub hash: H256,
+	/// The signed [`FetchRequest`], as its requester sent it.
+	pub signed: SignedRequest,
 }
 
 /// What a gateway answers to `gateway_erase`.
@@ -325,7 +407,8 @@ pub enum Refusal {
 	/// The request is for another chain (its genesis hash is not this gateway's chain's).
 	WrongChain = 23,
 	/// The signer may not ask for this (an erasure: only the hospital's admin, its active
-	/// `Administrator` staff and the gateway's own account may).
+	/// `Administrator` staff and the gateway's own account may; a patient's served requests:
+	/// only the patient and those who act for the patient may).
 	NotAuthorized = 24,
 	/// The requester had as many documents served in the last minute as the gateway serves
 	/// one requester: refused, nothing served, no log entry.
@@ -423,6 +506,11 @@ pub trait GatewayApi {
 	/// [`EraseRequest`].
 	#[method(name = "erase")]
 	async fn erase(&self, request: SignedRequest) -> RpcResult<Erased>;
+
+	/// The signed requests this gateway served of a patient's records, on a signed
+	/// [`RequestsQuery`] of the patient or someone who acts for the patient.
+	#[method(name = "requests")]
+	async fn requests(&self, request: SignedRequest) -> RpcResult<Vec<ServedRequest>>;
 }
 
 /// A gateway error from the client's side: a refusal, or a transport failure.
@@ -574,6 +662,154 @@ impl Gateway {
 	pub async fn erase_signed(&self, r: SignedRequest) -> crate::Result<Erased> {
 		GatewayApiClient::erase(&*self.client, r).await.map_err(refused)
 	}
+
+	/// Asks the gateway of `hospital` for the signed requests it served of `patient`'s records,
+	/// as `requester` (the patient, a delegate or a guardian), in a request valid for a minute.
+	/// Check each against the log entry that names it with [`verify_served`].
+	pub async fn requests(
+		&self,
+		requester: &Signer,
+		hospital: HospitalId,
+		patient: &AccountId,
+	) -> crate::Result<Vec<ServedRequest>> {
+		let query = RequestsQuery {
+			hospital,
+			patient: patient.clone(),
+			requester: requester.account(),
+			nonce: new_nonce(),
+			expires_at: now_ms() + 60_000,
+			genesis: self.genesis,
+		};
+		self.requests_signed(sign(&query, requester.pair())).await
+	}
+
+	/// `gateway_requests` with a query signed elsewhere.
+	pub async fn requests_signed(&self, r: SignedRequest) -> crate::Result<Vec<ServedRequest>> {
+		GatewayApiClient::requests(&*self.client, r).await.map_err(refused)
+	}
+}
+
+/// A log entry as the chain keeps it.
+pub type LogEntry = pallet_access_log::LogEntry<AccountId, BlockNumber>;
+
+/// Why a log entry is not proven by a signed request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unproven {
+	/// The entry names no request: it is not a served read that names one (`documentServed`);
+	/// a `documentRead` entry never does.
+	#[error("the entry names no request")]
+	NoRequestNamed,
+	/// The signed request is not the one the entry names.
+	#[error("the signed request hashes to {found:?}, the entry names {named:?}")]
+	OtherRequest {
+		/// The hash the entry names.
+		named: H256,
+		/// The signed request's hash (`None`: not a well-formed signed request).
+		found: Option<H256>,
+	},
+	/// It is not a fetch request signed by the account it names.
+	#[error("not a fetch request signed by the account it names")]
+	BadSignature,
+	/// The request is someone else's than the entry's actor.
+	#[error("the request is {requester}'s, the entry names {actor}")]
+	OtherRequester {
+		/// Who signed the request.
+		requester: AccountId,
+		/// Whom the entry names.
+		actor: AccountId,
+	},
+	/// The request asks for another record than the entry's.
+	#[error("the request asks for record {requested}, the entry is about {logged:?}")]
+	OtherRecord {
+		/// The record requested.
+		requested: RecordId,
+		/// The entry's subject.
+		logged: pallet_access_log::Subject<AccountId>,
+	},
+	/// The request's purpose is not the entry's.
+	#[error("the request's purpose is {requested:?}, the entry's {logged:?}")]
+	OtherPurpose {
+		/// The purpose requested.
+		requested: Purpose,
+		/// The entry's purpose.
+		logged: Option<Purpose>,
+	},
+	/// The request is for the gateway of another hospital than the one that logged the read.
+	#[error("the request is for the gateway of hospital {requested}, the entry's is {logged:?}")]
+	OtherGateway {
+		/// The hospital the request is for.
+		requested: HospitalId,
+		/// The entry's source.
+		logged: Option<HospitalId>,
+	},
+	/// The request is for another chain.
+	#[error("the request is for the chain of genesis {requested:?}, this is {chain:?}")]
+	OtherChain {
+		/// The request's genesis hash.
+		requested: H256,
+		/// This chain's.
+		chain: H256,
+	},
+	/// The entry is in a block long after the request expired ([`SERVED_LOG_GRACE_MS`]).
+	#[error("the entry is of {logged} ms, long after the request expired at {expires_at} ms")]
+	LoggedLate {
+		/// The time of the entry's block (ms).
+		logged: u64,
+		/// The request's expiry (ms).
+		expires_at: u64,
+	},
+}
+
+/// Checks that a served read's log `entry` is proven by `signed`, a request of the chain of
+/// genesis hash `genesis`: the entry is a `documentServed` that names the [`request_hash`] of
+/// `signed`; `signed` is a [`FetchRequest`] whose signature is good and by the entry's actor;
+/// it asks for the entry's record, for the entry's purpose, at the gateway of the entry's source
+/// hospital, on this chain; and the entry is in a block no later than [`SERVED_LOG_GRACE_MS`]
+/// after the request expired. The request, if so.
+///
+/// A proven entry shows that its actor asked for that record for that purpose at that gateway,
+/// and that the gateway logged the read while the request was fresh. It cannot show that the
+/// document was delivered, nor that a read which is not in the log did not happen.
+pub fn verify_served(
+	entry: &LogEntry,
+	signed: &SignedRequest,
+	genesis: H256,
+) -> Result<FetchRequest, Unproven> {
+	let named = entry.action.request().ok_or(Unproven::NoRequestNamed)?;
+	let found = request_hash(signed);
+	if found != Some(named) {
+		return Err(Unproven::OtherRequest { named, found });
+	}
+	let request =
+		check::<FetchRequest>(signed).filter(|c| c.signed).ok_or(Unproven::BadSignature)?.request;
+	if request.requester != entry.actor {
+		return Err(Unproven::OtherRequester {
+			requester: request.requester,
+			actor: entry.actor.clone(),
+		});
+	}
+	if entry.subject != pallet_access_log::Subject::Record(request.record) {
+		return Err(Unproven::OtherRecord {
+			requested: request.record,
+			logged: entry.subject.clone(),
+		});
+	}
+	if entry.purpose != Some(request.purpose) {
+		return Err(Unproven::OtherPurpose { requested: request.purpose, logged: entry.purpose });
+	}
+	if entry.source != Some(request.hospital) {
+		return Err(Unproven::OtherGateway { requested: request.hospital, logged: entry.source });
+	}
+	if request.genesis != genesis {
+		return Err(Unproven::OtherChain { requested: request.genesis, chain: genesis });
+	}
+	if entry.timestamp > request.expires_at.saturating_add(SERVED_LOG_GRACE_MS) {
+		return Err(Unproven::LoggedLate {
+			logged: entry.timestamp,
+			expires_at: request.expires_at,
+		});
+	}
+	Ok(request)
 }
 
 /// Why a fetched document does not open.
@@ -783,6 +1019,139 @@ mod tests {
 		if let Some(as_erase) = check::<EraseRequest>(&fetch) {
 			assert!(!as_erase.signed);
 		}
+	}
+
+	#[test]
+	fn a_requests_query_is_no_other_request() {
+		let charlie = pair("//Charlie");
+		let query = RequestsQuery {
+			hospital: 0,
+			patient: charlie.public().into(),
+			requester: charlie.public().into(),
+			nonce: [1; 16],
+			expires_at: 1_000,
+			genesis: H256::repeat_byte(9),
+		};
+		let signed = sign(&query, &charlie);
+		let c = check::<RequestsQuery>(&signed).unwrap();
+		assert!(c.signed);
+		assert_eq!(c.request, query);
+		// Its own domain: the same signature over the same bytes makes no other request.
+		if let Some(as_erase) = check::<EraseRequest>(&signed) {
+			assert!(!as_erase.signed);
+		}
+		if let Some(as_fetch) = check::<FetchRequest>(&signed) {
+			assert!(!as_fetch.signed);
+		}
+	}
+
+	#[test]
+	fn the_request_hash_is_blake2_of_the_signed_request_in_binary() {
+		let bob = pair("//Bob");
+		let signed = sign(&request(&bob), &bob);
+		let (bytes, signature) = signed.to_bytes().unwrap();
+		assert_eq!(SignedRequest::from_bytes(&bytes, &signature), signed);
+		let mut preimage = codec::Compact(bytes.len() as u32).encode();
+		preimage.extend_from_slice(&bytes);
+		preimage.extend_from_slice(&signature);
+		let hash = request_hash(&signed).unwrap();
+		assert_eq!(hash, H256(sp_io::hashing::blake2_256(&preimage)));
+		// The bytes count, not their spelling on the wire.
+		let spelt = SignedRequest {
+			request: signed.request[2..].to_uppercase(),
+			signature: signed.signature[2..].to_uppercase(),
+		};
+		assert_eq!(request_hash(&spelt), Some(hash));
+		// The signature is part of what is hashed.
+		let mut other = signature;
+		other[0] ^= 1;
+		assert_ne!(request_hash(&SignedRequest::from_bytes(&bytes, &other)), Some(hash));
+		// No hash of what is not a signed request.
+		let short = SignedRequest { signature: "0x00".into(), ..signed.clone() };
+		assert_eq!(request_hash(&short), None);
+		let not_hex = SignedRequest { request: "0xzz".into(), ..signed };
+		assert_eq!(request_hash(&not_hex), None);
+	}
+
+	/// The entry a gateway logs when it serves `signed`, a signed `request`.
+	fn served_entry(request: &FetchRequest, signed: &SignedRequest) -> LogEntry {
+		LogEntry {
+			seq: 0,
+			patient: pair("//Charlie").public().into(),
+			actor: request.requester.clone(),
+			hospital: Some(1),
+			action: pallet_access_log::LogAction::DocumentServed {
+				request: request_hash(signed).unwrap(),
+			},
+			subject: pallet_access_log::Subject::Record(request.record),
+			purpose: Some(request.purpose),
+			source: Some(request.hospital),
+			block: 3,
+			timestamp: 500,
+			prev: H256::zero(),
+		}
+	}
+
+	#[test]
+	fn a_served_read_is_proven_only_by_the_request_it_names() {
+		use pallet_access_log::{LogAction, Subject};
+		let (dave, eve) = (pair("//Dave"), pair("//Eve"));
+		let genesis = H256::repeat_byte(9);
+		let r = request(&dave);
+		let signed = sign(&r, &dave);
+		let entry = served_entry(&r, &signed);
+		assert_eq!(verify_served(&entry, &signed, genesis), Ok(r.clone()));
+
+		// A read logged without naming a request proves nothing.
+		let read = LogEntry { action: LogAction::DocumentRead, ..entry.clone() };
+		assert_eq!(verify_served(&read, &signed, genesis), Err(Unproven::NoRequestNamed));
+		// Another request of Dave's is not the one the entry names.
+		let other = sign(&FetchRequest { nonce: [2; 16], ..r.clone() }, &dave);
+		assert!(matches!(
+			verify_served(&entry, &other, genesis),
+			Err(Unproven::OtherRequest { found: Some(_), .. })
+		));
+		// A gateway that makes up Dave's request cannot sign it as Dave.
+		let forged = sign(&r, &eve);
+		assert_eq!(
+			verify_served(&served_entry(&r, &forged), &forged, genesis),
+			Err(Unproven::BadSignature)
+		);
+		// Nor pass off Eve's request as Dave's.
+		let eves = sign(&FetchRequest { requester: eve.public().into(), ..r.clone() }, &eve);
+		assert!(matches!(
+			verify_served(&served_entry(&r, &eves), &eves, genesis),
+			Err(Unproven::OtherRequester { .. })
+		));
+		// Nor log Dave's request as a read of another record, for another purpose, at another
+		// gateway, or on another chain.
+		let on = |f: fn(&mut LogEntry)| {
+			let mut e = entry.clone();
+			f(&mut e);
+			verify_served(&e, &signed, genesis)
+		};
+		assert!(matches!(
+			on(|e: &mut LogEntry| e.subject = Subject::Record(8)),
+			Err(Unproven::OtherRecord { requested: 7, .. })
+		));
+		assert!(matches!(
+			on(|e: &mut LogEntry| e.purpose = Some(Purpose::Research)),
+			Err(Unproven::OtherPurpose { .. })
+		));
+		assert!(matches!(
+			on(|e: &mut LogEntry| e.source = Some(3)),
+			Err(Unproven::OtherGateway { .. })
+		));
+		assert!(matches!(
+			verify_served(&entry, &signed, H256::repeat_byte(8)),
+			Err(Unproven::OtherChain { .. })
+		));
+		// Nor log it again long after it expired.
+		assert!(on(|e: &mut LogEntry| e.timestamp = 1_000 + SERVED_LOG_GRACE_MS).is_ok());
+		assert!(matches!(
+			on(|e: &mut LogEntry| e.timestamp = 1_000 + SERVED_LOG_GRACE_MS + 1),
+			Err(Unproven::LoggedLate { .. })
+		));
 	}
 
 	#[test]

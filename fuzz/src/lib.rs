@@ -1067,7 +1067,8 @@ impl<'h> Run<'h> {
 					)
 				}
 			},
-			// Access log: a gateway records a read, or the erasure of a deleted record.
+			// Access log: a gateway records a read (naming its request or not), or the erasure of
+			// a deleted record.
 			26 | 27 => {
 				// Deleted records, with the gateways of their custodians.
 				let deleted: Vec<(u64, Vec<AccountId>)> =
@@ -1093,15 +1094,28 @@ impl<'h> Run<'h> {
 						RuntimeCall::AccessLog(pallet_access_log::Call::log_erasure { record }),
 					)
 				} else {
-					(
-						self.who(input, gateway)?,
-						RuntimeCall::AccessLog(pallet_access_log::Call::log_read {
-							record: self.record_id(input)?,
-							accessor: self.account(input, |r| clinician(r) || gateway(r))?,
-							purpose: input.variant::<Purpose>()?,
-							permitted: input.byte()? < 200,
-						}),
-					)
+					let who = self.who(input, gateway)?;
+					let record = self.record_id(input)?;
+					let accessor = self.account(input, |r| clinician(r) || gateway(r))?;
+					let purpose = input.variant::<Purpose>()?;
+					// A served read naming its request, or one served or refused without.
+					let how = input.byte()?;
+					let call = if how < 100 {
+						pallet_access_log::Call::log_served {
+							record,
+							accessor,
+							purpose,
+							request: input.h256()?,
+						}
+					} else {
+						pallet_access_log::Call::log_read {
+							record,
+							accessor,
+							purpose,
+							permitted: how < 200,
+						}
+					};
+					(who, RuntimeCall::AccessLog(call))
 				}
 			},
 			// Money moves, so that zero-balance accounts can (or can no longer) pay.

@@ -5,8 +5,11 @@
 //! embedded content-addressed [`store`], and serves the protocol of [`ehr_client::gateway`]:
 //! store (uploads by the hospital's own staff accounts), fetch (only when the chain's consent
 //! decision permits, at the latest finalized block, and only after the attempt is in the
-//! access log), and erase (a deleted record's document and key are destroyed and the erasure
-//! logged; a watcher does this by itself for every `RecordDeleted` of the hospital's records).
+//! access log: a served read names the hash of the signed request, which the store keeps),
+//! erase (a deleted record's document and key are destroyed and the erasure logged; a watcher
+//! does this by itself for every `RecordDeleted` of the hospital's records), and requests (the
+//! signed requests served of a patient's records, for the patient and those who act for the
+//! patient, who check them against the log).
 //!
 //! Every request is signed, and the gateway checks it before it asks its node anything: its
 //! form, its signature, that it is for this gateway's hospital and chain, its expiry and its
@@ -35,8 +38,8 @@ use codec::Encode;
 use ehr_client::{
 	gateway::{
 		self as proto, check, EraseRequest, Erased, FetchRequest, Fetched, GatewayApiServer,
-		GatewayInfo, Purpose, Record, Refusal, RefusalData, Request, SignedRequest, StoreRequest,
-		Stored, MAX_REQUEST_TTL_MS,
+		GatewayInfo, Purpose, Record, Refusal, RefusalData, Request, RequestsQuery, ServedRequest,
+		SignedRequest, StoreRequest, Stored, MAX_REQUEST_TTL_MS,
 	},
 	keys::{self, EncryptionSecret},
 	runtime::{AccountId, Nonce, RuntimeCall, RuntimeEvent},
@@ -59,7 +62,7 @@ use sp_core::{crypto::Ss58Codec, H256};
 pub mod limit;
 pub mod store;
 use limit::{Budget, Over, RefusalLimiter, Tally};
-use store::{Put, Store};
+use store::{KeptRequest, Put, Store};
 
 /// How a gateway runs.
 #[derive(Clone, Debug)]
@@ -304,7 +307,24 @@ impl Gateway {
 		Err(last)
 	}
 
-	/// Logs a read attempt of `record` in the access log.
+	/// Logs a read of `record` served on the signed request of hash `request`.
+	async fn log_served(
+		&self,
+		record: RecordId,
+		accessor: &AccountId,
+		purpose: Purpose,
+		request: H256,
+	) -> Result<H256, String> {
+		self.submit(RuntimeCall::AccessLog(pallet_access_log::Call::log_served {
+			record,
+			accessor: accessor.clone(),
+			purpose,
+			request,
+		}))
+		.await
+	}
+
+	/// Logs a read attempt of `record` in the access log (the gateway logs its refusals so).
 	async fn log_read(
 		&self,
 		record: RecordId,
@@ -492,6 +512,7 @@ impl Gateway {
 			document: base64::engine::general_purpose::STANDARD.encode(&bytes),
 			wrapped_key: format!("0x{}", hex::encode(to_requester.encode())),
 			logged: H256::zero(),
+			request: H256::zero(),
 		})
 	}
 
@@ -649,9 +670,16 @@ impl Gateway {
 					);
 					return Err(told(refuse(Refusal::TooManyReads, msg)));
 				}
-				match self.log_read(req.record, &req.requester, req.purpose, true).await {
-					Ok(hash) => {
-						fetched.logged = hash;
+				// The signed request is kept before the read is logged: the entry names it, and
+				// the patient gets it from `gateway_requests` to check the entry.
+				let (request, hash) = kept_request(&r, req.record).map_err(told)?;
+				self.store
+					.keep_request(&rec.patient, &hash, &request)
+					.map_err(|e| told(internal(format!("keeping the request: {e}"))))?;
+				match self.log_served(req.record, &req.requester, req.purpose, hash).await {
+					Ok(logged) => {
+						fetched.logged = logged;
+						fetched.request = hash;
 						Ok(fetched)
 					},
 					Err(e) => Err(told(refuse(Refusal::LogUnavailable, e))),
@@ -724,6 +752,38 @@ impl Gateway {
 			Put::Erased => return Err(erased()),
 		}
 		Ok(Stored { cid: cid_s, commitment: req.commitment, size: req.size })
+	}
+
+	/// `gateway_requests`: the signed requests this gateway served of the records of the
+	/// query's patient, if the chain says the query's signer acts for the patient (the patient,
+	/// a delegate, or a guardian whose recording hospital is active) at the finalized block.
+	async fn served_requests(&self, r: SignedRequest) -> Result<Vec<ServedRequest>, Refuse> {
+		let query: RequestsQuery = self.authenticate(&r, "requests")?;
+		let at = self.rpc.finalized_hash().await.map_err(internal)?;
+		let acts: bool = self
+			.rpc
+			.runtime_call(
+				"HospitalRegistryApi_acts_for",
+				&(&query.requester, &query.patient),
+				Some(at),
+			)
+			.await
+			.map_err(internal)?;
+		if !acts {
+			return Err(refuse(
+				Refusal::NotAuthorized,
+				format!("{} does not act for {}", query.requester, query.patient),
+			));
+		}
+		let kept = self.store.requests(&query.patient).map_err(internal)?;
+		Ok(kept
+			.into_iter()
+			.map(|(hash, k)| ServedRequest {
+				record: k.record,
+				hash,
+				signed: SignedRequest::from_bytes(&k.request, &k.signature),
+			})
+			.collect())
 	}
 
 	/// May `who` ask this gateway to erase documents: the gateway's own account, the
@@ -940,6 +1000,18 @@ impl Gateway {
 	}
 }
 
+/// An authenticated signed request `r` of `record`, as the store keeps it, and its
+/// [`proto::request_hash`].
+fn kept_request(r: &SignedRequest, record: RecordId) -> Result<(KeptRequest, H256), Refuse> {
+	let hash = proto::request_hash(r);
+	match (r.to_bytes(), hash) {
+		(Some((request, signature)), Some(hash)) => {
+			Ok((KeptRequest { record, request, signature }, hash))
+		},
+		_ => Err(refuse(Refusal::Malformed, "not a signed request")),
+	}
+}
+
 fn source_name(source: Option<IpAddr>) -> String {
 	source.map_or_else(|| "an unknown address".into(), |ip| ip.to_string())
 }
@@ -980,6 +1052,13 @@ impl GatewayApiServer for Server {
 	async fn erase(&self, request: SignedRequest) -> RpcResult<Erased> {
 		self.0.erase_request(request).await.map_err(|e| {
 			log(format!("erase refused: {:?}: {}", e.0, e.1));
+			to_rpc(e, None)
+		})
+	}
+
+	async fn requests(&self, request: SignedRequest) -> RpcResult<Vec<ServedRequest>> {
+		self.0.served_requests(request).await.map_err(|e| {
+			log(format!("requests refused: {:?}: {}", e.0, e.1));
 			to_rpc(e, None)
 		})
 	}
@@ -1321,6 +1400,37 @@ mod tests {
 		let got = o.gateway.erase_request(proto::sign(&other, &alice)).await.unwrap_err();
 		assert_eq!(got.0, Refusal::WrongGateway);
 		assert!(!o.node_was_asked(), "a refused request reached the node");
+	}
+
+	#[tokio::test]
+	async fn a_requests_query_is_authenticated_before_the_node_is_asked() {
+		let o = Offline::new();
+		let (charlie, eve) = (pair("//Charlie"), pair("//Eve"));
+		let now = proto::now_ms();
+		let query = RequestsQuery {
+			hospital: 0,
+			patient: charlie.public().into(),
+			requester: charlie.public().into(),
+			nonce: [3; 16],
+			expires_at: now + 60_000,
+			genesis: genesis(),
+		};
+		let refusal = |r: Result<Vec<ServedRequest>, Refuse>| r.unwrap_err().0;
+		// Eve signs a query naming Charlie as the one who asks.
+		let forged = proto::sign(&query, &eve);
+		assert_eq!(refusal(o.gateway.served_requests(forged).await), Refusal::BadSignature);
+		let elsewhere = RequestsQuery { genesis: H256::repeat_byte(8), ..query.clone() };
+		let elsewhere = proto::sign(&elsewhere, &charlie);
+		assert_eq!(refusal(o.gateway.served_requests(elsewhere).await), Refusal::WrongChain);
+		let other = proto::sign(&RequestsQuery { hospital: 3, ..query.clone() }, &charlie);
+		assert_eq!(refusal(o.gateway.served_requests(other).await), Refusal::WrongGateway);
+		let stale = proto::sign(&RequestsQuery { expires_at: now - 1, ..query.clone() }, &charlie);
+		assert_eq!(refusal(o.gateway.served_requests(stale).await), Refusal::Expired);
+		// A fetch request is no query.
+		let fetch = proto::sign(&fetch_request(&charlie, 4), &charlie);
+		let got = refusal(o.gateway.served_requests(fetch).await);
+		assert!(matches!(got, Refusal::Malformed | Refusal::BadSignature), "{got:?}");
+		assert!(!o.node_was_asked(), "a refused query reached the node");
 	}
 
 	#[tokio::test]

@@ -8,6 +8,10 @@
 //!                       that account anchored is served or erased under the CID
 //! tombstones/<cid hex>  a CID whose document was erased (the deleted record's id): never kept again
 //! erased/<record id>    the record whose document and key were destroyed and logged
+//! requests/<patient hex>/<hash hex>
+//!                       a signed fetch request served of the patient's record, under its
+//!                       request hash (SCALE KeptRequest: record, request bytes, signature):
+//!                       written before the read is logged, kept for the patient
 //! nonces                request nonces seen and not yet expired (replay protection)
 //! cursor                the last finalized block scanned for deletions
 //! ```
@@ -30,6 +34,7 @@ use std::{
 
 use codec::{Decode, Encode};
 use ehr_client::{keys::WrappedKey, runtime::AccountId};
+use sp_core::H256;
 
 /// The store of one gateway.
 pub struct Store {
@@ -49,6 +54,18 @@ pub enum Put {
 	AlreadyStored,
 	/// The CID was erased: nothing is kept.
 	Erased,
+}
+
+/// A signed fetch request the gateway served, as the store keeps it (SCALE), under the
+/// patient of the record and the request's hash.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct KeptRequest {
+	/// The record whose document was served.
+	pub record: u64,
+	/// The request's SCALE bytes, as signed.
+	pub request: Vec<u8>,
+	/// Its sr25519 signature.
+	pub signature: [u8; 64],
 }
 
 /// A nonce's owner and value.
@@ -148,7 +165,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 impl Store {
 	/// Opens (creating if needed) the store in `dir`; forgets nonces expired before `now_ms`.
 	pub fn open(dir: &Path, now_ms: u64) -> io::Result<Store> {
-		for sub in ["documents", "keys", "uploaders", "tombstones", "erased"] {
+		for sub in ["documents", "keys", "uploaders", "tombstones", "erased", "requests"] {
 			fs::create_dir_all(dir.join(sub))?;
 		}
 		let path = dir.join("nonces");
@@ -281,6 +298,56 @@ impl Store {
 	/// Notes that the erasure of `record` was logged by extrinsic `logged`.
 	pub fn note_erasure(&self, record: u64, logged: &str) -> io::Result<()> {
 		write_atomic(&self.dir.join("erased").join(record.to_string()), logged.as_bytes())
+	}
+
+	fn requests_dir(&self, patient: &AccountId) -> PathBuf {
+		self.dir.join("requests").join(hex::encode(<AccountId as AsRef<[u8]>>::as_ref(patient)))
+	}
+
+	/// Keeps `kept`, a signed request served of a record of `patient`, under its request hash
+	/// `hash` (synced before this returns): what the read's log entry names, and what
+	/// [`Store::requests`] gives the patient.
+	pub fn keep_request(
+		&self,
+		patient: &AccountId,
+		hash: &H256,
+		kept: &KeptRequest,
+	) -> io::Result<()> {
+		let dir = self.requests_dir(patient);
+		if !dir.exists() {
+			fs::create_dir_all(&dir)?;
+			sync_dir(&self.dir.join("requests"))?;
+		}
+		write_atomic(&dir.join(hex::encode(hash.as_bytes())), &kept.encode())
+	}
+
+	/// The signed requests served of `patient`'s records, each with its request hash, ordered
+	/// by record and hash. A file that is not a kept request (a write a crash cut short) is
+	/// skipped.
+	pub fn requests(&self, patient: &AccountId) -> io::Result<Vec<(H256, KeptRequest)>> {
+		let entries = match fs::read_dir(self.requests_dir(patient)) {
+			Ok(entries) => entries,
+			Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+			Err(e) => return Err(e),
+		};
+		let mut out = Vec::new();
+		for entry in entries {
+			let entry = entry?;
+			let Some(hash) = entry
+				.file_name()
+				.to_str()
+				.and_then(|n| hex::decode(n).ok())
+				.and_then(|b| <[u8; 32]>::try_from(b).ok())
+			else {
+				continue;
+			};
+			let raw = fs::read(entry.path())?;
+			if let Ok(kept) = KeptRequest::decode(&mut &raw[..]) {
+				out.push((H256(hash), kept));
+			}
+		}
+		out.sort_by(|a, b| (a.1.record, a.0).cmp(&(b.1.record, b.0)));
+		Ok(out)
 	}
 
 	/// Takes a request nonce: `false` if `(who, nonce)` was seen before. Nonces are kept until
@@ -423,6 +490,37 @@ mod tests {
 		assert!(!s.erasure_logged(3));
 		s.note_erasure(3, "0x01").unwrap();
 		assert!(s.erasure_logged(3));
+	}
+
+	#[test]
+	fn served_requests_are_kept_per_patient_across_restarts() {
+		let dir = tempfile::tempdir().unwrap();
+		let (charlie, ferdie) = (AccountId::from([3u8; 32]), AccountId::from([6u8; 32]));
+		let kept =
+			|record: u64, b: u8| KeptRequest { record, request: vec![b; 40], signature: [b; 64] };
+		{
+			let s = Store::open(dir.path(), 0).unwrap();
+			assert!(s.requests(&charlie).unwrap().is_empty());
+			s.keep_request(&charlie, &H256::repeat_byte(2), &kept(7, 2)).unwrap();
+			s.keep_request(&charlie, &H256::repeat_byte(1), &kept(7, 1)).unwrap();
+			s.keep_request(&charlie, &H256::repeat_byte(9), &kept(3, 9)).unwrap();
+			s.keep_request(&ferdie, &H256::repeat_byte(4), &kept(5, 4)).unwrap();
+		}
+		let s = Store::open(dir.path(), 0).unwrap();
+		assert_eq!(
+			s.requests(&charlie).unwrap(),
+			vec![
+				(H256::repeat_byte(9), kept(3, 9)),
+				(H256::repeat_byte(1), kept(7, 1)),
+				(H256::repeat_byte(2), kept(7, 2)),
+			]
+		);
+		assert_eq!(s.requests(&ferdie).unwrap(), vec![(H256::repeat_byte(4), kept(5, 4))]);
+		// What a crash leaves half-written is skipped.
+		let patient_dir = dir.path().join("requests").join(hex::encode([3u8; 32]));
+		fs::write(patient_dir.join(format!("{}.tmp", hex::encode([5u8; 32]))), b"cut").unwrap();
+		fs::write(patient_dir.join(hex::encode([6u8; 32])), b"").unwrap();
+		assert_eq!(s.requests(&charlie).unwrap().len(), 3);
 	}
 
 	#[test]

@@ -11,10 +11,14 @@
 //! and those of a registered patient only up to the gateway's limit; altered bytes on disk are
 //! caught by their CID (by the gateway and by the client), bad uploads store nothing and a
 //! second upload of a stored document changes nothing, every attempt about Charlie's record is
-//! in his verified access log, and after the record is deleted the gateway destroys document and
-//! key, logs the erasure and refuses to keep the document again; erasing on request takes a
-//! request signed by the hospital's admin. Then a timed run of 100 KiB fetches prints latency
-//! and throughput (`EHR_GATEWAY_FETCHES`, default 200).
+//! in his verified access log, each served read naming the hash of the request Dave signed;
+//! Charlie gets those signed requests from the gateway (`gateway_requests`, refused to anyone
+//! who does not act for him) and each served read verifies against its request, by hand and with
+//! `ehr-doc requests`. After the record is deleted the gateway destroys document and key, logs
+//! the erasure and refuses to keep the document again; erasing on request takes a request signed
+//! by the hospital's admin. Then a timed run of 100 KiB fetches prints latency and throughput
+//! (`EHR_GATEWAY_FETCHES`, default 200). Last, the gateway's operator logs a read of a record
+//! of Ferdie's by Dave, who never asked for it: `ehr-doc requests` shows it unproven.
 
 use std::{
 	path::{Path, PathBuf},
@@ -28,8 +32,8 @@ use ehr_client::{
 	devnet::{free_port, wait_until, Node, NodeConfig},
 	document,
 	gateway::{
-		self, now_ms, sign, EraseRequest, FetchRequest, Gateway, Purpose, Refusal, SignedRequest,
-		StoreRequest,
+		self, now_ms, sign, EraseRequest, FetchRequest, Gateway, Purpose, Refusal, RequestsQuery,
+		SignedRequest, StoreRequest,
 	},
 	keys::{self, EncryptionSecret},
 	runtime::{RuntimeCall, RuntimeEvent},
@@ -342,13 +346,18 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	.unwrap_or_else(|e| panic!("ehr-doc fetch: {e}\ngateway log:\n{}", gateway_a.log()));
 	assert_eq!(std::fs::read(&out).unwrap(), note);
 	assert_eq!(got["cid"], up["cid"]);
-	expected.push(LogAction::DocumentRead);
+	// The read is logged naming the hash of the request ehr-doc signed for Dave.
+	let request: H256 = serde_json::from_value(got["request"].clone()).unwrap();
+	assert_ne!(request, H256::zero());
+	expected.push(LogAction::DocumentServed { request });
 	eprintln!("[{:?}] Dave (hospital B) fetched and decrypted record {record}", started.elapsed());
 
 	// 4. A replayed request is refused; the first use of it was served.
 	let signed = sign(&fetch_request(&dave, genesis, 0, record, 60_000), &dave);
 	let first = client_a.fetch_signed(signed.clone()).await.unwrap();
-	expected.push(LogAction::DocumentRead);
+	let served_hash = gateway::request_hash(&signed).unwrap();
+	assert_eq!(first.request, served_hash, "the answer names the request served");
+	expected.push(LogAction::DocumentServed { request: served_hash });
 	assert_eq!(gateway::open_fetched(&first, &on_chain, &dave_secret).unwrap(), note);
 	// A replay is a copy of Dave's logged request, not a new attempt of his: not logged.
 	assert_eq!(refusal(client_a.fetch_signed(signed).await), (Refusal::Replayed, None));
@@ -476,7 +485,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 			.iter()
 			.filter(|e| e.subject == pallet_access_log::Subject::Record(record))
 			.map(|e| e.action)
-			.filter(|a| matches!(a, LogAction::DocumentRead | LogAction::ReadDenied))
+			.filter(|a| matches!(a, LogAction::DocumentServed { .. } | LogAction::ReadDenied))
 			.collect()
 	};
 	let want = expected.len();
@@ -493,9 +502,66 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert!(log
 		.entries
 		.iter()
-		.filter(|e| matches!(e.action, LogAction::DocumentRead | LogAction::ReadDenied))
+		.filter(|e| matches!(e.action, LogAction::DocumentServed { .. } | LogAction::ReadDenied))
 		.all(|e| e.actor == Dave.to_account_id() && e.source == Some(0)));
 	eprintln!("[{:?}] {} attempts logged and verified", started.elapsed(), expected.len());
+
+	// 10a. Charlie gets the signed requests gateway A served of his records, and each served
+	// read of his log verifies against the request it names: Dave asked, for that record and
+	// purpose, at that gateway.
+	let charlie_signer = Signer::new(charlie.clone());
+	let served = client_a.requests(&charlie_signer, 0, &Charlie.to_account_id()).await.unwrap();
+	assert_eq!(served.len(), 2, "the two reads served so far: {served:?}");
+	let kept = served.iter().find(|r| r.hash == served_hash).expect("the request of step 4");
+	assert_eq!((kept.record, &kept.signed), (record, &signed));
+	let served_reads: Vec<_> =
+		log.entries.iter().filter(|e| e.action.request().is_some()).collect();
+	assert_eq!(served_reads.len(), 2);
+	for entry in served_reads {
+		let named = entry.action.request();
+		let r = served.iter().find(|r| Some(r.hash) == named).expect("the request it names");
+		let asked = gateway::verify_served(entry, &r.signed, genesis).unwrap();
+		assert_eq!((asked.requester, asked.record), (Dave.to_account_id(), record));
+		// The same request proves no read by anyone else.
+		let mut as_eve = entry.clone();
+		as_eve.actor = Eve.to_account_id();
+		assert!(matches!(
+			gateway::verify_served(&as_eve, &r.signed, genesis),
+			Err(gateway::Unproven::OtherRequester { .. })
+		));
+	}
+	let check = ehr_doc(&node_a.url(), &["requests", "--suri", "//Charlie"])
+		.unwrap_or_else(|e| panic!("ehr-doc requests: {e}\ngateway log:\n{}", gateway_a.log()));
+	assert_eq!(check["proven"].as_array().map(Vec::len), Some(2), "{check:#}");
+	assert_eq!(check["allProven"], true, "{check:#}");
+	// Nobody who does not act for Charlie gets them: not Ferdie, not Dave (whose requests they
+	// are), and not a query signed by someone else than the account it names.
+	let requests_refusal = |r: Result<Vec<gateway::ServedRequest>, Error>| match r {
+		Err(Error::Refused(r)) => (r.refusal, r.logged),
+		other => panic!("expected a refusal, got {other:?}"),
+	};
+	for stranger in [&ferdie_signer, &dave_signer] {
+		assert_eq!(
+			requests_refusal(client_a.requests(stranger, 0, &Charlie.to_account_id()).await),
+			(Refusal::NotAuthorized, None)
+		);
+	}
+	let as_charlie = RequestsQuery {
+		hospital: 0,
+		patient: Charlie.to_account_id(),
+		requester: Charlie.to_account_id(),
+		nonce: gateway::new_nonce(),
+		expires_at: now_ms() + 60_000,
+		genesis,
+	};
+	assert_eq!(
+		requests_refusal(client_a.requests_signed(sign(&as_charlie, &ferdie)).await),
+		(Refusal::BadSignature, None)
+	);
+	eprintln!(
+		"[{:?}] Charlie verified both served reads against Dave's requests",
+		started.elapsed()
+	);
 
 	// 10b. A flood of refused attempts by an account the chain does not know: Ferdie, neither
 	// staff nor patient, signs valid requests. Each is refused and none is logged on chain (a
@@ -720,6 +786,50 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		"gateway fetch of 100 KiB: all {total} reads in the access log of a finalized block {:.1} s after the last answer",
 		served.elapsed().as_secs_f64()
 	);
+
+	// 13. The gateway's operator, who holds its account's key, logs a served read of Dave's
+	// that Dave never asked for, naming a request that does not exist, of a record of Ferdie's
+	// (a patient since step 10c). The gateway is idle now, so the test signs with its account.
+	// Ferdie's check shows that read unproven.
+	let referral = document::seal(b"Referral (fictitious): cardiology, routine.");
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Ferdie.to_account_id(),
+		category: pallet_patient_records::Category::ClinicalNote,
+		content: referral.content(),
+	});
+	let events = submit(&rpc_a, &eve, add).await;
+	let ferdies_record = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
+				record,
+				..
+			}) => Some(*record),
+			_ => None,
+		})
+		.unwrap();
+	let made_up = H256::repeat_byte(0xee);
+	let attributed = RuntimeCall::AccessLog(pallet_access_log::Call::log_served {
+		record: ferdies_record,
+		accessor: Dave.to_account_id(),
+		purpose: Purpose::Treatment,
+		request: made_up,
+	});
+	submit(&rpc_a, &gw_a, attributed).await;
+	let check = ehr_doc(&node_a.url(), &["requests", "--suri", "//Ferdie"])
+		.unwrap_or_else(|e| panic!("ehr-doc requests: {e}\ngateway log:\n{}", gateway_a.log()));
+	assert_eq!(check["allProven"], false, "{check:#}");
+	assert_eq!(check["proven"].as_array().map(Vec::len), Some(0), "{check:#}");
+	let unproven = check["unproven"].as_array().unwrap();
+	assert_eq!(unproven.len(), 1, "{check:#}");
+	assert_eq!(
+		unproven[0]["action"]["documentServed"]["request"],
+		serde_json::to_value(made_up).unwrap()
+	);
+	assert_eq!(unproven[0]["actor"], Dave.to_account_id().to_string());
+	assert_eq!(unproven[0]["record"], ferdies_record);
+	assert!(unproven[0]["reason"].as_str().unwrap().contains("no request"), "{check:#}");
+	eprintln!("[{:?}] a read Dave never asked for is shown unproven", started.elapsed());
 	drop(node_b.kill());
 	drop(node_a.kill());
 	eprintln!("[{:?}] done", started.elapsed());

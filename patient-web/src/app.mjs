@@ -481,9 +481,25 @@ function renderDelegations(list, staff) {
 
 const ACCESS = {
   DocumentRead: ['read', 'ok', 'permitted'],
+  DocumentServed: ['read', 'ok', 'permitted'],
   ReadDenied: ['refused', 'bad', 'refused'],
   EmergencyOpened: ['opened emergency access to', 'warn', 'permitted (emergency)'],
 };
+
+/**
+ * Whether a served read carries proof that the reader asked. A `DocumentServed` entry names the
+ * hash of the request the reader signed; the gateway keeps that request and hands it to you
+ * (`ehr-doc requests` fetches and checks it). A `DocumentRead` entry names no request: nothing
+ * but the gateway's word says the reader asked.
+ */
+function requestProof(action) {
+  if (action.type === 'DocumentServed') {
+    const hash = action.asDocumentServed.request.toHex();
+    return ['request', h('span', { title: `hash of the signed request: ${hash}` }, badge('signed request', 'ok'), ' ', h('code', {}, short(hash)))];
+  }
+  if (action.type === 'DocumentRead') return ['none', badge('no request named', 'warn')];
+  return [null, '—'];
+}
 
 /**
  * What a log entry refers to. `accessLogApi.accesses` returns reads, refusals and emergency
@@ -508,11 +524,14 @@ function renderAccesses(page, staff) {
   }
   const rows = page.items.map(([hash, e]) => {
     const [what, kind, outcome] = ACCESS[e.action.type] ?? [humanize(e.action.type), 'muted', '—'];
+    const [proof, proofNode] = requestProof(e.action);
     const actor = e.actor.toString();
     return h('tr', {
       'data-testid': 'access-row', 'data-seq': e.seq.toString(), 'data-action': lowerFirst(e.action.type), 'data-actor': actor,
       'data-subject': `${lowerFirst(e.subject.type)}:${e.subject.value.toString()}`,
       'data-hash': hash.toHex(),
+      'data-proof': proof,
+      'data-request': e.action.type === 'DocumentServed' ? e.action.asDocumentServed.request.toHex() : null,
     },
     h('td', { 'data-field': 'time' }, when(e.timestamp.toNumber()), h('small', {}, ` block #${e.block}`)),
     h('td', { 'data-field': 'who' }, who(actor, staff.get(actor) ? humanize(staff.get(actor).role) : null)),
@@ -520,11 +539,13 @@ function renderAccesses(page, staff) {
     h('td', { 'data-field': 'what' }, what, ' ', subjectNode(e.subject)),
     h('td', { 'data-field': 'purpose' }, e.purpose.isSome ? humanize(e.purpose.unwrap().type) : '—'),
     h('td', { 'data-field': 'source' }, e.source.isSome ? `gateway of ${hospitalName(e.source.unwrap())}` : 'on chain'),
-    h('td', { 'data-field': 'outcome' }, badge(outcome, kind)));
+    h('td', { 'data-field': 'outcome' }, badge(outcome, kind)),
+    h('td', { 'data-field': 'proof' }, proofNode));
   });
   replace('accesses-body', table(
-    `Reads served or refused by the hospitals' document gateways, and emergency accesses, newest first (last ${LOG_LIMIT}; ${page.head.count} entries in your access log in all, linked by hash).`,
-    ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Served by', 'Outcome'], rows, { 'data-testid': 'accesses-table' }));
+    `Reads served or refused by the hospitals' document gateways, and emergency accesses, newest first (last ${LOG_LIMIT}; ${page.head.count} entries in your access log in all, linked by hash). `
+    + 'A read marked "signed request" names the request the reader signed: the gateway keeps it for you, and the ehr-doc requests command checks it.',
+    ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Served by', 'Outcome', 'Proof of request'], rows, { 'data-testid': 'accesses-table' }));
 }
 
 function renderEmergencies(list, staff) {

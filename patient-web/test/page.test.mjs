@@ -4,7 +4,8 @@
 // guardianship (a review is pending, the guardian still acts) and removes the delegate (who no
 // longer acts for Charlie) with the page's buttons; Charlie grants Dave access
 // through the page's form, sees the grant active while `ehr_decide` permits Dave; the gateway
-// logs Dave's read and the page shows who accessed; Charlie revokes with the page's button, sees
+// logs Dave's reads, one without and one with the hash of his signed request, and the page shows
+// who accessed and which read carries that proof; Charlie revokes with the page's button, sees
 // the grant revoked while `ehr_decide` denies Dave; a failing grant shows its decoded module
 // error. Saves a full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
 import { test } from 'node:test';
@@ -236,7 +237,22 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.equal(await text(access.locator('[data-field="purpose"]')), 'Treatment');
     assert.equal(await text(access.locator('[data-field="source"]')), 'gateway of Alice General');
     assert.equal(await text(access.locator('[data-field="outcome"]')), 'permitted');
+    // Logged without its request: nothing shows that Dave asked.
+    assert.equal(await access.getAttribute('data-proof'), 'none');
+    assert.equal(await text(access.locator('[data-field="proof"]')), 'no request named');
     assert.equal(await page.locator('[data-testid="access-row"]').count(), 1);
+
+    // A read logged with the hash of the request Dave signed: marked as carrying that proof.
+    const request = `0x${'5e'.repeat(32)}`;
+    await send(api, api.tx.accessLog.logServed(record, dave.address, 'Treatment', request), eve, node);
+    const served = page.locator(`[data-testid="access-row"][data-action="documentServed"][data-actor="${dave.address}"][data-subject="record:${record}"]`);
+    await served.waitFor();
+    assert.equal(await text(served.locator('[data-field="what"]')), `read record #${record}`);
+    assert.equal(await text(served.locator('[data-field="outcome"]')), 'permitted');
+    assert.equal(await served.getAttribute('data-proof'), 'request');
+    assert.equal(await served.getAttribute('data-request'), request);
+    assert.equal(await text(served.locator('[data-field="proof"]')), 'signed request 0x5e5e…5e5e');
+    assert.equal(await page.locator('[data-testid="access-row"]').count(), 2);
 
     // Revoke with the page's button: the grant shows revoked and the decision denies Dave.
     await page.click(`[data-testid="revoke-grant-${grant}"]`);
@@ -272,7 +288,7 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     const opened = page.locator(`[data-testid="access-row"][data-action="emergencyOpened"][data-actor="${bob.address}"]`);
     await opened.waitFor();
     assert.equal(await text(opened.locator('[data-field="purpose"]')), 'Emergency treatment');
-    assert.equal(await page.locator('[data-testid="access-row"]').count(), 2);
+    assert.equal(await page.locator('[data-testid="access-row"]').count(), 3);
 
     const shot = join(shotDir, 'patient-page.png');
     await page.screenshot({ path: shot, fullPage: true });

@@ -1,5 +1,6 @@
 //! The access log on the real runtime: the records and consent pallets append inside their own
-//! calls, the gateway logs reads, and the patient's whole log verifies against the head. Each
+//! calls, the gateway logs reads (one naming its signed request), and the patient's whole log
+//! verifies against the head. Each
 //! action leaves the entry it should, with the right actor, hospital and subject.
 
 use ehr_runtime::{
@@ -82,7 +83,26 @@ fn every_action_is_logged_and_the_log_verifies() {
 			Purpose::Treatment,
 			true
 		));
+		// A served read that names the signed request it answered.
+		let request = H256::repeat_byte(0x5e);
+		assert_ok!(AccessLog::log_served(
+			signed(Ferdie),
+			v2,
+			Dave.to_account_id(),
+			Purpose::Treatment,
+			request
+		));
 		// Only the custodian's gateway logs: a doctor cannot forge a read.
+		assert_noop!(
+			AccessLog::log_served(
+				signed(Bob),
+				v2,
+				Dave.to_account_id(),
+				Purpose::Treatment,
+				request
+			),
+			pallet_access_log::Error::<Runtime>::NotAGateway
+		);
 		assert_noop!(
 			AccessLog::log_read(signed(Bob), v2, Dave.to_account_id(), Purpose::Treatment, true),
 			pallet_access_log::Error::<Runtime>::NotAGateway
@@ -122,6 +142,7 @@ fn every_action_is_logged_and_the_log_verifies() {
 				(LogAction::RecordAmended, Subject::Record(v2), bob.clone(), Some(0)),
 				(LogAction::ConsentGranted, Subject::Grant(0), charlie.clone(), None),
 				(LogAction::DocumentRead, Subject::Record(v2), dave.clone(), Some(0)),
+				(LogAction::DocumentServed { request }, Subject::Record(v2), dave.clone(), Some(0)),
 				(LogAction::EmergencyOpened, Subject::Emergency(0), bob.clone(), Some(0)),
 				(LogAction::EmergencyEnded, Subject::Emergency(0), bob.clone(), Some(0)),
 				(
@@ -135,11 +156,12 @@ fn every_action_is_logged_and_the_log_verifies() {
 				(LogAction::RecordDeleted, Subject::Record(v2), bob, Some(0)),
 			]
 		);
-		assert_eq!(entries[3].source, Some(0));
-		assert_eq!(entries[4].purpose, Some(Purpose::EmergencyTreatment));
+		assert_eq!((entries[3].source, entries[4].source), (Some(0), Some(0)));
+		assert_eq!(entries[4].purpose, Some(Purpose::Treatment));
+		assert_eq!(entries[5].purpose, Some(Purpose::EmergencyTreatment));
 		let head = Heads::<Runtime>::get(&patient);
-		assert_eq!(head.count, 10);
+		assert_eq!(head.count, 11);
 		assert_eq!(verify(&patient, &entries, H256::zero(), &head), Ok(()));
-		assert_eq!(AccessLog::page(&patient, None, u32::MAX, true).items.len(), 3);
+		assert_eq!(AccessLog::page(&patient, None, u32::MAX, true).items.len(), 4);
 	});
 }

@@ -477,6 +477,12 @@ fn call(name: &str, w: &World) -> RuntimeCall {
 			permitted: true,
 		}),
 		"accessLog.logErasure" => RuntimeCall::AccessLog(Log::log_erasure { record: w.deleted }),
+		"accessLog.logServed" => RuntimeCall::AccessLog(Log::log_served {
+			record: w.note,
+			accessor: account("doctor"),
+			purpose: Purpose::Treatment,
+			request: H256::repeat_byte(0x5e),
+		}),
 		other => panic!("the table names {other}, which this test cannot build: add it here"),
 	}
 }

@@ -7,6 +7,7 @@
 //! ehr-doc fetch       --suri //Dave --record 3 --out note.pdf [--purpose treatment]
 //! ehr-doc verify      --record 3 --file sealed.bin
 //! ehr-doc erase       --suri //Alice --record 3 [--gateway http://127.0.0.1:8440]
+//! ehr-doc requests    --suri //Charlie [--patient <addr>] [--gateway http://127.0.0.1:8440]
 //! ```
 //!
 //! `upload` seals the file under a fresh key (XChaCha20-Poly1305), wraps the key to the
@@ -15,25 +16,37 @@
 //! custodian's gateway (found in the registry) with a signed request, checks the bytes against
 //! the chain and decrypts them with the requester's key. `erase` asks the custodian's gateway,
 //! in a request signed by the hospital's admin, one of its `Administrator` staff or the
-//! gateway's own account, to erase a deleted record's document. Every request to a gateway
-//! names the genesis hash of the chain of the node `--rpc` points at. Results are JSON on
+//! gateway's own account, to erase a deleted record's document. `requests`, run by a patient
+//! (or a delegate or guardian), reads the patient's access log at the finalized block and
+//! verifies it against the head, asks each gateway that logged a served read for the signed
+//! requests it served of the patient's records, and checks every served read of the log against
+//! the request it names: proven, or not and why. Every request to a gateway names the genesis
+//! hash of the chain of the node `--rpc` points at. Results are JSON on
 //! standard output; exit code 0 on success, 1 on a failure or refusal (explained on standard
 //! error).
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	path::PathBuf,
+	time::Duration,
+};
 
 use clap::{Parser, Subcommand};
 use ehr_client::{
-	gateway::{self, Purpose},
+	audit,
+	gateway::{self, Purpose, ServedRequest},
 	keys::EncryptionSecret,
-	runtime::RuntimeCall,
+	runtime::{AccountId, RuntimeCall},
 	Rpc, Signer,
 };
-use pallet_hospital_registry::StaffCheck;
+use pallet_access_log::{LogAction, Subject};
+use pallet_hospital_registry::{HospitalId, StaffCheck};
 use pallet_patient_records::{Category, RecordId};
 use serde_json::{json, Value};
+use sp_core::H256;
 
-/// Documents of ehr-chain: seal and upload, anchor, fetch and open, verify, erase.
+/// Documents of ehr-chain: seal and upload, anchor, fetch and open, verify, erase, and check
+/// served reads against the requests they name.
 #[derive(Debug, Parser)]
 #[command(name = "ehr-doc", version)]
 struct Args {
@@ -110,6 +123,20 @@ enum Command {
 		#[arg(long)]
 		record: RecordId,
 		/// Gateway URL (default: the custodian's registered one).
+		#[arg(long)]
+		gateway: Option<String>,
+	},
+	/// Check each served read in a patient's access log against the signed request it names,
+	/// fetched from the gateway that served it.
+	Requests {
+		/// Secret URI of the patient, a delegate or a guardian.
+		#[arg(long)]
+		suri: String,
+		/// The patient (SS58 or 0x hex; default: the signer).
+		#[arg(long)]
+		patient: Option<String>,
+		/// Ask only this gateway (default: the registered gateway of each hospital that logged
+		/// a served read of the patient).
 		#[arg(long)]
 		gateway: Option<String>,
 	},
@@ -208,6 +235,7 @@ async fn run(args: Args) -> Result<Value, String> {
 				"bytes": plain.len(),
 				"out": out,
 				"logged": fetched.logged,
+				"request": fetched.request,
 			}))
 		},
 		Command::Verify { record, file } => {
@@ -249,7 +277,146 @@ async fn run(args: Args) -> Result<Value, String> {
 			let erased = gw.erase(&s, hospital, record).await.map_err(fail)?;
 			serde_json::to_value(erased).map_err(fail)
 		},
+		Command::Requests { suri, patient, gateway } => {
+			let s = Signer::from_uri(&suri).map_err(fail)?;
+			let patient = match patient {
+				Some(p) => ehr_gateway::parse_account(&p)?,
+				None => s.account(),
+			};
+			check_requests(&rpc, &s, &patient, gateway).await
+		},
 	}
+}
+
+/// What `ehr-doc requests` prints of a log entry of a read.
+fn read_json(e: &gateway::LogEntry) -> Value {
+	let record = match &e.subject {
+		Subject::Record(id) => Some(*id),
+		_ => None,
+	};
+	json!({
+		"seq": e.seq,
+		"action": e.action,
+		"record": record,
+		"actor": e.actor.to_string(),
+		"purpose": e.purpose,
+		"gateway": e.source,
+		"block": e.block,
+		"timestamp": e.timestamp,
+	})
+}
+
+/// `ehr-doc requests`: the patient's log (finalized, verified against the head), the signed
+/// requests the gateways served, and each served read of the log proven by the request it names
+/// or not.
+async fn check_requests(
+	rpc: &Rpc,
+	signer: &Signer,
+	patient: &AccountId,
+	url: Option<String>,
+) -> Result<Value, String> {
+	let genesis = rpc.genesis_hash().await.map_err(fail)?;
+	let log = audit::verified_log(rpc, patient).await.map_err(fail)?;
+	// The gateways to ask: the one given, or each that logged a served read of the patient.
+	let hospitals: BTreeSet<HospitalId> = match &url {
+		Some(_) => BTreeSet::new(),
+		None => log
+			.entries
+			.iter()
+			.filter(|e| e.action.request().is_some())
+			.filter_map(|e| e.source)
+			.collect(),
+	};
+	let mut gateways: Vec<(HospitalId, Result<gateway::Gateway, String>)> = Vec::new();
+	if let Some(url) = url {
+		let gw = gateway::Gateway::new(&url, genesis).map_err(fail)?;
+		let hospital = gw.info().await.map_err(fail)?.hospital;
+		gateways.push((hospital, Ok(gw)));
+	}
+	for h in hospitals {
+		gateways.push((h, gateway::gateway_of(rpc, h).await.map_err(fail)));
+	}
+	// Every request a gateway gave, by its hash as computed here (a gateway's word for the
+	// hash counts for nothing).
+	let mut served: BTreeMap<H256, ServedRequest> = BTreeMap::new();
+	let mut asked = Vec::new();
+	let mut unanswered: BTreeMap<HospitalId, String> = BTreeMap::new();
+	for (hospital, gw) in gateways {
+		let answer = match &gw {
+			Ok(gw) => gw.requests(signer, hospital, patient).await.map_err(fail),
+			Err(e) => Err(e.clone()),
+		};
+		let url = gw.as_ref().map(|g| g.url().to_string()).ok();
+		match answer {
+			Ok(list) => {
+				asked.push(json!({ "hospital": hospital, "url": url, "requests": list.len() }));
+				for r in list {
+					if let Some(hash) = gateway::request_hash(&r.signed) {
+						served.insert(hash, r);
+					}
+				}
+			},
+			Err(e) => {
+				asked.push(json!({ "hospital": hospital, "url": url, "error": e }));
+				unanswered.insert(hospital, e);
+			},
+		}
+	}
+	// Each served read of the log, oldest first. A request is served once: a second entry
+	// naming it is not proven by it.
+	let mut named: BTreeMap<H256, u64> = BTreeMap::new();
+	let (mut proven, mut unproven) = (Vec::new(), Vec::new());
+	for e in &log.entries {
+		let why = match e.action {
+			LogAction::DocumentRead => "logged without naming a request (documentRead)".to_string(),
+			LogAction::DocumentServed { request } => {
+				let first = named.get(&request).copied();
+				if let Some(first) = first {
+					format!("names the request entry {first} names: a request is served once")
+				} else {
+					named.insert(request, e.seq);
+					match served.get(&request) {
+						Some(r) => match gateway::verify_served(e, &r.signed, genesis) {
+							Ok(fetch) => {
+								let mut v = read_json(e);
+								v["request"] = json!(request);
+								v["requestExpiresAt"] = json!(fetch.expires_at);
+								proven.push(v);
+								continue;
+							},
+							Err(why) => why.to_string(),
+						},
+						None => match e.source.and_then(|h| unanswered.get(&h)) {
+							Some(err) => format!("the gateway did not answer: {err}"),
+							None => "the gateway gave no request of this hash".to_string(),
+						},
+					}
+				}
+			},
+			_ => continue,
+		};
+		let mut v = read_json(e);
+		v["reason"] = json!(why);
+		unproven.push(v);
+	}
+	// Requests a gateway kept that no entry in the checked entries names: older than the
+	// entries still kept in state, or a read whose log extrinsic failed (nothing was served).
+	let without_entry: Vec<Value> = served
+		.iter()
+		.filter(|(hash, _)| !named.contains_key(*hash))
+		.map(|(hash, r)| json!({ "record": r.record, "request": hash }))
+		.collect();
+	Ok(json!({
+		"patient": patient.to_string(),
+		"at": log.at,
+		"head": { "count": log.head.count, "hash": log.head.last },
+		"fromSeq": log.entries.first().map(|e| e.seq).unwrap_or(log.head.count),
+		"gateways": asked,
+		"proven": proven,
+		"unproven": unproven,
+		"requestsWithoutEntry": without_entry,
+		"allProven": unproven.is_empty(),
+	}))
 }
 
 fn main() {

@@ -1,5 +1,6 @@
-//! Benchmarks of the access log: `log_read` by a gateway, and `append` (what the records and
-//! consent pallets pay for each entry), both on a patient whose recent-entries window is full.
+//! Benchmarks of the access log: `log_read`, `log_served` and `log_erasure` by a gateway, and
+//! `append` (what the records and consent pallets pay for each entry), all on a patient whose
+//! recent-entries window is full.
 
 use super::*;
 use crate::Pallet as AccessLog;
@@ -64,6 +65,17 @@ mod benchmarks {
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, true);
+		assert_eq!(Heads::<T>::get(&patient).count, before + 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn log_served() -> Result<(), BenchmarkError> {
+		let (doctor, gateway, patient) = setup::<T>()?;
+		let record = T::Records::benchmark_record(&patient, &doctor);
+		let before = Heads::<T>::get(&patient).count;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, H256::repeat_byte(7));
 		assert_eq!(Heads::<T>::get(&patient).count, before + 1);
 		Ok(())
 	}

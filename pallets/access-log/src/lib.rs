@@ -13,8 +13,17 @@
 //!
 //! On-chain actions append through the [`AccessLog`] trait, called by the records and consent
 //! pallets inside their own calls (no second extrinsic). Off-chain reads are appended by the
-//! custodian hospital's document gateway (a staff account with the `Gateway` role) with
-//! [`log_read`](Pallet::log_read), permitted or denied.
+//! custodian hospital's document gateway (a staff account with the `Gateway` role).
+//!
+//! ## Calls
+//!
+//! * [`log_served`](Pallet::log_served): the gateway served a document on a request the accessor
+//!   signed; the entry ([`LogAction::DocumentServed`]) names the hash of that signed request,
+//!   which the gateway keeps and hands to the patient, so the patient can check that the accessor
+//!   asked.
+//! * [`log_read`](Pallet::log_read): the gateway refused a document, or served one without
+//!   naming a request ([`LogAction::ReadDenied`], [`LogAction::DocumentRead`]).
+//! * [`log_erasure`](Pallet::log_erasure): the gateway destroyed a deleted record's document.
 //!
 //! ## Storage growth
 //!
@@ -203,10 +212,16 @@ pub mod pallet {
 		///
 		/// `permitted` says which, `purpose` what for. The gateway asked the consent decision
 		/// first; this records what it did. A refusal is logged only for an account the chain
-		/// knows (staff, a patient, or someone acting for the record's patient).
+		/// knows (staff, a patient, or someone acting for the record's patient). A served read
+		/// logged here ([`LogAction::DocumentRead`]) names no request, so nothing shows that the
+		/// accessor asked: a gateway that keeps the signed request logs the read with
+		/// [`log_served`](Pallet::log_served) instead.
 		///
 		/// Origin: signed by an active `Gateway` staff account of the record's custodian
 		/// hospital.
+		///
+		/// Errors: `NotAGateway`, `RecordNotFound`, `NotCustodian`; served: `RecordDeleted`,
+		/// `NotTheAnchor`; refused: `UnknownAccessor`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::log_read()
 			// Whether a refused accessor is known (staff, patient, delegation and its hospital)
@@ -220,29 +235,22 @@ pub mod pallet {
 			permitted: bool,
 		) -> DispatchResult {
 			let (_, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
-			ensure!(!(permitted && facts.deleted), Error::<T>::RecordDeleted);
-			ensure!(!permitted || facts.anchor, Error::<T>::NotTheAnchor);
-			// A refusal of an account the chain does not know (not staff, not a patient, not
-			// acting for this patient) stays in the gateway's own log: anyone can make key pairs,
-			// and their refusals would push the patient's real entries out of the kept window.
-			ensure!(
-				permitted
-					|| pallet_hospital_registry::Staff::<T>::contains_key(&accessor)
-					|| Registry::<T>::is_patient(&accessor)
-					|| Registry::<T>::acts_for(&accessor, &facts.patient),
-				Error::<T>::UnknownAccessor
-			);
-			let hospital = Registry::<T>::active_staff(&accessor).ok().map(|s| s.hospital);
+			if permitted {
+				Self::ensure_servable(&facts)?;
+			} else {
+				// A refusal of an account the chain does not know (not staff, not a patient, not
+				// acting for this patient) stays in the gateway's own log: anyone can make key
+				// pairs, and their refusals would push the patient's real entries out of the
+				// kept window.
+				ensure!(
+					pallet_hospital_registry::Staff::<T>::contains_key(&accessor)
+						|| Registry::<T>::is_patient(&accessor)
+						|| Registry::<T>::acts_for(&accessor, &facts.patient),
+					Error::<T>::UnknownAccessor
+				);
+			}
 			let action = if permitted { LogAction::DocumentRead } else { LogAction::ReadDenied };
-			Self::do_append(
-				&facts.patient,
-				&accessor,
-				hospital,
-				action,
-				Subject::Record(record),
-				Some(purpose),
-				Some(gateway),
-			);
+			Self::append_read(&facts, gateway, record, &accessor, action, purpose);
 			Ok(())
 		}
 
@@ -270,6 +278,42 @@ pub mod pallet {
 				None,
 				Some(gateway),
 			);
+			Ok(())
+		}
+
+		/// Log that the caller's gateway served a document on a request the accessor signed.
+		///
+		/// The document is `record`'s, the accessor `accessor`, `purpose` the request's, and
+		/// `request` the hash of the signed request. The entry, [`LogAction::DocumentServed`],
+		/// names it; the gateway keeps the signed request and gives it to the patient (and
+		/// whoever acts for the patient), who checks that its hash is `request`, that `accessor`
+		/// signed it, and that it asked for `record` for `purpose`. The chain checks what it can
+		/// know, who logs and which record, as for a served [`log_read`](Pallet::log_read); it
+		/// never sees the request.
+		///
+		/// Origin: signed by an active `Gateway` staff account of the record's custodian
+		/// hospital.
+		///
+		/// Errors: `NotAGateway`, `RecordNotFound`, `NotCustodian`, `RecordDeleted` (a deleted
+		/// record's document is destroyed), `NotTheAnchor` (the document under the record's
+		/// commitment is another record's).
+		///
+		/// Complexity: O(1); charged as `log_read`, whose checks are a superset of these.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::log_read()
+			// As `log_read`, until the `log_served` benchmark is run into weights.rs.
+			.saturating_add(T::DbWeight::get().reads(5)))]
+		pub fn log_served(
+			origin: OriginFor<T>,
+			record: u64,
+			accessor: T::AccountId,
+			purpose: Purpose,
+			request: H256,
+		) -> DispatchResult {
+			let (_, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
+			Self::ensure_servable(&facts)?;
+			let action = LogAction::DocumentServed { request };
+			Self::append_read(&facts, gateway, record, &accessor, action, purpose);
 			Ok(())
 		}
 	}
@@ -302,6 +346,37 @@ pub mod pallet {
 			let facts = T::Records::record_facts(record).ok_or(Error::<T>::RecordNotFound)?;
 			ensure!(facts.custodian == Some(staff.hospital), Error::<T>::NotCustodian);
 			Ok((gateway, staff.hospital, facts))
+		}
+
+		/// A served read is logged only of a document that exists and is the record's own: the
+		/// record is not deleted (its document is destroyed) and anchored its commitment.
+		fn ensure_servable(facts: &RecordFacts<T::AccountId>) -> DispatchResult {
+			ensure!(!facts.deleted, Error::<T>::RecordDeleted);
+			ensure!(facts.anchor, Error::<T>::NotTheAnchor);
+			Ok(())
+		}
+
+		/// Appends a read of `record` (served or refused, as `action` says) by `accessor` to the
+		/// record's patient's log: with the accessor's hospital if they are active staff, and
+		/// the gateway's `hospital` as the source.
+		fn append_read(
+			facts: &RecordFacts<T::AccountId>,
+			hospital: HospitalId,
+			record: u64,
+			accessor: &T::AccountId,
+			action: LogAction,
+			purpose: Purpose,
+		) {
+			let accessor_hospital = Registry::<T>::active_staff(accessor).ok().map(|s| s.hospital);
+			Self::do_append(
+				&facts.patient,
+				accessor,
+				accessor_hospital,
+				action,
+				Subject::Record(record),
+				Some(purpose),
+				Some(hospital),
+			);
 		}
 
 		/// Appends an entry to `patient`'s log and advances both heads. Returns its hash.

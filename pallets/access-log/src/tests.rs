@@ -1,7 +1,7 @@
 //! Unit tests of the access log: each action produces the right entry, heads advance, hashes
 //! link, the recent window rolls, reads are logged only by the custodian's gateway (every
-//! refusal with `assert_noop!`), and verification catches every kind of tampering at the right
-//! place.
+//! refusal with `assert_noop!`), a served read names its request, and verification catches
+//! every kind of tampering at the right place.
 
 use crate::{
 	mock::*, next_global, verify::*, Entries, Error, Event, GlobalHead, Head, Heads, LogAction,
@@ -247,6 +247,98 @@ mod reads {
 				AccessLog::log_read(signed(GATEWAY), 7, DOCTOR, Purpose::Treatment, true),
 				Error::<Test>::NotAGateway
 			);
+		});
+	}
+}
+
+mod served {
+	use super::*;
+
+	/// The hash of a signed request the gateway served.
+	const REQUEST: H256 = H256::repeat_byte(0x5e);
+
+	fn log_served(gateway: u64, record: u64) -> sp_runtime::DispatchResult {
+		AccessLog::log_served(signed(gateway), record, DOCTOR, Purpose::Treatment, REQUEST)
+	}
+
+	#[test]
+	fn a_served_entry_carries_the_request_hash() {
+		test(|| {
+			assert_ok!(log_served(GATEWAY, 7));
+			let entries = kept(PATIENT);
+			assert_eq!(entries.len(), 1);
+			let e = &entries[0];
+			assert_eq!(e.action, LogAction::DocumentServed { request: REQUEST });
+			assert_eq!(e.action.request(), Some(REQUEST));
+			assert_eq!((e.actor, e.hospital, e.source), (DOCTOR, Some(0), Some(0)));
+			assert_eq!(
+				(e.subject.clone(), e.purpose),
+				(Subject::Record(7), Some(Purpose::Treatment))
+			);
+			// The request hash is part of the entry, so of its hash: the head proves it.
+			let mut altered = e.clone();
+			altered.action = LogAction::DocumentServed { request: H256::repeat_byte(1) };
+			assert_ne!(altered.hash(), e.hash());
+			assert_eq!(
+				verify(&PATIENT, &entries, H256::zero(), &Heads::<Test>::get(PATIENT)),
+				Ok(())
+			);
+			// It is an access: "who accessed my records" lists it.
+			let who = AccessLog::page(&PATIENT, None, 10, true);
+			assert_eq!(who.items[0].1.action, LogAction::DocumentServed { request: REQUEST });
+			assert_eq!(LogAction::DocumentRead.request(), None);
+			// The event carries the whole entry, request included.
+			let served = LogAction::DocumentServed { request: REQUEST };
+			let last = System::events().pop().unwrap().event;
+			assert!(matches!(
+				last,
+				RuntimeEvent::AccessLog(Event::EntryAppended { ref entry, .. })
+					if entry.action == served
+			));
+		});
+	}
+
+	#[test]
+	fn a_served_read_is_refused_where_a_served_log_read_is() {
+		test(|| {
+			// Deleted, not the anchor, kept by the patient, kept by another hospital, unknown.
+			for (record, error) in [
+				(10, Error::<Test>::RecordDeleted),
+				(11, Error::<Test>::NotTheAnchor),
+				(8, Error::<Test>::NotCustodian),
+				(9, Error::<Test>::NotCustodian),
+				(77, Error::<Test>::RecordNotFound),
+			] {
+				let read =
+					AccessLog::log_read(signed(GATEWAY), record, DOCTOR, Purpose::Treatment, true);
+				assert_noop!(log_served(GATEWAY, record), error);
+				assert_eq!(log_served(GATEWAY, record), read, "record {record}");
+			}
+			assert_noop!(log_served(OTHER_GATEWAY, 7), Error::<Test>::NotCustodian);
+			assert_noop!(
+				AccessLog::log_served(
+					RuntimeOrigin::none(),
+					7,
+					DOCTOR,
+					Purpose::Treatment,
+					REQUEST
+				),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert!(kept(PATIENT).is_empty());
+		});
+	}
+
+	#[test]
+	fn only_an_active_gateway_logs_a_served_read() {
+		test(|| {
+			// A doctor, a patient and an account the chain does not know.
+			for who in [DOCTOR, PATIENT, 5000] {
+				assert_noop!(log_served(who, 7), Error::<Test>::NotAGateway);
+			}
+			assert_ok!(Registry::set_staff_status(signed(10), GATEWAY, StaffStatus::Suspended));
+			assert_noop!(log_served(GATEWAY, 7), Error::<Test>::NotAGateway);
+			assert!(kept(PATIENT).is_empty());
 		});
 	}
 }

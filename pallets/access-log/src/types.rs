@@ -91,7 +91,9 @@ pub enum LogAction {
 		/// The officer's verdict.
 		justified: bool,
 	},
-	/// A custodian's gateway served a document.
+	/// A custodian's gateway served a document (naming no request).
+	///
+	/// Nothing in the entry shows that the accessor asked; see [`LogAction::DocumentServed`].
 	DocumentRead,
 	/// A custodian's gateway refused a document.
 	ReadDenied,
@@ -116,13 +118,37 @@ pub enum LogAction {
 		/// Whether the council ended it.
 		by_council: bool,
 	},
+	/// A custodian's gateway served a document on a request the accessor signed.
+	///
+	/// `request` is the hash of that signed request (`ehr_client::gateway::request_hash`), which
+	/// the gateway keeps and hands to the patient, so that the patient can check that the
+	/// accessor asked.
+	DocumentServed {
+		/// Hash of the signed request the gateway served.
+		request: H256,
+	},
 }
 
 impl LogAction {
 	/// Whether this is somebody looking (or trying to look) at the patient's records: what
 	/// "who accessed my records" shows.
 	pub fn is_access(self) -> bool {
-		matches!(self, LogAction::DocumentRead | LogAction::ReadDenied | LogAction::EmergencyOpened)
+		matches!(
+			self,
+			LogAction::DocumentRead
+				| LogAction::DocumentServed { .. }
+				| LogAction::ReadDenied
+				| LogAction::EmergencyOpened
+		)
+	}
+
+	/// The hash of the signed request a served read names, if this is one
+	/// ([`LogAction::DocumentServed`]).
+	pub fn request(self) -> Option<H256> {
+		match self {
+			LogAction::DocumentServed { request } => Some(request),
+			_ => None,
+		}
 	}
 }
 

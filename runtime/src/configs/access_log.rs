@@ -6,7 +6,7 @@ use crate::{AccountId, Runtime, RuntimeEvent};
 
 impl pallet_access_log::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// The last 256 entries of each patient stay in state (at most about 44 KB a patient);
+	/// The last 256 entries of each patient stay in state (at most about 50 KB a patient);
 	/// older ones are in the `EntryAppended` events and proven by the head.
 	type MaxRecentEntries = ConstU32<256>;
 	type Records = RecordsOfRuntime;

@@ -113,7 +113,8 @@ pub trait AccessLogRpc<BlockHash, AccountId> {
 		at: Option<BlockHash>,
 	) -> RpcResult<LogPageJson>;
 
-	/// "Who accessed my records": reads, refused reads and emergency accesses, newest first.
+	/// "Who accessed my records": reads (served with their request or not), refused reads and
+	/// emergency accesses, newest first.
 	#[method(name = "ehr_whoAccessed")]
 	fn who_accessed(
 		&self,
@@ -208,7 +209,8 @@ const BALP: &str = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/";
 /// An entry as a FHIR R4 `AuditEvent` following IHE BALP: the REST interaction it stands for,
 /// the agent with purpose of use, the patient and the record (or grant, or emergency access)
 /// as entities, the source node, and the outcome. The entry's hash and its predecessor's are
-/// kept in the log entity, so the bundle itself can be verified.
+/// kept in the log entity, so the bundle itself can be verified; a served read's request hash
+/// is a detail of it too (`request`), so the signed request can be checked against it.
 pub fn audit_event(e: &EntryJson) -> Value {
 	let (interaction, action, profile) = match e.action {
 		LogAction::RecordAdded
@@ -227,11 +229,29 @@ pub fn audit_event(e: &EntryJson) -> Value {
 			("delete", "D", "PatientDelete")
 		},
 		LogAction::RecordDeleted | LogAction::DocumentErased => ("delete", "D", "PatientDelete"),
-		LogAction::DocumentRead | LogAction::ReadDenied | LogAction::EmergencyOpened => {
-			("read", "R", "PatientRead")
-		},
+		LogAction::DocumentRead
+		| LogAction::DocumentServed { .. }
+		| LogAction::ReadDenied
+		| LogAction::EmergencyOpened => ("read", "R", "PatientRead"),
 	};
 	let outcome = if e.action == LogAction::ReadDenied { "4" } else { "0" };
+	let outcome_desc = match e.action {
+		// The request's hash is a detail of the log entity, below.
+		LogAction::DocumentServed { .. } => "documentServed".to_string(),
+		other => serde_json::to_value(other)
+			.unwrap_or_default()
+			.to_string()
+			.trim_matches('"')
+			.to_string(),
+	};
+	let mut log_details = vec![
+		json!({ "type": "seq", "valueString": e.seq.to_string() }),
+		json!({ "type": "prev", "valueString": e.prev }),
+		json!({ "type": "block", "valueString": e.block.to_string() }),
+	];
+	if let Some(request) = e.action.request() {
+		log_details.push(json!({ "type": "request", "valueString": hex32(&request) }));
+	}
 	let purpose: Vec<Value> = e
 		.purpose
 		.iter()
@@ -288,7 +308,7 @@ pub fn audit_event(e: &EntryJson) -> Value {
 		"action": action,
 		"recorded": iso8601(e.timestamp),
 		"outcome": outcome,
-		"outcomeDesc": serde_json::to_value(e.action).unwrap_or_default().to_string().trim_matches('"').to_string(),
+		"outcomeDesc": outcome_desc,
 		"agent": agents,
 		"source": {
 			"observer": observer,
@@ -312,11 +332,7 @@ pub fn audit_event(e: &EntryJson) -> Value {
 			{
 				"what": { "identifier": { "system": "urn:ehr-chain:access-log", "value": e.hash } },
 				"type": { "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "2", "display": "System Object" },
-				"detail": [
-					{ "type": "seq", "valueString": e.seq.to_string() },
-					{ "type": "prev", "valueString": e.prev },
-					{ "type": "block", "valueString": e.block.to_string() }
-				]
+				"detail": log_details
 			}
 		]
 	});
@@ -489,6 +505,28 @@ mod tests {
 		assert_eq!(a["entity"][1]["what"]["identifier"]["value"], "7");
 		assert_eq!(a["entity"][2]["what"]["identifier"]["value"], e.hash);
 		assert_eq!(a["entity"][2]["detail"][1]["valueString"], e.prev);
+	}
+
+	#[test]
+	fn a_served_read_names_its_request() {
+		let request = H256::repeat_byte(0x5e);
+		let e = entry(LogAction::DocumentServed { request }, Some(Purpose::Treatment));
+		// In JSON the action carries the hash.
+		let json = serde_json::to_value(&e).unwrap();
+		assert_eq!(json["action"]["documentServed"]["request"], hex32(&request));
+		let a = audit_event(&e);
+		assert_eq!(
+			a["meta"]["profile"][0],
+			"https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead"
+		);
+		assert_eq!((a["action"].clone(), a["outcome"].clone()), (json!("R"), json!("0")));
+		assert_eq!(a["outcomeDesc"], "documentServed");
+		assert_eq!(a["entity"][2]["what"]["identifier"]["value"], e.hash);
+		assert_eq!(a["entity"][2]["detail"][3]["type"], "request");
+		assert_eq!(a["entity"][2]["detail"][3]["valueString"], hex32(&request));
+		// A read logged without its request has no such detail.
+		let read = audit_event(&entry(LogAction::DocumentRead, Some(Purpose::Treatment)));
+		assert_eq!(read["entity"][2]["detail"].as_array().unwrap().len(), 3);
 	}
 
 	#[test]
