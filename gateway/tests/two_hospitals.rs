@@ -360,7 +360,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	expected.push(LogAction::DocumentServed { request: served_hash });
 	assert_eq!(gateway::open_fetched(&first, &on_chain, &dave_secret).unwrap(), note);
 	// A replay is a copy of Dave's logged request, not a new attempt of his: not logged.
-	assert_eq!(refusal(client_a.fetch_signed(signed).await), (Refusal::Replayed, None));
+	assert_eq!(refusal(client_a.fetch_signed(signed.clone()).await), (Refusal::Replayed, None));
 	// Only Dave's secret opens what was wrapped to Dave.
 	assert!(matches!(
 		gateway::open_fetched(&first, &on_chain, &EncryptionSecret::from_sr25519(&eve)),

@@ -240,10 +240,10 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	assert_eq!(actions, ["readDenied", "emergencyOpened", "documentRead"]);
 	let bundle: Value = rpc.call("ehr_auditEvents", vec![p.clone().into()]).await.unwrap();
 	assert_eq!(bundle["resourceType"], "Bundle");
-	assert_eq!(bundle["total"], 8);
+	assert_eq!(bundle["total"], 9);
 	let denied = &bundle["entry"][0]["resource"];
 	assert_eq!((denied["action"].clone(), denied["outcome"].clone()), (json!("R"), json!("4")));
 	let global: Value = rpc.call("ehr_globalLogHead", vec![]).await.unwrap();
-	assert!(global["count"].as_u64().unwrap() >= 8);
+	assert!(global["count"].as_u64().unwrap() >= 9);
 	node.kill().unwrap();
 }
