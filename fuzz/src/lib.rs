@@ -758,10 +758,11 @@ impl<'h> Run<'h> {
 						self.one_of(input, &[p], patient)?,
 						RuntimeCall::HospitalRegistry(Reg::remove_delegate { delegate: d }),
 					),
-					// Guardianship calls by every role: only a hospital that verified the patient
-					// records one, and the invariants check every guardian is so backed.
+					// Guardianship calls by hospital admins, and by every other role a quarter of
+					// the time (`who`): only a hospital that verified the patient records one, and
+					// the invariants check every guardian is so backed.
 					(true, true) => (
-						self.who(input, anyone)?,
+						self.who(input, admin)?,
 						RuntimeCall::HospitalRegistry(Reg::record_guardian {
 							patient: p,
 							guardian: d,
@@ -769,7 +770,7 @@ impl<'h> Run<'h> {
 					),
 					(true, false) => match input.byte()? % 3 {
 						0 => (
-							self.who(input, anyone)?,
+							self.who(input, admin)?,
 							RuntimeCall::HospitalRegistry(Reg::remove_guardian {
 								patient: p,
 								guardian: d,
@@ -782,14 +783,44 @@ impl<'h> Run<'h> {
 								guardian: d,
 							}),
 						),
-						_ => (
-							self.who(input, |r| reviewer(r) || admin(r))?,
-							RuntimeCall::HospitalRegistry(Reg::review_guardianship {
-								patient: p,
-								guardian: d,
-								uphold: input.bool()?,
-							}),
-						),
+						_ => {
+							// A review mostly concerns a guardianship under contest.
+							use pallet_hospital_registry::GuardianContests;
+							let contested: Vec<(AccountId, AccountId)> =
+								GuardianContests::<Runtime>::iter_keys().take(16).collect();
+							let (p, d) = if !contested.is_empty() && input.byte()? < 224 {
+								input.pick(&contested)?
+							} else {
+								(p, d)
+							};
+							// Mostly by the recording hospital's privacy officer or admin.
+							let recorded_by =
+								match pallet_hospital_registry::Delegates::<Runtime>::get(&p, &d) {
+									Some(pallet_hospital_registry::Delegation::Guardian {
+										hospital,
+									}) => Some(hospital),
+									_ => None,
+								};
+							let reviewers: Vec<AccountId> =
+								self.h
+									.actors
+									.iter()
+									.filter(|a| match a.role {
+										Role::Admin(h)
+										| Role::Staff(h, StaffRole::PrivacyOfficer) => Some(h) == recorded_by,
+										_ => false,
+									})
+									.map(|a| a.id.clone())
+									.collect();
+							(
+								self.one_of(input, &reviewers, |r| reviewer(r) || admin(r))?,
+								RuntimeCall::HospitalRegistry(Reg::review_guardianship {
+									patient: p,
+									guardian: d,
+									uphold: input.bool()?,
+								}),
+							)
+						},
 					},
 				}
 			},
@@ -1073,7 +1104,10 @@ impl<'h> Run<'h> {
 				// Deleted records, with the gateways of their custodians.
 				let deleted: Vec<(u64, Vec<AccountId>)> =
 					pallet_patient_records::Records::<Runtime>::iter()
-						.filter(|(_, r)| r.status == pallet_patient_records::RecordStatus::Deleted)
+						.filter(|(_, r)| {
+							r.status == pallet_patient_records::RecordStatus::Deleted
+								&& r.custodian.is_some()
+						})
 						.take(16)
 						.map(|(id, r)| {
 							let custodian = r.custodian.map(|h| Role::Staff(h, StaffRole::Gateway));
@@ -1087,7 +1121,7 @@ impl<'h> Run<'h> {
 							(id, gateways)
 						})
 						.collect();
-				if input.byte()? < 96 && !deleted.is_empty() {
+				if input.byte()? < 160 && !deleted.is_empty() {
 					let (record, gateways) = input.pick(&deleted)?;
 					(
 						self.one_of(input, &gateways, gateway)?,

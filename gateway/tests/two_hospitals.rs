@@ -286,6 +286,35 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!(pallet_patient_records_rpc::cid_string(&on_chain.content.cid), up["cid"]);
 	eprintln!("[{:?}] record {record} anchored, document at gateway A", started.elapsed());
 
+	// The decoy: a doctor of another hospital anchors the document of Charlie's record as a
+	// record of his own (he would be its author, so permitted to read it, and its deletion would
+	// make a gateway destroy Charlie's document). The chain anchors a commitment once: refused,
+	// and nothing is anchored.
+	let next_record = || {
+		let rpc = rpc_a.clone();
+		async move {
+			let key = pallet_patient_records::NextRecordId::<ehr_runtime::Runtime>::hashed_key();
+			let raw = rpc.storage(&key, None).await.unwrap().unwrap_or_default();
+			<u64 as codec::Decode>::decode(&mut &raw[..]).unwrap_or_default()
+		}
+	};
+	let before = next_record().await;
+	let decoy = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Charlie.to_account_id(),
+		category: pallet_patient_records::Category::ClinicalNote,
+		content: pallet_patient_records::Content {
+			commitment: on_chain.content.commitment,
+			cid: on_chain.content.cid.to_vec(),
+			scheme: on_chain.content.scheme,
+			size: on_chain.content.size,
+		},
+	});
+	match rpc_a.sign_and_watch(&Signer::new(dave.clone()), decoy, WAIT).await {
+		Err(Error::Dispatch(e)) => assert!(e.contains("CommitmentInUse"), "refused as {e}"),
+		other => panic!("the decoy was not refused as CommitmentInUse: {other:?}"),
+	}
+	assert_eq!(next_record().await, before, "the decoy anchored nothing");
+
 	// Every attempt that concerns Charlie's record is logged: keep what we expect, in order.
 	let mut expected: Vec<LogAction> = Vec::new();
 	let dave_signer = Signer::new(dave.clone());
