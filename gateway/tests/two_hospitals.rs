@@ -310,7 +310,13 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		},
 	});
 	match rpc_a.sign_and_watch(&Signer::new(dave.clone()), decoy, WAIT).await {
-		Err(Error::Dispatch(e)) => assert!(e.contains("CommitmentInUse"), "refused as {e}"),
+		Err(Error::Dispatch(e)) => {
+			// The node reports the module error by index: the records pallet's CommitmentInUse.
+			let in_use = codec::Encode::encode(
+				&pallet_patient_records::Error::<ehr_runtime::Runtime>::CommitmentInUse,
+			)[0];
+			assert!(e.contains(&format!("error: [{in_use}, 0, 0, 0]")), "refused as {e}");
+		},
 		other => panic!("the decoy was not refused as CommitmentInUse: {other:?}"),
 	}
 	assert_eq!(next_record().await, before, "the decoy anchored nothing");
