@@ -198,11 +198,13 @@ pub mod pallet {
 		RecordDeleted,
 		/// Only a deleted record's document is erased; this record is not deleted.
 		RecordNotDeleted,
-		/// A refusal is logged on chain only for an account the chain knows: staff, a patient,
-		/// or someone acting for the record's patient.
+		/// A refusal is logged on chain only for an account the chain knows.
+		///
+		/// Known: staff, a patient, or someone acting for the record's patient.
 		UnknownAccessor,
-		/// The record repeats the commitment another record anchored: its document is that
-		/// record's, so it is neither served nor erased under this one.
+		/// The record repeats the commitment another record anchored.
+		///
+		/// Its document is that record's, so it is neither served nor erased under this one.
 		NotTheAnchor,
 	}
 

@@ -925,8 +925,10 @@ pub mod pallet {
 			Self::do_remove_guardian(&patient, &guardian, &who, hospital, false)
 		}
 
-		/// Contest a guardianship of the caller (a patient) or of a patient the caller is another
-		/// guardian of. Free for the patient (once a guardianship until it is reviewed).
+		/// Contest a guardianship of the patient: the patient's, or another guardian's, objection.
+		///
+		/// The caller is the patient, or another guardian of the patient. Free for the patient
+		/// (once a guardianship until it is reviewed).
 		///
 		/// The guardianship awaits review by the recording hospital's privacy officer
 		/// ([`review_guardianship`](Pallet::review_guardianship)) or the council
@@ -972,8 +974,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Review a contested guardianship the caller's hospital recorded: uphold it (the
-		/// objection is closed) or end it.
+		/// Review a contested guardianship the caller's hospital recorded.
+		///
+		/// `uphold`: the objection is closed and the guardian stays; otherwise the guardianship
+		/// ends.
 		///
 		/// Origin: signed by an active `PrivacyOfficer`, or the admin, of the recording hospital.
 		#[pallet::call_index(18)]

@@ -283,8 +283,10 @@ pub mod pallet {
 		PrescriptionDeclined { request: RequestId, patient: T::AccountId, doctor: T::AccountId },
 		/// The patient withdrew a pending request.
 		PrescriptionRequestCancelled { request: RequestId, patient: T::AccountId },
-		/// The storage migration found `record` anchoring the same commitment as the earlier
-		/// `first`, which keeps it; a hospital should look into `record`.
+		/// A storage migration found a record repeating an earlier record's commitment.
+		///
+		/// `record` anchors the same commitment as the earlier `first`, which keeps it; a hospital
+		/// should look into `record`.
 		DuplicateCommitment { commitment: H256, record: RecordId, first: RecordId },
 	}
 
@@ -360,8 +362,9 @@ pub mod pallet {
 		IdOverflow,
 		/// The record has `MaxHistory` versions already: add a new record instead.
 		TooManyVersions,
-		/// This content commitment is already anchored (by this or another record, perhaps
-		/// deleted): one document is anchored once.
+		/// This content commitment is already anchored: one document is anchored once.
+		///
+		/// By this or another record, perhaps deleted.
 		CommitmentInUse,
 	}
 
