@@ -12,8 +12,8 @@ const PALLETS = ['hospitalRegistry', 'patientRecords', 'consent', 'accessLog'];
 
 /** The runtime APIs and functions of docs/rpc.md's "The runtime APIs behind the methods". */
 const RUNTIME_APIS = {
-  hospitalRegistryApi: ['hospital', 'hospitals', 'staff', 'staffCheck', 'isPatient', 'actsFor', 'validators'],
-  patientRecordsApi: ['record', 'recordsOf', 'history', 'pendingAmendment', 'pendingWithdrawal', 'prescriptionRequest', 'amendmentPayload'],
+  hospitalRegistryApi: ['hospital', 'hospitals', 'staff', 'staffCheck', 'isPatient', 'actsFor', 'validators', 'delegations'],
+  patientRecordsApi: ['record', 'recordsOf', 'history', 'pendingAmendment', 'pendingWithdrawal', 'prescriptionRequest', 'amendmentPayload', 'recordOfCommitment'],
   consentApi: ['decide', 'grants', 'grant', 'emergencies', 'reviewQueue', 'freeOpsLeft'],
   accessLogApi: ['head', 'globalHead', 'entries', 'accesses'],
 };

@@ -201,14 +201,14 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     assert.equal(read.hash, served.logged.hash);
     assert.match(await human(node, 'access-log', '--patient', charlie.address),
       new RegExp(`documentRead record ${record} by ${dave.address} \\(hospital 0\\) for treatment, via the gateway of hospital 0`));
-    // The whole log: verified at enrolment, record added, consent granted, document read.
+    // The whole log: record added, consent granted, document read.
     const all = await json(node, 'access-log', '--patient', charlie.address, '--all');
-    assert.deepEqual(all.entries.map((e) => e.action), ['documentRead', 'consentGranted', 'recordAdded', 'patientVerified']);
+    assert.deepEqual(all.entries.map((e) => e.action), ['documentRead', 'consentGranted', 'recordAdded']);
 
     const verified = await json(node, 'verify-log', '--patient', charlie.address);
     assert.equal(verified.verified, true);
-    assert.equal(verified.entries, 4);
-    assert.match(await human(node, 'verify-log', '--patient', charlie.address), /^valid: 4 entries from seq 0 link up to the head/);
+    assert.equal(verified.entries, 3);
+    assert.match(await human(node, 'verify-log', '--patient', charlie.address), /^valid: 3 entries from seq 0 link up to the head/);
 
     // The FHIR export: a Bundle of AuditEvents, the newest Dave's read.
     const bundle = await json(node, 'audit', '--patient', charlie.address);
