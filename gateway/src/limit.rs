@@ -198,7 +198,7 @@ impl<K: Eq + Hash + Clone> Tally<K> {
 			return None;
 		}
 		let mut top: Vec<(K, u64)> = counts.into_iter().collect();
-		top.sort_by(|a, b| b.1.cmp(&a.1));
+		top.sort_by_key(|b| std::cmp::Reverse(b.1));
 		top.truncate(Self::TOP);
 		Some(Minute { start_ms: ended.saturating_mul(60_000), total, top })
 	}

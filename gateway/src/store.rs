@@ -346,7 +346,7 @@ impl Store {
 				out.push((H256(hash), kept));
 			}
 		}
-		out.sort_by(|a, b| (a.1.record, a.0).cmp(&(b.1.record, b.0)));
+		out.sort_by_key(|a| (a.1.record, a.0));
 		Ok(out)
 	}
 
