@@ -12,7 +12,7 @@ const INPUTS: u64 = 8_000;
 #[test]
 fn bounded_fuzz_run_finds_no_failure_and_reaches_every_call() {
 	let mut harness = Harness::new().expect("genesis builds");
-	// The weights were measured on a faster machine than some that run this test: stop 18's
+	// The weights were measured on a faster machine than some that run this test: another
 	// machine ran every registry benchmark 1.5-2x slower, and there the worst CPU/weight ratio
 	// of a whole run came to 0.92-1.0. Allow twice the weight, which still catches a grossly
 	// under-weighted call of ehr-chain's pallets (the calls the time check covers).

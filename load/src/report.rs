@@ -1,4 +1,4 @@
-//! The figures of a run, what bounded each, and the targets.
+//! The figures of a run, what bounded each, and the performance targets.
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! the node and clients call live in [`apis`], and the genesis presets (`development`,
 //! `local_testnet`) live in [`genesis_config_presets`].
 //!
-//! No health data is ever stored on chain in clear: later pallets store pseudonymous accounts,
+//! No health data is ever stored on chain in clear: the pallets store pseudonymous accounts,
 //! commitments, hashes and consent state only.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -214,7 +214,7 @@ pub type Executive = frame_executive::Executive<
 	Migrations,
 >;
 
-// Create the runtime by composing the FRAME pallets that were previously configured.
+// Create the runtime by composing the FRAME pallets configured in `configs`.
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]

@@ -97,7 +97,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
 	fn log_erasure() -> Weight {
-		// Measured on stop 18's machine (steps 20, repeat 10), which ran the other benchmarks of
+		// Measured on another machine (steps 20, repeat 10), which ran the other benchmarks of
 		// this file 1.5-2x slower (log_read included): an overestimate until the next full run.
 		// Proof size (bytes): measured `1038`, estimated `4203`.
 		// Minimum execution time: 47_171_000 ps.

@@ -355,7 +355,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::EncryptionKeys` (r:0 w:1)
 	/// Proof: `HospitalRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn set_encryption_key() -> Weight {
-		// Measured on stop 18's machine (steps 20, repeat 10), which ran the other benchmarks of
+		// Measured on another machine (steps 20, repeat 10), which ran the other benchmarks of
 		// this file 1.5-2x slower (verify_patient included): an overestimate until the next full run.
 		// Proof size (bytes): measured `1598`, estimated `4203`.
 		// Minimum execution time: 31_387_000 ps.
