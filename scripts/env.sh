@@ -32,6 +32,7 @@ ensure_prereqs() {
 	command -v node >/dev/null 2>&1 || missing+=(nodejs)
 	command -v npm >/dev/null 2>&1 || missing+=(npm)
 	command -v curl >/dev/null 2>&1 || missing+=(curl)
+	command -v jq >/dev/null 2>&1 || missing+=(jq)
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "installing Debian packages: ${missing[*]}"
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

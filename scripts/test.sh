@@ -1,20 +1,82 @@
 #!/usr/bin/env bash
-# Runs every test of ehr-chain: formatting, Rust unit, runtime and end-to-end tests (real
-# ehr-node processes on loopback), and the Polkadot.js tests. Installs missing prerequisites
-# first. Safe to run again; the second run builds incrementally.
+# Runs the tests of ehr-chain and prints one PASS or FAIL line per suite and one for the whole.
+#
+#   scripts/test.sh           every test (what CI runs): formatting, lint, Rust unit, runtime,
+#                             benchmark and migration tests, end-to-end tests with real ehr-node
+#                             processes, the Polkadot.js, integrator and browser tests, zombienet
+#   scripts/test.sh --quick   the inner loop: formatting, Rust unit and runtime tests and the
+#                             dev-node end-to-end test (about a minute after an incremental build)
+#
+# Installs missing prerequisites first; safe to run again (the second run builds incrementally).
+# Everything is built first, one feature set at a time; then the suites run in three lanes at
+# once: the end-to-end suites spend most of their time waiting for 2-second blocks, so two
+# networks and the CPU-bound suites share the two cores without slowing each other much. Each
+# suite's output goes to its own log; a failing suite's log tail is printed at the end.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$EHR_ROOT"
 
+quick=false
+case "${1:-}" in
+	--quick) quick=true ;;
+	"") ;;
+	*) die "usage: scripts/test.sh [--quick]" ;;
+esac
+
 ensure_prereqs
+started=$(date +%s)
+logs=$(mktemp -d "${TMPDIR:-/tmp}/ehr-test.XXXXXX")
+suites="$logs/suites.tsv" # lane, name, working directory, command (tab-separated)
+: >"$suites"
+
+# add LANE NAME DIR COMMAND...: queues a suite.
+add() {
+	local lane=$1 name=$2 dir=$3
+	shift 3
+	printf '%s\t%s\t%s\t%s\n' "$lane" "$name" "$dir" "$*" >>"$suites"
+}
+
+# build_tests LABEL ARGS...: builds the test targets of `cargo test ARGS` and prints, per test
+# executable, its suite name and package directory and the executable (tab-separated).
+build_tests() {
+	local label=$1
+	shift
+	log "cargo test --no-run $* (profile $EHR_PROFILE, target $CARGO_TARGET_DIR)"
+	cargo test --"$EHR_PROFILE" --locked --no-run --message-format=json-render-diagnostics "$@" |
+		jq -r --arg suffix "$label" 'select(.reason == "compiler-artifact" and .profile.test and .executable != null)
+			| (.manifest_path | sub("/Cargo.toml$"; "")) as $dir
+			| (.package_id | if test("#[^@]+@") then capture("#(?<n>[^@]+)@").n else ($dir | sub(".*/"; "")) end) as $pkg
+			| [$pkg + "::" + .target.name + $suffix, $dir, .executable] | @tsv'
+}
+
+# The end-to-end suites that start networks of several nodes, in two lanes of about equal time;
+# everything else (unit, runtime, single-node and CPU-bound suites) runs in the third lane.
+lane_of() {
+	case "$1" in
+		ehr-node::consortium_network | ehr-node::upgrade | ehr-node::local_network | js:*) echo 1 ;;
+		ehr-node::faults | ehr-gateway::two_hospitals | zombienet) echo 2 ;;
+		*) echo 3 ;;
+	esac
+}
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
-log "lint docker/: hadolint and the compose file's YAML"
-ensure_lint_tools
-"$EHR_VENV/bin/hadolint" --config docker/hadolint.yaml docker/Dockerfile
-"$EHR_VENV/bin/python" - docker/compose.yml <<'PY'
+if $quick; then
+	build_tests "" --workspace >"$logs/tests-1.tsv"
+	while IFS=$'\t' read -r name dir exe; do
+		case "$name" in
+			# The end-to-end suites but one, and the bounded fuzz run, wait for the full command.
+			ehr-node::dev_node | ehr-node::ehr_node) add 3 "$name" "$dir" "$exe" ;;
+			ehr-node::* | ehr-gateway::two_hospitals | ehr-load::smoke | ehr-fuzz::bounded) ;;
+			*) add 3 "$name" "$dir" "$exe" ;;
+		esac
+	done <"$logs/tests-1.tsv"
+else
+	log "lint docker/: hadolint and the compose file's YAML"
+	ensure_lint_tools
+	"$EHR_VENV/bin/hadolint" --config docker/hadolint.yaml docker/Dockerfile
+	"$EHR_VENV/bin/python" - docker/compose.yml <<'PY'
 import sys, yaml
 compose = yaml.safe_load(open(sys.argv[1]))
 services = compose["services"]
@@ -24,32 +86,76 @@ for name, svc in services.items():
 print(f"{sys.argv[1]}: {len(services)} services")
 PY
 
-log "cargo test (profile $EHR_PROFILE, target $CARGO_TARGET_DIR)"
-# One build serves everything: the test harnesses and the ehr-node binary the end-to-end tests
-# start come out of this same invocation.
-cargo test --"$EHR_PROFILE" --workspace --locked
+	# One build serves the test harnesses and the ehr-node binary the end-to-end tests start.
+	build_tests "" --workspace >"$logs/tests-2.tsv"
+	while IFS=$'\t' read -r name dir exe; do
+		add "$(lane_of "$name")" "$name" "$dir" "$exe"
+	done <"$logs/tests-2.tsv"
+	# Every benchmark runs once on each pallet's mock runtime; only the pallet crates and their
+	# FRAME dependencies build with the feature (about a minute), not the node or the wasm.
+	build_tests "[runtime-benchmarks]" --features runtime-benchmarks \
+		-p pallet-hospital-registry -p pallet-patient-records -p pallet-consent -p pallet-access-log --lib \
+		>"$logs/tests-3.tsv"
+	while IFS=$'\t' read -r name dir exe; do
+		if [[ $name == *"[runtime-benchmarks]" ]]; then add 3 "$name" "$dir" "$exe benchmarking::"; fi
+	done <"$logs/tests-3.tsv"
+	# Storage migrations under try-runtime: their pre_upgrade and post_upgrade checks.
+	build_tests "[try-runtime]" --features try-runtime \
+		-p pallet-hospital-registry -p pallet-patient-records --lib >"$logs/tests-4.tsv"
+	while IFS=$'\t' read -r name dir exe; do
+		if [[ $name == *"[try-runtime]" ]]; then add 3 "$name" "$dir" "$exe migrations::"; fi
+	done <"$logs/tests-4.tsv"
 
-log "benchmark test suites (every benchmark runs once on each pallet's mock runtime)"
-# Only the pallet crates and their FRAME dependencies build with `runtime-benchmarks` (about a
-# minute); the node and the runtime's wasm are not rebuilt.
-cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records -p pallet-consent -p pallet-access-log \
-	--features runtime-benchmarks benchmarking::
+	ensure_js_deps "$EHR_ROOT/tests/js"
+	ensure_js_deps "$EHR_ROOT/examples/js"
+	ensure_browser
+	ensure_js_deps "$EHR_ROOT/patient-web"
+	ensure_js_deps "$EHR_ROOT/zombienet"
+	add 1 js:polkadot tests/js npm test --silent
+	add 1 js:integrator examples/js npm test --silent
+	add 1 js:patient-page patient-web npm test --silent
+	add 2 zombienet . scripts/zombienet.sh
+fi
 
-log "storage migrations under try-runtime (pre_upgrade and post_upgrade checks)"
-cargo test --"$EHR_PROFILE" --locked -p pallet-hospital-registry -p pallet-patient-records --features try-runtime migrations::
+# run_lane LANE: runs the lane's suites one after the other, each with its own log.
+run_lane() {
+	local lane=$1 l name dir cmd logf t0 rc
+	while IFS=$'\t' read -r l name dir cmd; do
+		[ "$l" = "$lane" ] || continue
+		logf="$logs/$(tr -c 'A-Za-z0-9_.-' '_' <<<"$name").log"
+		t0=$(date +%s)
+		rc=0
+		# shellcheck disable=SC2086 # the command is split into words on purpose
+		(cd "$dir" && exec timeout --kill-after=30 "${EHR_SUITE_TIMEOUT:-1500}" $cmd) >"$logf" 2>&1 </dev/null || rc=$?
+		printf '%s\t%s\t%s\t%s\t%s\n' "$lane" "$name" "$rc" "$(($(date +%s) - t0))" "$logf" >>"$logs/results.tsv"
+		printf '    lane %s: %-52s %s in %4d s\n' "$lane" "$name" "$([ "$rc" = 0 ] && echo PASS || echo "FAIL ($rc)")" \
+			"$(($(date +%s) - t0))" >&2
+	done <"$suites"
+}
 
-log "JavaScript (@polkadot/api) tests against $EHR_NODE_BIN"
-ensure_js_deps "$EHR_ROOT/tests/js"
-(cd tests/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
+log "running $(wc -l <"$suites") suites in three lanes (logs in $logs)"
+run_started=$(date +%s)
+: >"$logs/results.tsv"
+pids=()
+for lane in 1 2 3; do
+	run_lane "$lane" &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || true; done
+run_time=$(($(date +%s) - run_started))
 
-log "JavaScript integrator example (examples/js)"
-ensure_js_deps "$EHR_ROOT/examples/js"
-(cd examples/js && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
-
-log "patient page in headless Chromium"
-ensure_browser
-ensure_js_deps "$EHR_ROOT/patient-web"
-(cd patient-web && EHR_NODE_BIN="$EHR_NODE_BIN" npm test --silent)
-
-log "zombienet: four hospital validators (native provider), pause, resume, kill -9 restart"
-scripts/zombienet.sh
+failed=$(awk -F'\t' '$3 != 0' "$logs/results.tsv")
+ran=$(wc -l <"$logs/results.tsv")
+queued=$(wc -l <"$suites")
+log "suites by time (seconds)"
+sort -t$'\t' -k4,4nr "$logs/results.tsv" | awk -F'\t' '{ printf "  %5d  lane %s  %-52s %s\n", $4, $1, $2, ($3 == 0 ? "PASS" : "FAIL") }' >&2
+if [ -n "$failed" ] || [ "$ran" != "$queued" ]; then
+	while IFS=$'\t' read -r _ name rc _ logf; do
+		log "FAIL: $name (exit $rc), last lines of $logf"
+		tail -n 80 "$logf" >&2
+	done <<<"$failed"
+	echo "FAIL: $((ran - $(grep -c . <<<"$failed"))) of $queued suites passed; tests ran $run_time s, $(($(date +%s) - started)) s in all (logs in $logs)"
+	exit 1
+fi
+echo "PASS: $queued suites in $run_time s of tests, $(($(date +%s) - started)) s in all$($quick && echo ' (quick)')"
+rm -rf "$logs"
