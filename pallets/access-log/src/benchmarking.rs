@@ -5,10 +5,11 @@
 use super::*;
 use crate::Pallet as AccessLog;
 use alloc::vec;
+use ehr_primitives::StaffRole;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
-use pallet_hospital_registry::{NextHospitalId, Pallet as Registry, StaffRole};
+use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
 use sp_core::H256;
 
 /// Admits a hospital; registers a doctor, a gateway account and a patient whose window of

@@ -11,8 +11,10 @@
 //! so anyone holding a patient's entries can check with [`verify::verify`] that none was
 //! altered, removed, reordered or inserted.
 //!
-//! On-chain actions append through the [`AccessLog`] trait, called by the records and consent
-//! pallets inside their own calls (no second extrinsic). Off-chain reads are appended by the
+//! On-chain actions append through the [`AccessLog`] trait (of `ehr-primitives`, so that the
+//! records and consent pallets need not depend on this one), called by those pallets inside their
+//! own calls (no second extrinsic). The hospital registry reports changes of who acts for a
+//! patient through [`ehr_primitives::DelegationLog`]. Off-chain reads are appended by the
 //! custodian hospital's document gateway (a staff account with the `Gateway` role).
 //!
 //! ## Calls
@@ -52,47 +54,25 @@ pub mod verify;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use pallet_hospital_registry::HospitalId;
+use ehr_primitives::{HospitalId, RecordId};
 
-/// Appends entries to patients' logs: what the records and consent pallets call.
-pub trait AccessLog<AccountId> {
-	/// Appends one entry to `patient`'s log, at the current block and time.
-	fn append(
-		patient: &AccountId,
-		actor: &AccountId,
-		hospital: Option<HospitalId>,
-		action: LogAction,
-		subject: Subject<AccountId>,
-		purpose: Option<Purpose>,
-	);
-}
-
-/// Logs nothing (for pallets' unit tests that do not test logging).
-impl<AccountId> AccessLog<AccountId> for () {
-	fn append(
-		_: &AccountId,
-		_: &AccountId,
-		_: Option<HospitalId>,
-		_: LogAction,
-		_: Subject<AccountId>,
-		_: Option<Purpose>,
-	) {
-	}
-}
+/// The sink the records and consent pallets append through: a trait shared by the pallets, which
+/// the runtime points at this pallet.
+pub use ehr_primitives::AccessLog;
 
 /// What the log needs to know of a record to log a read or an erasure of it.
 pub trait RecordLookup<AccountId> {
 	/// The record's patient and custodian, and whether it is deleted, if it exists.
-	fn record_facts(record: u64) -> Option<RecordFacts<AccountId>>;
+	fn record_facts(record: RecordId) -> Option<RecordFacts<AccountId>>;
 
 	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital) for
 	/// the benchmarks; returns its id.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> u64;
+	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> RecordId;
 
 	/// Deletes (tombstones) a record made by [`Self::benchmark_record`], for the benchmarks.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_delete(record: u64);
+	fn benchmark_delete(record: RecordId);
 }
 
 /// What [`RecordLookup`] tells of a record.
@@ -114,9 +94,9 @@ pub struct RecordFacts<AccountId> {
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
+	use ehr_primitives::{DelegationChange, DelegationLog, StaffRole};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_hospital_registry::StaffRole;
 	use sp_core::H256;
 
 	type Registry<T> = pallet_hospital_registry::Pallet<T>;
@@ -231,7 +211,7 @@ pub mod pallet {
 			.saturating_add(T::DbWeight::get().reads(5)))]
 		pub fn log_read(
 			origin: OriginFor<T>,
-			record: u64,
+			record: RecordId,
 			accessor: T::AccountId,
 			purpose: Purpose,
 			permitted: bool,
@@ -267,7 +247,7 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::log_erasure()
 			// The commitment's anchor, until the benchmark is run again.
 			.saturating_add(T::DbWeight::get().reads(1)))]
-		pub fn log_erasure(origin: OriginFor<T>, record: u64) -> DispatchResult {
+		pub fn log_erasure(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let (who, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			ensure!(facts.deleted, Error::<T>::RecordNotDeleted);
 			ensure!(facts.anchor, Error::<T>::NotTheAnchor);
@@ -307,7 +287,7 @@ pub mod pallet {
 			.saturating_add(T::DbWeight::get().reads(5)))]
 		pub fn log_served(
 			origin: OriginFor<T>,
-			record: u64,
+			record: RecordId,
 			accessor: T::AccountId,
 			purpose: Purpose,
 			request: H256,
@@ -339,7 +319,7 @@ pub mod pallet {
 		/// and the record's facts.
 		fn ensure_custodian_gateway(
 			origin: OriginFor<T>,
-			record: u64,
+			record: RecordId,
 		) -> Result<GatewayOf<T>, DispatchError> {
 			let gateway = ensure_signed(origin)?;
 			let staff =
@@ -364,7 +344,7 @@ pub mod pallet {
 		fn append_read(
 			facts: &RecordFacts<T::AccountId>,
 			hospital: HospitalId,
-			record: u64,
+			record: RecordId,
 			accessor: &T::AccountId,
 			action: LogAction,
 			purpose: Purpose,
@@ -482,15 +462,15 @@ pub mod pallet {
 
 	/// The registry's changes of who acts for a patient go into the patient's log, the delegate
 	/// or guardian as the subject.
-	impl<T: Config> pallet_hospital_registry::DelegationLog<T::AccountId> for Pallet<T> {
+	impl<T: Config> DelegationLog<T::AccountId> for Pallet<T> {
 		fn delegation_changed(
 			patient: &T::AccountId,
 			actor: &T::AccountId,
 			hospital: Option<HospitalId>,
-			change: pallet_hospital_registry::DelegationChange,
+			change: DelegationChange,
 			party: &T::AccountId,
 		) {
-			use pallet_hospital_registry::DelegationChange as C;
+			use DelegationChange as C;
 			let action = match change {
 				C::PatientVerified => LogAction::PatientVerified,
 				C::DelegateAppointed => LogAction::DelegateAppointed,

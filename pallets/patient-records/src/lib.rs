@@ -42,6 +42,9 @@
 //! Whether anyone may *open* a document is not decided here: that is the consent pallet's single
 //! decision function.
 //!
+//! Every change is appended to the patient's access log through [`Config::AccessLog`], a trait of
+//! `ehr-primitives`, so this pallet does not depend on the access log.
+//!
 //! ## Storage
 //!
 //! Per-patient indexes are pages of at most [`Config::RecordsPerPage`] record ids, so no value
@@ -79,10 +82,10 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
+	use ehr_primitives::{AccessLog, HospitalId, LogAction, StaffRole, Subject};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_access_log::{AccessLog, LogAction, Subject};
-	use pallet_hospital_registry::{ActiveStaff, HospitalId, StaffRole};
+	use pallet_hospital_registry::ActiveStaff;
 	use sp_core::H256;
 	use sp_runtime::traits::{CheckedAdd, IdentifyAccount, Verify, Zero};
 
