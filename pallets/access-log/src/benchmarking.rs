@@ -62,7 +62,7 @@ mod benchmarks {
 	#[benchmark]
 	fn log_read() -> Result<(), BenchmarkError> {
 		let (doctor, gateway, patient) = setup::<T>()?;
-		let record = T::Records::benchmark_record(&patient, &doctor);
+		let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, true);
@@ -73,7 +73,7 @@ mod benchmarks {
 	#[benchmark]
 	fn log_served() -> Result<(), BenchmarkError> {
 		let (doctor, gateway, patient) = setup::<T>()?;
-		let record = T::Records::benchmark_record(&patient, &doctor);
+		let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, H256::repeat_byte(7));
@@ -84,8 +84,8 @@ mod benchmarks {
 	#[benchmark]
 	fn log_erasure() -> Result<(), BenchmarkError> {
 		let (doctor, gateway, patient) = setup::<T>()?;
-		let record = T::Records::benchmark_record(&patient, &doctor);
-		T::Records::benchmark_delete(record);
+		let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
+		T::BenchmarkHelper::benchmark_delete(record);
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record);

@@ -14,8 +14,10 @@
 //! On-chain actions append through the [`AccessLog`] trait (of `ehr-primitives`, so that the
 //! records and consent pallets need not depend on this one), called by those pallets inside their
 //! own calls (no second extrinsic). The hospital registry reports changes of who acts for a
-//! patient through [`ehr_primitives::DelegationLog`]. Off-chain reads are appended by the
-//! custodian hospital's document gateway (a staff account with the `Gateway` role).
+//! patient through [`ehr_primitives::DelegationLog`], and the log learns what it needs of a
+//! record through [`RecordLookup`] ([`Config::Records`]: the records pallet). Off-chain reads
+//! are appended by the custodian hospital's document gateway (a staff account with the `Gateway`
+//! role).
 //!
 //! ## Calls
 //!
@@ -56,38 +58,20 @@ pub use weights::WeightInfo;
 
 use ehr_primitives::{HospitalId, RecordId};
 
-/// The sink the records and consent pallets append through: a trait shared by the pallets, which
-/// the runtime points at this pallet.
-pub use ehr_primitives::AccessLog;
+/// The sink the records and consent pallets append through, and how the log learns what it needs
+/// of a record: traits shared by the pallets, which the runtime points at this pallet and at the
+/// records pallet.
+pub use ehr_primitives::{AccessLog, RecordFacts, RecordLookup};
 
-/// What the log needs to know of a record to log a read or an erasure of it.
-pub trait RecordLookup<AccountId> {
-	/// The record's patient and custodian, and whether it is deleted, if it exists.
-	fn record_facts(record: RecordId) -> Option<RecordFacts<AccountId>>;
-
-	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital) for
-	/// the benchmarks; returns its id.
-	#[cfg(feature = "runtime-benchmarks")]
+/// Makes records for the benchmarks, where [`Config::Records`] finds them.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital);
+	/// returns its id.
 	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> RecordId;
 
-	/// Deletes (tombstones) a record made by [`Self::benchmark_record`], for the benchmarks.
-	#[cfg(feature = "runtime-benchmarks")]
+	/// Deletes (tombstones) a record made by [`Self::benchmark_record`].
 	fn benchmark_delete(record: RecordId);
-}
-
-/// What [`RecordLookup`] tells of a record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordFacts<AccountId> {
-	/// The patient the record is about.
-	pub patient: AccountId,
-	/// The hospital that keeps its document (`None`: the patient keeps it).
-	pub custodian: Option<HospitalId>,
-	/// Whether the record is a tombstone (its document is to be destroyed).
-	pub deleted: bool,
-	/// Whether the record anchored its commitment: a record that repeats another's commitment
-	/// (possible only before commitments were anchored once) names a document that is not its
-	/// own, and is neither served nor erased under it.
-	pub anchor: bool,
 }
 
 #[frame_support::pallet]
@@ -130,11 +114,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRecentEntries: Get<u32>;
 
-		/// Finds a record's patient and custodian.
+		/// Finds a record's patient and custodian (the records pallet).
 		type Records: RecordLookup<Self::AccountId>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Makes records for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Each patient's log head.

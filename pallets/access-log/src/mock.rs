@@ -74,8 +74,11 @@ impl crate::RecordLookup<u64> for TestRecords {
 	fn record_facts(record: RecordId) -> Option<crate::RecordFacts<u64>> {
 		RECORDS.with(|r| r.borrow().get(&record).cloned())
 	}
+}
 
-	#[cfg(feature = "runtime-benchmarks")]
+/// Adds and deletes records in [`RECORDS`] for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for TestRecords {
 	fn benchmark_record(patient: &u64, doctor: &u64) -> RecordId {
 		let hospital = Registry::active_staff(doctor).ok().map(|s| s.hospital);
 		RECORDS.with(|r| {
@@ -86,7 +89,6 @@ impl crate::RecordLookup<u64> for TestRecords {
 		})
 	}
 
-	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_delete(record: RecordId) {
 		RECORDS.with(|r| {
 			if let Some(rec) = r.borrow_mut().get_mut(&record) {
@@ -104,6 +106,8 @@ impl pallet_access_log::Config for Test {
 	type MaxRecentEntries = ConstU32<RECENT>;
 	type Records = TestRecords;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestRecords;
 }
 
 /// Hospital 0 (admin 10): a doctor and a gateway. Hospital 1 (admin 20): a gateway.
