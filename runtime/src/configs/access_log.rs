@@ -17,7 +17,6 @@ impl pallet_access_log::Config for Runtime {
 }
 
 /// Makes and deletes records for the access log's benchmarks, through the records pallet.
-#[cfg(feature = "runtime-benchmarks")]
 pub struct AccessLogBenchmarkHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
