@@ -28,7 +28,7 @@ impl pallet_access_log::BenchmarkHelper<crate::AccountId> for AccessLogBenchmark
 		use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
 		let id = pallet_patient_records::NextRecordId::<Runtime>::get();
 		// A commitment is anchored once: each benchmark record has its own.
-		let digest = sp_core::blake2_256(&id.to_le_bytes());
+		let digest = sp_io::hashing::blake2_256(&id.to_le_bytes());
 		// Benchmark set-up only: the doctor and patient were registered by the benchmark, so
 		// this succeeds; if it did not, the benchmark's own check would fail.
 		let _ = crate::PatientRecords::add_record(
