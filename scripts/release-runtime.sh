@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$EHR_ROOT"
 
 ensure_prereqs
-[ -z "$(git status --porcelain -- runtime pallets Cargo.toml Cargo.lock)" ] ||
+[ -z "$(git status --porcelain -- runtime pallets primitives Cargo.toml Cargo.lock)" ] ||
 	die "the runtime's sources have uncommitted changes: release a commit"
 spec=$(sed -n 's/^[[:space:]]*spec_version: \([0-9]*\),.*/\1/p' runtime/src/lib.rs)
 [ -n "$spec" ] || die "no spec_version in runtime/src/lib.rs"

@@ -5,10 +5,11 @@
 use super::*;
 use crate::Pallet as AccessLog;
 use alloc::vec;
+use ehr_primitives::StaffRole;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
-use pallet_hospital_registry::{NextHospitalId, Pallet as Registry, StaffRole};
+use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
 use sp_core::H256;
 
 /// Admits a hospital; registers a doctor, a gateway account and a patient whose window of
@@ -61,7 +62,7 @@ mod benchmarks {
 	#[benchmark]
 	fn log_read() -> Result<(), BenchmarkError> {
 		let (doctor, gateway, patient) = setup::<T>()?;
-		let record = T::Records::benchmark_record(&patient, &doctor);
+		let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, true);
@@ -72,7 +73,7 @@ mod benchmarks {
 	#[benchmark]
 	fn log_served() -> Result<(), BenchmarkError> {
 		let (doctor, gateway, patient) = setup::<T>()?;
-		let record = T::Records::benchmark_record(&patient, &doctor);
+		let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, H256::repeat_byte(7));
@@ -83,8 +84,8 @@ mod benchmarks {
 	#[benchmark]
 	fn log_erasure() -> Result<(), BenchmarkError> {
 		let (doctor, gateway, patient) = setup::<T>()?;
-		let record = T::Records::benchmark_record(&patient, &doctor);
-		T::Records::benchmark_delete(record);
+		let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
+		T::BenchmarkHelper::benchmark_delete(record);
 		let before = Heads::<T>::get(&patient).count;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record);

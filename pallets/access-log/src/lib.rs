@@ -11,9 +11,13 @@
 //! so anyone holding a patient's entries can check with [`verify::verify`] that none was
 //! altered, removed, reordered or inserted.
 //!
-//! On-chain actions append through the [`AccessLog`] trait, called by the records and consent
-//! pallets inside their own calls (no second extrinsic). Off-chain reads are appended by the
-//! custodian hospital's document gateway (a staff account with the `Gateway` role).
+//! On-chain actions append through the [`AccessLog`] trait (of `ehr-primitives`, so that the
+//! records and consent pallets need not depend on this one), called by those pallets inside their
+//! own calls (no second extrinsic). The hospital registry reports changes of who acts for a
+//! patient through [`ehr_primitives::DelegationLog`], and the log learns what it needs of a
+//! record through [`RecordLookup`] ([`Config::Records`]: the records pallet). Off-chain reads
+//! are appended by the custodian hospital's document gateway (a staff account with the `Gateway`
+//! role).
 //!
 //! ## Calls
 //!
@@ -52,71 +56,31 @@ pub mod verify;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use pallet_hospital_registry::HospitalId;
+use ehr_primitives::{HospitalId, RecordId};
 
-/// Appends entries to patients' logs: what the records and consent pallets call.
-pub trait AccessLog<AccountId> {
-	/// Appends one entry to `patient`'s log, at the current block and time.
-	fn append(
-		patient: &AccountId,
-		actor: &AccountId,
-		hospital: Option<HospitalId>,
-		action: LogAction,
-		subject: Subject<AccountId>,
-		purpose: Option<Purpose>,
-	);
-}
+/// The sink the records and consent pallets append through, and how the log learns what it needs
+/// of a record: traits shared by the pallets, which the runtime points at this pallet and at the
+/// records pallet.
+pub use ehr_primitives::{AccessLog, RecordFacts, RecordLookup};
 
-/// Logs nothing (for pallets' unit tests that do not test logging).
-impl<AccountId> AccessLog<AccountId> for () {
-	fn append(
-		_: &AccountId,
-		_: &AccountId,
-		_: Option<HospitalId>,
-		_: LogAction,
-		_: Subject<AccountId>,
-		_: Option<Purpose>,
-	) {
-	}
-}
+/// Makes records for the benchmarks, where [`Config::Records`] finds them.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital);
+	/// returns its id.
+	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> RecordId;
 
-/// What the log needs to know of a record to log a read or an erasure of it.
-pub trait RecordLookup<AccountId> {
-	/// The record's patient and custodian, and whether it is deleted, if it exists.
-	fn record_facts(record: u64) -> Option<RecordFacts<AccountId>>;
-
-	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital) for
-	/// the benchmarks; returns its id.
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> u64;
-
-	/// Deletes (tombstones) a record made by [`Self::benchmark_record`], for the benchmarks.
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_delete(record: u64);
-}
-
-/// What [`RecordLookup`] tells of a record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordFacts<AccountId> {
-	/// The patient the record is about.
-	pub patient: AccountId,
-	/// The hospital that keeps its document (`None`: the patient keeps it).
-	pub custodian: Option<HospitalId>,
-	/// Whether the record is a tombstone (its document is to be destroyed).
-	pub deleted: bool,
-	/// Whether the record anchored its commitment: a record that repeats another's commitment
-	/// (possible only before commitments were anchored once) names a document that is not its
-	/// own, and is neither served nor erased under it.
-	pub anchor: bool,
+	/// Deletes (tombstones) a record made by [`Self::benchmark_record`].
+	fn benchmark_delete(record: RecordId);
 }
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
+	use ehr_primitives::{DelegationChange, DelegationLog, StaffRole};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_hospital_registry::StaffRole;
 	use sp_core::H256;
 
 	type Registry<T> = pallet_hospital_registry::Pallet<T>;
@@ -150,11 +114,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRecentEntries: Get<u32>;
 
-		/// Finds a record's patient and custodian.
+		/// Finds a record's patient and custodian (the records pallet).
 		type Records: RecordLookup<Self::AccountId>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Makes records for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Each patient's log head.
@@ -231,7 +199,7 @@ pub mod pallet {
 			.saturating_add(T::DbWeight::get().reads(5)))]
 		pub fn log_read(
 			origin: OriginFor<T>,
-			record: u64,
+			record: RecordId,
 			accessor: T::AccountId,
 			purpose: Purpose,
 			permitted: bool,
@@ -267,7 +235,7 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::log_erasure()
 			// The commitment's anchor, until the benchmark is run again.
 			.saturating_add(T::DbWeight::get().reads(1)))]
-		pub fn log_erasure(origin: OriginFor<T>, record: u64) -> DispatchResult {
+		pub fn log_erasure(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let (who, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			ensure!(facts.deleted, Error::<T>::RecordNotDeleted);
 			ensure!(facts.anchor, Error::<T>::NotTheAnchor);
@@ -307,7 +275,7 @@ pub mod pallet {
 			.saturating_add(T::DbWeight::get().reads(5)))]
 		pub fn log_served(
 			origin: OriginFor<T>,
-			record: u64,
+			record: RecordId,
 			accessor: T::AccountId,
 			purpose: Purpose,
 			request: H256,
@@ -339,7 +307,7 @@ pub mod pallet {
 		/// and the record's facts.
 		fn ensure_custodian_gateway(
 			origin: OriginFor<T>,
-			record: u64,
+			record: RecordId,
 		) -> Result<GatewayOf<T>, DispatchError> {
 			let gateway = ensure_signed(origin)?;
 			let staff =
@@ -364,7 +332,7 @@ pub mod pallet {
 		fn append_read(
 			facts: &RecordFacts<T::AccountId>,
 			hospital: HospitalId,
-			record: u64,
+			record: RecordId,
 			accessor: &T::AccountId,
 			action: LogAction,
 			purpose: Purpose,
@@ -482,15 +450,15 @@ pub mod pallet {
 
 	/// The registry's changes of who acts for a patient go into the patient's log, the delegate
 	/// or guardian as the subject.
-	impl<T: Config> pallet_hospital_registry::DelegationLog<T::AccountId> for Pallet<T> {
+	impl<T: Config> DelegationLog<T::AccountId> for Pallet<T> {
 		fn delegation_changed(
 			patient: &T::AccountId,
 			actor: &T::AccountId,
 			hospital: Option<HospitalId>,
-			change: pallet_hospital_registry::DelegationChange,
+			change: DelegationChange,
 			party: &T::AccountId,
 		) {
-			use pallet_hospital_registry::DelegationChange as C;
+			use DelegationChange as C;
 			let action = match change {
 				C::PatientVerified => LogAction::PatientVerified,
 				C::DelegateAppointed => LogAction::DelegateAppointed,

@@ -2,11 +2,11 @@
 //! (each with a doctor and a gateway account), and records looked up from a test table.
 
 use crate as pallet_access_log;
+use ehr_primitives::{HospitalId, RecordId, StaffRole};
 use frame_support::{
 	derive_impl,
 	traits::{ConstU32, ConstU64},
 };
-use pallet_hospital_registry::{HospitalId, StaffRole};
 use sp_runtime::BuildStorage;
 use std::{cell::RefCell, collections::BTreeMap};
 
@@ -55,7 +55,7 @@ pallet_hospital_registry::impl_mock_config!(Test, Timestamp);
 
 thread_local! {
 	/// Records of the test: id -> (patient, custodian, deleted).
-	pub static RECORDS: RefCell<BTreeMap<u64, crate::RecordFacts<u64>>> =
+	pub static RECORDS: RefCell<BTreeMap<RecordId, crate::RecordFacts<u64>>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
 
@@ -71,12 +71,15 @@ pub fn facts(
 /// Looks records up in [`RECORDS`].
 pub struct TestRecords;
 impl crate::RecordLookup<u64> for TestRecords {
-	fn record_facts(record: u64) -> Option<crate::RecordFacts<u64>> {
+	fn record_facts(record: RecordId) -> Option<crate::RecordFacts<u64>> {
 		RECORDS.with(|r| r.borrow().get(&record).cloned())
 	}
+}
 
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_record(patient: &u64, doctor: &u64) -> u64 {
+/// Adds and deletes records in [`RECORDS`] for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for TestRecords {
+	fn benchmark_record(patient: &u64, doctor: &u64) -> RecordId {
 		let hospital = Registry::active_staff(doctor).ok().map(|s| s.hospital);
 		RECORDS.with(|r| {
 			let mut r = r.borrow_mut();
@@ -86,8 +89,7 @@ impl crate::RecordLookup<u64> for TestRecords {
 		})
 	}
 
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_delete(record: u64) {
+	fn benchmark_delete(record: RecordId) {
 		RECORDS.with(|r| {
 			if let Some(rec) = r.borrow_mut().get_mut(&record) {
 				rec.deleted = true;
@@ -104,6 +106,8 @@ impl pallet_access_log::Config for Test {
 	type MaxRecentEntries = ConstU32<RECENT>;
 	type Records = TestRecords;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestRecords;
 }
 
 /// Hospital 0 (admin 10): a doctor and a gateway. Hospital 1 (admin 20): a gateway.

@@ -181,7 +181,7 @@ mod reads {
 
 	#[test]
 	fn changes_of_who_acts_for_the_patient_are_logged_with_the_party() {
-		use pallet_hospital_registry::{DelegationChange, DelegationLog};
+		use ehr_primitives::{DelegationChange, DelegationLog};
 		test(|| {
 			<AccessLog as DelegationLog<u64>>::delegation_changed(
 				&PATIENT,

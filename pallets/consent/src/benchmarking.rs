@@ -6,14 +6,15 @@ use super::*;
 use crate::Pallet as Consent;
 use alloc::{vec, vec::Vec};
 use codec::Encode;
+use ehr_primitives::{Category, Moment, RecordId, StaffRole};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{EnsureOrigin, Get, Time},
 	BoundedVec,
 };
 use frame_system::RawOrigin;
-use pallet_hospital_registry::{Moment, NextHospitalId, Pallet as Registry, StaffRole};
-use pallet_patient_records::{cid, Category, Content, EncryptionScheme, Pallet as Records};
+use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
+use pallet_patient_records::{cid, Content, EncryptionScheme, Pallet as Records};
 use sp_core::H256;
 
 /// The actors of a benchmark, in a newly admitted hospital.
@@ -77,7 +78,7 @@ fn records<T: Config>(
 	doctor: &T::AccountId,
 	patient: &T::AccountId,
 	n: u32,
-) -> Result<Vec<pallet_patient_records::RecordId>, BenchmarkError> {
+) -> Result<Vec<RecordId>, BenchmarkError> {
 	let mut ids = Vec::new();
 	for i in 0..n {
 		ids.push(pallet_patient_records::NextRecordId::<T>::get());

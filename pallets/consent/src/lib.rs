@@ -50,11 +50,13 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
+	use ehr_primitives::{
+		AccessLog, Category, HospitalId, LogAction, Moment, RecordId, StaffRole, Subject,
+	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_access_log::{AccessLog, LogAction, Subject};
-	use pallet_hospital_registry::{ActiveStaff, HospitalId, Moment, StaffRole};
-	use pallet_patient_records::{Category, RecordId, RecordStatus};
+	use pallet_hospital_registry::ActiveStaff;
+	use pallet_patient_records::RecordStatus;
 	use sp_runtime::traits::{One, Saturating};
 
 	type Registry<T> = pallet_hospital_registry::Pallet<T>;

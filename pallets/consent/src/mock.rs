@@ -2,11 +2,11 @@
 //! with two hospitals, their staff and three patients.
 
 use crate as pallet_consent;
+use ehr_primitives::StaffRole;
 use frame_support::{
 	derive_impl,
 	traits::{ConstU32, ConstU64},
 };
-use pallet_hospital_registry::StaffRole;
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
 	BuildStorage,

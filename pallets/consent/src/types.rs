@@ -4,16 +4,12 @@
 //! category codes.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use ehr_primitives::{Category, HospitalId, Moment, RecordId};
 use frame_support::{traits::Get, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound};
-use pallet_hospital_registry::{HospitalId, Moment};
-use pallet_patient_records::{Category, RecordId};
 use scale_info::TypeInfo;
 
-/// A grant's number, counted per patient from 0.
-pub type GrantId = u32;
-
-/// An emergency access's number, counted over the whole chain.
-pub type EmergencyId = u64;
+/// Grant and emergency numbers, which access-log entries name too.
+pub use ehr_primitives::{EmergencyId, GrantId};
 
 /// How many record categories there are: a category set never needs more room.
 pub const CATEGORY_COUNT: u32 = 10;
@@ -80,7 +76,7 @@ pub type ScopeInput = Scope<alloc::vec::Vec<RecordId>>;
 
 /// Why access is wanted (FHIR `provision.purpose`, HL7 v3 PurposeOfUse): the same codes the
 /// access log records.
-pub use pallet_access_log::Purpose;
+pub use ehr_primitives::Purpose;
 
 /// What the grantee may do (FHIR `provision.action`).
 #[derive(

@@ -6,11 +6,9 @@ use frame_support::{traits::Get, BoundedVec};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-/// Identifier of a member hospital, assigned in order of admission.
-pub type HospitalId = u32;
-
-/// Milliseconds since the Unix epoch, as kept by `pallet-timestamp`.
-pub type Moment = u64;
+/// The registry's words that other pallets share: hospital ids, moments, staff roles, and the
+/// log of changes of who acts for a patient.
+pub use ehr_primitives::{DelegationChange, DelegationLog, HospitalId, Moment, StaffRole};
 
 /// A libp2p PeerId in its binary (multihash) form, as `ehr-node key inspect-node-key` prints it
 /// in base58.
@@ -66,36 +64,6 @@ where
 	/// since storage version 2 (before: a separate `StaffCount` map), because every call that
 	/// changes it reads the hospital anyway.
 	pub staff: u32,
-}
-
-/// What a staff member does. Rights in other pallets follow the role.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-pub enum StaffRole {
-	/// Treats patients; adds and amends records; may declare emergency access.
-	Doctor,
-	/// Cares for patients; reads under consent.
-	Nurse,
-	/// Produces results; adds lab records.
-	Lab,
-	/// Manages staff and patient verification on behalf of the hospital.
-	Administrator,
-	/// Reviews emergency accesses and the access log.
-	PrivacyOfficer,
-	/// The hospital's document gateway: logs the reads it serves or refuses, nothing else.
-	Gateway,
 }
 
 /// Employment state of a staff member.
@@ -211,65 +179,6 @@ pub struct GuardianContest<AccountId, BlockNumber> {
 	pub by: AccountId,
 	/// Block of the objection.
 	pub at: BlockNumber,
-}
-
-/// A change of who acts, or may come to act, for a patient, as the registry reports it to the
-/// access log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DelegationChange {
-	/// A hospital verified the patient (the party is the staff member who did), which lets it
-	/// record guardians for the patient.
-	PatientVerified,
-	/// The patient appointed a delegate.
-	DelegateAppointed,
-	/// The patient removed a delegate.
-	DelegateRemoved,
-	/// A hospital that verified the patient recorded a guardian.
-	GuardianRecorded,
-	/// The patient or another guardian contested a guardianship.
-	GuardianContested,
-	/// A review upheld a contested guardianship.
-	GuardianUpheld,
-	/// The recording hospital or a review ended a guardianship, or the council did
-	/// (`by_council`; the actor of record is then the guardian, the council having no
-	/// account).
-	GuardianRemoved {
-		/// Whether the council ended it.
-		by_council: bool,
-	},
-}
-
-/// Where the registry reports changes of who acts for a patient: the patient's access log, so
-/// the patient sees who was given (or lost) the power to act for them, and by whom.
-pub trait DelegationLog<AccountId> {
-	/// Records that `actor` (of `hospital`, if staff) made `change` concerning `party`, the
-	/// delegate or guardian, in `patient`'s log.
-	fn delegation_changed(
-		patient: &AccountId,
-		actor: &AccountId,
-		hospital: Option<HospitalId>,
-		change: DelegationChange,
-		party: &AccountId,
-	);
-
-	/// Upper bound of the weight of one [`Self::delegation_changed`].
-	fn weight() -> frame_support::weights::Weight;
-}
-
-/// Logs nothing (for unit tests that do not test logging).
-impl<AccountId> DelegationLog<AccountId> for () {
-	fn delegation_changed(
-		_: &AccountId,
-		_: &AccountId,
-		_: Option<HospitalId>,
-		_: DelegationChange,
-		_: &AccountId,
-	) {
-	}
-
-	fn weight() -> frame_support::weights::Weight {
-		frame_support::weights::Weight::zero()
-	}
 }
 
 /// Whether nodes of hospitals outside the registry may connect.

@@ -6,10 +6,11 @@ use super::*;
 use crate::Pallet as Records;
 use alloc::{vec, vec::Vec};
 use codec::Encode;
+use ehr_primitives::StaffRole;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use pallet_hospital_registry::{NextHospitalId, Pallet as Registry, StaffRole};
+use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
 use sp_core::H256;
 use sp_runtime::traits::One;
 

@@ -42,6 +42,11 @@
 //! Whether anyone may *open* a document is not decided here: that is the consent pallet's single
 //! decision function.
 //!
+//! Every change is appended to the patient's access log through [`Config::AccessLog`], and the
+//! access log asks this pallet what it needs of a record through
+//! [`ehr_primitives::RecordLookup`]: both traits of `ehr-primitives`, so neither pallet depends
+//! on the other.
+//!
 //! ## Storage
 //!
 //! Per-patient indexes are pages of at most [`Config::RecordsPerPage`] record ids, so no value
@@ -79,10 +84,12 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
+	use ehr_primitives::{
+		AccessLog, HospitalId, LogAction, RecordFacts, RecordLookup, StaffRole, Subject,
+	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_access_log::{AccessLog, LogAction, Subject};
-	use pallet_hospital_registry::{ActiveStaff, HospitalId, StaffRole};
+	use pallet_hospital_registry::ActiveStaff;
 	use sp_core::H256;
 	use sp_runtime::traits::{CheckedAdd, IdentifyAccount, Verify, Zero};
 
@@ -1194,6 +1201,19 @@ pub mod pallet {
 				ensure!(pending.get(&patient).copied().unwrap_or(0) == n, "pending request count");
 			}
 			Ok(())
+		}
+	}
+
+	/// What the access log needs to know of a record to log a read or an erasure of it, from
+	/// the record and the commitment index: two reads.
+	impl<T: Config> RecordLookup<T::AccountId> for Pallet<T> {
+		fn record_facts(record: RecordId) -> Option<RecordFacts<T::AccountId>> {
+			Records::<T>::get(record).map(|r| RecordFacts {
+				anchor: RecordOfCommitment::<T>::get(r.content.commitment) == Some(record),
+				deleted: r.status == RecordStatus::Deleted,
+				patient: r.patient,
+				custodian: r.custodian,
+			})
 		}
 	}
 }

@@ -3,76 +3,14 @@
 //! commitment and content address of its ciphertext. Nothing here is health data in clear.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use ehr_primitives::{HospitalId, Moment};
 use frame_support::{traits::ConstU32, BoundedVec};
-use pallet_hospital_registry::{HospitalId, Moment};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-/// Identifier of a record version, assigned in order. Every amendment gets a new id.
-pub type RecordId = u64;
-
-/// Identifier of a prescription request, assigned in order.
-pub type RequestId = u64;
-
-/// A content commitment: the SHA2-256 (or BLAKE2b-256) digest of a sealed document, which its
-/// CID carries too.
-pub type Commitment = H256;
-
-/// What kind of document a record stands for, aligned with FHIR document classes (LOINC
-/// document ontology). The category is visible to every node: it is what consent scopes name,
-/// so it is kept coarse.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum Category {
-	/// Progress or consultation note.
-	ClinicalNote,
-	/// Laboratory result.
-	LabResult,
-	/// Imaging study or report.
-	Imaging,
-	/// Prescription.
-	Prescription,
-	/// Discharge summary.
-	DischargeSummary,
-	/// Allergy or intolerance.
-	Allergy,
-	/// Immunization.
-	Immunization,
-	/// Mental-health document (a category patients often exclude from grants).
-	MentalHealth,
-	/// Written by the patient.
-	PatientReported,
-	/// Measured by a patient's device.
-	DeviceData,
-}
-
-impl Category {
-	/// Categories a patient (or delegate) may add about themself; the others are clinical and
-	/// come from staff.
-	pub fn is_patient_authored(self) -> bool {
-		matches!(self, Category::PatientReported | Category::DeviceData)
-	}
-
-	/// Categories a laboratory may add.
-	pub fn is_lab(self) -> bool {
-		matches!(self, Category::LabResult | Category::Imaging)
-	}
-}
+/// The records' words that other pallets share: record and request ids, content commitments,
+/// and the categories consent scopes name.
+pub use ehr_primitives::{Category, Commitment, RecordId, RequestId};
 
 /// How the document is encrypted (its key is wrapped off chain for the custodian and the
 /// requesters the consent allows).

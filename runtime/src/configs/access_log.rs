@@ -2,36 +2,29 @@
 
 use frame_support::traits::ConstU32;
 
-use crate::{AccountId, Runtime, RuntimeEvent};
+use crate::{Runtime, RuntimeEvent};
 
 impl pallet_access_log::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	/// The last 256 entries of each patient stay in state (at most about 50 KB a patient);
 	/// older ones are in the `EntryAppended` events and proven by the head.
 	type MaxRecentEntries = ConstU32<256>;
-	type Records = RecordsOfRuntime;
+	/// The records pallet tells the log a record's patient, custodian, status and anchor.
+	type Records = crate::PatientRecords;
 	type WeightInfo = pallet_access_log::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = AccessLogBenchmarkHelper;
 }
 
-/// The patient records pallet, as the access log looks records up.
-pub struct RecordsOfRuntime;
+/// Makes and deletes records for the access log's benchmarks, through the records pallet.
+pub struct AccessLogBenchmarkHelper;
 
-impl pallet_access_log::RecordLookup<AccountId> for RecordsOfRuntime {
-	fn record_facts(record: u64) -> Option<pallet_access_log::RecordFacts<AccountId>> {
-		pallet_patient_records::Records::<Runtime>::get(record).map(|r| {
-			pallet_access_log::RecordFacts {
-				anchor: pallet_patient_records::RecordOfCommitment::<Runtime>::get(
-					r.content.commitment,
-				) == Some(record),
-				deleted: r.status == pallet_patient_records::RecordStatus::Deleted,
-				patient: r.patient,
-				custodian: r.custodian,
-			}
-		})
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> u64 {
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_access_log::BenchmarkHelper<crate::AccountId> for AccessLogBenchmarkHelper {
+	fn benchmark_record(
+		patient: &crate::AccountId,
+		doctor: &crate::AccountId,
+	) -> pallet_patient_records::RecordId {
 		use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
 		let id = pallet_patient_records::NextRecordId::<Runtime>::get();
 		// A commitment is anchored once: each benchmark record has its own.
@@ -52,8 +45,7 @@ impl pallet_access_log::RecordLookup<AccountId> for RecordsOfRuntime {
 		id
 	}
 
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_delete(record: u64) {
+	fn benchmark_delete(record: pallet_patient_records::RecordId) {
 		pallet_patient_records::Records::<Runtime>::mutate(record, |r| {
 			if let Some(r) = r {
 				r.status = pallet_patient_records::RecordStatus::Deleted;
