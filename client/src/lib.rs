@@ -11,14 +11,14 @@
 //! * [`document`]: seals a medical document (XChaCha20-Poly1305 under a fresh key) and gives
 //!   the commitment and CID a record anchors; salted commitments of identifiers;
 //! * [`keys`]: X25519 encryption keys of accounts, and document keys wrapped to them;
-//! * [`gateway`]: the document gateway's protocol and a client for it (upload, fetch, open);
-//! * [`devnet`]: starts and stops local `ehr-node` processes (used by the tests, the load tool and
-//!   the scripts).
+//! * [`gateway`]: the document gateway's protocol and a client for it (upload, fetch, open).
+//!
+//! Starting local `ehr-node` processes for tests is not the integrator's business: that is the
+//! workspace's `ehr-testing` crate.
 
 #![warn(missing_docs)]
 
 pub mod audit;
-pub mod devnet;
 pub mod document;
 pub mod gateway;
 pub mod keys;
@@ -47,9 +47,6 @@ pub enum Error {
 	/// A local process or file problem.
 	#[error("io: {0}")]
 	Io(#[from] std::io::Error),
-	/// Two nodes finalized different blocks at the same height.
-	#[error("conflicting finality: {0}")]
-	Conflict(String),
 	/// A document gateway refused the request.
 	#[error(transparent)]
 	Refused(#[from] gateway::Refused),

@@ -21,16 +21,14 @@
 //! of Ferdie's by Dave, who never asked for it: `ehr-doc requests` shows it unproven.
 
 use std::{
-	path::{Path, PathBuf},
+	path::PathBuf,
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
 
 use base64::Engine as _;
 use ehr_client::{
-	audit,
-	devnet::{free_port, wait_until, Node, NodeConfig},
-	document,
+	audit, document,
 	gateway::{
 		self, now_ms, sign, EraseRequest, FetchRequest, Gateway, Purpose, Refusal, RequestsQuery,
 		SignedRequest, StoreRequest,
@@ -39,8 +37,12 @@ use ehr_client::{
 	runtime::{RuntimeCall, RuntimeEvent},
 	Error, Rpc, Signer,
 };
+use ehr_testing::{
+	find_event, free_port, grant_read, network, node_binary, record_added, register_staff, submit,
+	wait_until, Node, NodeConfig,
+};
 use pallet_access_log::LogAction;
-use pallet_consent::{Action, Grantee, Scope};
+use pallet_consent::{Grantee, Scope};
 use pallet_hospital_registry::StaffRole;
 use pallet_patient_records::Withdrawal;
 use serde_json::Value;
@@ -55,39 +57,12 @@ const MAX_DOCUMENT: u64 = 1024 * 1024;
 /// this test (five), so only the flood of step 10 reaches it.
 const REFUSALS_PER_REQUESTER: usize = 6;
 
-/// The `ehr-node` binary: `EHR_NODE_BIN`, or the one built next to this test.
-fn node_bin() -> PathBuf {
-	if let Ok(p) = std::env::var("EHR_NODE_BIN") {
-		return p.into();
-	}
-	let exe = std::env::current_exe().unwrap();
-	let bin = exe.parent().and_then(Path::parent).unwrap().join("ehr-node");
-	assert!(bin.exists(), "no ehr-node at {} (build it, or set EHR_NODE_BIN)", bin.display());
-	bin
-}
-
 fn pair(uri: &str) -> sr25519::Pair {
 	sr25519::Pair::from_string(uri, None).unwrap()
 }
 
-async fn submit(rpc: &Rpc, who: &sr25519::Pair, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(&Signer::new(who.clone()), call.clone(), WAIT).await {
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} failed: {e}"),
-	}
-}
-
 fn registry(c: pallet_hospital_registry::Call<ehr_runtime::Runtime>) -> RuntimeCall {
 	RuntimeCall::HospitalRegistry(c)
-}
-
-fn staff(who: &sr25519::Pair, role: StaffRole) -> RuntimeCall {
-	registry(pallet_hospital_registry::Call::register_staff {
-		staff: who.public().into(),
-		role,
-		licence_commitment: H256::repeat_byte(1),
-		valid_until: None,
-	})
 }
 
 /// A running `ehr-gateway` process.
@@ -182,15 +157,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread")]
 async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let started = Instant::now();
-	let bin = node_bin();
-	let mut node_a = Node::start(NodeConfig::dev(&bin)).unwrap();
-	let rpc_a = node_a.wait_rpc(WAIT).await.unwrap();
+	// Alice General's node, and Bob Memorial's booting from it.
+	let bin = node_binary();
 	let mut cfg_b = NodeConfig::dev(&bin);
 	cfg_b.name = "bob-memorial".into();
 	cfg_b.args = vec!["--chain".into(), "dev".into()];
-	cfg_b.bootnodes = vec![node_a.multiaddr().await.unwrap()];
-	let mut node_b = Node::start(cfg_b).unwrap();
-	let rpc_b = node_b.wait_rpc(WAIT).await.unwrap();
+	let nodes = network::start(vec![NodeConfig::dev(&bin), cfg_b], WAIT).await.unwrap();
+	let (node_a, node_b) = (&nodes[0], &nodes[1]);
+	let (rpc_a, rpc_b) = (node_a.rpc().unwrap(), node_b.rpc().unwrap());
 
 	let (alice, bob, charlie, dave, eve, ferdie) =
 		(Alice.pair(), Bob.pair(), Charlie.pair(), Dave.pair(), Eve.pair(), Ferdie.pair());
@@ -218,11 +192,11 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let (a, b, c) = tokio::join!(
 		async {
 			submit(&rpc_a, &alice, url_a).await;
-			submit(&rpc_a, &alice, staff(&eve, StaffRole::Doctor)).await
+			submit(&rpc_a, &alice, register_staff(eve.public().into(), StaffRole::Doctor)).await
 		},
 		async {
-			submit(&rpc_b, &bob, staff(&dave, StaffRole::Doctor)).await;
-			submit(&rpc_b, &bob, staff(&gw_b, StaffRole::Gateway)).await
+			submit(&rpc_b, &bob, register_staff(dave.public().into(), StaffRole::Doctor)).await;
+			submit(&rpc_b, &bob, register_staff(gw_b.public().into(), StaffRole::Gateway)).await
 		},
 		submit(&rpc_a, &charlie, registry(pallet_hospital_registry::Call::register_patient {})),
 	);
@@ -232,8 +206,8 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		started.elapsed()
 	);
 
-	let gateway_a = GatewayProcess::start(&node_a, gw_a_suri, port_a);
-	let gateway_b = GatewayProcess::start(&node_b, gw_b_suri, port_b);
+	let gateway_a = GatewayProcess::start(node_a, gw_a_suri, port_a);
+	let gateway_b = GatewayProcess::start(node_b, gw_b_suri, port_b);
 	let genesis = rpc_a.genesis_hash().await.unwrap();
 	let client_a = Gateway::new(&gateway_a.url, genesis).unwrap();
 	// Each gateway publishes its custodian key for its account.
@@ -339,24 +313,17 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 
 	// 2. Charlie grants Bob Memorial read access for treatment; Dave has no key yet.
 	let now = rpc_a.now_ms().await.unwrap();
-	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
-		patient: Charlie.to_account_id(),
-		grantee: Grantee::Hospital(1),
-		scope: Scope::AllRecords,
-		excluded: vec![].try_into().expect("within the bound"),
-		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
-		actions: vec![Action::Read].try_into().expect("within the bound"),
-		starts: None,
-		ends: now + 24 * 3600 * 1000,
-	});
+	let grant = grant_read(
+		Charlie.to_account_id(),
+		Grantee::Hospital(1),
+		Scope::AllRecords,
+		now + 24 * 3600 * 1000,
+	);
 	let events = submit(&rpc_a, &charlie, grant).await;
-	let grant_id = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::Consent(pallet_consent::Event::Granted { grant, .. }) => Some(*grant),
-			_ => None,
-		})
-		.expect("Granted");
+	let grant_id = find_event!(
+		events,
+		RuntimeEvent::Consent(pallet_consent::Event::Granted { grant, .. }) => *grant
+	);
 	let (r, logged) = refusal(fetch(60_000).await);
 	assert_eq!(r, Refusal::NoEncryptionKey);
 	assert!(logged.is_some());
@@ -735,27 +702,13 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		category: pallet_patient_records::Category::Imaging,
 		content: sealed.content(),
 	});
-	let events = submit(&rpc_a, &eve, add).await;
-	let big_record = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.unwrap();
-	let regrant = RuntimeCall::Consent(pallet_consent::Call::grant {
-		patient: Charlie.to_account_id(),
-		grantee: Grantee::Staff(Dave.to_account_id()),
-		scope: Scope::AllRecords,
-		excluded: vec![].try_into().expect("within the bound"),
-		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
-		actions: vec![Action::Read].try_into().expect("within the bound"),
-		starts: None,
-		ends: rpc_a.now_ms().await.unwrap() + 3600 * 1000,
-	});
+	let big_record = record_added(&submit(&rpc_a, &eve, add).await);
+	let regrant = grant_read(
+		Charlie.to_account_id(),
+		Grantee::Staff(Dave.to_account_id()),
+		Scope::AllRecords,
+		rpc_a.now_ms().await.unwrap() + 3600 * 1000,
+	);
 	submit(&rpc_a, &charlie, regrant).await;
 	let big_on_chain = gateway::finalized_record(&rpc_a, big_record).await.unwrap().unwrap();
 	let log_count = |rpc: Rpc| async move {
@@ -832,17 +785,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		category: pallet_patient_records::Category::ClinicalNote,
 		content: referral.content(),
 	});
-	let events = submit(&rpc_a, &eve, add).await;
-	let ferdies_record = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.unwrap();
+	let ferdies_record = record_added(&submit(&rpc_a, &eve, add).await);
 	let made_up = H256::repeat_byte(0xee);
 	let attributed = RuntimeCall::AccessLog(pallet_access_log::Call::log_served {
 		record: ferdies_record,
@@ -865,7 +808,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!(unproven[0]["record"], ferdies_record);
 	assert!(unproven[0]["reason"].as_str().unwrap().contains("no request"), "{check:#}");
 	eprintln!("[{:?}] a read Dave never asked for is shown unproven", started.elapsed());
-	drop(node_b.kill());
-	drop(node_a.kill());
+	// Dropping a node kills its process.
+	drop(nodes);
 	eprintln!("[{:?}] done", started.elapsed());
 }

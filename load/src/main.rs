@@ -30,13 +30,16 @@ use std::{
 use clap::{Parser, ValueEnum};
 use codec::Encode;
 use ehr_client::{
-	devnet::{wait_until, Node, NodeConfig},
 	runtime::{AccountId, Nonce, RuntimeCall},
 	Rpc, Signer,
 };
-use pallet_consent::{Action, Grantee, Purpose, Scope};
+use ehr_testing::{
+	content_of, grant_read, network, node_binary_from_env, register_staff, Node, NodeConfig,
+	LOCAL_AUTHORITIES,
+};
+use pallet_consent::{Grantee, Scope};
 use pallet_hospital_registry::StaffRole;
-use pallet_patient_records::{cid, Category, Content, EncryptionScheme, NewRecord};
+use pallet_patient_records::{Category, NewRecord};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_keyring::Sr25519Keyring;
@@ -179,24 +182,10 @@ impl Accounts {
 	}
 }
 
+/// A record's content: `seed` stands for the ciphertext of a 100 KiB document (only its digest
+/// and CID go on chain).
 fn content(seed: &str) -> pallet_patient_records::ContentInput {
-	// Stands for the ciphertext of a document: only its digest and CID go on chain.
-	let digest = sp_io::hashing::sha2_256(seed.as_bytes());
-	Content {
-		commitment: H256(digest),
-		cid: cid::raw_sha2_256(&digest).to_vec(),
-		scheme: EncryptionScheme::XChaCha20Poly1305,
-		size: 100 * 1024,
-	}
-}
-
-fn staff(who: AccountId) -> RuntimeCall {
-	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
-		staff: who,
-		role: StaffRole::Doctor,
-		licence_commitment: H256::repeat_byte(7),
-		valid_until: None,
-	})
+	content_of(seed.as_bytes(), 100 * 1024)
 }
 
 /// Runs a setup stream to the end and fails if any extrinsic was refused or failed.
@@ -236,36 +225,21 @@ async fn start_network(cli: &Cli) -> Result<Started, BoxError> {
 		let rpcs = cli.url.iter().map(|u| Rpc::new(u)).collect::<Result<Vec<_>, _>>()?;
 		return Ok(Started { _nodes: Vec::new(), rpcs });
 	}
-	let names: &[&str] = match cli.network {
-		Network::Local => &["alice", "bob", "charlie", "dave"],
-		Network::Dev => &["dev"],
+	let bin = cli
+		.node_bin
+		.clone()
+		.or_else(node_binary_from_env)
+		.unwrap_or_else(|| PathBuf::from("ehr-node"));
+	let configs: Vec<NodeConfig> = match cli.network {
+		Network::Local => {
+			LOCAL_AUTHORITIES.iter().map(|name| NodeConfig::local_authority(&bin, name)).collect()
+		},
+		Network::Dev => vec![NodeConfig::dev(&bin)],
 	};
-	let bin = cli.node_bin.clone().unwrap_or_else(|| {
-		std::env::var_os("EHR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| "ehr-node".into())
-	});
-	let config = |name: &str| match cli.network {
-		Network::Local => NodeConfig::local_authority(&bin, name),
-		Network::Dev => NodeConfig::dev(&bin),
-	};
-	let mut first = Node::start(config(names[0]))?;
-	first.wait_rpc(Duration::from_secs(60)).await?;
-	let boot = first.multiaddr().await?;
-	let mut nodes = vec![first];
-	for name in &names[1..] {
-		let mut c = config(name);
-		c.bootnodes = vec![boot.clone()];
-		nodes.push(Node::start(c)?);
-	}
-	let mut rpcs = Vec::new();
-	for n in nodes.iter_mut() {
-		rpcs.push(n.wait_rpc(Duration::from_secs(60)).await?);
-	}
-	let rpc = rpcs[0].clone();
-	wait_until("the network finalizes block #3", Duration::from_secs(120), || {
-		let rpc = rpc.clone();
-		async move { Ok(rpc.finalized_number().await.ok().filter(|n| *n >= 3)) }
-	})
-	.await?;
+	let nodes = network::start(configs, Duration::from_secs(60)).await?;
+	nodes[0].finalized_at_least(3, Duration::from_secs(120)).await?;
+	let rpcs = nodes.iter().map(Node::rpc).collect::<Result<Vec<_>, _>>()?;
+	let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
 	eprintln!("network: {} node(s) up and finalizing: {}", nodes.len(), names.join(", "));
 	Ok(Started { _nodes: nodes, rpcs })
 }
@@ -368,9 +342,9 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 	// Alice's hospital registers the doctors, enrols the patients and funds the signers.
 	let mut setup: Vec<RuntimeCall> = Vec::new();
 	for d in record_doctors.accounts().into_iter().chain(batch_doctors.accounts()) {
-		setup.push(staff(d));
+		setup.push(register_staff(d, StaffRole::Doctor));
 	}
-	setup.push(staff(reader.account()));
+	setup.push(register_staff(reader.account(), StaffRole::Doctor));
 	for (i, p) in patient_ids.iter().enumerate() {
 		setup.push(RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::enrol_patient {
 			patient: p.clone(),
@@ -398,18 +372,12 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 	let ends = watch.now_ms().await? + 24 * 3_600_000;
 	let reader_id = reader.account();
 	let lanes = patients.presign(patient_ids.len(), &rpcs, &ctx, |_, p| {
-		let call = RuntimeCall::Consent(pallet_consent::Call::grant {
-			patient: p.account(),
-			grantee: Grantee::Staff(reader_id.clone()),
-			scope: Scope::Categories(
-				vec![Category::LabResult].try_into().expect("one category fits"),
-			),
-			excluded: vec![].try_into().expect("within the bound"),
-			purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
-			actions: vec![Action::Read].try_into().expect("within the bound"),
-			starts: None,
+		let call = grant_read(
+			p.account(),
+			Grantee::Staff(reader_id.clone()),
+			Scope::Categories(vec![Category::LabResult].try_into().expect("one category fits")),
 			ends,
-		});
+		);
 		(call, 1)
 	});
 	settle("patients' grants", lanes, &watch).await?;

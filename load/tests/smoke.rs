@@ -3,21 +3,10 @@
 //! load, exits 0, and its JSON report holds finalized writes, latencies and answered decisions.
 //! The real figures come from `scripts/bench.sh` on the four-validator network.
 
-use std::{path::PathBuf, process::Command};
+use std::process::Command;
 
+use ehr_testing::node_binary;
 use serde_json::Value;
-
-/// `ehr-node` sits next to this package's binary in the shared target directory (the workspace
-/// test build builds both), unless `EHR_NODE_BIN` names it.
-fn node_bin() -> PathBuf {
-	if let Some(p) = std::env::var_os("EHR_NODE_BIN") {
-		return p.into();
-	}
-	let load = PathBuf::from(env!("CARGO_BIN_EXE_ehr-load"));
-	let node = load.with_file_name("ehr-node");
-	assert!(node.exists(), "{} missing: build the workspace first", node.display());
-	node
-}
 
 #[test]
 fn load_tool_runs_every_scenario_on_a_dev_node() {
@@ -30,7 +19,7 @@ fn load_tool_runs_every_scenario_on_a_dev_node() {
 		.args(["--batch-size", "20", "--patients", "8", "--signers", "2"])
 		.args(["--decide-rate", "200", "--decide-duration", "3", "--decide-workers", "8"])
 		.arg("--node-bin")
-		.arg(node_bin())
+		.arg(node_binary())
 		.arg("--json")
 		.arg(&json)
 		.arg("--markdown")

@@ -2,12 +2,15 @@
 
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+use ehr_testing::node_binary;
 
 /// Runs `ehr-node` with `args`, expecting failure; returns its single error line.
 fn run_fails(args: &[&str]) -> String {
-	let out =
-		Command::new(BIN).args(args).env("RUST_LOG", "error").output().expect("ehr-node runs");
+	let out = Command::new(node_binary())
+		.args(args)
+		.env("RUST_LOG", "error")
+		.output()
+		.expect("ehr-node runs");
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(!out.status.success(), "ehr-node {args:?} succeeded; stderr:\n{stderr}");
 	assert!(
@@ -53,7 +56,7 @@ fn unwritable_base_path_is_refused_with_one_line() {
 
 #[test]
 fn export_chain_spec_of_local_testnet_names_four_authorities() {
-	let out = Command::new(BIN)
+	let out = Command::new(node_binary())
 		.args(["export-chain-spec", "--chain", "local"])
 		.output()
 		.expect("ehr-node runs");
@@ -76,7 +79,7 @@ fn peer_id_is_printed_in_hex_and_garbage_is_refused() {
 	let dir = tempfile::tempdir().unwrap();
 	let key = dir.path().join("node-key");
 	let ok = |args: &[&str]| {
-		let out = Command::new(BIN).args(args).output().expect("ehr-node runs");
+		let out = Command::new(node_binary()).args(args).output().expect("ehr-node runs");
 		assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
 		String::from_utf8_lossy(&out.stdout).trim().to_string()
 	};

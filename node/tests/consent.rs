@@ -8,35 +8,18 @@
 
 use std::time::Duration;
 
-use ehr_client::{
-	devnet::{Node, NodeConfig},
-	Rpc, Signer,
-};
+use ehr_client::{Rpc, Signer};
 use ehr_runtime::{RuntimeCall, RuntimeEvent};
-use pallet_consent::{Action, EmergencyReason, Grantee, Purpose, ReviewOutcome, Scope};
+use ehr_testing::{
+	content_of, grant_read, node_binary, record_added, register_staff, submit, wait_until, Node,
+	NodeConfig,
+};
+use pallet_consent::{EmergencyReason, Grantee, Purpose, ReviewOutcome, Scope};
 use pallet_hospital_registry::StaffRole;
-use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
+use pallet_patient_records::Category;
 use serde_json::{json, Value};
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave, Eve, Ferdie};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
-
-async fn submit(rpc: &Rpc, who: &Signer, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(who, call.clone(), Duration::from_secs(60)).await {
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} failed: {e}"),
-	}
-}
-
-fn staff(who: sp_core::crypto::AccountId32, role: StaffRole) -> RuntimeCall {
-	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
-		staff: who,
-		role,
-		licence_commitment: H256::repeat_byte(1),
-		valid_until: None,
-	})
-}
 
 async fn decide(rpc: &Rpc, accessor: &str, patient: &str, target: Value, purpose: &str) -> Value {
 	rpc.call(
@@ -49,7 +32,7 @@ async fn decide(rpc: &Rpc, accessor: &str, patient: &str, target: Value, purpose
 
 #[tokio::test(flavor = "multi_thread")]
 async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
-	let mut node = Node::start(NodeConfig::dev(BIN)).unwrap();
+	let mut node = Node::start(NodeConfig::dev(node_binary())).unwrap();
 	let rpc = node.wait_rpc(Duration::from_secs(60)).await.unwrap();
 	let alice = Signer::new(Alice.pair());
 	let patient = Signer::from_uri("//RustZeroBalancePatient").unwrap();
@@ -58,38 +41,22 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 		(Bob.to_account_id().to_string(), Dave.to_account_id().to_string(), Eve.to_account_id());
 
 	// Alice's hospital: Bob and Dave are doctors, Eve its privacy officer; the patient enrolled.
-	submit(&rpc, &alice, staff(Bob.to_account_id(), StaffRole::Doctor)).await;
-	submit(&rpc, &alice, staff(Dave.to_account_id(), StaffRole::Doctor)).await;
-	submit(&rpc, &alice, staff(eve.clone(), StaffRole::PrivacyOfficer)).await;
-	submit(&rpc, &alice, staff(Ferdie.to_account_id(), StaffRole::Gateway)).await;
+	submit(&rpc, &alice, register_staff(Bob.to_account_id(), StaffRole::Doctor)).await;
+	submit(&rpc, &alice, register_staff(Dave.to_account_id(), StaffRole::Doctor)).await;
+	submit(&rpc, &alice, register_staff(eve.clone(), StaffRole::PrivacyOfficer)).await;
+	submit(&rpc, &alice, register_staff(Ferdie.to_account_id(), StaffRole::Gateway)).await;
 	let gateway = Signer::new(Ferdie.pair());
 	let enrol = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::enrol_patient {
 		patient: patient.account(),
 		commitment: H256::repeat_byte(9),
 	});
 	submit(&rpc, &alice, enrol).await;
-	let digest = sp_io::hashing::sha2_256(b"ciphertext of a lab result");
 	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
 		patient: patient.account(),
 		category: Category::LabResult,
-		content: Content {
-			commitment: H256(digest),
-			cid: cid::raw_sha2_256(&digest).to_vec(),
-			scheme: EncryptionScheme::XChaCha20Poly1305,
-			size: 26,
-		},
+		content: content_of(b"ciphertext of a lab result", 26),
 	});
-	let events = submit(&rpc, &Signer::new(Bob.pair()), add).await;
-	let record = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.expect("RecordAdded");
+	let record = record_added(&submit(&rpc, Bob, add).await);
 
 	let lab = json!({ "record": record });
 	let d = decide(&rpc, &dave, &p, lab.clone(), "treatment").await;
@@ -100,16 +67,12 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 
 	// The patient, who has no balance, grants Dave lab results for treatment.
 	let now = rpc.now_ms().await.unwrap();
-	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
-		patient: patient.account(),
-		grantee: Grantee::Staff(Dave.to_account_id()),
-		scope: Scope::Categories(vec![Category::LabResult].try_into().unwrap()),
-		excluded: vec![].try_into().expect("within the bound"),
-		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
-		actions: vec![Action::Read].try_into().expect("within the bound"),
-		starts: None,
-		ends: now + 3_600_000,
-	});
+	let grant = grant_read(
+		patient.account(),
+		Grantee::Staff(Dave.to_account_id()),
+		Scope::Categories(vec![Category::LabResult].try_into().unwrap()),
+		now + 3_600_000,
+	);
 	let events = submit(&rpc, &patient, grant).await;
 	assert!(events.iter().any(|e| matches!(
 		e,
@@ -210,18 +173,14 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 		ConsentRevoked,
 		ReadDenied,
 	];
-	let log = ehr_client::devnet::wait_until(
-		"the last entry to be final",
-		Duration::from_secs(30),
-		|| {
-			let rpc = &rpc;
-			let account = patient.account();
-			async move {
-				let log = ehr_client::audit::verified_log(rpc, &account).await?;
-				Ok((log.entries.len() == expected.len()).then_some(log))
-			}
-		},
-	)
+	let log = wait_until("the last entry to be final", Duration::from_secs(30), || {
+		let rpc = &rpc;
+		let account = patient.account();
+		async move {
+			let log = ehr_client::audit::verified_log(rpc, &account).await?;
+			Ok((log.entries.len() == expected.len()).then_some(log))
+		}
+	})
 	.await
 	.unwrap();
 	assert_eq!(log.entries.iter().map(|e| e.action).collect::<Vec<_>>(), expected);

@@ -15,22 +15,19 @@ use std::{
 };
 
 use codec::{Decode, Encode};
-use ehr_client::{
-	devnet::{wait_until, Node, NodeConfig},
-	Rpc, Signer,
-};
+use ehr_client::Rpc;
 use ehr_runtime::{RuntimeCall, RuntimeEvent, SessionKeys};
-use frame_support::dispatch::GetDispatchInfo;
+use ehr_testing::{
+	council_motion, find_event, network, node_binary, submit, wait_until, Node, NodeConfig,
+	LOCAL_AUTHORITIES,
+};
 use pallet_hospital_registry::HospitalId;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_core::H256;
-use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve};
 use sp_runtime::DigestItem;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
-const FOUNDERS: [(&str, Sr25519Keyring); 4] =
-	[("alice", Alice), ("bob", Bob), ("charlie", Charlie), ("dave", Dave)];
 const START: Duration = Duration::from_secs(60);
 /// Two sessions (10 blocks of 2 s each) and some slack: how long a validator-set change may take.
 const SET_CHANGE: Duration = Duration::from_secs(120);
@@ -39,68 +36,6 @@ const SET_CHANGE: Duration = Duration::from_secs(120);
 async fn peer_id_of(node: &Node) -> Vec<u8> {
 	let s: String = node.rpc().unwrap().call("system_localPeerId", vec![]).await.unwrap();
 	sc_network::PeerId::from_str(&s).expect("the node reports a valid PeerId").to_bytes()
-}
-
-/// Signs `call` as `who`, submits it to `rpc` and waits until it is finalized and succeeded.
-async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
-	{
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
-	}
-}
-
-/// A council motion: `proposer` proposes `call` with a threshold of as many votes as `voters`
-/// (who must be two thirds of the council, rounded up, for the motion to pass the governance
-/// origin), `voters` vote aye and the proposer closes it. Returns the events of the close.
-async fn council_motion(
-	rpc: &Rpc,
-	proposer: Sr25519Keyring,
-	voters: &[Sr25519Keyring],
-	call: RuntimeCall,
-) -> Vec<RuntimeEvent> {
-	let length_bound = call.encoded_size() as u32;
-	let weight = call.get_dispatch_info().call_weight;
-	let propose = RuntimeCall::Council(pallet_collective::Call::propose {
-		threshold: voters.len() as u32,
-		proposal: Box::new(call),
-		length_bound,
-	});
-	let events = submit(rpc, proposer, propose).await;
-	let (index, hash) = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::Council(pallet_collective::Event::Proposed {
-				proposal_index,
-				proposal_hash,
-				..
-			}) => Some((*proposal_index, *proposal_hash)),
-			_ => None,
-		})
-		.unwrap_or_else(|| panic!("no Proposed event among {events:?}"));
-	for v in voters {
-		let vote = RuntimeCall::Council(pallet_collective::Call::vote {
-			proposal: hash,
-			index,
-			approve: true,
-		});
-		submit(rpc, *v, vote).await;
-	}
-	let close = RuntimeCall::Council(pallet_collective::Call::close {
-		proposal_hash: hash,
-		index,
-		proposal_weight_bound: weight,
-		length_bound,
-	});
-	let events = submit(rpc, proposer, close).await;
-	assert!(
-		events.iter().any(|e| matches!(
-			e,
-			RuntimeEvent::Council(pallet_collective::Event::Executed { result: Ok(()), .. })
-		)),
-		"the motion did not execute successfully: {events:?}"
-	);
-	events
 }
 
 /// Aura authorities at block `at`.
@@ -142,56 +77,19 @@ async fn author_of(rpc: &Rpc, n: u32) -> AuraId {
 	authorities[(slot % authorities.len() as u64) as usize].clone()
 }
 
-async fn wait_peers(node: &Node, what: &str, ok: impl Fn(u64) -> bool + Copy, timeout: Duration) {
-	let rpc = node.rpc().unwrap();
-	let what = format!("node {}: {what}", node.name);
-	if let Err(e) = wait_until(&what, timeout, || {
-		let rpc = rpc.clone();
-		async move { Ok(rpc.peers().await.ok().filter(|p| ok(*p))) }
-	})
-	.await
-	{
-		panic!("{e}; log:\n{}", node.log_tail(30));
-	}
-}
-
-async fn finalized_beyond(node: &Node, n: u32, timeout: Duration) -> u32 {
-	let rpc = node.rpc().unwrap();
-	let what = format!("node {} finalizes beyond #{n}", node.name);
-	match wait_until(&what, timeout, || {
-		let rpc = rpc.clone();
-		async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f > n)) }
-	})
-	.await
-	{
-		Ok(f) => f,
-		Err(e) => panic!("{e}; log:\n{}", node.log_tail(30)),
-	}
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn council_admits_and_suspends_a_hospital_whose_node_follows() {
 	let started = Instant::now();
 
-	// The four founders.
-	let mut nodes: Vec<Node> = Vec::new();
-	for (name, _) in FOUNDERS {
-		let mut cfg = NodeConfig::local_authority(BIN, name);
-		if let Some(first) = nodes.first() {
-			cfg.bootnodes = vec![first.multiaddr().await.unwrap()];
-		}
-		let mut node = Node::start(cfg).unwrap();
-		node.wait_rpc(START).await.unwrap();
-		nodes.push(node);
-	}
-	for n in &nodes {
-		wait_peers(n, "sees the three other founders", |p| p >= 3, START).await;
-	}
+	// The four founders, each node seeing the three others.
+	let bin = node_binary();
+	let mut nodes = network::start_local(&bin, &LOCAL_AUTHORITIES, START).await.unwrap();
+	network::wait_connected(&nodes, START).await.unwrap();
 	let rpc = nodes[0].rpc().unwrap();
 	let boot = nodes[0].multiaddr().await.unwrap();
 
 	// 1. Each founding hospital registers its node.
-	for (node, (_, who)) in nodes.iter().zip(FOUNDERS) {
+	for (node, who) in nodes.iter().zip([Alice, Bob, Charlie, Dave]) {
 		let peer = peer_id_of(node).await;
 		let call = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::set_nodes {
 			nodes: vec![peer],
@@ -205,7 +103,7 @@ async fn council_admits_and_suspends_a_hospital_whose_node_follows() {
 	);
 
 	// The fifth hospital's node starts before the hospital is a member: nobody lets it in.
-	let mut eve_cfg = NodeConfig::local_authority(BIN, "eve");
+	let mut eve_cfg = NodeConfig::local_authority(&bin, "eve");
 	// Its session keys come from `author_rotateKeysWithOwner`, not from the `//Eve` dev seed.
 	eve_cfg.args.retain(|a| a != "--eve");
 	eve_cfg.bootnodes = vec![boot.clone()];
@@ -229,23 +127,20 @@ async fn council_admits_and_suspends_a_hospital_whose_node_follows() {
 		nodes: vec![eve_peer],
 	});
 	let events = council_motion(&rpc, Alice, &[Alice, Bob, Charlie], admit).await;
-	let eve_id: HospitalId = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::HospitalAdmitted {
-				hospital,
-				..
-			}) => Some(*hospital),
-			_ => None,
-		})
-		.unwrap_or_else(|| panic!("no HospitalAdmitted among {events:?}"));
+	let eve_id: HospitalId = find_event!(
+		events,
+		RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::HospitalAdmitted {
+			hospital,
+			..
+		}) => *hospital
+	);
 	eprintln!("[{:?}] hospital {eve_id} admitted by the council", started.elapsed());
 
 	// Its node is let in and syncs. It has its peers within seconds but imports its first block
 	// about a minute later (docs/consortium.md, "Known delay"), hence two minutes.
-	wait_peers(&eve, "is let in by the members", |p| p >= 1, START).await;
+	eve.wait_peers(1, START).await.unwrap();
 	let target = rpc.finalized_number().await.unwrap().saturating_sub(1);
-	finalized_beyond(&eve, target, SET_CHANGE).await;
+	eve.finalized_at_least(target + 1, SET_CHANGE).await.unwrap();
 
 	// Its operator has the node make session keys and registers them with their proof.
 	let owner = format!("0x{}", hex::encode(Eve.to_account_id().encode()));
@@ -294,7 +189,7 @@ async fn council_admits_and_suspends_a_hospital_whose_node_follows() {
 	eprintln!("[{:?}] five GRANDPA voters from #{five_at}", started.elapsed());
 	nodes[3].kill().unwrap();
 	let f0 = rpc.finalized_number().await.unwrap();
-	let f1 = finalized_beyond(&nodes[0], f0 + 3, Duration::from_secs(60)).await;
+	let f1 = nodes[0].finalized_at_least(f0 + 4, Duration::from_secs(60)).await.unwrap();
 	eprintln!("[{:?}] with Dave down, 4 of 5 votes finalized #{f0} -> #{f1}", started.elapsed());
 	nodes[3].restart().unwrap();
 	nodes[3].wait_rpc(START).await.unwrap();
@@ -316,7 +211,7 @@ async fn council_admits_and_suspends_a_hospital_whose_node_follows() {
 	})
 	.await
 	.unwrap();
-	let until = finalized_beyond(&nodes[0], out_at + 10, Duration::from_secs(60)).await;
+	let until = nodes[0].finalized_at_least(out_at + 11, Duration::from_secs(60)).await.unwrap();
 	for n in out_at + 1..=until {
 		assert_ne!(author_of(&rpc, n).await, eve_aura, "suspended Eve authored block #{n}");
 	}

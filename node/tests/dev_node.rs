@@ -4,28 +4,22 @@ use std::time::Duration;
 
 use codec::Decode;
 use ehr_client::{
-	devnet::{wait_until, Node, NodeConfig},
 	runtime::{BalancesCall, RuntimeCall, RuntimeEvent, UNIT},
 	Signer,
 };
+use ehr_testing::{node_binary, Node, NodeConfig};
 use serde_json::Value;
 use sp_keyring::Sr25519Keyring;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 const START: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_produces_and_finalizes_blocks_and_serves_metadata_v16() {
-	let mut node = Node::start(NodeConfig::dev(BIN)).expect("start dev node");
+	let mut node = Node::start(NodeConfig::dev(node_binary())).expect("start dev node");
 	let rpc = node.wait_rpc(START).await.expect("dev node answers RPC");
 
 	// Blocks are produced and finalized: the finalized height passes 3 within 30 s (2 s slots).
-	let finalized = wait_until("dev node finalizes block #3", Duration::from_secs(30), || {
-		let rpc = rpc.clone();
-		async move { Ok(rpc.finalized_number().await.ok().filter(|n| *n >= 3)) }
-	})
-	.await
-	.unwrap_or_else(|e| panic!("{e}; node {} log:\n{}", node.name, node.log_tail(30)));
+	let finalized = node.finalized_at_least(3, Duration::from_secs(30)).await.unwrap();
 	assert!(rpc.best_number().await.unwrap() >= finalized);
 
 	// Chain properties let wallets show the chain correctly.
@@ -72,7 +66,7 @@ async fn dev_node_produces_and_finalizes_blocks_and_serves_metadata_v16() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_transfer_from_rust_is_finalized_with_its_event() {
-	let mut node = Node::start(NodeConfig::dev(BIN)).expect("start dev node");
+	let mut node = Node::start(NodeConfig::dev(node_binary())).expect("start dev node");
 	let rpc = node.wait_rpc(START).await.expect("dev node answers RPC");
 	let ctx = rpc.chain_context().await.unwrap();
 

@@ -3,7 +3,7 @@
 
 use std::{path::Path, process::Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+use ehr_testing::node_binary;
 
 fn read(rel: &str) -> String {
 	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
@@ -24,7 +24,7 @@ fn flags(text: &str) -> Vec<String> {
 
 #[test]
 fn every_flag_in_docker_files_is_a_flag_of_ehr_node() {
-	let help = Command::new(BIN).arg("--help").output().expect("ehr-node runs");
+	let help = Command::new(node_binary()).arg("--help").output().expect("ehr-node runs");
 	let help = String::from_utf8_lossy(&help.stdout).to_string();
 	let dockerfile = read("docker/Dockerfile");
 	// Only the runtime stage's CMD holds node flags (the builder's are cargo's and rustup's).
@@ -57,7 +57,7 @@ fn compose_bootnode_matches_alices_fixed_node_key() {
 	let dir = tempfile::tempdir().unwrap();
 	let file = dir.path().join("key");
 	std::fs::write(&file, key).unwrap();
-	let out = Command::new(BIN)
+	let out = Command::new(node_binary())
 		.args(["key", "inspect-node-key", "--file"])
 		.arg(&file)
 		.output()

@@ -11,85 +11,40 @@
 
 use std::time::{Duration, Instant};
 
-use ehr_client::{
-	devnet::{no_conflicting_finality, Node, NodeConfig},
-	Rpc, Signer,
+use ehr_client::Rpc;
+use ehr_runtime::RuntimeCall;
+use ehr_testing::{
+	content_of, network, node_binary, record_added, register_staff, submit, Node, NodeConfig,
+	LOCAL_AUTHORITIES,
 };
-use ehr_runtime::{RuntimeCall, RuntimeEvent};
 use pallet_hospital_registry::StaffRole;
-use pallet_patient_records::{cid, Category, Content, ContentInput, EncryptionScheme};
+use pallet_patient_records::Category;
 use serde_json::Value;
-use sp_core::H256;
-use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie};
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
-const HOSPITALS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 const WAIT: Duration = Duration::from_secs(90);
 /// How long one hospital's node stays frozen.
 const FROZEN: Duration = Duration::from_secs(120);
-
-async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
-	{
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
-	}
-}
-
-fn content(n: u32) -> ContentInput {
-	let digest = sp_io::hashing::sha2_256(&n.to_le_bytes());
-	Content {
-		commitment: H256(digest),
-		cid: cid::raw_sha2_256(&digest).to_vec(),
-		scheme: EncryptionScheme::XChaCha20Poly1305,
-		size: 4096,
-	}
-}
 
 /// Bob (a doctor of Alice's hospital) anchors record `n` for Charlie; returns its id.
 async fn write_record(rpc: &Rpc, n: u32) -> u64 {
 	let call = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
 		patient: Charlie.to_account_id(),
 		category: Category::LabResult,
-		content: content(n),
+		content: content_of(&n.to_le_bytes(), 4096),
 	});
-	submit(rpc, Bob, call)
-		.await
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.expect("RecordAdded")
+	record_added(&submit(rpc, Bob, call).await)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_network_survives_frozen_and_killed_hospitals() {
 	let started = Instant::now();
-	let mut nodes: Vec<Node> = Vec::new();
-	for name in HOSPITALS {
-		let mut cfg = NodeConfig::local_authority(BIN, name);
-		if let Some(first) = nodes.first() {
-			cfg.bootnodes = vec![first.multiaddr().await.unwrap()];
-		}
-		let mut node = Node::start(cfg).unwrap();
-		node.wait_rpc(WAIT).await.unwrap();
-		nodes.push(node);
-	}
+	let mut nodes = network::start_local(node_binary(), &LOCAL_AUTHORITIES, WAIT).await.unwrap();
 	nodes[0].finalized_at_least(2, WAIT).await.unwrap();
 	let rpc = nodes[0].rpc().unwrap();
 
 	// Alice's hospital takes Bob on as a doctor; Charlie signs up as a patient.
-	let staff = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
-		staff: Bob.to_account_id(),
-		role: StaffRole::Doctor,
-		licence_commitment: H256::repeat_byte(1),
-		valid_until: None,
-	});
-	submit(&rpc, Alice, staff).await;
+	submit(&rpc, Alice, register_staff(Bob.to_account_id(), StaffRole::Doctor)).await;
 	let signup = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_patient {});
 	submit(&rpc, Charlie, signup).await;
 
@@ -135,11 +90,8 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 	nodes[2].resume().unwrap();
 	nodes[3].resume().unwrap();
 	let t = Instant::now();
-	for n in &nodes {
-		n.finalized_at_least(best_after, WAIT).await.unwrap();
-	}
-	let all: Vec<&Node> = nodes.iter().collect();
-	let agreed = no_conflicting_finality(&all).await.unwrap();
+	network::finalized_by_all(&nodes, best_after, WAIT).await.unwrap();
+	let agreed = network::no_conflicting_finality(&nodes).await.unwrap();
 	eprintln!(
 		"[{:?}] both resumed: all four finalized #{best_after} after {:?}; they agree on #1..=#{agreed}",
 		started.elapsed(),
@@ -167,14 +119,13 @@ async fn the_network_survives_frozen_and_killed_hospitals() {
 			records.len()
 		);
 	}
-	let all: Vec<&Node> = nodes.iter().collect();
-	no_conflicting_finality(&all).await.unwrap();
+	network::no_conflicting_finality(&nodes).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_public_rpc_node_refuses_unsafe_methods() {
 	// As docs/operations.md starts an RPC node that serves other systems.
-	let mut cfg = NodeConfig::dev(BIN);
+	let mut cfg = NodeConfig::dev(node_binary());
 	cfg.args.extend(
 		[
 			"--rpc-external",

@@ -16,20 +16,20 @@ use std::time::Duration;
 
 use codec::Encode;
 use ehr_client::{
-	devnet::{Node, NodeConfig},
 	document::{new_salt, salted_commitment, seal},
 	Rpc, Signer,
 };
-use ehr_runtime::{RuntimeCall, RuntimeEvent};
+use ehr_runtime::RuntimeCall;
+use ehr_testing::{
+	node_binary, record_added, records_added, storage_entries, submit, Node, NodeConfig,
+};
 use pallet_consent::{Action, EmergencyReason, Grantee, Purpose, Scope};
 use pallet_hospital_registry::StaffRole;
 use pallet_patient_records::{Category, NewRecord, Withdrawal};
 use serde_json::{json, Value};
-use sp_core::{Pair, H256};
+use sp_core::Pair;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Eve, Ferdie};
 use sp_runtime::MultiSignature;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 
 /// The identifying data of the scenario (fictitious).
 const IDENTIFIERS: &[&str] = &[
@@ -58,26 +58,6 @@ fn document(kind: &str, extra: &str) -> Vec<u8> {
 		 Diagnosis: E11.9 type 2 diabetes mellitus\n{extra}\n"
 	)
 	.into_bytes()
-}
-
-async fn submit(rpc: &Rpc, who: &Signer, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(who, call.clone(), Duration::from_secs(60)).await {
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} failed: {e}"),
-	}
-}
-
-fn added(events: &[RuntimeEvent]) -> Vec<u64> {
-	events
-		.iter()
-		.filter_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.collect()
 }
 
 fn hex_bytes(v: &Value) -> Vec<u8> {
@@ -109,37 +89,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 	!needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Every storage entry (key and value) at `at`.
-async fn dump_state(rpc: &Rpc, at: H256) -> Vec<(Vec<u8>, Vec<u8>)> {
-	let mut entries = Vec::new();
-	let mut start: Option<String> = None;
-	loop {
-		let keys: Vec<String> = rpc
-			.call(
-				"state_getKeysPaged",
-				vec!["0x".into(), 1000.into(), json!(start), json!(format!("{at:?}"))],
-			)
-			.await
-			.expect("state_getKeysPaged");
-		if keys.is_empty() {
-			break;
-		}
-		for k in &keys {
-			let v: Option<String> = rpc
-				.call("state_getStorage", vec![k.clone().into(), json!(format!("{at:?}"))])
-				.await
-				.expect("state_getStorage");
-			entries
-				.push((hex_bytes(&json!(k)), v.map(|v| hex_bytes(&json!(v))).unwrap_or_default()));
-		}
-		start = keys.last().cloned();
-		if keys.len() < 1000 {
-			break;
-		}
-	}
-	entries
-}
-
 /// Every block from genesis to `to`: header and extrinsics as SCALE bytes, and its events.
 async fn dump_blocks(rpc: &Rpc, to: u32) -> Vec<(u32, Vec<u8>)> {
 	let events_key = sp_io::hashing::twox_128(b"System")
@@ -169,7 +118,7 @@ async fn dump_blocks(rpc: &Rpc, to: u32) -> Vec<(u32, Vec<u8>)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
-	let mut node = Node::start(NodeConfig::dev(BIN)).unwrap();
+	let mut node = Node::start(NodeConfig::dev(node_binary())).unwrap();
 	let rpc = node.wait_rpc(Duration::from_secs(60)).await.unwrap();
 	let alice = Signer::new(Alice.pair());
 	let doctor = Signer::new(Bob.pair());
@@ -212,7 +161,7 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 		category: Category::ClinicalNote,
 		content: note.content(),
 	});
-	let first = added(&submit(&rpc, &doctor, add).await)[0];
+	let first = record_added(&submit(&rpc, &doctor, add).await);
 	let labs: Vec<_> = (0..3)
 		.map(|i| seal(&document("Lab result", &format!("HbA1c 8.9 % (sample {i})"))))
 		.collect();
@@ -226,7 +175,7 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 			})
 			.collect(),
 	});
-	let lab_ids = added(&submit(&rpc, &doctor, batch).await);
+	let lab_ids = records_added(&submit(&rpc, &doctor, batch).await);
 	assert_eq!(lab_ids.len(), 3);
 
 	// A co-signed amendment: the patient signs the payload the node hands out.
@@ -336,8 +285,9 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 	let head_number = rpc.finalized_number().await.unwrap();
 	// The runtime's wasm (`:code`) was built before any patient existed, so a match in it is a
 	// coincidence of bytes (a 9-digit number did match a spec 103 build), not data on chain.
-	let state: Vec<_> = dump_state(&rpc, head)
+	let state: Vec<_> = storage_entries(&rpc, &[], head)
 		.await
+		.unwrap()
 		.into_iter()
 		.filter(|(k, _)| k.as_slice() != b":code")
 		.collect();

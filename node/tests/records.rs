@@ -4,73 +4,37 @@
 
 use std::time::Duration;
 
-use ehr_client::{
-	devnet::{Node, NodeConfig},
-	Rpc, Signer,
-};
+use ehr_client::Signer;
 use ehr_runtime::{RuntimeCall, RuntimeEvent};
-use pallet_hospital_registry::StaffRole;
-use pallet_patient_records::{
-	cid, Category, Content, ContentInput, EncryptionScheme, NewRecord, Withdrawal,
+use ehr_testing::{
+	content_of, find_event, node_binary, record_added, records_added, register_staff, submit, Node,
+	NodeConfig,
 };
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::{Category, ContentInput, NewRecord, Withdrawal};
 use serde_json::{json, Value};
-use sp_core::{Pair, H256};
-use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
+use sp_core::Pair;
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave};
 use sp_runtime::MultiSignature;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 
 /// Content of an "encrypted document" whose SHA2-256 digest is `sha256(bytes)`.
 fn content(bytes: &[u8]) -> ContentInput {
-	let digest = sp_io::hashing::sha2_256(bytes);
-	Content {
-		commitment: H256(digest),
-		cid: cid::raw_sha2_256(&digest).to_vec(),
-		scheme: EncryptionScheme::XChaCha20Poly1305,
-		size: bytes.len() as u64,
-	}
-}
-
-async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
-	{
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
-	}
+	content_of(bytes, bytes.len() as u64)
 }
 
 fn records_call(c: pallet_patient_records::Call<ehr_runtime::Runtime>) -> RuntimeCall {
 	RuntimeCall::PatientRecords(c)
 }
 
-fn added(events: &[RuntimeEvent]) -> Vec<u64> {
-	events
-		.iter()
-		.filter_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
-	let mut node = Node::start(NodeConfig::dev(BIN)).unwrap();
+	let mut node = Node::start(NodeConfig::dev(node_binary())).unwrap();
 	let rpc = node.wait_rpc(Duration::from_secs(60)).await.unwrap();
 	let charlie = Charlie.to_account_id().to_string();
 
 	// Alice administers the development hospital: Bob becomes its doctor. Charlie signs up as a
 	// patient and appoints Dave as delegate.
-	let register = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
-		staff: Bob.to_account_id(),
-		role: StaffRole::Doctor,
-		licence_commitment: H256::repeat_byte(1),
-		valid_until: None,
-	});
-	submit(&rpc, Alice, register).await;
+	submit(&rpc, Alice, register_staff(Bob.to_account_id(), StaffRole::Doctor)).await;
 	let signup = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_patient {});
 	submit(&rpc, Charlie, signup).await;
 	let delegate =
@@ -86,7 +50,7 @@ async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
 		category: Category::ClinicalNote,
 		content: note.clone(),
 	});
-	let first = added(&submit(&rpc, Bob, add).await)[0];
+	let first = record_added(&submit(&rpc, Bob, add).await);
 	let batch = (0..3u8)
 		.map(|i| NewRecord {
 			patient: Charlie.to_account_id(),
@@ -94,7 +58,7 @@ async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
 			content: content(&[b'l', i]),
 		})
 		.collect();
-	let ids = added(
+	let ids = records_added(
 		&submit(
 			&rpc,
 			Bob,
@@ -129,16 +93,13 @@ async fn records_are_added_amended_by_both_sides_tombstoned_and_listed() {
 	assert_eq!(pending["proposer"], Bob.to_account_id().to_string());
 	let approve = records_call(pallet_patient_records::Call::approve_amendment { record: first });
 	let events = submit(&rpc, Dave, approve).await;
-	let second = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAmended {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.expect("RecordAmended");
+	let second = find_event!(
+		events,
+		RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAmended {
+			record,
+			..
+		}) => *record
+	);
 
 	// Amendment 2 in one extrinsic: Charlie signs the payload the node hands out.
 	let v3 = content(b"ciphertext of the final note");

@@ -4,20 +4,16 @@
 
 use std::{process::Command, time::Duration};
 
-use ehr_client::{
-	devnet::{Node, NodeConfig},
-	document::seal,
-	Rpc, Signer,
-};
+use ehr_client::{document::seal, Signer};
 use ehr_runtime::RuntimeCall;
-use pallet_consent::{Action, EmergencyReason, Grantee, Purpose, Scope};
+use ehr_testing::{grant_read, node_binary, register_staff, submit, Node, NodeConfig};
+use pallet_consent::{EmergencyReason, Grantee, Purpose, Scope};
 use pallet_hospital_registry::StaffRole;
 use pallet_patient_records::Category;
 use serde_json::Value;
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 const PAGE: &str = include_str!("../../docs/rpc.md");
 const RPC_SOURCES: [&str; 4] = [
 	include_str!("../../pallets/hospital-registry/rpc/src/lib.rs"),
@@ -25,12 +21,6 @@ const RPC_SOURCES: [&str; 4] = [
 	include_str!("../../pallets/consent/rpc/src/lib.rs"),
 	include_str!("../../pallets/access-log/rpc/src/lib.rs"),
 ];
-
-async fn submit(rpc: &Rpc, who: &Signer, call: RuntimeCall) {
-	if let Err(e) = rpc.sign_and_watch(who, call.clone(), Duration::from_secs(60)).await {
-		panic!("{call:?} failed: {e}");
-	}
-}
 
 /// An example of the page: the JSON body of its curl command and the result it shows.
 struct Example {
@@ -122,7 +112,7 @@ async fn every_documented_curl_example_answers_as_documented() {
 	);
 
 	// The state the page describes.
-	let mut node = Node::start(NodeConfig::dev(BIN)).unwrap();
+	let mut node = Node::start(NodeConfig::dev(node_binary())).unwrap();
 	let rpc = node.wait_rpc(Duration::from_secs(60)).await.unwrap();
 	let (alice, bob, charlie, eve, ferdie) = (
 		Signer::new(Alice.pair()),
@@ -134,13 +124,7 @@ async fn every_documented_curl_example_answers_as_documented() {
 	for (who, role) in
 		[(Bob, StaffRole::Doctor), (Ferdie, StaffRole::Doctor), (Eve, StaffRole::Gateway)]
 	{
-		let call = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
-			staff: who.to_account_id(),
-			role,
-			licence_commitment: H256::repeat_byte(1),
-			valid_until: None,
-		});
-		submit(&rpc, &alice, call).await;
+		submit(&rpc, &alice, register_staff(who.to_account_id(), role)).await;
 	}
 	let reg = |c| RuntimeCall::HospitalRegistry(c);
 	submit(&rpc, &charlie, reg(pallet_hospital_registry::Call::register_patient {})).await;
@@ -159,16 +143,12 @@ async fn every_documented_curl_example_answers_as_documented() {
 		submit(&rpc, &bob, call).await;
 	}
 	let now = rpc.now_ms().await.unwrap();
-	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
-		patient: Charlie.to_account_id(),
-		grantee: Grantee::Staff(Ferdie.to_account_id()),
-		scope: Scope::AllRecords,
-		excluded: vec![].try_into().expect("within the bound"),
-		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
-		actions: vec![Action::Read].try_into().expect("within the bound"),
-		starts: None,
-		ends: now + 3_600_000,
-	});
+	let grant = grant_read(
+		Charlie.to_account_id(),
+		Grantee::Staff(Ferdie.to_account_id()),
+		Scope::AllRecords,
+		now + 3_600_000,
+	);
 	submit(&rpc, &charlie, grant).await;
 	let read = RuntimeCall::AccessLog(pallet_access_log::Call::log_read {
 		record: 0,

@@ -26,28 +26,28 @@ use std::{
 
 use codec::{Decode, Encode};
 use ehr_client::{
-	devnet::{no_conflicting_finality, wait_until, Node, NodeConfig},
 	runtime::{Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic},
-	Rpc, Signer,
+	Rpc,
+};
+use ehr_testing::{
+	content_of, council_motion, grant_read, network, node_binary, record_added, register_staff,
+	storage_entries, submit, wait_until, NodeConfig, LOCAL_AUTHORITIES,
 };
 use frame_support::{
-	dispatch::GetDispatchInfo,
 	storage::StoragePrefixedMap,
 	traits::{PalletInfoAccess, StorageVersion},
 };
-use pallet_consent::{Action, Grantee, Purpose, Scope};
+use pallet_consent::{Grantee, Scope};
 use pallet_hospital_registry::{
 	migrations::v2::{self, v1},
 	Hospital, HospitalId, Hospitals, StaffRole,
 };
-use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
+use pallet_patient_records::Category;
 use serde_json::Value;
 use sp_core::H256;
 use sp_io::hashing::{blake2_256, twox_128};
-use sp_keyring::Sr25519Keyring::{self, *};
+use sp_keyring::Sr25519Keyring::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
-const HOSPITALS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 const WAIT: Duration = Duration::from_secs(90);
 
 type Registry = pallet_hospital_registry::Pallet<Runtime>;
@@ -75,7 +75,7 @@ fn released_runtime() -> (u32, Vec<u8>) {
 /// A raw chain spec of the `local` network whose genesis is built by `code`'s genesis builder.
 fn chain_spec_with(code: &[u8], dir: &std::path::Path) -> PathBuf {
 	let run = |args: &[&str]| {
-		let out = std::process::Command::new(BIN).args(args).output().unwrap();
+		let out = std::process::Command::new(node_binary()).args(args).output().unwrap();
 		assert!(
 			out.status.success(),
 			"ehr-node {args:?}: {}",
@@ -96,56 +96,12 @@ fn chain_spec_with(code: &[u8], dir: &std::path::Path) -> PathBuf {
 	raw
 }
 
-async fn submit(rpc: &Rpc, who: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
-	match rpc.sign_and_watch(&Signer::new(who.pair()), call.clone(), Duration::from_secs(60)).await
-	{
-		Ok(included) => included.events,
-		Err(e) => panic!("{call:?} signed by {who:?} failed: {e}"),
-	}
-}
-
-fn register_staff(who: Sr25519Keyring, role: StaffRole) -> RuntimeCall {
-	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_staff {
-		staff: who.to_account_id(),
-		role,
-		licence_commitment: H256(blake2_256(&who.to_account_id().encode())),
-		valid_until: None,
-	})
-}
-
 fn add_record(n: u8) -> RuntimeCall {
-	let digest = sp_io::hashing::sha2_256(&[n]);
 	RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
 		patient: Ferdie.to_account_id(),
 		category: Category::LabResult,
-		content: Content {
-			commitment: H256(digest),
-			cid: cid::raw_sha2_256(&digest).to_vec(),
-			scheme: EncryptionScheme::XChaCha20Poly1305,
-			size: 2048,
-		},
+		content: content_of(&[n], 2048),
 	})
-}
-
-/// Every storage entry under `prefix` at `at`, in key order.
-async fn entries(rpc: &Rpc, prefix: &[u8], at: H256) -> Vec<(Vec<u8>, Vec<u8>)> {
-	let mut out = Vec::new();
-	let mut start: Option<String> = None;
-	loop {
-		let mut params: Vec<Value> = vec![format!("0x{}", hex::encode(prefix)).into(), 500.into()];
-		params.push(start.clone().map(Value::from).unwrap_or(Value::Null));
-		params.push(format!("{at:?}").into());
-		let keys: Vec<String> = rpc.call("state_getKeysPaged", params).await.unwrap();
-		if keys.is_empty() {
-			return out;
-		}
-		for k in &keys {
-			let key = hex::decode(k.trim_start_matches("0x")).unwrap();
-			let value = rpc.storage(&key, Some(at)).await.unwrap().unwrap_or_default();
-			out.push((key, value));
-		}
-		start = keys.last().cloned();
-	}
 }
 
 fn pallet_prefix<P: PalletInfoAccess>() -> Vec<u8> {
@@ -172,7 +128,9 @@ async fn storage_version_of<P: PalletInfoAccess>(rpc: &Rpc, at: H256) -> Storage
 /// `StaffCount`.
 async fn snapshot(rpc: &Rpc, at: H256) -> v2::Snapshot<Runtime> {
 	let mut out = Vec::new();
-	for (key, value) in entries(rpc, &Hospitals::<Runtime>::final_prefix(), at).await {
+	for (key, value) in
+		storage_entries(rpc, &Hospitals::<Runtime>::final_prefix(), at).await.unwrap()
+	{
 		// Key: prefix (32) ++ twox64(id) (8) ++ id.
 		let id = HospitalId::decode(&mut &key[40..]).unwrap();
 		let old = OldHospital::decode(&mut &value[..])
@@ -193,48 +151,6 @@ async fn hospital(rpc: &Rpc, id: HospitalId, at: H256) -> NewHospital {
 	Hospital::decode(&mut &raw.expect("hospital")[..]).expect("version 2 layout")
 }
 
-/// A council motion: `proposer` proposes `call` with a threshold of three, `ayes` vote for it
-/// and the proposer closes it.
-async fn motion(rpc: &Rpc, proposer: Sr25519Keyring, ayes: &[Sr25519Keyring], call: RuntimeCall) {
-	let len = call.encoded_size() as u32;
-	let weight = call.get_dispatch_info().call_weight;
-	let hash = H256(blake2_256(&call.encode()));
-	let count_key =
-		pallet_collective::ProposalCount::<Runtime, pallet_collective::Instance1>::hashed_key();
-	let index = match rpc.storage(&count_key, None).await.unwrap() {
-		Some(raw) => u32::decode(&mut &raw[..]).unwrap(),
-		None => 0,
-	};
-	let propose = RuntimeCall::Council(pallet_collective::Call::propose {
-		threshold: 3,
-		proposal: Box::new(call),
-		length_bound: len,
-	});
-	submit(rpc, proposer, propose).await;
-	for who in ayes {
-		let vote = RuntimeCall::Council(pallet_collective::Call::vote {
-			proposal: hash,
-			index,
-			approve: true,
-		});
-		submit(rpc, *who, vote).await;
-	}
-	let close = RuntimeCall::Council(pallet_collective::Call::close {
-		proposal_hash: hash,
-		index,
-		proposal_weight_bound: weight,
-		length_bound: len,
-	});
-	let events = submit(rpc, proposer, close).await;
-	assert!(
-		events.iter().any(|e| matches!(
-			e,
-			RuntimeEvent::Council(pallet_collective::Event::Executed { result: Ok(()), .. })
-		)),
-		"the motion was not executed: {events:?}"
-	);
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	let started = Instant::now();
@@ -244,17 +160,11 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	let dir = tempfile::tempdir().unwrap();
 	let spec = chain_spec_with(&old_code, dir.path());
 
-	let mut nodes: Vec<Node> = Vec::new();
-	for name in HOSPITALS {
-		let mut cfg = NodeConfig::local_authority(BIN, name);
-		cfg.args[1] = spec.to_str().unwrap().into();
-		if let Some(first) = nodes.first() {
-			cfg.bootnodes = vec![first.multiaddr().await.unwrap()];
-		}
-		let mut node = Node::start(cfg).unwrap();
-		node.wait_rpc(WAIT).await.unwrap();
-		nodes.push(node);
-	}
+	let bin = node_binary();
+	let spec = spec.to_str().unwrap();
+	let configs: Vec<NodeConfig> =
+		LOCAL_AUTHORITIES.iter().map(|name| NodeConfig::authority(&bin, spec, name)).collect();
+	let nodes = network::start(configs, WAIT).await.unwrap();
 	nodes[0].finalized_at_least(2, WAIT).await.unwrap();
 	let rpc = nodes[0].rpc().unwrap();
 	assert_eq!(spec_version(&rpc, None).await, old_spec, "the network starts on the release");
@@ -267,32 +177,18 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	// The hospitals at work on the released runtime: Alice General takes Eve on as a doctor and
 	// One as a nurse, Ferdie signs up as a patient, Eve anchors a record and Ferdie grants Bob
 	// Memorial access to it.
-	submit(&rpc, Alice, register_staff(Eve, StaffRole::Doctor)).await;
-	submit(&rpc, Alice, register_staff(One, StaffRole::Nurse)).await;
+	submit(&rpc, Alice, register_staff(Eve.to_account_id(), StaffRole::Doctor)).await;
+	submit(&rpc, Alice, register_staff(One.to_account_id(), StaffRole::Nurse)).await;
 	let signup = RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::register_patient {});
 	submit(&rpc, Ferdie, signup).await;
-	let record = submit(&rpc, Eve, add_record(1))
-		.await
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.expect("RecordAdded");
+	let record = record_added(&submit(&rpc, Eve, add_record(1)).await);
 	let now = rpc.now_ms().await.unwrap();
-	let grant = RuntimeCall::Consent(pallet_consent::Call::grant {
-		patient: Ferdie.to_account_id(),
-		grantee: Grantee::Hospital(1),
-		scope: Scope::AllRecords,
-		excluded: vec![].try_into().expect("within the bound"),
-		purposes: vec![Purpose::Treatment].try_into().expect("within the bound"),
-		actions: vec![Action::Read].try_into().expect("within the bound"),
-		starts: None,
-		ends: now + 24 * 3600 * 1000,
-	});
+	let grant = grant_read(
+		Ferdie.to_account_id(),
+		Grantee::Hospital(1),
+		Scope::AllRecords,
+		now + 24 * 3600 * 1000,
+	);
 	submit(&rpc, Ferdie, grant).await;
 
 	// What the released runtime allowed and this one does not, for its migrations to meet: Bob
@@ -313,17 +209,8 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	});
 	submit(&rpc, Alice, verify).await;
 	submit(&rpc, Alice, guardian(&backed)).await;
-	let duplicate = submit(&rpc, Eve, add_record(1))
-		.await
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::PatientRecords(pallet_patient_records::Event::RecordAdded {
-				record,
-				..
-			}) => Some(*record),
-			_ => None,
-		})
-		.expect("the released runtime anchors a commitment twice");
+	// The released runtime anchors a commitment twice.
+	let duplicate = record_added(&submit(&rpc, Eve, add_record(1)).await);
 	let commitment = H256(sp_io::hashing::sha2_256(&[1]));
 	let log_head = |at| {
 		let rpc = rpc.clone();
@@ -368,12 +255,18 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	let mut kept_before = Vec::new();
 	for p in &kept_prefixes {
 		kept_before.push(
-			entries(&rpc, p, pre).await.into_iter().filter(|(k, _)| kept(k)).collect::<Vec<_>>(),
+			storage_entries(&rpc, p, pre)
+				.await
+				.unwrap()
+				.into_iter()
+				.filter(|(k, _)| kept(k))
+				.collect::<Vec<_>>(),
 		);
 	}
 	assert!(kept_before.iter().all(|e| !e.is_empty()), "records, consent and log have state");
-	let registry_before: Vec<_> = entries(&rpc, &pallet_prefix::<Registry>(), pre)
+	let registry_before: Vec<_> = storage_entries(&rpc, &pallet_prefix::<Registry>(), pre)
 		.await
+		.unwrap()
 		.into_iter()
 		.filter(|(k, _)| {
 			!k.starts_with(&Hospitals::<Runtime>::final_prefix())
@@ -396,7 +289,7 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::authorize_runtime_upgrade {
 			code_hash,
 		});
-	motion(&rpc, Alice, &[Alice, Bob, Charlie], authorize).await;
+	council_motion(&rpc, Alice, &[Alice, Bob, Charlie], authorize).await;
 	let authorized_after = t.elapsed();
 	let apply = UncheckedExtrinsic::new_bare(RuntimeCall::System(
 		frame_system::Call::apply_authorized_upgrade { code: new_code.clone() },
@@ -500,11 +393,14 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		assert_eq!(now.encode(), old.upgraded(count).encode(), "hospital {id} after the migration");
 	}
 	assert!(
-		entries(&rpc, &v1::StaffCount::<Runtime>::final_prefix(), post).await.is_empty(),
+		storage_entries(&rpc, &v1::StaffCount::<Runtime>::final_prefix(), post)
+			.await
+			.unwrap()
+			.is_empty(),
 		"StaffCount was removed"
 	);
 	assert_eq!(
-		entries(&rpc, &Hospitals::<Runtime>::final_prefix(), post).await.len(),
+		storage_entries(&rpc, &Hospitals::<Runtime>::final_prefix(), post).await.unwrap().len(),
 		hospitals_before,
 		"no hospital added or lost"
 	);
@@ -515,12 +411,17 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 
 	// 3. State survives: every other entry of the ehr-chain pallets is unchanged.
 	for (p, was) in kept_prefixes.iter().zip(&kept_before) {
-		let now: Vec<_> =
-			entries(&rpc, p, post).await.into_iter().filter(|(k, _)| kept(k)).collect();
+		let now: Vec<_> = storage_entries(&rpc, p, post)
+			.await
+			.unwrap()
+			.into_iter()
+			.filter(|(k, _)| kept(k))
+			.collect();
 		assert_eq!(&now, was, "state under {} changed", hex::encode(p));
 	}
-	let registry_after: Vec<_> = entries(&rpc, &pallet_prefix::<Registry>(), post)
+	let registry_after: Vec<_> = storage_entries(&rpc, &pallet_prefix::<Registry>(), post)
 		.await
+		.unwrap()
 		.into_iter()
 		.filter(|(k, _)| {
 			!k.starts_with(&Hospitals::<Runtime>::final_prefix())
@@ -539,17 +440,15 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 
 	// The hospitals go on on the new runtime (signed for the new spec_version): a fourth staff
 	// member counts in the hospital itself, and a new record is anchored.
-	submit(&rpc, Alice, register_staff(Two, StaffRole::Lab)).await;
+	submit(&rpc, Alice, register_staff(Two.to_account_id(), StaffRole::Lab)).await;
 	let head = rpc.finalized_hash().await.unwrap();
 	assert_eq!(hospital(&rpc, 0, head).await.staff, 4);
 	submit(&rpc, Eve, add_record(2)).await;
 
 	// Blocks keep being finalized by all four, with no conflict.
 	let target = rpc.finalized_number().await.unwrap() + 5;
-	for n in &nodes {
-		n.finalized_at_least(target, WAIT).await.unwrap();
-	}
-	let common = no_conflicting_finality(&nodes.iter().collect::<Vec<_>>()).await.unwrap();
+	network::finalized_by_all(&nodes, target, WAIT).await.unwrap();
+	let common = network::no_conflicting_finality(&nodes).await.unwrap();
 	eprintln!(
 		"[{:?}] after the upgrade: hospital 0 has 4 staff, records go on, all four agree up \
 		 to #{common}",

@@ -1,11 +1,10 @@
-//! Local `ehr-node` processes on loopback: for the end-to-end tests, the load tool and scripts.
+//! One local `ehr-node` process on loopback, and where its binary is.
 //!
 //! Every node gets free ports, its own base path (removed when the node is dropped) and a log
 //! file; dropping a [`Node`] kills its process, so a failing test never leaves nodes behind.
 
 use std::{
 	fs::File,
-	future::Future,
 	io::{Read, Seek, SeekFrom},
 	net::TcpListener,
 	path::{Path, PathBuf},
@@ -13,7 +12,42 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use crate::{Error, Result, Rpc};
+use ehr_client::Rpc;
+
+use crate::{wait_until, Error, Result};
+
+/// The environment variable that names the `ehr-node` binary (`scripts/env.sh` sets it).
+pub const NODE_BIN_VAR: &str = "EHR_NODE_BIN";
+
+/// The `ehr-node` binary named by `$EHR_NODE_BIN`, if it is set.
+pub fn node_binary_from_env() -> Option<PathBuf> {
+	std::env::var_os(NODE_BIN_VAR).map(PathBuf::from)
+}
+
+/// The `ehr-node` binary to test: `$EHR_NODE_BIN`, else the one built in the same target
+/// directory as the running test (`cargo test --release --workspace` builds both).
+///
+/// A test harness runs from `target/<profile>/deps/`, a binary from `target/<profile>/`, where
+/// `ehr-node` is; so the directory of the running executable and its parent are searched.
+///
+/// # Panics
+///
+/// If neither names an existing file: the tests cannot run without the node.
+pub fn node_binary() -> PathBuf {
+	if let Some(bin) = node_binary_from_env() {
+		return bin;
+	}
+	let exe = std::env::current_exe().expect("the path of the running executable");
+	let found =
+		exe.ancestors().skip(1).take(2).map(|dir| dir.join("ehr-node")).find(|bin| bin.exists());
+	found.unwrap_or_else(|| {
+		panic!(
+			"no ehr-node next to {} or in its parent directory: build the workspace, or set \
+			 {NODE_BIN_VAR}",
+			exe.display()
+		)
+	})
+}
 
 /// A free TCP port on 127.0.0.1 (the OS picks one; it is released again for the node to bind).
 pub fn free_port() -> Result<u16> {
@@ -46,10 +80,16 @@ impl NodeConfig {
 
 	/// One authority of the local four-hospital network (`alice`, `bob`, `charlie`, `dave`).
 	pub fn local_authority(binary: impl Into<PathBuf>, name: &str) -> Self {
+		NodeConfig::authority(binary, "local", name)
+	}
+
+	/// A validator of chain `chain` (a preset such as `local`, or a chain spec file) with the
+	/// development keys of `name` (`--alice`, ...).
+	pub fn authority(binary: impl Into<PathBuf>, chain: &str, name: &str) -> Self {
 		NodeConfig {
 			binary: binary.into(),
 			name: name.into(),
-			args: vec!["--chain".into(), "local".into(), "--validator".into(), format!("--{name}")],
+			args: vec!["--chain".into(), chain.into(), "--validator".into(), format!("--{name}")],
 			bootnodes: vec![],
 		}
 	}
@@ -133,7 +173,7 @@ impl Node {
 
 	/// A JSON-RPC client of this node.
 	pub fn rpc(&self) -> Result<Rpc> {
-		Rpc::new(&self.url())
+		Rpc::new(&self.url()).map_err(Error::from)
 	}
 
 	/// Base path of the node (its database and keystore live under `data/`).
@@ -235,40 +275,40 @@ impl Node {
 		self.kill()?;
 		self.spawn()
 	}
+
 	/// Waits until the node has finalized block `n`; returns its finalized number. The error
-	/// carries the last lines of the node's log.
+	/// carries the node's best and finalized numbers and the last lines of its log.
 	pub async fn finalized_at_least(&self, n: u32, timeout: Duration) -> Result<u32> {
 		let rpc = self.rpc()?;
 		let what = format!("node {} finalizes #{n}", self.name);
-		wait_until(&what, timeout, || {
+		let reached = wait_until(&what, timeout, || {
 			let rpc = rpc.clone();
 			async move { Ok(rpc.finalized_number().await.ok().filter(|f| *f >= n)) }
 		})
-		.await
-		.map_err(|e| Error::Timeout(format!("{e}; log:\n{}", self.log_tail(40))))
-	}
-}
-
-/// Checks that every pair of `nodes` agrees on every block all of them have finalized, and
-/// returns that common finalized height.
-pub async fn no_conflicting_finality(nodes: &[&Node]) -> Result<u32> {
-	let mut common = u32::MAX;
-	for n in nodes {
-		common = common.min(n.rpc()?.finalized_number().await?);
-	}
-	let Some((first, rest)) = nodes.split_first() else { return Ok(0) };
-	for height in 1..=common {
-		let expected = first.rpc()?.block_hash(height).await?;
-		for n in rest {
-			if n.rpc()?.block_hash(height).await? != expected {
-				return Err(Error::Conflict(format!(
-					"nodes {} and {} finalized different #{height}",
-					first.name, n.name
-				)));
-			}
+		.await;
+		match reached {
+			Ok(f) => Ok(f),
+			Err(e) => Err(Error::Timeout(format!(
+				"{e} (best #{}, finalized #{}); log:\n{}",
+				rpc.best_number().await.unwrap_or_default(),
+				rpc.finalized_number().await.unwrap_or_default(),
+				self.log_tail(40)
+			))),
 		}
 	}
-	Ok(common)
+
+	/// Waits until the node has at least `at_least` peers; returns their number. The error
+	/// carries the last lines of the node's log.
+	pub async fn wait_peers(&self, at_least: u64, timeout: Duration) -> Result<u64> {
+		let rpc = self.rpc()?;
+		let what = format!("node {} has {at_least} peers", self.name);
+		wait_until(&what, timeout, || {
+			let rpc = rpc.clone();
+			async move { Ok(rpc.peers().await.ok().filter(|p| *p >= at_least)) }
+		})
+		.await
+		.map_err(|e| Error::Timeout(format!("{e}; log:\n{}", self.log_tail(30))))
+	}
 }
 
 impl Drop for Node {
@@ -277,30 +317,5 @@ impl Drop for Node {
 		if std::thread::panicking() {
 			eprintln!("--- last log lines of node {} ---\n{}", self.name, self.log_tail(40));
 		}
-	}
-}
-
-/// Polls `check` every 250 ms until it returns `Some`, failing with `what` and the elapsed time
-/// after `timeout`.
-pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
-where
-	F: FnMut() -> Fut,
-	Fut: Future<Output = Result<Option<T>>>,
-{
-	let start = Instant::now();
-	let mut last_err = None;
-	loop {
-		match check().await {
-			Ok(Some(v)) => return Ok(v),
-			Ok(None) => {},
-			Err(e) => last_err = Some(e.to_string()),
-		}
-		if start.elapsed() > timeout {
-			return Err(Error::Timeout(format!(
-				"{what}: not reached within {timeout:?}{}",
-				last_err.map(|e| format!(" (last error: {e})")).unwrap_or_default()
-			)));
-		}
-		tokio::time::sleep(Duration::from_millis(250)).await;
 	}
 }
