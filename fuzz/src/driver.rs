@@ -1,7 +1,8 @@
-//! The fuzzing loop: generates and mutates inputs, keeps those that reach new coverage points,
-//! and stops at the first failure or when the time is up.
+//! The fuzzing loop: starts with the tour (one input that takes every entry of the action
+//! tables), then generates and mutates inputs, keeps those that reach new coverage points, and
+//! stops at the first failure or when the time is up.
 
-use crate::{Harness, Point, Violation};
+use crate::{EntryId, Harness, Point, Violation, MAX_ACTIONS};
 use std::{
 	collections::BTreeSet,
 	panic::{catch_unwind, AssertUnwindSafe},
@@ -59,6 +60,9 @@ pub struct Options {
 	pub corpus: Option<PathBuf>,
 	/// Print a progress line every this often.
 	pub progress: Option<Duration>,
+	/// Start with the [`tour`], so that every entry of the action tables is exercised whatever
+	/// the seed and the number of inputs.
+	pub tour: bool,
 }
 
 /// What broke.
@@ -114,6 +118,8 @@ pub struct Outcome {
 	pub points: BTreeSet<Point>,
 	/// Names (`Pallet.call`) of the calls met, by (pallet index, call index).
 	pub names: std::collections::BTreeMap<(u8, u8), String>,
+	/// Entries of the action tables that made at least one extrinsic.
+	pub entries: BTreeSet<EntryId>,
 	/// Inputs kept because they reached new points.
 	pub corpus: usize,
 	/// Time taken.
@@ -133,8 +139,8 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 		.unwrap_or_else(|| "(no message)".into())
 }
 
-fn run_once(h: &Harness, input: &[u8]) -> Result<crate::Report, FailureKind> {
-	match catch_unwind(AssertUnwindSafe(|| h.run(input))) {
+fn run_once(h: &Harness, input: &[u8], max_actions: usize) -> Result<crate::Report, FailureKind> {
+	match catch_unwind(AssertUnwindSafe(|| h.run_actions(input, max_actions))) {
 		Ok(Ok(report)) => Ok(report),
 		Ok(Err(v)) => Err(FailureKind::Violation(v)),
 		Err(p) => Err(FailureKind::Panic(panic_message(p))),
@@ -150,7 +156,16 @@ const TIMING_CONFIRMATIONS: usize = 2;
 /// happens again on each of [`TIMING_CONFIRMATIONS`] more runs. The second value says how many
 /// timing failures were not confirmed.
 pub fn run_one(h: &Harness, input: &[u8]) -> (Result<crate::Report, FailureKind>, u64) {
-	let first = run_once(h, input);
+	run_checked(h, input, MAX_ACTIONS)
+}
+
+/// [`run_one`] on the first `max_actions` actions of the input.
+fn run_checked(
+	h: &Harness,
+	input: &[u8],
+	max_actions: usize,
+) -> (Result<crate::Report, FailureKind>, u64) {
+	let first = run_once(h, input, max_actions);
 	let timing = |r: &Result<crate::Report, FailureKind>| {
 		matches!(
 			r,
@@ -163,12 +178,80 @@ pub fn run_one(h: &Harness, input: &[u8]) -> (Result<crate::Report, FailureKind>
 		return (first, 0);
 	}
 	for _ in 0..TIMING_CONFIRMATIONS {
-		let again = run_once(h, input);
+		let again = run_once(h, input, max_actions);
 		if !timing(&again) {
 			return (again, 1);
 		}
 	}
 	(first, 0)
+}
+
+/// How many argument bytes the tour offers an entry: more than any generator reads (a batch of
+/// 101 records reads about 1,500).
+const TOUR_ARGUMENTS: usize = 4096;
+/// How many argument draws the tour tries for an entry before it settles for the best it saw.
+const TOUR_DRAWS: usize = 24;
+
+/// What the tour makes of a draw's action, worst first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+	/// No extrinsic (a raw call whose bytes decode to none).
+	Nothing,
+	/// Refused by the transaction checks.
+	Refused,
+	/// Dispatched, and failed.
+	Failed,
+	/// Dispatched, and succeeded.
+	Succeeded,
+}
+
+fn rank(outcome: Option<&str>) -> Rank {
+	match outcome {
+		None => Rank::Nothing,
+		Some("ok") => Rank::Succeeded,
+		Some(o) if o.starts_with("invalid:") || o.starts_with("unknown:") => Rank::Refused,
+		Some(_) => Rank::Failed,
+	}
+}
+
+/// The tour: one input that takes every entry of the action tables once, in table order, so
+/// that a run starting with it exercises every entry by construction. For each entry it tries
+/// up to [`TOUR_DRAWS`] random argument draws (from `seed`) after the tour so far, and keeps the
+/// first whose extrinsic succeeds, else the best it saw (see [`Rank`]); an entry whose draws all
+/// make no extrinsic is left out, which [`Outcome::entries`] of the run then shows. Every draw
+/// runs from genesis and is checked as any input is: a failure ends the tour with that input.
+pub fn tour(h: &Harness, seed: u64) -> Result<Vec<u8>, Failure> {
+	let mut rng = Rng::new(seed);
+	let mut tour = Vec::new();
+	let mut actions = 0;
+	for selectors in crate::actions::selectors() {
+		let mut best: Option<(Rank, Vec<u8>)> = None;
+		for _ in 0..TOUR_DRAWS {
+			let mut input = tour.clone();
+			input.push(crate::TABLE_ACTION);
+			input.extend_from_slice(&selectors);
+			input.extend(rng.bytes(TOUR_ARGUMENTS));
+			let report = match run_checked(h, &input, actions + 1).0 {
+				Ok(report) => report,
+				Err(kind) => return Err(Failure { kind, input, saved: None }),
+			};
+			// The entry's action, if its generator had the bytes it needed.
+			let Some(step) = report.steps.get(actions) else { continue };
+			let rank = rank(step.outcome.as_deref());
+			if rank > Rank::Nothing && best.as_ref().is_none_or(|(r, _)| rank > *r) {
+				input.truncate(step.end);
+				best = Some((rank, input));
+			}
+			if rank == Rank::Succeeded {
+				break;
+			}
+		}
+		if let Some((_, input)) = best {
+			tour = input;
+			actions += 1;
+		}
+	}
+	Ok(tour)
 }
 
 fn mutate(rng: &mut Rng, corpus: &[Vec<u8>], max_len: usize) -> Vec<u8> {
@@ -240,6 +323,18 @@ pub fn fuzz(h: &Harness, options: &Options) -> Outcome {
 		}
 	}
 	let mut pending: Vec<Vec<u8>> = std::mem::take(&mut corpus);
+	if options.tour {
+		match tour(h, options.seed) {
+			// Last in, so that it runs first.
+			Ok(t) => pending.push(t),
+			Err(mut f) => {
+				f.saved = save(&options.failures, &f.input);
+				out.failure = Some(f);
+				out.elapsed = start.elapsed();
+				return out;
+			},
+		}
+	}
 	let mut last_progress = Instant::now();
 	while start.elapsed() < options.duration && options.max_inputs.is_none_or(|m| out.inputs < m) {
 		let input = if let Some(seed_input) = pending.pop() {
@@ -259,6 +354,9 @@ pub fn fuzz(h: &Harness, options: &Options) -> Outcome {
 				out.refused += report.refused;
 				out.blocks += report.blocks;
 				out.worst_cpu_to_weight = out.worst_cpu_to_weight.max(report.worst_cpu_to_weight);
+				out.entries.extend(
+					report.steps.iter().filter(|s| s.outcome.is_some()).filter_map(|s| s.entry),
+				);
 				let before = out.points.len();
 				out.points.extend(report.points);
 				out.names.extend(report.names);

@@ -7,6 +7,11 @@
 //! applied to the real runtime (the native build of `ehr-runtime`) through `Executive`, block by
 //! block, exactly as a node applies them: signature, nonce, weight and fee checks included.
 //!
+//! The first byte of an action, modulo 16, makes it a block boundary (0), a jump in time (1) or
+//! an extrinsic from the action tables (any other value): one table per pallet, one line per
+//! call. The next two bytes pick the line so that appending a line changes the meaning of a saved
+//! input only from its first action that picks the new line (`fuzz/src/actions.rs`).
+//!
 //! An input fails when
 //! - the runtime panics;
 //! - an extrinsic of an ehr-chain pallet takes more CPU time than the weight it was charged (native
@@ -23,17 +28,13 @@
 use codec::{Decode, Encode};
 use ehr_client::{ChainContext, Signer};
 use ehr_runtime::{
-	AccountId, BalancesCall, BuildStorage, Executive, Header, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, System, UncheckedExtrinsic, SLOT_DURATION, VERSION,
+	AccountId, BuildStorage, Executive, Header, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
+	UncheckedExtrinsic, SLOT_DURATION, VERSION,
 };
-use frame_support::{
-	dispatch::{DispatchClass, GetDispatchInfo},
-	traits::GetCallMetadata,
-	weights::Weight,
-};
+use frame_support::{dispatch::DispatchClass, traits::GetCallMetadata, weights::Weight};
 use pallet_collective::Instance1;
-use pallet_hospital_registry::{StaffRole, StaffStatus};
-use pallet_patient_records::{cid, Category, ContentInput, EncryptionScheme, NewRecord};
+use pallet_hospital_registry::StaffRole;
+use pallet_patient_records::{cid, ContentInput, EncryptionScheme};
 use scale_info::{TypeDef, TypeInfo};
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{
@@ -43,13 +44,21 @@ use sp_runtime::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
+mod actions;
 mod driver;
-pub use driver::{fuzz, run_one, Failure, FailureKind, Options, Outcome as FuzzOutcome, Rng};
+pub use actions::{entries, EntryId};
+pub use driver::{fuzz, run_one, tour, Failure, FailureKind, Options, Outcome as FuzzOutcome, Rng};
 
 /// The first slot of every run: 2027-01-15, in slots of `SLOT_DURATION`.
 const FIRST_SLOT: u64 = 1_800_000_000_000 / SLOT_DURATION;
 /// Most actions one input may carry (longer inputs are cut there).
 pub const MAX_ACTIONS: usize = 256;
+/// The first byte of an action, modulo 16, that makes it a block boundary.
+const NEXT_BLOCK: u8 = 0;
+/// The first byte of an action, modulo 16, that makes it a jump in time.
+const TIME_JUMP: u8 = 1;
+/// A first byte that makes an action one of the action tables' (as every other value does).
+const TABLE_ACTION: u8 = 2;
 /// Most extrinsics in one block before the harness starts the next block.
 const MAX_EXTRINSICS_PER_BLOCK: usize = 24;
 /// Funds of the endowed actors.
@@ -115,12 +124,18 @@ const ACTORS: &[(&str, Role)] = &[
 /// is used up, which ends the run.
 pub struct Input<'a> {
 	data: &'a [u8],
+	len: usize,
 }
 
 impl<'a> Input<'a> {
 	/// Reads `data`.
 	pub fn new(data: &'a [u8]) -> Self {
-		Input { data }
+		Input { data, len: data.len() }
+	}
+
+	/// How many bytes have been read.
+	fn offset(&self) -> usize {
+		self.len.saturating_sub(self.data.len())
 	}
 
 	fn byte(&mut self) -> Option<u8> {
@@ -178,6 +193,18 @@ impl<'a> Input<'a> {
 /// refused it).
 pub type Point = (u8, u8, String);
 
+/// One action of an input, as the run read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+	/// The entry of the action tables it came from; `None` for a block boundary or a jump in
+	/// time.
+	pub entry: Option<EntryId>,
+	/// The input's offset just past the action.
+	pub end: usize,
+	/// The outcome of its extrinsic, as in a coverage [`Point`]; `None` if it made none.
+	pub outcome: Option<String>,
+}
+
 /// What running one input did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -193,6 +220,8 @@ pub struct Report {
 	pub blocks: u64,
 	/// Largest ratio of an extrinsic's CPU time to the ref-time weight it was charged.
 	pub worst_cpu_to_weight: f64,
+	/// The actions read, in order.
+	pub steps: Vec<Step>,
 }
 
 /// Why an input failed (a panic is caught by the driver).
@@ -317,8 +346,15 @@ impl Harness {
 
 	/// Runs one input from genesis.
 	pub fn run(&self, data: &[u8]) -> Result<Report, Violation> {
+		self.run_actions(data, MAX_ACTIONS)
+	}
+
+	/// Runs the first `max_actions` actions (at most [`MAX_ACTIONS`]) of one input from genesis.
+	pub fn run_actions(&self, data: &[u8], max_actions: usize) -> Result<Report, Violation> {
 		let mut ext = sp_io::TestExternalities::new(self.genesis.clone());
-		ext.execute_with(|| Run::new(self).execute(&mut Input::new(data)))
+		ext.execute_with(|| {
+			Run::new(self).execute(&mut Input::new(data), max_actions.min(MAX_ACTIONS))
+		})
 	}
 }
 
@@ -381,16 +417,17 @@ impl<'h> Run<'h> {
 		}
 	}
 
-	fn execute(mut self, input: &mut Input) -> Result<Report, Violation> {
+	fn execute(mut self, input: &mut Input, max_actions: usize) -> Result<Report, Violation> {
 		self.start_block(1);
-		for _ in 0..MAX_ACTIONS {
+		for _ in 0..max_actions {
 			let Some(op) = input.byte() else { break };
-			match op % 16 {
-				0 => {
+			let (entry, outcome) = match op % 16 {
+				NEXT_BLOCK => {
 					self.end_block()?;
 					self.start_block(1);
+					(None, None)
 				},
-				1 => {
+				TIME_JUMP => {
 					// A jump in time: a minute to a month of slots without blocks.
 					let Some(blocks) = input.pick(&[30u32, 1_800, 43_200, 302_401, 1_296_000])
 					else {
@@ -398,13 +435,15 @@ impl<'h> Run<'h> {
 					};
 					self.end_block()?;
 					self.start_block(blocks);
+					(None, None)
 				},
-				_ => match self.action(input) {
+				_ => match actions::generate(&self, input) {
 					None => break,
-					Some(None) => {},
-					Some(Some((origin, call))) => self.apply(origin, call)?,
+					Some((entry, None)) => (Some(entry), None),
+					Some((entry, Some((origin, call)))) => (Some(entry), self.apply(origin, call)?),
 				},
-			}
+			};
+			self.report.steps.push(Step { entry, end: input.offset(), outcome });
 		}
 		self.end_block()?;
 		Ok(self.report)
@@ -489,12 +528,14 @@ impl<'h> Run<'h> {
 		Ok(())
 	}
 
-	fn apply(&mut self, origin: usize, call: RuntimeCall) -> Result<(), Violation> {
+	/// Signs `call` by actor `origin` and applies it; its outcome (`None` if there is no such
+	/// actor).
+	fn apply(&mut self, origin: usize, call: RuntimeCall) -> Result<Option<String>, Violation> {
 		if self.in_block >= MAX_EXTRINSICS_PER_BLOCK {
 			self.end_block()?;
 			self.start_block(1);
 		}
-		let Some(actor) = self.h.actors.get(origin) else { return Ok(()) };
+		let Some(actor) = self.h.actors.get(origin) else { return Ok(None) };
 		let encoded = call.encode();
 		let (pallet, index) = (encoded.first().copied(), encoded.get(1).copied());
 		let meta = call.get_call_metadata();
@@ -552,9 +593,9 @@ impl<'h> Run<'h> {
 		}
 		if let (Some(p), Some(i)) = (pallet, index) {
 			self.report.names.entry((p, i)).or_insert(name);
-			self.report.points.insert((p, i, outcome));
+			self.report.points.insert((p, i, outcome.clone()));
 		}
-		Ok(())
+		Ok(Some(outcome))
 	}
 
 	/// Index of an actor: three times in four one of `natural` (the actors a call is meant
@@ -663,543 +704,6 @@ impl<'h> Run<'h> {
 			4 => now + 30 * 86_400_000,
 			_ => now + 400 * 86_400_000,
 		})
-	}
-
-	/// Reads one signed action: its origin and call; `Some(None)` if the bytes make no call
-	/// (raw bytes that decode to none, a vote with no motion open), `None` once the input is
-	/// used up.
-	fn action(&self, input: &mut Input) -> Option<Option<(usize, RuntimeCall)>> {
-		use pallet_consent::{Action, EmergencyReason, Grantee, Purpose, ReviewOutcome, Scope};
-		use pallet_hospital_registry::Call as Reg;
-		use pallet_patient_records::{Call as Rec, Withdrawal};
-		fn admin(r: Role) -> bool {
-			matches!(r, Role::Admin(_))
-		}
-		fn staff(r: Role) -> bool {
-			matches!(r, Role::Staff(..))
-		}
-		fn clinician(r: Role) -> bool {
-			matches!(r, Role::Staff(_, StaffRole::Doctor | StaffRole::Nurse | StaffRole::Lab))
-		}
-		fn patient(r: Role) -> bool {
-			matches!(r, Role::Patient(_))
-		}
-		fn outsider(r: Role) -> bool {
-			matches!(r, Role::Outsider(_))
-		}
-		fn gateway(r: Role) -> bool {
-			matches!(r, Role::Staff(_, StaffRole::Gateway))
-		}
-		fn reviewer(r: Role) -> bool {
-			matches!(r, Role::Staff(_, StaffRole::PrivacyOfficer))
-		}
-		fn anyone(_: Role) -> bool {
-			true
-		}
-		let kind = input.byte()? % 32;
-		let call = match kind {
-			// Hospital registry, by the hospitals' admins.
-			0 => (
-				self.who(input, admin)?,
-				RuntimeCall::HospitalRegistry(Reg::register_staff {
-					staff: self.account(input, |r| staff(r) || outsider(r))?,
-					role: input.variant()?,
-					licence_commitment: input.h256()?,
-					valid_until: if input.bool()? { Some(self.moment(input)?) } else { None },
-				}),
-			),
-			1 => (
-				self.who(input, admin)?,
-				RuntimeCall::HospitalRegistry(Reg::set_staff_status {
-					staff: self.account(input, staff)?,
-					status: input.variant::<StaffStatus>()?,
-				}),
-			),
-			2 => (
-				self.who(input, |r| outsider(r) || patient(r))?,
-				RuntimeCall::HospitalRegistry(Reg::register_patient {}),
-			),
-			3 => (
-				self.who(input, admin)?,
-				RuntimeCall::HospitalRegistry(Reg::enrol_patient {
-					patient: self.account(input, |r| outsider(r) || patient(r))?,
-					commitment: input.h256()?,
-				}),
-			),
-			4 => (
-				self.who(input, admin)?,
-				RuntimeCall::HospitalRegistry(Reg::verify_patient {
-					patient: self.account(input, patient)?,
-					commitment: input.h256()?,
-				}),
-			),
-			5 | 6 => {
-				use pallet_hospital_registry::{Delegates, Delegation};
-				// Removals mostly name an existing delegate or guardian.
-				let existing: Vec<(AccountId, AccountId, bool)> = Delegates::<Runtime>::iter()
-					.take(32)
-					.map(|(p, d, kind)| (p, d, matches!(kind, Delegation::Guardian { .. })))
-					.collect();
-				let guardian = kind == 6;
-				let known: Vec<(AccountId, AccountId)> =
-					existing.into_iter().filter(|e| e.2 == guardian).map(|e| (e.0, e.1)).collect();
-				let add = input.bool()?;
-				let (p, d) = if !add && !known.is_empty() && input.byte()? < 192 {
-					input.pick(&known)?
-				} else {
-					(self.account(input, patient)?, self.account(input, anyone)?)
-				};
-				match (guardian, add) {
-					(false, true) => (
-						self.one_of(input, &[p], patient)?,
-						RuntimeCall::HospitalRegistry(Reg::appoint_delegate { delegate: d }),
-					),
-					(false, false) => (
-						self.one_of(input, &[p], patient)?,
-						RuntimeCall::HospitalRegistry(Reg::remove_delegate { delegate: d }),
-					),
-					// Guardianship calls by hospital admins, and by every other role a quarter of
-					// the time (`who`): only a hospital that verified the patient records one, and
-					// the invariants check every guardian is so backed.
-					(true, true) => (
-						self.who(input, admin)?,
-						RuntimeCall::HospitalRegistry(Reg::record_guardian {
-							patient: p,
-							guardian: d,
-						}),
-					),
-					(true, false) => match input.byte()? % 3 {
-						0 => (
-							self.who(input, admin)?,
-							RuntimeCall::HospitalRegistry(Reg::remove_guardian {
-								patient: p,
-								guardian: d,
-							}),
-						),
-						1 => (
-							self.one_of(input, &[p.clone(), d.clone()], anyone)?,
-							RuntimeCall::HospitalRegistry(Reg::contest_guardian {
-								patient: p,
-								guardian: d,
-							}),
-						),
-						_ => {
-							// A review mostly concerns a guardianship under contest.
-							use pallet_hospital_registry::GuardianContests;
-							let contested: Vec<(AccountId, AccountId)> =
-								GuardianContests::<Runtime>::iter_keys().take(16).collect();
-							let (p, d) = if !contested.is_empty() && input.byte()? < 224 {
-								input.pick(&contested)?
-							} else {
-								(p, d)
-							};
-							// Mostly by the recording hospital's privacy officer or admin.
-							let recorded_by =
-								match pallet_hospital_registry::Delegates::<Runtime>::get(&p, &d) {
-									Some(pallet_hospital_registry::Delegation::Guardian {
-										hospital,
-									}) => Some(hospital),
-									_ => None,
-								};
-							let reviewers: Vec<AccountId> =
-								self.h
-									.actors
-									.iter()
-									.filter(|a| match a.role {
-										Role::Admin(h)
-										| Role::Staff(h, StaffRole::PrivacyOfficer) => Some(h) == recorded_by,
-										_ => false,
-									})
-									.map(|a| a.id.clone())
-									.collect();
-							(
-								self.one_of(input, &reviewers, |r| reviewer(r) || admin(r))?,
-								RuntimeCall::HospitalRegistry(Reg::review_guardianship {
-									patient: p,
-									guardian: d,
-									uphold: input.bool()?,
-								}),
-							)
-						},
-					},
-				}
-			},
-			7 => (
-				self.who(input, admin)?,
-				if input.bool()? {
-					RuntimeCall::HospitalRegistry(Reg::update_hospital {
-						name: if input.bool()? { Some(input.bytes(80)?) } else { None },
-						gateway_url: if input.bool()? { Some(input.bytes(300)?) } else { None },
-					})
-				} else {
-					let n = input.below(5)?;
-					RuntimeCall::HospitalRegistry(Reg::set_nodes {
-						nodes: (0..n).map(|_| input.bytes(60)).collect::<Option<_>>()?,
-					})
-				},
-			),
-			// Council motions about the registry.
-			8 => (self.who(input, admin)?, self.motion(input)?),
-			9 => {
-				let Some((hash, index, _)) = self.open_motion(input)? else { return Some(None) };
-				(
-					self.who(input, admin)?,
-					RuntimeCall::Council(pallet_collective::Call::vote {
-						proposal: hash,
-						index,
-						approve: input.byte()? < 200,
-					}),
-				)
-			},
-			10 => {
-				let Some((hash, index, proposal)) = self.open_motion(input)? else {
-					return Some(None);
-				};
-				(
-					self.who(input, admin)?,
-					RuntimeCall::Council(pallet_collective::Call::close {
-						proposal_hash: hash,
-						index,
-						proposal_weight_bound: proposal.get_dispatch_info().call_weight,
-						length_bound: proposal.encoded_size() as u32,
-					}),
-				)
-			},
-			// Patient records.
-			11 | 12 => (
-				self.who(input, |r| clinician(r) || patient(r))?,
-				RuntimeCall::PatientRecords(Rec::add_record {
-					patient: self.account(input, patient)?,
-					category: input.variant::<Category>()?,
-					content: self.content(input)?,
-				}),
-			),
-			13 => {
-				let n = match input.byte()? % 8 {
-					0 => 101,
-					1 => 100,
-					k => u64::from(k),
-				};
-				let mut records = Vec::new();
-				for _ in 0..n {
-					records.push(NewRecord {
-						patient: self.account(input, patient)?,
-						category: input.variant::<Category>()?,
-						content: self.content(input)?,
-					});
-				}
-				(
-					self.who(input, |r| clinician(r) || gateway(r))?,
-					RuntimeCall::PatientRecords(Rec::add_records { records }),
-				)
-			},
-			14 => {
-				let record = self.record_id(input)?;
-				let parties = self.parties(record);
-				(
-					self.one_of(input, &parties, clinician)?,
-					RuntimeCall::PatientRecords(Rec::propose_amendment {
-						record,
-						content: self.content(input)?,
-					}),
-				)
-			},
-			15 => {
-				use pallet_patient_records::{Amendments, Withdrawals};
-				let sub = input.byte()? % 5;
-				// Approvals and cancellations mostly meet something pending.
-				let pending: Vec<u64> = match sub {
-					0 | 4 => Amendments::<Runtime>::iter_keys().take(16).collect(),
-					2 | 3 => Withdrawals::<Runtime>::iter_keys().take(16).collect(),
-					_ => Vec::new(),
-				};
-				let record = if !pending.is_empty() && input.byte()? < 192 {
-					input.pick(&pending)?
-				} else {
-					self.record_id(input)?
-				};
-				let mut parties = self.parties(record);
-				let call = match sub {
-					0 => Rec::cancel_amendment { record },
-					1 => Rec::request_withdrawal { record, kind: input.variant::<Withdrawal>()? },
-					2 => {
-						// The other side approves.
-						if let Some(w) = Withdrawals::<Runtime>::get(record) {
-							parties.retain(|p| *p != w.requester);
-						}
-						Rec::approve_withdrawal { record }
-					},
-					3 => Rec::cancel_withdrawal { record },
-					_ => {
-						if let Some(a) = Amendments::<Runtime>::get(record) {
-							parties.retain(|p| *p != a.proposer);
-						}
-						Rec::approve_amendment { record }
-					},
-				};
-				(
-					self.one_of(input, &parties, |r| clinician(r) || patient(r))?,
-					RuntimeCall::PatientRecords(call),
-				)
-			},
-			16 => {
-				let record = self.record_id(input)?;
-				let content = self.content(input)?;
-				let signer = self.who(input, patient)?;
-				let signed = self.h.actors.get(signer)?;
-				let version = pallet_patient_records::Records::<Runtime>::get(record)
-					.map(|r| r.version)
-					.unwrap_or(1);
-				let stored = pallet_patient_records::Content {
-					commitment: content.commitment,
-					cid: content.cid.clone().try_into().unwrap_or_default(),
-					scheme: content.scheme,
-					size: content.size,
-				};
-				let payload = pallet_patient_records::Pallet::<Runtime>::amendment_payload(
-					record, version, stored,
-				)
-				.encode();
-				let signature = if input.byte()? < 220 {
-					signed.pair.sign(&payload)
-				} else {
-					signed.pair.sign(&input.bytes(64)?)
-				};
-				(
-					self.who(input, clinician)?,
-					RuntimeCall::PatientRecords(Rec::amend_with_signature {
-						record,
-						content,
-						signer: signed.id.clone(),
-						signature: signature.into(),
-					}),
-				)
-			},
-			17 => (
-				self.who(input, patient)?,
-				RuntimeCall::PatientRecords(Rec::request_prescription {
-					doctor: self.account(input, clinician)?,
-					details: input.h256()?,
-				}),
-			),
-			18 => {
-				let request = input.below(
-					pallet_patient_records::NextRequestId::<Runtime>::get().saturating_add(2),
-				)?;
-				let call = match input.byte()? % 3 {
-					0 => Rec::fulfil_prescription { request, content: self.content(input)? },
-					1 => Rec::decline_prescription { request },
-					_ => Rec::cancel_prescription_request { request },
-				};
-				let parties: Vec<AccountId> =
-					pallet_patient_records::PrescriptionRequests::<Runtime>::get(request)
-						.map(|r| vec![r.patient, r.doctor])
-						.unwrap_or_default();
-				(
-					self.one_of(input, &parties, |r| clinician(r) || patient(r))?,
-					RuntimeCall::PatientRecords(call),
-				)
-			},
-			// Consent.
-			19..=21 => {
-				let patient_id = self.account(input, patient)?;
-				let grantee = if input.byte()? < 200 {
-					Grantee::Staff(self.account(input, |r| clinician(r) || gateway(r))?)
-				} else {
-					Grantee::Hospital(input.below(5)? as u32)
-				};
-				let scope = match input.byte()? % 4 {
-					0 => Scope::Categories(
-						input.variants::<Category>(12)?.try_into().unwrap_or_default(),
-					),
-					1 => Scope::Records({
-						let n = input.below(40)?;
-						(0..n).map(|_| self.record_id(input)).collect::<Option<Vec<_>>>()?
-					}),
-					_ => Scope::AllRecords,
-				};
-				(
-					self.one_of(input, std::slice::from_ref(&patient_id), patient)?,
-					RuntimeCall::Consent(pallet_consent::Call::grant {
-						patient: patient_id,
-						grantee,
-						scope,
-						// Bounded in the call: what a signer could send, duplicates included.
-						excluded: frame_support::BoundedVec::truncate_from(
-							input.variants::<Category>(3)?,
-						),
-						purposes: {
-							let mut p = input.variants::<Purpose>(4)?;
-							if input.byte()? < 230 && p.is_empty() {
-								p.push(Purpose::Treatment);
-							}
-							frame_support::BoundedVec::truncate_from(p)
-						},
-						actions: {
-							let mut a = input.variants::<Action>(2)?;
-							if input.byte()? < 230 && a.is_empty() {
-								a.push(Action::Read);
-							}
-							frame_support::BoundedVec::truncate_from(a)
-						},
-						starts: if input.byte()? < 40 { Some(self.moment(input)?) } else { None },
-						ends: self.moment(input)?,
-					}),
-				)
-			},
-			22 | 23 => {
-				let patient_id = self.account(input, patient)?;
-				let next = pallet_consent::ConsentAccounts::<Runtime>::get(&patient_id).next_grant;
-				let grant = input.below(u64::from(next) + 1)? as u32;
-				let origin = self.one_of(input, std::slice::from_ref(&patient_id), patient)?;
-				let call = if input.bool()? {
-					pallet_consent::Call::revoke { patient: patient_id, grant }
-				} else {
-					pallet_consent::Call::remove_grant { patient: patient_id, grant }
-				};
-				(origin, RuntimeCall::Consent(call))
-			},
-			24 => (
-				self.who(input, clinician)?,
-				RuntimeCall::Consent(pallet_consent::Call::declare_emergency {
-					patient: self.account(input, patient)?,
-					reason: input.variant::<EmergencyReason>()?,
-					note: input.bytes(300)?,
-				}),
-			),
-			25 => {
-				// Mostly an emergency that exists, ended by its doctor or reviewed by a
-				// privacy officer.
-				let open: Vec<u64> =
-					pallet_consent::Emergencies::<Runtime>::iter_keys().take(16).collect();
-				let id = if !open.is_empty() && input.byte()? < 192 {
-					input.pick(&open)?
-				} else {
-					input.below(
-						pallet_consent::NextEmergencyId::<Runtime>::get().saturating_add(2),
-					)?
-				};
-				let doctor: Vec<AccountId> = pallet_consent::Emergencies::<Runtime>::get(id)
-					.map(|e| e.doctor)
-					.into_iter()
-					.collect();
-				if input.bool()? {
-					(
-						self.one_of(input, &doctor, clinician)?,
-						RuntimeCall::Consent(pallet_consent::Call::end_emergency { id }),
-					)
-				} else {
-					(
-						self.who(input, reviewer)?,
-						RuntimeCall::Consent(pallet_consent::Call::review_emergency {
-							id,
-							outcome: input.variant::<ReviewOutcome>()?,
-						}),
-					)
-				}
-			},
-			// Access log: a gateway records a read (naming its request or not), or the erasure of
-			// a deleted record.
-			26 | 27 => {
-				// Deleted records, with the gateways of their custodians.
-				let deleted: Vec<(u64, Vec<AccountId>)> =
-					pallet_patient_records::Records::<Runtime>::iter()
-						.filter(|(_, r)| {
-							r.status == pallet_patient_records::RecordStatus::Deleted
-								&& r.custodian.is_some()
-						})
-						.take(16)
-						.map(|(id, r)| {
-							let custodian = r.custodian.map(|h| Role::Staff(h, StaffRole::Gateway));
-							let gateways = self
-								.h
-								.actors
-								.iter()
-								.filter(|a| Some(a.role) == custodian)
-								.map(|a| a.id.clone())
-								.collect();
-							(id, gateways)
-						})
-						.collect();
-				if input.byte()? < 160 && !deleted.is_empty() {
-					let (record, gateways) = input.pick(&deleted)?;
-					(
-						self.one_of(input, &gateways, gateway)?,
-						RuntimeCall::AccessLog(pallet_access_log::Call::log_erasure { record }),
-					)
-				} else {
-					let who = self.who(input, gateway)?;
-					let record = self.record_id(input)?;
-					let accessor = self.account(input, |r| clinician(r) || gateway(r))?;
-					let purpose = input.variant::<Purpose>()?;
-					// A served read naming its request, or one served or refused without.
-					let how = input.byte()?;
-					let call = if how < 100 {
-						pallet_access_log::Call::log_served {
-							record,
-							accessor,
-							purpose,
-							request: input.h256()?,
-						}
-					} else {
-						pallet_access_log::Call::log_read {
-							record,
-							accessor,
-							purpose,
-							permitted: how < 200,
-						}
-					};
-					(who, RuntimeCall::AccessLog(call))
-				}
-			},
-			// Money moves, so that zero-balance accounts can (or can no longer) pay.
-			28 => (
-				self.who(input, anyone)?,
-				RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
-					dest: self.account(input, anyone)?.into(),
-					value: input.pick(&[1u128, 1_000_000_000_000, ENDOWMENT / 2])?,
-				}),
-			),
-			// Raw calls of the ehr-chain pallets: whatever the input's bytes decode to.
-			_ => {
-				let pallet = input.pick(&[4u8, 10, 11, 13])?;
-				let mut raw = vec![pallet];
-				raw.extend(input.bytes(200)?);
-				let Ok(call) = RuntimeCall::decode(&mut &raw[..]) else { return Some(None) };
-				(self.who(input, anyone)?, call)
-			},
-		};
-		Some(Some(call))
-	}
-
-	/// A council motion on one of the registry's governance calls.
-	fn motion(&self, input: &mut Input) -> Option<RuntimeCall> {
-		use pallet_hospital_registry::Call as Reg;
-		let hospital = input.below(6)? as u32;
-		let proposal = match input.byte()? % 7 {
-			0 => Reg::admit_hospital {
-				name: input.bytes(80)?,
-				admin: self.account(input, |r| matches!(r, Role::Outsider(_)))?,
-				validator: self.account(input, |r| matches!(r, Role::Outsider(_)))?,
-				gateway_url: input.bytes(40)?,
-				nodes: Vec::new(),
-			},
-			1 => Reg::suspend_hospital { hospital },
-			2 => Reg::reinstate_hospital { hospital },
-			3 => Reg::remove_hospital { hospital },
-			4 => Reg::end_guardianship {
-				patient: self.account(input, |r| matches!(r, Role::Patient(_)))?,
-				guardian: self.account(input, |_| true)?,
-			},
-			5 => Reg::set_node_permissioning { enforced: input.bool()? },
-			_ => Reg::authorize_runtime_upgrade { code_hash: input.h256()? },
-		};
-		let proposal = RuntimeCall::HospitalRegistry(proposal);
-		Some(RuntimeCall::Council(pallet_collective::Call::propose {
-			threshold: input.below(4)? as u32 + 1,
-			length_bound: proposal.encoded_size() as u32,
-			proposal: Box::new(proposal),
-		}))
 	}
 
 	/// One of the council's open motions: hash, index and proposal (`Some(None)` if none is

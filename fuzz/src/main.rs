@@ -31,6 +31,9 @@ struct Cli {
 	/// Run one saved input and report.
 	#[arg(long)]
 	replay: Option<PathBuf>,
+	/// Do not start with the tour (one input that exercises every entry of the action tables).
+	#[arg(long)]
+	no_tour: bool,
 	/// Do not compare CPU time with weights (e.g. under a debugger or sanitizer).
 	#[arg(long)]
 	no_time_check: bool,
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
 		failures: cli.failures,
 		corpus: cli.corpus,
 		progress: Some(Duration::from_secs(10)),
+		tour: !cli.no_tour,
 	};
 	println!("ehr-fuzz: seed {seed}, {} s, inputs up to {} bytes", cli.duration, options.max_len);
 	let out = fuzz(&harness, &options);
@@ -114,14 +118,25 @@ fn main() -> ExitCode {
 		out.refused,
 		out.blocks
 	);
+	let entries = ehr_fuzz::entries();
+	let missed: Vec<String> = entries
+		.iter()
+		.filter(|e| !out.entries.contains(*e))
+		.map(|(table, entry)| format!("{table}.{entry}"))
+		.collect();
 	println!(
-		"ehr-fuzz: {} coverage points (call, outcome), {} calls succeeded at least once, corpus {}, worst CPU/weight {:.3}, {} timing outliers not repeated",
+		"ehr-fuzz: {} coverage points (call, outcome), {} of {} action table entries exercised, {} calls succeeded at least once, corpus {}, worst CPU/weight {:.3}, {} timing outliers not repeated",
 		out.points.len(),
+		out.entries.len(),
+		entries.len(),
 		ok_calls.len(),
 		out.corpus,
 		out.worst_cpu_to_weight,
 		out.unconfirmed_timing
 	);
+	if !missed.is_empty() {
+		println!("ehr-fuzz: entries that made no extrinsic: {}", missed.join(", "));
+	}
 	if cli.points {
 		for (p, i, outcome) in &out.points {
 			println!("point {p}:{i} {outcome}");
@@ -143,6 +158,9 @@ fn main() -> ExitCode {
 					.map(|k| out.names.get(k).cloned().unwrap_or_else(|| format!("{}:{}", k.0, k.1)))
 					.collect::<Vec<_>>(),
 				"calls": out.names.len(),
+				"entries": entries.len(),
+				"entriesExercised": out.entries.len(),
+				"entriesMissed": missed,
 				"corpus": out.corpus,
 				"worstCpuToWeight": out.worst_cpu_to_weight,
 				"unconfirmedTimingOutliers": out.unconfirmed_timing,
