@@ -194,9 +194,9 @@ pub mod pallet {
 		/// `NotTheAnchor`; refused: `UnknownAccessor`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::log_read()
-			// Whether a refused accessor is known (staff, patient, delegation and its hospital)
-			// and the commitment's anchor, until the benchmark is run again.
-			.saturating_add(T::DbWeight::get().reads(5)))]
+			// The refused path asks whether the accessor is known (staff, patient, delegation
+			// and its hospital): reads the benchmark, which takes the served path, does not.
+			.saturating_add(T::DbWeight::get().reads(4)))]
 		pub fn log_read(
 			origin: OriginFor<T>,
 			record: RecordId,
@@ -232,9 +232,7 @@ pub mod pallet {
 		/// Origin: signed by an active `Gateway` staff account of the record's custodian
 		/// hospital.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::log_erasure()
-			// The commitment's anchor, until the benchmark is run again.
-			.saturating_add(T::DbWeight::get().reads(1)))]
+		#[pallet::weight(<T as Config>::WeightInfo::log_erasure())]
 		pub fn log_erasure(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let (who, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			ensure!(facts.deleted, Error::<T>::RecordNotDeleted);
@@ -268,11 +266,9 @@ pub mod pallet {
 		/// record's document is destroyed), `NotTheAnchor` (the document under the record's
 		/// commitment is another record's).
 		///
-		/// Complexity: O(1); charged as `log_read`, whose checks are a superset of these.
+		/// Complexity: O(1).
 		#[pallet::call_index(2)]
-		#[pallet::weight(<T as Config>::WeightInfo::log_read()
-			// As `log_read`, until the `log_served` benchmark is run into weights.rs.
-			.saturating_add(T::DbWeight::get().reads(5)))]
+		#[pallet::weight(<T as Config>::WeightInfo::log_served())]
 		pub fn log_served(
 			origin: OriginFor<T>,
 			record: RecordId,

@@ -4,18 +4,13 @@
 //! `benchmarking.rs` (frame-benchmarking v2, `ehr-node benchmark pallet`). Do not edit by hand:
 //! run the script again after changing a call or its benchmark.
 //!
-//! Measured on `vm` (`AMD EPYC`) on 2026-11-25 with benchmark CLI 64.0.0:
+//! Measured on `vm` (`AMD EPYC`) on 2026-12-07 with benchmark CLI 64.0.0:
 //! steps `50`, repeat `20`, wasm execution `Compiled`,
 //! chain `Some("dev")`.
 //!
-//! Database accesses recounted on 2026-12-02 by the same benchmarks (`Intel(R) Xeon(R)
-//! Processor`, steps `50`, repeat `20`) after `AccessLog::GlobalHead`,
-//! `PatientRecords::NextRecordId` and `Timestamp::Now` were whitelisted (charged once a block,
-//! see `runtime/tests/weights.rs`): each function's reads and writes are that run's, its
-//! execution time the run above (that machine's figures were 1.3-1.5x lower and steadier);
-//! a function measured entirely on another date says so.
-//!
-//! The pallet's unit tests use zero weights (`mock.rs`); the runtime uses [`SubstrateWeight`].
+//! The runtime and the pallet's unit tests (`mock.rs`) use [`SubstrateWeight`], which charges
+//! storage access at the runtime's `DbWeight`; `()` charges the same measured times with
+//! ParityDB's default database weights, for a runtime that does not name its own.
 
 // Command:
 // /root/.cache/ehr-chain/target-bench/release/ehr-node
@@ -43,16 +38,18 @@
 #![allow(unused_imports)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::Weight};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 
 /// Weight functions of `pallet_access_log`, one per call.
 pub trait WeightInfo {
 	/// `log_read`.
 	fn log_read() -> Weight;
-	/// `append`.
-	fn append() -> Weight;
+	/// `log_served`.
+	fn log_served() -> Weight;
 	/// `log_erasure`.
 	fn log_erasure() -> Weight;
+	/// `append`.
+	fn append() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights (`T::DbWeight`) for storage access.
@@ -61,29 +58,39 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:1 w:0)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_read() -> Weight {
-		// Proof size (bytes): measured `1130`, estimated `6130`.
-		// Minimum execution time: 43_965_000 ps.
-		Weight::from_parts(46_709_000, 6130)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size (bytes): measured `861`, estimated `6130`.
+		// Minimum execution time: 52_869_000 ps.
+		Weight::from_parts(56_924_000, 6130)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
-	fn append() -> Weight {
-		// Proof size (bytes): measured `260`, estimated `3553`.
-		// Minimum execution time: 19_909_000 ps.
-		Weight::from_parts(21_362_000, 3553)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn log_served() -> Weight {
+		// Proof size (bytes): measured `861`, estimated `6130`.
+		// Minimum execution time: 54_111_000 ps.
+		Weight::from_parts(57_896_000, 6130)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
@@ -92,17 +99,100 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:1 w:0)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_erasure() -> Weight {
-		// Measured on another machine (steps 20, repeat 10), which ran the other benchmarks of
-		// this file 1.5-2x slower (log_read included): an overestimate until the next full run.
-		// Proof size (bytes): measured `1038`, estimated `4203`.
-		// Minimum execution time: 47_171_000 ps.
-		Weight::from_parts(64_416_000, 4203)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `765`, estimated `4203`.
+		// Minimum execution time: 47_060_000 ps.
+		Weight::from_parts(51_256_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn append() -> Weight {
+		// Proof size (bytes): measured `78`, estimated `3553`.
+		// Minimum execution time: 19_058_000 ps.
+		Weight::from_parts(22_343_000, 3553)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+}
+
+/// The same measured times, with ParityDB's default database weights.
+impl WeightInfo for () {
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn log_read() -> Weight {
+		// Proof size (bytes): measured `861`, estimated `6130`.
+		// Minimum execution time: 52_869_000 ps.
+		Weight::from_parts(56_924_000, 6130)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn log_served() -> Weight {
+		// Proof size (bytes): measured `861`, estimated `6130`.
+		// Minimum execution time: 54_111_000 ps.
+		Weight::from_parts(57_896_000, 6130)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn log_erasure() -> Weight {
+		// Proof size (bytes): measured `765`, estimated `4203`.
+		// Minimum execution time: 47_060_000 ps.
+		Weight::from_parts(51_256_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn append() -> Weight {
+		// Proof size (bytes): measured `78`, estimated `3553`.
+		// Minimum execution time: 19_058_000 ps.
+		Weight::from_parts(22_343_000, 3553)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

@@ -4,18 +4,13 @@
 //! `benchmarking.rs` (frame-benchmarking v2, `ehr-node benchmark pallet`). Do not edit by hand:
 //! run the script again after changing a call or its benchmark.
 //!
-//! Measured on `vm` (`AMD EPYC`) on 2026-11-25 with benchmark CLI 64.0.0:
+//! Measured on `vm` (`AMD EPYC`) on 2026-12-07 with benchmark CLI 64.0.0:
 //! steps `50`, repeat `20`, wasm execution `Compiled`,
 //! chain `Some("dev")`.
 //!
-//! Database accesses recounted on 2026-12-02 by the same benchmarks (`Intel(R) Xeon(R)
-//! Processor`, steps `50`, repeat `20`) after `AccessLog::GlobalHead`,
-//! `PatientRecords::NextRecordId` and `Timestamp::Now` were whitelisted (charged once a block,
-//! see `runtime/tests/weights.rs`): each function's reads and writes are that run's, its
-//! execution time the run above (that machine's figures were 1.3-1.5x lower and steadier);
-//! a function measured entirely on another date says so.
-//!
-//! The pallet's unit tests use zero weights (`mock.rs`); the runtime uses [`SubstrateWeight`].
+//! The runtime and the pallet's unit tests (`mock.rs`) use [`SubstrateWeight`], which charges
+//! storage access at the runtime's `DbWeight`; `()` charges the same measured times with
+//! ParityDB's default database weights, for a runtime that does not name its own.
 
 // Command:
 // /root/.cache/ehr-chain/target-bench/release/ehr-node
@@ -43,7 +38,7 @@
 #![allow(unused_imports)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::Weight};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 
 /// Weight functions of `pallet_consent`, one per call.
 pub trait WeightInfo {
@@ -69,7 +64,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:32 w:0)
@@ -79,15 +74,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Grants` (r:0 w:1)
 	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
 	/// The range of component `r` is `[0, 32]`.
 	fn grant(r: u32, ) -> Weight {
-		// Proof size (bytes): measured `1017 + r * 191`, estimated `6130 + r * 2676`.
-		// Minimum execution time: 45_908_000 ps.
-		Weight::from_parts(55_161_265, 6130)
-			.saturating_add(Weight::from_parts(3_424_759, 0).saturating_mul(r.into()))
+		// Proof size (bytes): measured `741 + r * 191`, estimated `6130 + r * 2676`.
+		// Minimum execution time: 60_870_000 ps.
+		Weight::from_parts(66_597_432, 6130)
+			.saturating_add(Weight::from_parts(4_131_070, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -98,7 +93,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Grants` (r:1 w:1)
 	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
@@ -108,11 +103,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
-		// Proof size (bytes): measured `1157`, estimated `4199`.
-		// Minimum execution time: 48_512_000 ps.
-		Weight::from_parts(52_158_000, 4199)
+		// Proof size (bytes): measured `967`, estimated `4203`.
+		// Minimum execution time: 59_759_000 ps.
+		Weight::from_parts(63_044_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -121,22 +116,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Grants` (r:1 w:1)
 	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
 	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn remove_grant() -> Weight {
-		// Proof size (bytes): measured `912`, estimated `4199`.
-		// Minimum execution time: 28_622_000 ps.
-		Weight::from_parts(30_826_000, 4199)
+		// Proof size (bytes): measured `878`, estimated `4203`.
+		// Minimum execution time: 39_709_000 ps.
+		Weight::from_parts(42_132_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
@@ -152,13 +147,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::PatientEmergencies` (r:0 w:1)
 	/// Proof: `Consent::PatientEmergencies` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn declare_emergency() -> Weight {
-		// Proof size (bytes): measured `3288`, estimated `5527`.
-		// Minimum execution time: 59_750_000 ps.
-		Weight::from_parts(63_855_000, 5527)
+		// Proof size (bytes): measured `3147`, estimated `5527`.
+		// Minimum execution time: 75_772_000 ps.
+		Weight::from_parts(78_917_000, 5527)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -167,18 +162,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn end_emergency() -> Weight {
-		// Proof size (bytes): measured `598`, estimated `3636`.
-		// Minimum execution time: 25_909_000 ps.
-		Weight::from_parts(27_942_000, 3636)
+		// Proof size (bytes): measured `416`, estimated `3636`.
+		// Minimum execution time: 30_214_000 ps.
+		Weight::from_parts(32_037_000, 3636)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Emergencies` (r:1 w:1)
 	/// Proof: `Consent::Emergencies` (`max_values`: None, `max_size`: Some(171), added: 2646, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
@@ -188,14 +183,152 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::PatientEmergencies` (r:0 w:1)
 	/// Proof: `Consent::PatientEmergencies` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn review_emergency() -> Weight {
-		// Proof size (bytes): measured `3275`, estimated `5527`.
-		// Minimum execution time: 48_322_000 ps.
-		Weight::from_parts(52_218_000, 5527)
+		// Proof size (bytes): measured `3097`, estimated `5527`.
+		// Minimum execution time: 60_170_000 ps.
+		Weight::from_parts(63_304_000, 5527)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+}
+
+/// The same measured times, with ParityDB's default database weights.
+impl WeightInfo for () {
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:32 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
+	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Grants` (r:0 w:1)
+	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
+	/// The range of component `r` is `[0, 32]`.
+	fn grant(r: u32, ) -> Weight {
+		// Proof size (bytes): measured `741 + r * 191`, estimated `6130 + r * 2676`.
+		// Minimum execution time: 60_870_000 ps.
+		Weight::from_parts(66_597_432, 6130)
+			.saturating_add(Weight::from_parts(4_131_070, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(r.into()))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Grants` (r:1 w:1)
+	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
+	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn revoke() -> Weight {
+		// Proof size (bytes): measured `967`, estimated `4203`.
+		// Minimum execution time: 59_759_000 ps.
+		Weight::from_parts(63_044_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Grants` (r:1 w:1)
+	/// Proof: `Consent::Grants` (`max_values`: None, `max_size`: Some(467), added: 2942, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentAccounts` (r:1 w:1)
+	/// Proof: `Consent::ConsentAccounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn remove_grant() -> Weight {
+		// Proof size (bytes): measured `878`, estimated `4203`.
+		// Minimum execution time: 39_709_000 ps.
+		Weight::from_parts(42_132_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
+	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Emergencies` (r:1 w:1)
+	/// Proof: `Consent::Emergencies` (`max_values`: None, `max_size`: Some(171), added: 2646, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::EmergencyRate` (r:1 w:1)
+	/// Proof: `Consent::EmergencyRate` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::NextEmergencyId` (r:1 w:1)
+	/// Proof: `Consent::NextEmergencyId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ReviewQueue` (r:1 w:1)
+	/// Proof: `Consent::ReviewQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::PatientEmergencies` (r:0 w:1)
+	/// Proof: `Consent::PatientEmergencies` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn declare_emergency() -> Weight {
+		// Proof size (bytes): measured `3147`, estimated `5527`.
+		// Minimum execution time: 75_772_000 ps.
+		Weight::from_parts(78_917_000, 5527)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	/// Storage: `Consent::Emergencies` (r:1 w:1)
+	/// Proof: `Consent::Emergencies` (`max_values`: None, `max_size`: Some(171), added: 2646, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn end_emergency() -> Weight {
+		// Proof size (bytes): measured `416`, estimated `3636`.
+		// Minimum execution time: 30_214_000 ps.
+		Weight::from_parts(32_037_000, 3636)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Emergencies` (r:1 w:1)
+	/// Proof: `Consent::Emergencies` (`max_values`: None, `max_size`: Some(171), added: 2646, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
+	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ReviewQueue` (r:1 w:1)
+	/// Proof: `Consent::ReviewQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::PatientEmergencies` (r:0 w:1)
+	/// Proof: `Consent::PatientEmergencies` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn review_emergency() -> Weight {
+		// Proof size (bytes): measured `3097`, estimated `5527`.
+		// Minimum execution time: 60_170_000 ps.
+		Weight::from_parts(63_304_000, 5527)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 }

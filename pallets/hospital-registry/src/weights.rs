@@ -4,18 +4,13 @@
 //! `benchmarking.rs` (frame-benchmarking v2, `ehr-node benchmark pallet`). Do not edit by hand:
 //! run the script again after changing a call or its benchmark.
 //!
-//! Measured on `vm` (`AMD EPYC`) on 2026-12-01 with benchmark CLI 64.0.0:
+//! Measured on `vm` (`AMD EPYC`) on 2026-12-07 with benchmark CLI 64.0.0:
 //! steps `50`, repeat `20`, wasm execution `Compiled`,
 //! chain `Some("dev")`.
 //!
-//! Database accesses recounted on 2026-12-02 by the same benchmarks (`Intel(R) Xeon(R)
-//! Processor`, steps `50`, repeat `20`) after `AccessLog::GlobalHead`,
-//! `PatientRecords::NextRecordId` and `Timestamp::Now` were whitelisted (charged once a block,
-//! see `runtime/tests/weights.rs`): each function's reads and writes are that run's, its
-//! execution time the run above (that machine's figures were 1.3-1.5x lower and steadier);
-//! a function measured entirely on another date says so.
-//!
-//! The pallet's unit tests use zero weights (`mock.rs`); the runtime uses [`SubstrateWeight`].
+//! The runtime and the pallet's unit tests (`mock.rs`) use [`SubstrateWeight`], which charges
+//! storage access at the runtime's `DbWeight`; `()` charges the same measured times with
+//! ParityDB's default database weights, for a runtime that does not name its own.
 
 // Command:
 // /root/.cache/ehr-chain/target-bench/release/ehr-node
@@ -43,7 +38,7 @@
 #![allow(unused_imports)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::Weight};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 
 /// Weight functions of `pallet_hospital_registry`, one per call.
 pub trait WeightInfo {
@@ -77,14 +72,27 @@ pub trait WeightInfo {
 	fn record_guardian() -> Weight;
 	/// `remove_guardian`.
 	fn remove_guardian() -> Weight;
+	/// `contest_guardian`.
+	fn contest_guardian() -> Weight;
+	/// `review_guardianship`.
+	fn review_guardianship() -> Weight;
+	/// `end_guardianship`.
+	fn end_guardianship() -> Weight;
+	/// `set_node_permissioning`.
+	fn set_node_permissioning() -> Weight;
 	/// `authorize_runtime_upgrade`.
 	fn authorize_runtime_upgrade() -> Weight;
+	/// `set_encryption_key`.
 	fn set_encryption_key() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights (`T::DbWeight`) for storage access.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:0)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:33 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::NextHospitalId` (r:1 w:1)
 	/// Proof: `HospitalRegistry::NextHospitalId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:1)
@@ -93,8 +101,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::HospitalOfValidator` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::NodeOwner` (r:4 w:4)
 	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Hospitals` (r:33 w:1)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:0)
@@ -105,11 +111,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// The range of component `n` is `[0, 4]`.
 	fn admit_hospital(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `24827 + n * 308`, estimated `107019 + n * 2561`.
-		// Minimum execution time: 173_058_000 ps.
-		Weight::from_parts(183_087_382, 107019)
-			.saturating_add(Weight::from_parts(5_250_333, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(38_u64))
+		// Proof size (bytes): measured `25247 + n * 179`, estimated `107019 + n * 2561`.
+		// Minimum execution time: 348_156_000 ps.
+		Weight::from_parts(365_430_840, 107019)
+			.saturating_add(Weight::from_parts(7_639_275, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(39_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -126,14 +132,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Council::Prime` (r:0 w:1)
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	fn suspend_hospital() -> Weight {
-		// Proof size (bytes): measured `23686`, estimated `103806`.
-		// Minimum execution time: 238_707_000 ps.
-		Weight::from_parts(250_985_000, 103806)
+		// Proof size (bytes): measured `23718`, estimated `103806`.
+		// Minimum execution time: 317_411_000 ps.
+		Weight::from_parts(334_296_000, 103806)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:1)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:0)
@@ -143,11 +151,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Council::Prime` (r:0 w:1)
 	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	fn reinstate_hospital() -> Weight {
-		// Proof size (bytes): measured `23654`, estimated `103806`.
-		// Minimum execution time: 157_174_000 ps.
-		Weight::from_parts(170_465_000, 103806)
-			.saturating_add(T::DbWeight::get().reads(34_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size (bytes): measured `24203`, estimated `103806`.
+		// Minimum execution time: 330_981_000 ps.
+		Weight::from_parts(348_878_000, 103806)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
@@ -167,10 +175,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 4]`.
 	fn remove_hospital(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `23422 + n * 66`, estimated `103806 + n * 66`.
-		// Minimum execution time: 239_187_000 ps.
-		Weight::from_parts(262_458_975, 103806)
-			.saturating_add(Weight::from_parts(604_937, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `23454 + n * 66`, estimated `103806 + n * 66`.
+		// Minimum execution time: 320_666_000 ps.
+		Weight::from_parts(336_580_748, 103806)
+			.saturating_add(Weight::from_parts(2_558_667, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -181,33 +189,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	fn update_hospital() -> Weight {
-		// Proof size (bytes): measured `2019`, estimated `4203`.
-		// Minimum execution time: 24_437_000 ps.
-		Weight::from_parts(26_810_000, 4203)
+		// Proof size (bytes): measured `2052`, estimated `4203`.
+		// Minimum execution time: 33_210_000 ps.
+		Weight::from_parts(38_648_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
+	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:0)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::NodeOwner` (r:4 w:8)
 	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 4]`.
 	/// The range of component `o` is `[0, 4]`.
 	fn set_nodes(n: u32, o: u32, ) -> Weight {
-		// Proof size (bytes): measured `2214 + n * 262 + o * 66`, estimated `4203 + n * 2778 + o * 75`.
-		// Minimum execution time: 30_706_000 ps.
-		Weight::from_parts(28_550_644, 4203)
-			.saturating_add(Weight::from_parts(7_208_210, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(1_755_043, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `23619 + n * 242 + o * 66`, estimated `103806 + n * 2770 + o * 68`.
+		// Minimum execution time: 222_991_000 ps.
+		Weight::from_parts(222_970_528, 103806)
+			.saturating_add(Weight::from_parts(11_389_299, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(3_511_822, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(o.into())))
-			.saturating_add(Weight::from_parts(0, 2778).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(0, 75).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(0, 2770).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 68).saturating_mul(o.into()))
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -216,9 +226,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	fn register_staff() -> Weight {
-		// Proof size (bytes): measured `2061`, estimated `4203`.
-		// Minimum execution time: 32_739_000 ps.
-		Weight::from_parts(38_367_000, 4203)
+		// Proof size (bytes): measured `2120`, estimated `4203`.
+		// Minimum execution time: 44_366_000 ps.
+		Weight::from_parts(57_385_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -229,9 +239,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	fn set_staff_status() -> Weight {
-		// Proof size (bytes): measured `2130`, estimated `4203`.
-		// Minimum execution time: 30_275_000 ps.
-		Weight::from_parts(35_153_000, 4203)
+		// Proof size (bytes): measured `2167`, estimated `4203`.
+		// Minimum execution time: 44_346_000 ps.
+		Weight::from_parts(57_125_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -240,9 +250,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
-		// Proof size (bytes): measured `132`, estimated `3593`.
-		// Minimum execution time: 12_128_000 ps.
-		Weight::from_parts(13_660_000, 3593)
+		// Proof size (bytes): measured `233`, estimated `3593`.
+		// Minimum execution time: 17_176_000 ps.
+		Weight::from_parts(18_527_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -256,12 +266,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::PatientVerifications` (r:1 w:1)
 	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn verify_patient() -> Weight {
-		// Proof size (bytes): measured `2106`, estimated `4203`.
-		// Minimum execution time: 32_538_000 ps.
-		Weight::from_parts(35_664_000, 4203)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `2143`, estimated `4203`.
+		// Minimum execution time: 66_118_000 ps.
+		Weight::from_parts(77_135_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -273,77 +287,169 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::PatientVerifications` (r:0 w:1)
 	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	fn enrol_patient() -> Weight {
-		// Proof size (bytes): measured `2158`, estimated `4203`.
-		// Minimum execution time: 42_443_000 ps.
-		Weight::from_parts(47_821_000, 4203)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size (bytes): measured `2195`, estimated `4203`.
+		// Minimum execution time: 75_121_000 ps.
+		Weight::from_parts(91_857_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn appoint_delegate() -> Weight {
+		// Proof size (bytes): measured `251`, estimated `3566`.
+		// Minimum execution time: 31_978_000 ps.
+		Weight::from_parts(34_071_000, 3566)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn remove_delegate() -> Weight {
+		// Proof size (bytes): measured `448`, estimated `3566`.
+		// Minimum execution time: 36_124_000 ps.
+		Weight::from_parts(38_297_000, 3566)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::PatientVerifications` (r:1 w:0)
+	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn record_guardian() -> Weight {
+		// Proof size (bytes): measured `2852`, estimated `4203`.
+		// Minimum execution time: 75_101_000 ps.
+		Weight::from_parts(85_797_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:0 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	fn remove_guardian() -> Weight {
+		// Proof size (bytes): measured `2381`, estimated `4203`.
+		// Minimum execution time: 72_308_000 ps.
+		Weight::from_parts(82_061_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::Delegates` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:1 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn contest_guardian() -> Weight {
+		// Proof size (bytes): measured `1786`, estimated `6142`.
+		// Minimum execution time: 65_037_000 ps.
+		Weight::from_parts(73_899_000, 6142)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
-	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
-	fn appoint_delegate() -> Weight {
-		// Proof size (bytes): measured `214`, estimated `3566`.
-		// Minimum execution time: 14_702_000 ps.
-		Weight::from_parts(15_963_000, 3566)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
-	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
-	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	fn remove_delegate() -> Weight {
-		// Proof size (bytes): measured `333`, estimated `3566`.
-		// Minimum execution time: 16_645_000 ps.
-		Weight::from_parts(18_187_000, 3566)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
 	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
 	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:1 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
-	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
-	fn record_guardian() -> Weight {
-		// Proof size (bytes): measured `2623`, estimated `4203`.
-		// Minimum execution time: 35_442_000 ps.
-		Weight::from_parts(38_597_000, 4203)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn review_guardianship() -> Weight {
+		// Proof size (bytes): measured `2564`, estimated `4203`.
+		// Minimum execution time: 73_309_000 ps.
+		Weight::from_parts(79_688_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
-	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	fn remove_guardian() -> Weight {
-		// Proof size (bytes): measured `2233`, estimated `4203`.
-		// Minimum execution time: 36_525_000 ps.
-		Weight::from_parts(40_521_000, 4203)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:0 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	fn end_guardianship() -> Weight {
+		// Proof size (bytes): measured `522`, estimated `3566`.
+		// Minimum execution time: 47_030_000 ps.
+		Weight::from_parts(51_246_000, 3566)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:1)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	fn set_node_permissioning() -> Weight {
+		// Proof size (bytes): measured `715`, estimated `1486`.
+		// Minimum execution time: 15_102_000 ps.
+		Weight::from_parts(18_137_000, 1486)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `System::AuthorizedUpgrade` (r:0 w:1)
 	/// Proof: `System::AuthorizedUpgrade` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	fn authorize_runtime_upgrade() -> Weight {
 		// Proof size (bytes): measured `0`, estimated `0`.
-		// Minimum execution time: 5_018_000 ps.
-		Weight::from_parts(5_508_000, 0)
+		// Minimum execution time: 6_239_000 ps.
+		Weight::from_parts(6_960_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
@@ -355,12 +461,392 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::EncryptionKeys` (r:0 w:1)
 	/// Proof: `HospitalRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn set_encryption_key() -> Weight {
-		// Measured on another machine (steps 20, repeat 10), which ran the other benchmarks of
-		// this file 1.5-2x slower (verify_patient included): an overestimate until the next full run.
 		// Proof size (bytes): measured `1598`, estimated `4203`.
-		// Minimum execution time: 31_387_000 ps.
-		Weight::from_parts(57_466_000, 4203)
+		// Minimum execution time: 31_998_000 ps.
+		Weight::from_parts(35_773_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+}
+
+/// The same measured times, with ParityDB's default database weights.
+impl WeightInfo for () {
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:0)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:33 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NextHospitalId` (r:1 w:1)
+	/// Proof: `HospitalRegistry::NextHospitalId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:1)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::HospitalOfValidator` (r:1 w:1)
+	/// Proof: `HospitalRegistry::HospitalOfValidator` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NodeOwner` (r:4 w:4)
+	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Council::Proposals` (r:1 w:0)
+	/// Proof: `Council::Proposals` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Members` (r:0 w:1)
+	/// Proof: `Council::Members` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Prime` (r:0 w:1)
+	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// The range of component `n` is `[0, 4]`.
+	fn admit_hospital(n: u32, ) -> Weight {
+		// Proof size (bytes): measured `25247 + n * 179`, estimated `107019 + n * 2561`.
+		// Minimum execution time: 348_156_000 ps.
+		Weight::from_parts(365_430_840, 107019)
+			.saturating_add(Weight::from_parts(7_639_275, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(39_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2561).saturating_mul(n.into()))
+	}
+	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Council::Proposals` (r:1 w:0)
+	/// Proof: `Council::Proposals` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Members` (r:0 w:1)
+	/// Proof: `Council::Members` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Prime` (r:0 w:1)
+	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	fn suspend_hospital() -> Weight {
+		// Proof size (bytes): measured `23718`, estimated `103806`.
+		// Minimum execution time: 317_411_000 ps.
+		Weight::from_parts(334_296_000, 103806)
+			.saturating_add(ParityDbWeight::get().reads(34_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:1)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Council::Proposals` (r:1 w:0)
+	/// Proof: `Council::Proposals` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Members` (r:0 w:1)
+	/// Proof: `Council::Members` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Prime` (r:0 w:1)
+	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	fn reinstate_hospital() -> Weight {
+		// Proof size (bytes): measured `24203`, estimated `103806`.
+		// Minimum execution time: 330_981_000 ps.
+		Weight::from_parts(348_878_000, 103806)
+			.saturating_add(ParityDbWeight::get().reads(35_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Council` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Council` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Council::Proposals` (r:1 w:0)
+	/// Proof: `Council::Proposals` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Members` (r:0 w:1)
+	/// Proof: `Council::Members` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::Prime` (r:0 w:1)
+	/// Proof: `Council::Prime` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `HospitalRegistry::NodeOwner` (r:0 w:4)
+	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::HospitalOfValidator` (r:0 w:1)
+	/// Proof: `HospitalRegistry::HospitalOfValidator` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:0 w:1)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 4]`.
+	fn remove_hospital(n: u32, ) -> Weight {
+		// Proof size (bytes): measured `23454 + n * 66`, estimated `103806 + n * 66`.
+		// Minimum execution time: 320_666_000 ps.
+		Weight::from_parts(336_580_748, 103806)
+			.saturating_add(Weight::from_parts(2_558_667, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(34_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 66).saturating_mul(n.into()))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	fn update_hospital() -> Weight {
+		// Proof size (bytes): measured `2052`, estimated `4203`.
+		// Minimum execution time: 33_210_000 ps.
+		Weight::from_parts(38_648_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:32 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:0)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::NodeOwner` (r:4 w:8)
+	/// Proof: `HospitalRegistry::NodeOwner` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 4]`.
+	/// The range of component `o` is `[0, 4]`.
+	fn set_nodes(n: u32, o: u32, ) -> Weight {
+		// Proof size (bytes): measured `23619 + n * 242 + o * 66`, estimated `103806 + n * 2770 + o * 68`.
+		// Minimum execution time: 222_991_000 ps.
+		Weight::from_parts(222_970_528, 103806)
+			.saturating_add(Weight::from_parts(11_389_299, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(3_511_822, 0).saturating_mul(o.into()))
+			.saturating_add(ParityDbWeight::get().reads(34_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(o.into())))
+			.saturating_add(Weight::from_parts(0, 2770).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 68).saturating_mul(o.into()))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	fn register_staff() -> Weight {
+		// Proof size (bytes): measured `2120`, estimated `4203`.
+		// Minimum execution time: 44_366_000 ps.
+		Weight::from_parts(57_385_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	fn set_staff_status() -> Weight {
+		// Proof size (bytes): measured `2167`, estimated `4203`.
+		// Minimum execution time: 44_346_000 ps.
+		Weight::from_parts(57_125_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn register_patient() -> Weight {
+		// Proof size (bytes): measured `233`, estimated `3593`.
+		// Minimum execution time: 17_176_000 ps.
+		Weight::from_parts(18_527_000, 3593)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::PatientVerifications` (r:1 w:1)
+	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn verify_patient() -> Weight {
+		// Proof size (bytes): measured `2143`, estimated `4203`.
+		// Minimum execution time: 66_118_000 ps.
+		Weight::from_parts(77_135_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::PatientVerifications` (r:0 w:1)
+	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	fn enrol_patient() -> Weight {
+		// Proof size (bytes): measured `2195`, estimated `4203`.
+		// Minimum execution time: 75_121_000 ps.
+		Weight::from_parts(91_857_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn appoint_delegate() -> Weight {
+		// Proof size (bytes): measured `251`, estimated `3566`.
+		// Minimum execution time: 31_978_000 ps.
+		Weight::from_parts(34_071_000, 3566)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn remove_delegate() -> Weight {
+		// Proof size (bytes): measured `448`, estimated `3566`.
+		// Minimum execution time: 36_124_000 ps.
+		Weight::from_parts(38_297_000, 3566)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::PatientVerifications` (r:1 w:0)
+	/// Proof: `HospitalRegistry::PatientVerifications` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn record_guardian() -> Weight {
+		// Proof size (bytes): measured `2852`, estimated `4203`.
+		// Minimum execution time: 75_101_000 ps.
+		Weight::from_parts(85_797_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:0 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	fn remove_guardian() -> Weight {
+		// Proof size (bytes): measured `2381`, estimated `4203`.
+		// Minimum execution time: 72_308_000 ps.
+		Weight::from_parts(82_061_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::Delegates` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:1 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn contest_guardian() -> Weight {
+		// Proof size (bytes): measured `1786`, estimated `6142`.
+		// Minimum execution time: 65_037_000 ps.
+		Weight::from_parts(73_899_000, 6142)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::HospitalOfAdmin` (r:1 w:0)
+	/// Proof: `HospitalRegistry::HospitalOfAdmin` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:1 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	fn review_guardianship() -> Weight {
+		// Proof size (bytes): measured `2564`, estimated `4203`.
+		// Minimum execution time: 73_309_000 ps.
+		Weight::from_parts(79_688_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:1)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::GuardianContests` (r:0 w:1)
+	/// Proof: `HospitalRegistry::GuardianContests` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	fn end_guardianship() -> Weight {
+		// Proof size (bytes): measured `522`, estimated `3566`.
+		// Minimum execution time: 47_030_000 ps.
+		Weight::from_parts(51_246_000, 3566)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `HospitalRegistry::NodePermissioningState` (r:1 w:1)
+	/// Proof: `HospitalRegistry::NodePermissioningState` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	fn set_node_permissioning() -> Weight {
+		// Proof size (bytes): measured `715`, estimated `1486`.
+		// Minimum execution time: 15_102_000 ps.
+		Weight::from_parts(18_137_000, 1486)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `System::AuthorizedUpgrade` (r:0 w:1)
+	/// Proof: `System::AuthorizedUpgrade` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	fn authorize_runtime_upgrade() -> Weight {
+		// Proof size (bytes): measured `0`, estimated `0`.
+		// Minimum execution time: 6_239_000 ps.
+		Weight::from_parts(6_960_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::EncryptionKeys` (r:0 w:1)
+	/// Proof: `HospitalRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	fn set_encryption_key() -> Weight {
+		// Proof size (bytes): measured `1598`, estimated `4203`.
+		// Minimum execution time: 31_998_000 ps.
+		Weight::from_parts(35_773_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

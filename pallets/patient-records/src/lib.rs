@@ -397,8 +397,7 @@ pub mod pallet {
 		/// of an active hospital, which becomes the custodian; or by the patient, a delegate or
 		/// a guardian (patient-reported and device records, held by the patient).
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::add_record()
-			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
+		#[pallet::weight(<T as Config>::WeightInfo::add_record())]
 		pub fn add_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -420,9 +419,7 @@ pub mod pallet {
 		#[pallet::call_index(1)]
 		#[pallet::weight(<T as Config>::WeightInfo::add_records(
 			(records.len() as u32).min(T::MaxBatchSize::get())
-		).saturating_add(Pallet::<T>::commitment_index_weight(
-			(records.len() as u32).min(T::MaxBatchSize::get())
-		)))]
+		))]
 		pub fn add_records(origin: OriginFor<T>, records: Vec<NewRecordOf<T>>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!records.is_empty(), Error::<T>::EmptyBatch);
@@ -448,8 +445,7 @@ pub mod pallet {
 		/// hospital; for patient-held records, by the patient or a delegate.
 		#[pallet::call_index(2)]
 		#[pallet::weight(<T as Config>::WeightInfo::propose_amendment()
-			.max(<T as Config>::WeightInfo::approve_amendment())
-			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
+			.max(<T as Config>::WeightInfo::approve_amendment()))]
 		pub fn propose_amendment(
 			origin: OriginFor<T>,
 			record: RecordId,
@@ -484,8 +480,7 @@ pub mod pallet {
 		///
 		/// Origin: signed by the patient, a delegate or a guardian.
 		#[pallet::call_index(3)]
-		#[pallet::weight(<T as Config>::WeightInfo::approve_amendment()
-			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
+		#[pallet::weight(<T as Config>::WeightInfo::approve_amendment())]
 		pub fn approve_amendment(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
@@ -527,8 +522,7 @@ pub mod pallet {
 		/// Origin: signed by an active doctor (or lab, for its categories) of the custodian
 		/// hospital. `signer` is the patient, a delegate or a guardian.
 		#[pallet::call_index(5)]
-		#[pallet::weight(<T as Config>::WeightInfo::amend_with_signature()
-			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
+		#[pallet::weight(<T as Config>::WeightInfo::amend_with_signature())]
 		pub fn amend_with_signature(
 			origin: OriginFor<T>,
 			record: RecordId,
@@ -679,8 +673,7 @@ pub mod pallet {
 		///
 		/// Origin: signed by the doctor asked, still an active doctor.
 		#[pallet::call_index(10)]
-		#[pallet::weight(<T as Config>::WeightInfo::fulfil_prescription()
-			.saturating_add(Pallet::<T>::commitment_index_weight(1)))]
+		#[pallet::weight(<T as Config>::WeightInfo::fulfil_prescription())]
 		pub fn fulfil_prescription(
 			origin: OriginFor<T>,
 			request: RequestId,
@@ -926,13 +919,6 @@ pub mod pallet {
 			frame_system::Pallet::<T>::block_number()
 				.checked_add(&period)
 				.ok_or(Error::<T>::IdOverflow.into())
-		}
-
-		/// The weight of the commitment index for `n` anchored records: a read (the check) and a
-		/// write each. Charged beside the calls' benchmarked weights, which were measured before
-		/// the index existed, until the benchmarks are run again.
-		pub fn commitment_index_weight(n: u32) -> Weight {
-			T::DbWeight::get().reads_writes(u64::from(n), u64::from(n))
 		}
 
 		/// Anchors `commitment` to record `id`, unless some record anchored it already.

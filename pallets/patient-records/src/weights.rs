@@ -4,18 +4,13 @@
 //! `benchmarking.rs` (frame-benchmarking v2, `ehr-node benchmark pallet`). Do not edit by hand:
 //! run the script again after changing a call or its benchmark.
 //!
-//! Measured on `vm` (`AMD EPYC`) on 2026-11-25 with benchmark CLI 64.0.0:
+//! Measured on `vm` (`AMD EPYC`) on 2026-12-07 with benchmark CLI 64.0.0:
 //! steps `50`, repeat `20`, wasm execution `Compiled`,
 //! chain `Some("dev")`.
 //!
-//! Database accesses recounted on 2026-12-02 by the same benchmarks (`Intel(R) Xeon(R)
-//! Processor`, steps `50`, repeat `20`) after `AccessLog::GlobalHead`,
-//! `PatientRecords::NextRecordId` and `Timestamp::Now` were whitelisted (charged once a block,
-//! see `runtime/tests/weights.rs`): each function's reads and writes are that run's, its
-//! execution time the run above (that machine's figures were 1.3-1.5x lower and steadier);
-//! a function measured entirely on another date says so.
-//!
-//! The pallet's unit tests use zero weights (`mock.rs`); the runtime uses [`SubstrateWeight`].
+//! The runtime and the pallet's unit tests (`mock.rs`) use [`SubstrateWeight`], which charges
+//! storage access at the runtime's `DbWeight`; `()` charges the same measured times with
+//! ParityDB's default database weights, for a runtime that does not name its own.
 
 // Command:
 // /root/.cache/ehr-chain/target-bench/release/ehr-node
@@ -43,7 +38,7 @@
 #![allow(unused_imports)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::Weight};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 
 /// Weight functions of `pallet_patient_records`, one per call.
 pub trait WeightInfo {
@@ -85,7 +80,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
 	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
@@ -93,22 +90,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:0 w:1)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	fn add_record() -> Weight {
-		// Proof size (bytes): measured `1407`, estimated `4199`.
-		// Minimum execution time: 60_360_000 ps.
-		Weight::from_parts(64_376_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size (bytes): measured `1702`, estimated `4203`.
+		// Minimum execution time: 80_700_000 ps.
+		Weight::from_parts(90_404_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:100 w:0)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:100 w:100)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordCount` (r:100 w:100)
 	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordPages` (r:100 w:100)
@@ -116,33 +115,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:100 w:100)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:100)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:0 w:100)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 100]`.
 	fn add_records(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `809 + n * 583`, estimated `4199 + n * 3049`.
-		// Minimum execution time: 57_776_000 ps.
-		Weight::from_parts(58_277_000, 4199)
-			.saturating_add(Weight::from_parts(38_771_652, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `130 + n * 1085`, estimated `4203 + n * 3049`.
+		// Minimum execution time: 79_508_000 ps.
+		Weight::from_parts(82_602_000, 4203)
+			.saturating_add(Weight::from_parts(63_190_723, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3049).saturating_mul(n.into()))
 	}
 	/// Storage: `PatientRecords::Records` (r:1 w:0)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn propose_amendment() -> Weight {
-		// Proof size (bytes): measured `1662`, estimated `4199`.
-		// Minimum execution time: 29_735_000 ps.
-		Weight::from_parts(31_697_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `2255`, estimated `4203`.
+		// Minimum execution time: 46_268_000 ps.
+		Weight::from_parts(50_996_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `PatientRecords::Records` (r:1 w:2)
@@ -152,11 +153,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
 	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
@@ -164,15 +167,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Withdrawals` (r:0 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	fn approve_amendment() -> Weight {
-		// Proof size (bytes): measured `2448`, estimated `4199`.
-		// Minimum execution time: 79_899_000 ps.
-		Weight::from_parts(86_449_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Proof size (bytes): measured `2952`, estimated `4203`.
+		// Minimum execution time: 102_663_000 ps.
+		Weight::from_parts(108_121_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
@@ -183,11 +186,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	fn cancel_amendment() -> Weight {
-		// Proof size (bytes): measured `1723`, estimated `4199`.
-		// Minimum execution time: 31_887_000 ps.
-		Weight::from_parts(34_341_000, 4199)
+		// Proof size (bytes): measured `1558`, estimated `4203`.
+		// Minimum execution time: 42_163_000 ps.
+		Weight::from_parts(45_487_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -196,7 +199,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -208,17 +213,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Withdrawals` (r:0 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	fn amend_with_signature() -> Weight {
-		// Proof size (bytes): measured `2258`, estimated `4199`.
-		// Minimum execution time: 148_522_000 ps.
-		Weight::from_parts(156_093_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Proof size (bytes): measured `2795`, estimated `4203`.
+		// Minimum execution time: 197_412_000 ps.
+		Weight::from_parts(211_143_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `PatientRecords::Records` (r:1 w:0)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
@@ -227,13 +232,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
 	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	fn request_withdrawal() -> Weight {
-		// Proof size (bytes): measured `1569`, estimated `4199`.
-		// Minimum execution time: 30_896_000 ps.
-		Weight::from_parts(33_320_000, 4199)
+		// Proof size (bytes): measured `1437`, estimated `4203`.
+		// Minimum execution time: 41_472_000 ps.
+		Weight::from_parts(46_449_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -252,17 +257,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
 	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 64]`.
-	/// Measured entirely on 2026-12-02 (`Intel(R) Xeon(R) Processor`, steps 50, repeat 20):
-	/// its deletion walk now counts every version's record in the component `v`.
 	fn approve_withdrawal(v: u32, ) -> Weight {
-		// Proof size (bytes): measured `1830 + v * 236`, estimated `4203 + v * 2676`.
-		// Minimum execution time: 78_760_000 ps.
-		Weight::from_parts(88_037_962, 4203)
-			.saturating_add(Weight::from_parts(8_197_161, 0).saturating_mul(v.into()))
+		// Proof size (bytes): measured `1863 + v * 236`, estimated `4203 + v * 2676`.
+		// Minimum execution time: 74_220_000 ps.
+		Weight::from_parts(72_478_467, 4203)
+			.saturating_add(Weight::from_parts(9_334_681, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -280,11 +283,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	fn cancel_withdrawal() -> Weight {
-		// Proof size (bytes): measured `1723`, estimated `4199`.
-		// Minimum execution time: 35_543_000 ps.
-		Weight::from_parts(38_197_000, 4199)
+		// Proof size (bytes): measured `1595`, estimated `4203`.
+		// Minimum execution time: 46_960_000 ps.
+		Weight::from_parts(51_697_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -293,7 +296,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::NextRequestId` (r:1 w:1)
@@ -301,9 +304,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PatientRecords::PrescriptionRequests` (r:0 w:1)
 	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	fn request_prescription() -> Weight {
-		// Proof size (bytes): measured `687`, estimated `4199`.
-		// Minimum execution time: 23_996_000 ps.
-		Weight::from_parts(26_068_000, 4199)
+		// Proof size (bytes): measured `625`, estimated `4203`.
+		// Minimum execution time: 33_080_000 ps.
+		Weight::from_parts(35_242_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -312,9 +315,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
-	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
 	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
 	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
@@ -324,24 +329,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(199), added: 2674, mode: `MaxEncodedLen`)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::Records` (r:0 w:1)
 	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
 	fn fulfil_prescription() -> Weight {
-		// Proof size (bytes): measured `1572`, estimated `4199`.
-		// Minimum execution time: 69_694_000 ps.
-		Weight::from_parts(74_061_000, 4199)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof size (bytes): measured `2078`, estimated `4203`.
+		// Minimum execution time: 90_665_000 ps.
+		Weight::from_parts(96_734_000, 4203)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `PatientRecords::PrescriptionRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn decline_prescription() -> Weight {
-		// Proof size (bytes): measured `252`, estimated `3590`.
-		// Minimum execution time: 12_900_000 ps.
-		Weight::from_parts(14_301_000, 3590)
+		// Proof size (bytes): measured `149`, estimated `3590`.
+		// Minimum execution time: 16_094_000 ps.
+		Weight::from_parts(17_496_000, 3590)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -350,10 +355,302 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
 	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_prescription_request() -> Weight {
-		// Proof size (bytes): measured `252`, estimated `3590`.
-		// Minimum execution time: 12_939_000 ps.
-		Weight::from_parts(14_041_000, 3590)
+		// Proof size (bytes): measured `149`, estimated `3590`.
+		// Minimum execution time: 15_884_000 ps.
+		Weight::from_parts(17_386_000, 3590)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+}
+
+/// The same measured times, with ParityDB's default database weights.
+impl WeightInfo for () {
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:0 w:1)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	fn add_record() -> Weight {
+		// Proof size (bytes): measured `1702`, estimated `4203`.
+		// Minimum execution time: 80_700_000 ps.
+		Weight::from_parts(90_404_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:100 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:100 w:100)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordCount` (r:100 w:100)
+	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordPages` (r:100 w:100)
+	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:100 w:100)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:100)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:0 w:100)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 100]`.
+	fn add_records(n: u32, ) -> Weight {
+		// Proof size (bytes): measured `130 + n * 1085`, estimated `4203 + n * 3049`.
+		// Minimum execution time: 79_508_000 ps.
+		Weight::from_parts(82_602_000, 4203)
+			.saturating_add(Weight::from_parts(63_190_723, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3049).saturating_mul(n.into()))
+	}
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
+	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	fn propose_amendment() -> Weight {
+		// Proof size (bytes): measured `2255`, estimated `4203`.
+		// Minimum execution time: 46_268_000 ps.
+		Weight::from_parts(50_996_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `PatientRecords::Records` (r:1 w:2)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
+	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Withdrawals` (r:0 w:1)
+	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	fn approve_amendment() -> Weight {
+		// Proof size (bytes): measured `2952`, estimated `4203`.
+		// Minimum execution time: 102_663_000 ps.
+		Weight::from_parts(108_121_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
+	}
+	/// Storage: `PatientRecords::Amendments` (r:1 w:1)
+	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	fn cancel_amendment() -> Weight {
+		// Proof size (bytes): measured `1558`, estimated `4203`.
+		// Minimum execution time: 42_163_000 ps.
+		Weight::from_parts(45_487_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `PatientRecords::Records` (r:1 w:2)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Withdrawals` (r:0 w:1)
+	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
+	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	fn amend_with_signature() -> Weight {
+		// Proof size (bytes): measured `2795`, estimated `4203`.
+		// Minimum execution time: 197_412_000 ps.
+		Weight::from_parts(211_143_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
+	}
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
+	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	fn request_withdrawal() -> Weight {
+		// Proof size (bytes): measured `1437`, estimated `4203`.
+		// Minimum execution time: 41_472_000 ps.
+		Weight::from_parts(46_449_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `PatientRecords::Records` (r:64 w:64)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
+	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Amendments` (r:0 w:1)
+	/// Proof: `PatientRecords::Amendments` (`max_values`: None, `max_size`: Some(132), added: 2607, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 64]`.
+	fn approve_withdrawal(v: u32, ) -> Weight {
+		// Proof size (bytes): measured `1863 + v * 236`, estimated `4203 + v * 2676`.
+		// Minimum execution time: 74_220_000 ps.
+		Weight::from_parts(72_478_467, 4203)
+			.saturating_add(Weight::from_parts(9_334_681, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(v.into()))
+	}
+	/// Storage: `PatientRecords::Withdrawals` (r:1 w:1)
+	/// Proof: `PatientRecords::Withdrawals` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:1 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Delegates` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Delegates` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	fn cancel_withdrawal() -> Weight {
+		// Proof size (bytes): measured `1595`, estimated `4203`.
+		// Minimum execution time: 46_960_000 ps.
+		Weight::from_parts(51_697_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::NextRequestId` (r:1 w:1)
+	/// Proof: `PatientRecords::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PrescriptionRequests` (r:0 w:1)
+	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	fn request_prescription() -> Weight {
+		// Proof size (bytes): measured `625`, estimated `4203`.
+		// Minimum execution time: 33_080_000 ps.
+		Weight::from_parts(35_242_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	/// Storage: `PatientRecords::PrescriptionRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Patients` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Patients` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:1 w:1)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordCount` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PatientRecordPages` (r:1 w:1)
+	/// Proof: `PatientRecords::PatientRecordPages` (`max_values`: None, `max_size`: Some(574), added: 3049, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:1 w:1)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:1)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:0 w:1)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	fn fulfil_prescription() -> Weight {
+		// Proof size (bytes): measured `2078`, estimated `4203`.
+		// Minimum execution time: 90_665_000 ps.
+		Weight::from_parts(96_734_000, 4203)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	/// Storage: `PatientRecords::PrescriptionRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	fn decline_prescription() -> Weight {
+		// Proof size (bytes): measured `149`, estimated `3590`.
+		// Minimum execution time: 16_094_000 ps.
+		Weight::from_parts(17_496_000, 3590)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `PatientRecords::PrescriptionRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PrescriptionRequests` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::PendingRequests` (r:1 w:1)
+	/// Proof: `PatientRecords::PendingRequests` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	fn cancel_prescription_request() -> Weight {
+		// Proof size (bytes): measured `149`, estimated `3590`.
+		// Minimum execution time: 15_884_000 ps.
+		Weight::from_parts(17_386_000, 3590)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }
