@@ -243,7 +243,7 @@ pub mod pallet {
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The account is not a registered patient.
-		UnknownPatient,
+		PatientNotFound,
 		/// The caller is not the patient, nor a delegate or guardian of the patient.
 		NotForPatient,
 		/// The grantee is not a registered staff member, or no such hospital.
@@ -437,7 +437,7 @@ pub mod pallet {
 			let doctor = ensure_signed(origin)?;
 			let staff = Self::staff_of(&doctor)?;
 			ensure!(staff.role == StaffRole::Doctor, Error::<T>::NotADoctor);
-			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::PatientNotFound);
 			let note: BoundedVec<u8, T::MaxNoteLength> =
 				note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
 			let now = T::Time::now();
@@ -592,7 +592,7 @@ pub mod pallet {
 		) -> Decision {
 			use Decision::{Deny, Permit};
 			if !Registry::<T>::is_patient(patient) {
-				return Deny(DenyReason::UnknownPatient);
+				return Deny(DenyReason::PatientNotFound);
 			}
 			let (record, category) = match target {
 				Target::Record(id) => {
@@ -961,7 +961,7 @@ pub mod pallet {
 		}
 
 		fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
-			ensure!(Registry::<T>::is_patient(patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(patient), Error::<T>::PatientNotFound);
 			ensure!(Registry::<T>::acts_for(who, patient), Error::<T>::NotForPatient);
 			Ok(())
 		}

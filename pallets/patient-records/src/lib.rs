@@ -300,7 +300,7 @@ pub mod pallet {
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The account is not a registered patient.
-		UnknownPatient,
+		PatientNotFound,
 		/// The caller is neither active staff nor the patient (or a delegate or guardian).
 		NotAnAuthor,
 		/// The staff member's role may not write this category.
@@ -645,7 +645,7 @@ pub mod pallet {
 			details: H256,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
-			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::PatientNotFound);
 			ensure!(
 				matches!(
 					Self::staff_of(&doctor),
@@ -856,7 +856,7 @@ pub mod pallet {
 			patient: &T::AccountId,
 			category: Category,
 		) -> Result<Option<HospitalId>, DispatchError> {
-			ensure!(Registry::<T>::is_patient(patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(patient), Error::<T>::PatientNotFound);
 			match staff {
 				Some(s) => {
 					ensure!(!category.is_patient_authored(), Error::<T>::PatientCategory);

@@ -191,7 +191,7 @@ mod adding {
 					Category::ClinicalNote,
 					content(1)
 				),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_noop!(
 				PatientRecords::add_record(
@@ -275,7 +275,7 @@ mod adding {
 					signed(LAB),
 					vec![new(PATIENT, 3), new(PATIENT_2, 4), new(STRANGER, 5)]
 				),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_noop!(
 				PatientRecords::add_records(signed(LAB), vec![]),
@@ -854,7 +854,7 @@ mod prescriptions {
 			);
 			assert_noop!(
 				PatientRecords::request_prescription(signed(STRANGER), DOCTOR, H256::zero()),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_ok!(PatientRecords::request_prescription(signed(PATIENT), DOCTOR, H256::zero()));
 			assert_ok!(PatientRecords::request_prescription(
