@@ -370,7 +370,7 @@ mod granting {
 					None,
 					end
 				),
-				Error::<Test>::UnknownGrantee
+				Error::<Test>::GranteeNotFound
 			);
 			assert_noop!(
 				g(
@@ -384,7 +384,7 @@ mod granting {
 					None,
 					end
 				),
-				Error::<Test>::UnknownGrantee
+				Error::<Test>::GranteeNotFound
 			);
 			assert_noop!(
 				g(
@@ -1041,7 +1041,7 @@ mod emergency {
 			);
 			// Reviewing the older keeps the newer one's index.
 			assert_ok!(Consent::review_emergency(signed(OFFICER), first, ReviewOutcome::Justified));
-			assert_eq!(OpenEmergency::<Test>::get(PATIENT, DOCTOR), Some(second));
+			assert_eq!(LatestEmergency::<Test>::get(PATIENT, DOCTOR), Some(second));
 			// A new rate window allows more.
 			advance(100);
 			declare(DOCTOR);
