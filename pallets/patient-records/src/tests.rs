@@ -817,7 +817,7 @@ mod prescriptions {
 					doctor: DOCTOR
 				})
 			);
-			assert_eq!(PendingRequests::<Test>::get(PATIENT), 1);
+			assert_eq!(PendingRequestCount::<Test>::get(PATIENT), 1);
 			assert_ok!(PatientRecords::fulfil_prescription(signed(DOCTOR), 0, content(5)));
 			let r = record(0);
 			assert_eq!(
@@ -828,7 +828,7 @@ mod prescriptions {
 				PrescriptionRequests::<Test>::get(0).unwrap().status,
 				RequestStatus::Fulfilled(0)
 			);
-			assert_eq!(PendingRequests::<Test>::get(PATIENT), 0);
+			assert_eq!(PendingRequestCount::<Test>::get(PATIENT), 0);
 			assert_eq!(
 				last_event(),
 				RuntimeEvent::PatientRecords(Event::PrescriptionFulfilled {
