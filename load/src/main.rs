@@ -15,7 +15,7 @@
 //! flight stays within a window; one watcher follows finality. For every write scenario the tool
 //! prints finalized units per second over the steady part of the run, submit-to-finality
 //! p50/p99, how full the blocks were, and what bounded the rate; `--json` and `--markdown` write
-//! the same figures to files (`scripts/bench.sh` puts the markdown into `docs/performance.md`).
+//! the same figures to files (`scripts/load.sh` puts the markdown into `docs/performance.md`).
 
 mod decide;
 mod report;
