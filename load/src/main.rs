@@ -1,6 +1,6 @@
 //! # ehr-load
 //!
-//! Load benchmark of an ehr-chain network. It starts the local network of four hospital
+//! A load run against an ehr-chain network. It starts the local network of four hospital
 //! validators (or one development node, or uses running nodes given by `--url`), prepares fresh
 //! actors through the hospital's own calls (doctors registered, patients enrolled, their consent
 //! granted), then runs, in one run on the same network:
@@ -68,7 +68,7 @@ enum Scenario {
 	Decide,
 }
 
-/// Load benchmark of an ehr-chain network.
+/// A load run against an ehr-chain network.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
