@@ -7,7 +7,7 @@
 # grant, also shown at its maximum).
 #
 #   scripts/weight-ratios.sh              # steps 20, repeat 10 (about 15 minutes)
-#   scripts/weight-ratios.sh --markdown   # the same as a markdown table (scripts/bench.sh)
+#   scripts/weight-ratios.sh --markdown   # the same as a markdown table (scripts/load.sh)
 #
 # Needs the benchmark build (scripts/benchmark.sh's target directory); run on a quiet machine.
 set -euo pipefail

@@ -1,6 +1,6 @@
 //! # ehr-load
 //!
-//! Load benchmark of an ehr-chain network. It starts the local network of four hospital
+//! A load run against an ehr-chain network. It starts the local network of four hospital
 //! validators (or one development node, or uses running nodes given by `--url`), prepares fresh
 //! actors through the hospital's own calls (doctors registered, patients enrolled, their consent
 //! granted), then runs, in one run on the same network:
@@ -15,7 +15,7 @@
 //! flight stays within a window; one watcher follows finality. For every write scenario the tool
 //! prints finalized units per second over the steady part of the run, submit-to-finality
 //! p50/p99, how full the blocks were, and what bounded the rate; `--json` and `--markdown` write
-//! the same figures to files (`scripts/bench.sh` puts the markdown into `docs/performance.md`).
+//! the same figures to files (`scripts/load.sh` puts the markdown into `docs/performance.md`).
 
 mod decide;
 mod report;
@@ -68,7 +68,7 @@ enum Scenario {
 	Decide,
 }
 
-/// Load benchmark of an ehr-chain network.
+/// A load run against an ehr-chain network.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {

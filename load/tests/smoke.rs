@@ -1,7 +1,7 @@
 //! The load tool end to end on a development node, briefly: it prepares its actors through the
 //! hospital's calls, runs every scenario (both phases of each write scenario) and the decision
 //! load, exits 0, and its JSON report holds finalized writes, latencies and answered decisions.
-//! The real figures come from `scripts/bench.sh` on the four-validator network.
+//! The real figures come from `scripts/load.sh` on the four-validator network.
 
 use std::process::Command;
 

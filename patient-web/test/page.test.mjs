@@ -272,7 +272,7 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     await page.fill('#grantee-staff', ferdie.address);
     await page.click('#grant-submit');
     assert.equal(await txSettled(page, 'Grant access to Ferdie'), 'failed');
-    assert.match(await text(page.locator('[data-testid="tx-headline"]')), /^Grant access to Ferdie failed: consent\.UnknownGrantee/);
+    assert.match(await text(page.locator('[data-testid="tx-headline"]')), /^Grant access to Ferdie failed: consent\.GranteeNotFound/);
     assert.equal(await page.locator('[data-testid="grant-row"]').count(), 1);
 
     // Bob breaks the glass: the page lists the emergency access awaiting review, and it is in

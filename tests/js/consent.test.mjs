@@ -21,6 +21,9 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
     const patient = keyring.addFromUri('//JsZeroBalancePatient');
     const balance = async () => (await api.query.system.account(patient.address)).data.free.toBigInt();
     assert.equal(await balance(), 0n);
+    // Not a patient yet: the decision's reason has the name of the pallets' error.
+    assert.equal((await decide(node, alice.address, patient.address, { category: 'labResult' })).reason, 'patientNotFound');
+    assert.ok(api.errors.consent.PatientNotFound && api.errors.patientRecords.PatientNotFound && api.errors.hospitalRegistry.PatientNotFound);
 
     await send(api, api.tx.hospitalRegistry.registerStaff(bob.address, 'Doctor', '0x' + '11'.repeat(32), null), alice, node);
     await send(api, api.tx.hospitalRegistry.enrolPatient(patient.address, '0x' + '22'.repeat(32)), alice, node);

@@ -19,6 +19,19 @@ const RUNTIME_APIS = {
 };
 
 /**
+ * Names that once misled, renamed in spec 105: `pallet.Error` now present and the old name gone.
+ * A renamed storage item keeps its key, and so its name in the metadata: `pallet.query` present.
+ */
+const RENAMED_ERRORS = {
+  'hospitalRegistry.NotAdminOrAdministrator': 'hospitalRegistry.NotHospitalAdministrator',
+  'hospitalRegistry.HospitalAlreadyRemoved': 'hospitalRegistry.HospitalRemoved',
+  'patientRecords.PatientNotFound': 'patientRecords.UnknownPatient',
+  'consent.PatientNotFound': 'consent.UnknownPatient',
+  'consent.GranteeNotFound': 'consent.UnknownGrantee',
+};
+const KEPT_STORAGE_NAMES = ['consent.openEmergency', 'patientRecords.pendingRequests'];
+
+/**
  * A first doc line a person can read on its own (Polkadot.js Apps shows only that line): at least
  * three words and a dozen letters, and a whole sentence, not one cut where the source wraps.
  */
@@ -86,6 +99,16 @@ test('ehr-chain metadata is documented and its runtime APIs and properties are a
       assert.deepEqual(inMeta.slice().sort(), functions.slice().sort(), `${meta.name}: the functions rpc.md lists`);
     }
     assert.deepEqual(undocumented, [], `runtime APIs or functions without docs:\n  ${undocumented.join('\n  ')}`);
+
+    // Renamed errors under their new names only; renamed storage under its kept name.
+    const at = (root, path) => path.split('.').reduce((o, k) => o?.[k], root);
+    for (const [now, before] of Object.entries(RENAMED_ERRORS)) {
+      assert.ok(at(api.errors, now), `error ${now} is in the metadata`);
+      assert.equal(at(api.errors, before), undefined, `error ${before} is renamed ${now}`);
+    }
+    for (const name of KEPT_STORAGE_NAMES) {
+      assert.equal(typeof at(api.query, name), 'function', `storage ${name} keeps its name and key`);
+    }
 
     // Chain properties (README "Chains": token symbol EHR, 12 decimals, SS58 prefix 42) as
     // Polkadot.js reads them, and the raw `system_properties` answer.

@@ -232,6 +232,10 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     const notAdmin = await tool(node, ['register-staff', '--as', '//Bob', '--staff', ferdie.address, '--role', 'Nurse', '--licence', 'RN-1']);
     assert.equal(notAdmin.code, 1);
     assert.match(notAdmin.stderr, /error: hospitalRegistry\.NotHospitalAdmin: The caller is not the admin of an active hospital/);
+    // Enrolling takes the admin or `Administrator` staff: a doctor is neither.
+    const notAdministrator = await tool(node, ['enrol-patient', '--as', '//Bob', '--patient', dave.address, '--number', 'MRN-1']);
+    assert.equal(notAdministrator.code, 1);
+    assert.match(notAdministrator.stderr, /error: hospitalRegistry\.NotAdminOrAdministrator: /);
     const notGateway = await tool(node, ['--json', 'serve-read', '--as', '//Bob', '--record', String(record), '--accessor', dave.address]);
     assert.equal(notGateway.code, 1);
     const err = JSON.parse(notGateway.stdout);

@@ -204,7 +204,7 @@ pub mod pallet {
 			purpose: Purpose,
 			permitted: bool,
 		) -> DispatchResult {
-			let (_, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
+			let (_, custodian, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			if permitted {
 				Self::ensure_servable(&facts)?;
 			} else {
@@ -220,7 +220,7 @@ pub mod pallet {
 				);
 			}
 			let action = if permitted { LogAction::DocumentRead } else { LogAction::ReadDenied };
-			Self::append_read(&facts, gateway, record, &accessor, action, purpose);
+			Self::append_read(&facts, custodian, record, &accessor, action, purpose);
 			Ok(())
 		}
 
@@ -234,17 +234,17 @@ pub mod pallet {
 		#[pallet::call_index(1)]
 		#[pallet::weight(<T as Config>::WeightInfo::log_erasure())]
 		pub fn log_erasure(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
-			let (who, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
+			let (gateway, custodian, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			ensure!(facts.deleted, Error::<T>::RecordNotDeleted);
 			ensure!(facts.anchor, Error::<T>::NotTheAnchor);
 			Self::do_append(
 				&facts.patient,
-				&who,
-				Some(gateway),
+				&gateway,
+				Some(custodian),
 				LogAction::DocumentErased,
 				Subject::Record(record),
 				None,
-				Some(gateway),
+				Some(custodian),
 			);
 			Ok(())
 		}
@@ -276,10 +276,10 @@ pub mod pallet {
 			purpose: Purpose,
 			request: H256,
 		) -> DispatchResult {
-			let (_, gateway, facts) = Self::ensure_custodian_gateway(origin, record)?;
+			let (_, custodian, facts) = Self::ensure_custodian_gateway(origin, record)?;
 			Self::ensure_servable(&facts)?;
 			let action = LogAction::DocumentServed { request };
-			Self::append_read(&facts, gateway, record, &accessor, action, purpose);
+			Self::append_read(&facts, custodian, record, &accessor, action, purpose);
 			Ok(())
 		}
 	}
@@ -324,10 +324,10 @@ pub mod pallet {
 
 		/// Appends a read of `record` (served or refused, as `action` says) by `accessor` to the
 		/// record's patient's log: with the accessor's hospital if they are active staff, and
-		/// the gateway's `hospital` as the source.
+		/// the `custodian` whose gateway logs it as the source.
 		fn append_read(
 			facts: &RecordFacts<T::AccountId>,
-			hospital: HospitalId,
+			custodian: HospitalId,
 			record: RecordId,
 			accessor: &T::AccountId,
 			action: LogAction,
@@ -341,7 +341,7 @@ pub mod pallet {
 				action,
 				Subject::Record(record),
 				Some(purpose),
-				Some(hospital),
+				Some(custodian),
 			);
 		}
 

@@ -205,7 +205,7 @@ mod benchmarks {
 		let note = vec![b'n'; T::MaxNoteLength::get() as usize];
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.doctor.clone()), a.patient.clone(), EmergencyReason::Other, note);
-		assert_eq!(OpenEmergency::<T>::get(&a.patient, &a.doctor), Some(first + 1));
+		assert_eq!(LatestEmergency::<T>::get(&a.patient, &a.doctor), Some(first + 1));
 		Ok(())
 	}
 

@@ -172,8 +172,13 @@ pub mod pallet {
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, EmergencyId, ()>;
 
 	/// The latest emergency access of a doctor to a patient: (patient, doctor) -> number.
+	///
+	/// Open or not: it stays after it expires or ends, until reviewed. Its storage key and its
+	/// name in the metadata (`consent.openEmergency` in Polkadot.js) keep the item's first name,
+	/// so the rename needed no migration.
 	#[pallet::storage]
-	pub type OpenEmergency<T: Config> = StorageDoubleMap<
+	#[pallet::storage_prefix = "OpenEmergency"]
+	pub type LatestEmergency<T: Config> = StorageDoubleMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
@@ -243,11 +248,11 @@ pub mod pallet {
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The account is not a registered patient.
-		UnknownPatient,
+		PatientNotFound,
 		/// The caller is not the patient, nor a delegate or guardian of the patient.
 		NotForPatient,
 		/// The grantee is not a registered staff member, or no such hospital.
-		UnknownGrantee,
+		GranteeNotFound,
 		/// The grantee may not act now.
 		///
 		/// It is suspended, ended or expired, or its hospital is not active.
@@ -400,7 +405,7 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(<T as Config>::WeightInfo::remove_grant())]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, grant: &GrantId| -> bool {
-			Pallet::<T>::free_remove(origin, patient, *grant)
+			Pallet::<T>::free_remove_grant(origin, patient, *grant)
 		})]
 		pub fn remove_grant(
 			origin: OriginFor<T>,
@@ -408,7 +413,7 @@ pub mod pallet {
 			grant: GrantId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::check_remove(&who, &patient, grant)?;
+			Self::check_remove_grant(&who, &patient, grant)?;
 			Grants::<T>::remove(&patient, grant);
 			ConsentAccounts::<T>::mutate(&patient, |a| {
 				a.stored = a.stored.saturating_sub(1);
@@ -435,14 +440,14 @@ pub mod pallet {
 			note: Vec<u8>,
 		) -> DispatchResult {
 			let doctor = ensure_signed(origin)?;
-			let staff = Self::staff_of(&doctor)?;
+			let staff = Self::ensure_active_staff(&doctor)?;
 			ensure!(staff.role == StaffRole::Doctor, Error::<T>::NotADoctor);
-			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::PatientNotFound);
 			let note: BoundedVec<u8, T::MaxNoteLength> =
 				note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
 			let now = T::Time::now();
-			if let Some(open) = OpenEmergency::<T>::get(&patient, &doctor) {
-				if let Some(e) = Emergencies::<T>::get(open) {
+			if let Some(latest) = LatestEmergency::<T>::get(&patient, &doctor) {
+				if let Some(e) = Emergencies::<T>::get(latest) {
 					ensure!(now >= e.expires_at, Error::<T>::EmergencyAlreadyOpen);
 				}
 			}
@@ -471,7 +476,7 @@ pub mod pallet {
 			NextEmergencyId::<T>::put(id.saturating_add(1));
 			Emergencies::<T>::insert(id, e);
 			PatientEmergencies::<T>::insert(&patient, id, ());
-			OpenEmergency::<T>::insert(&patient, &doctor, id);
+			LatestEmergency::<T>::insert(&patient, &doctor, id);
 			ReviewQueue::<T>::insert(staff.hospital, queue);
 			EmergencyRate::<T>::insert(&doctor, rate);
 			<T as Config>::AccessLog::append(
@@ -532,15 +537,15 @@ pub mod pallet {
 			outcome: ReviewOutcome,
 		) -> DispatchResult {
 			let officer = ensure_signed(origin)?;
-			let staff = Self::staff_of(&officer)?;
+			let staff = Self::ensure_active_staff(&officer)?;
 			ensure!(staff.role == StaffRole::PrivacyOfficer, Error::<T>::NotAPrivacyOfficer);
 			let e = Emergencies::<T>::get(id).ok_or(Error::<T>::EmergencyNotFound)?;
 			ensure!(e.hospital == staff.hospital, Error::<T>::WrongHospital);
 			ensure!(T::Time::now() >= e.expires_at, Error::<T>::EmergencyStillOpen);
 			Emergencies::<T>::remove(id);
 			PatientEmergencies::<T>::remove(&e.patient, id);
-			if OpenEmergency::<T>::get(&e.patient, &e.doctor) == Some(id) {
-				OpenEmergency::<T>::remove(&e.patient, &e.doctor);
+			if LatestEmergency::<T>::get(&e.patient, &e.doctor) == Some(id) {
+				LatestEmergency::<T>::remove(&e.patient, &e.doctor);
 			}
 			ReviewQueue::<T>::mutate(e.hospital, |q| q.retain(|x| *x != id));
 			<T as Config>::AccessLog::append(
@@ -592,7 +597,7 @@ pub mod pallet {
 		) -> Decision {
 			use Decision::{Deny, Permit};
 			if !Registry::<T>::is_patient(patient) {
-				return Deny(DenyReason::UnknownPatient);
+				return Deny(DenyReason::PatientNotFound);
 			}
 			let (record, category) = match target {
 				Target::Record(id) => {
@@ -630,7 +635,7 @@ pub mod pallet {
 				&& purpose == Purpose::EmergencyTreatment
 				&& staff.role == StaffRole::Doctor
 			{
-				if let Some(id) = OpenEmergency::<T>::get(patient, accessor) {
+				if let Some(id) = LatestEmergency::<T>::get(patient, accessor) {
 					if Emergencies::<T>::get(id)
 						.is_some_and(|e| e.opened_at <= now && now < e.expires_at)
 					{
@@ -872,14 +877,14 @@ pub mod pallet {
 					match Registry::<T>::active_staff(a) {
 						Ok(_) => {},
 						Err(RegistryError::<T>::StaffNotFound) => {
-							return Err(Error::<T>::UnknownGrantee.into())
+							return Err(Error::<T>::GranteeNotFound.into())
 						},
 						Err(_) => return Err(Error::<T>::GranteeNotActive.into()),
 					}
 				},
 				Grantee::Hospital(h) => {
 					let info =
-						Registry::<T>::hospital_info(*h).ok_or(Error::<T>::UnknownGrantee)?;
+						Registry::<T>::hospital_info(*h).ok_or(Error::<T>::GranteeNotFound)?;
 					ensure!(
 						info.status == pallet_hospital_registry::HospitalStatus::Active,
 						Error::<T>::GranteeNotActive
@@ -949,7 +954,7 @@ pub mod pallet {
 		}
 
 		/// Every check of [`Pallet::remove_grant`].
-		pub(crate) fn check_remove(
+		pub(crate) fn check_remove_grant(
 			who: &T::AccountId,
 			patient: &T::AccountId,
 			grant: GrantId,
@@ -961,7 +966,7 @@ pub mod pallet {
 		}
 
 		fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
-			ensure!(Registry::<T>::is_patient(patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(patient), Error::<T>::PatientNotFound);
 			ensure!(Registry::<T>::acts_for(who, patient), Error::<T>::NotForPatient);
 			Ok(())
 		}
@@ -1057,9 +1062,13 @@ pub mod pallet {
 
 		/// Whether a `remove_grant` is free (see [`Pallet::free_revoke`]; a grant is removed
 		/// once).
-		pub fn free_remove(origin: &OriginFor<T>, patient: &T::AccountId, grant: GrantId) -> bool {
+		pub fn free_remove_grant(
+			origin: &OriginFor<T>,
+			patient: &T::AccountId,
+			grant: GrantId,
+		) -> bool {
 			Self::signer(origin).is_some_and(|who| {
-				Self::check_remove(&who, patient, grant).is_ok()
+				Self::check_remove_grant(&who, patient, grant).is_ok()
 					&& (&who == patient || Self::has_free_ops(patient))
 			})
 		}
@@ -1077,7 +1086,8 @@ pub mod pallet {
 			<T as Config>::AccessLog::append(patient, actor, hospital, action, subject, purpose);
 		}
 
-		fn staff_of(who: &T::AccountId) -> Result<ActiveStaff, Error<T>> {
+		/// `who` as active staff of an active hospital; `NotActiveStaff` whatever stops them.
+		fn ensure_active_staff(who: &T::AccountId) -> Result<ActiveStaff, Error<T>> {
 			Registry::<T>::active_staff(who).map_err(|_| Error::<T>::NotActiveStaff)
 		}
 
@@ -1152,8 +1162,8 @@ pub mod pallet {
 					E::Other("patient index points at a missing emergency")
 				);
 			}
-			for (_, _, id) in OpenEmergency::<T>::iter() {
-				ensure!(Emergencies::<T>::contains_key(id), E::Other("open emergency missing"));
+			for (_, _, id) in LatestEmergency::<T>::iter() {
+				ensure!(Emergencies::<T>::contains_key(id), E::Other("latest emergency missing"));
 			}
 			Ok(())
 		}

@@ -348,7 +348,7 @@ mod granting {
 			let end = NOW + 1000;
 			assert_noop!(
 				g(STRANGER, STRANGER, doc(), Scope::AllRecords, vec![], ok_p(), ok_a(), None, end),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_noop!(
 				g(PATIENT_2, PATIENT, doc(), Scope::AllRecords, vec![], ok_p(), ok_a(), None, end),
@@ -370,7 +370,7 @@ mod granting {
 					None,
 					end
 				),
-				Error::<Test>::UnknownGrantee
+				Error::<Test>::GranteeNotFound
 			);
 			assert_noop!(
 				g(
@@ -384,7 +384,7 @@ mod granting {
 					None,
 					end
 				),
-				Error::<Test>::UnknownGrantee
+				Error::<Test>::GranteeNotFound
 			);
 			assert_noop!(
 				g(
@@ -688,7 +688,7 @@ mod revoking {
 			);
 			assert_noop!(
 				Consent::revoke(signed(STRANGER), STRANGER, 0),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			// Patient 2 cannot revoke patient 1's grant through their own account either.
 			assert_noop!(
@@ -771,7 +771,7 @@ mod deciding {
 			};
 			assert_eq!(
 				at(DOCTOR, STRANGER, Target::Record(note)),
-				Decision::Deny(DenyReason::UnknownPatient)
+				Decision::Deny(DenyReason::PatientNotFound)
 			);
 			assert_eq!(
 				at(DOCTOR, PATIENT, Target::Record(77)),
@@ -1001,7 +1001,7 @@ mod emergency {
 					EmergencyReason::Other,
 					vec![]
 				),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_noop!(
 				Consent::declare_emergency(
@@ -1041,7 +1041,7 @@ mod emergency {
 			);
 			// Reviewing the older keeps the newer one's index.
 			assert_ok!(Consent::review_emergency(signed(OFFICER), first, ReviewOutcome::Justified));
-			assert_eq!(OpenEmergency::<Test>::get(PATIENT, DOCTOR), Some(second));
+			assert_eq!(LatestEmergency::<Test>::get(PATIENT, DOCTOR), Some(second));
 			// A new rate window allows more.
 			advance(100);
 			declare(DOCTOR);

@@ -359,7 +359,7 @@ pub enum PermitBasis {
 #[serde(rename_all = "camelCase")]
 pub enum DenyReason {
 	/// The account is not a registered patient.
-	UnknownPatient,
+	PatientNotFound,
 	/// No such record.
 	RecordNotFound,
 	/// The record is about another patient.

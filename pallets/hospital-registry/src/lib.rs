@@ -27,7 +27,7 @@
 //! [`update_hospital`](Pallet::update_hospital), [`set_nodes`](Pallet::set_nodes),
 //! [`register_staff`](Pallet::register_staff), [`set_staff_status`](Pallet::set_staff_status).
 //!
-//! Hospital administrators (the admin, or active staff with the `Administrator` role):
+//! The admin, or active staff in the `Administrator` role, of an active hospital:
 //! [`verify_patient`](Pallet::verify_patient), [`enrol_patient`](Pallet::enrol_patient),
 //! [`record_guardian`](Pallet::record_guardian) (only for a patient their hospital verified),
 //! [`remove_guardian`](Pallet::remove_guardian). The recording hospital's privacy officer (or
@@ -401,8 +401,8 @@ pub mod pallet {
 		HospitalNotActive,
 		/// The hospital is not suspended.
 		HospitalNotSuspended,
-		/// The hospital was removed.
-		HospitalRemoved,
+		/// The hospital was already removed.
+		HospitalAlreadyRemoved,
 		/// The account already administers a hospital.
 		AdminInUse,
 		/// The account already validates for a hospital.
@@ -425,8 +425,8 @@ pub mod pallet {
 		TooFewValidators,
 		/// The caller is not the admin of an active hospital.
 		NotHospitalAdmin,
-		/// The caller may not administer this hospital's patients.
-		NotHospitalAdministrator,
+		/// The caller is neither a hospital's admin nor active staff in the `Administrator` role.
+		NotAdminOrAdministrator,
 		/// The account is already registered as staff.
 		AlreadyStaff,
 		/// The account is not registered as staff.
@@ -593,7 +593,7 @@ pub mod pallet {
 		pub fn remove_hospital(origin: OriginFor<T>, hospital: HospitalId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut h = Hospitals::<T>::get(hospital).ok_or(Error::<T>::HospitalNotFound)?;
-			ensure!(h.status != HospitalStatus::Removed, Error::<T>::HospitalRemoved);
+			ensure!(h.status != HospitalStatus::Removed, Error::<T>::HospitalAlreadyRemoved);
 			if h.status == HospitalStatus::Active {
 				Self::ensure_enough_validators_without_one()?;
 			}
@@ -621,7 +621,7 @@ pub mod pallet {
 			gateway_url: Option<Vec<u8>>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let (id, mut h) = Self::ensure_admin(&who)?;
+			let (id, mut h) = Self::ensure_hospital_admin(&who)?;
 			if let Some(name) = name {
 				h.name = Self::check_name(name)?;
 			}
@@ -646,7 +646,7 @@ pub mod pallet {
 			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
 		pub fn set_nodes(origin: OriginFor<T>, nodes: Vec<Vec<u8>>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let (id, mut h) = Self::ensure_admin(&who)?;
+			let (id, mut h) = Self::ensure_hospital_admin(&who)?;
 			let nodes = Self::check_nodes(nodes)?;
 			Self::latch_node_permissioning();
 			// Check before changing anything: a PeerId of another hospital is refused.
@@ -684,7 +684,7 @@ pub mod pallet {
 			valid_until: Option<Moment>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let (id, _) = Self::ensure_admin(&who)?;
+			let (id, _) = Self::ensure_hospital_admin(&who)?;
 			if let Some(until) = valid_until {
 				ensure!(until > T::Time::now(), Error::<T>::ValidityInPast);
 			}
@@ -706,7 +706,7 @@ pub mod pallet {
 			status: StaffStatus,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let (id, _) = Self::ensure_admin(&who)?;
+			let (id, _) = Self::ensure_hospital_admin(&who)?;
 			let mut member = Staff::<T>::get(&staff).ok_or(Error::<T>::StaffNotFound)?;
 			ensure!(member.hospital == id, Error::<T>::WrongHospital);
 			ensure!(member.status != StaffStatus::Ended, Error::<T>::EmploymentEnded);
@@ -750,7 +750,7 @@ pub mod pallet {
 			commitment: PatientNumberCommitment,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let hospital = Self::ensure_administrator(&who)?;
+			let hospital = Self::ensure_admin_or_administrator(&who)?;
 			let mut p = Patients::<T>::get(&patient).ok_or(Error::<T>::PatientNotFound)?;
 			ensure!(
 				!PatientVerifications::<T>::contains_key(&patient, hospital),
@@ -791,7 +791,7 @@ pub mod pallet {
 			commitment: PatientNumberCommitment,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let hospital = Self::ensure_administrator(&who)?;
+			let hospital = Self::ensure_admin_or_administrator(&who)?;
 			let registered = Patients::<T>::contains_key(&patient);
 			if registered {
 				ensure!(
@@ -889,7 +889,7 @@ pub mod pallet {
 			guardian: T::AccountId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let hospital = Self::ensure_administrator(&who)?;
+			let hospital = Self::ensure_admin_or_administrator(&who)?;
 			ensure!(patient != guardian, Error::<T>::SelfDelegation);
 			ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotFound);
 			ensure!(
@@ -919,7 +919,7 @@ pub mod pallet {
 			guardian: T::AccountId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let hospital = Self::ensure_administrator(&who)?;
+			let hospital = Self::ensure_admin_or_administrator(&who)?;
 			let d = Delegates::<T>::get(&patient, &guardian).ok_or(Error::<T>::DelegateNotFound)?;
 			ensure!(d == Delegation::Guardian { hospital }, Error::<T>::NotDelegationOwner);
 			Self::do_remove_guardian(&patient, &guardian, &who, hospital, false)
@@ -939,7 +939,7 @@ pub mod pallet {
 		#[pallet::call_index(17)]
 		#[pallet::weight(T::WeightInfo::contest_guardian())]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, guardian: &T::AccountId| -> bool {
-			Pallet::<T>::free_contest(origin, patient, guardian)
+			Pallet::<T>::free_contest_guardian(origin, patient, guardian)
 		})]
 		pub fn contest_guardian(
 			origin: OriginFor<T>,
@@ -990,7 +990,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let hospital = Self::guardian_hospital(&patient, &guardian)?;
-			let reviewer = match Self::ensure_admin(&who) {
+			let reviewer = match Self::ensure_hospital_admin(&who) {
 				Ok((id, _)) => id == hospital,
 				Err(_) => matches!(
 					Self::active_staff(&who),
@@ -1251,23 +1251,26 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The hospital `who` administers, which must be active.
-		fn ensure_admin(who: &T::AccountId) -> Result<(HospitalId, HospitalOf<T>), DispatchError> {
+		/// The hospital whose admin account `who` is, which must be active. Only the admin passes:
+		/// staff in the `Administrator` role do not (see [`Self::ensure_admin_or_administrator`]).
+		fn ensure_hospital_admin(
+			who: &T::AccountId,
+		) -> Result<(HospitalId, HospitalOf<T>), DispatchError> {
 			let id = HospitalOfAdmin::<T>::get(who).ok_or(Error::<T>::NotHospitalAdmin)?;
 			let h = Hospitals::<T>::get(id).ok_or(Error::<T>::HospitalNotFound)?;
 			ensure!(h.status == HospitalStatus::Active, Error::<T>::HospitalNotActive);
 			Ok((id, h))
 		}
 
-		/// The hospital on whose behalf `who` administers patients: its admin, or an active
-		/// staff member with the `Administrator` role.
-		fn ensure_administrator(who: &T::AccountId) -> Result<HospitalId, DispatchError> {
-			if let Ok((id, _)) = Self::ensure_admin(who) {
+		/// The hospital on whose behalf `who` administers patients: the hospital's admin (as
+		/// [`Self::ensure_hospital_admin`]), or an active staff member in the `Administrator` role.
+		fn ensure_admin_or_administrator(who: &T::AccountId) -> Result<HospitalId, DispatchError> {
+			if let Ok((id, _)) = Self::ensure_hospital_admin(who) {
 				return Ok(id);
 			}
 			match Self::active_staff(who) {
 				Ok(ActiveStaff { hospital, role: StaffRole::Administrator }) => Ok(hospital),
-				_ => Err(Error::<T>::NotHospitalAdministrator.into()),
+				_ => Err(Error::<T>::NotAdminOrAdministrator.into()),
 			}
 		}
 
@@ -1411,7 +1414,7 @@ pub mod pallet {
 
 		/// Whether a `contest_guardian` is free: signed by the patient, of a guardianship not
 		/// already contested.
-		pub fn free_contest(
+		pub fn free_contest_guardian(
 			origin: &OriginFor<T>,
 			patient: &T::AccountId,
 			guardian: &T::AccountId,

@@ -200,7 +200,10 @@ mod status {
 			assert_ok!(Registry::remove_hospital(root(), 2));
 			assert_eq!(last_event(), Event::HospitalRemoved { hospital: 2 }.into());
 			assert_eq!(Hospitals::<Test>::get(2).unwrap().status, HospitalStatus::Removed);
-			assert_noop!(Registry::remove_hospital(root(), 2), Error::<Test>::HospitalRemoved);
+			assert_noop!(
+				Registry::remove_hospital(root(), 2),
+				Error::<Test>::HospitalAlreadyRemoved
+			);
 			assert_noop!(
 				Registry::reinstate_hospital(root(), 2),
 				Error::<Test>::HospitalNotSuspended
@@ -432,7 +435,7 @@ mod patients {
 			);
 			assert_noop!(
 				Registry::verify_patient(signed(DOCTOR), PATIENT, commitment(7)),
-				Error::<Test>::NotHospitalAdministrator
+				Error::<Test>::NotAdminOrAdministrator
 			);
 			assert_noop!(
 				Registry::verify_patient(signed(30), 999, commitment(7)),
@@ -465,11 +468,11 @@ mod patients {
 			);
 			assert_noop!(
 				Registry::enrol_patient(signed(DOCTOR), 778, commitment(7)),
-				Error::<Test>::NotHospitalAdministrator
+				Error::<Test>::NotAdminOrAdministrator
 			);
 			assert_noop!(
 				Registry::enrol_patient(signed(PATIENT), 778, commitment(7)),
-				Error::<Test>::NotHospitalAdministrator
+				Error::<Test>::NotAdminOrAdministrator
 			);
 		});
 	}
@@ -571,7 +574,7 @@ mod patients {
 			);
 			assert_noop!(
 				Registry::record_guardian(signed(NURSE), PATIENT, 401),
-				Error::<Test>::NotHospitalAdministrator
+				Error::<Test>::NotAdminOrAdministrator
 			);
 			assert_noop!(
 				Registry::record_guardian(signed(10), PATIENT, PATIENT),

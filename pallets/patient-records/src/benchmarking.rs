@@ -275,7 +275,7 @@ mod benchmarks {
 		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.patient.clone()), a.doctor, H256::repeat_byte(9));
-		assert_eq!(PendingRequests::<T>::get(&a.patient), T::MaxPendingRequests::get());
+		assert_eq!(PendingRequestCount::<T>::get(&a.patient), T::MaxPendingRequests::get());
 		Ok(())
 	}
 

@@ -224,8 +224,12 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, RequestId, PrescriptionRequestOf<T>>;
 
 	/// Number of pending prescription requests of each patient.
+	///
+	/// Its storage key and its name in the metadata keep the item's first name,
+	/// `PendingRequests`, so the rename needed no migration.
 	#[pallet::storage]
-	pub type PendingRequests<T: Config> =
+	#[pallet::storage_prefix = "PendingRequests"]
+	pub type PendingRequestCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::event]
@@ -300,7 +304,7 @@ pub mod pallet {
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The account is not a registered patient.
-		UnknownPatient,
+		PatientNotFound,
 		/// The caller is neither active staff nor the patient (or a delegate or guardian).
 		NotAnAuthor,
 		/// The staff member's role may not write this category.
@@ -639,7 +643,7 @@ pub mod pallet {
 			details: H256,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
-			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::PatientNotFound);
 			ensure!(
 				matches!(
 					Self::staff_of(&doctor),
@@ -647,12 +651,12 @@ pub mod pallet {
 				),
 				Error::<T>::NotADoctor
 			);
-			let pending = PendingRequests::<T>::get(&patient);
+			let pending = PendingRequestCount::<T>::get(&patient);
 			ensure!(pending < T::MaxPendingRequests::get(), Error::<T>::TooManyPendingRequests);
 			let request = NextRequestId::<T>::get();
 			NextRequestId::<T>::put(request.checked_add(1).ok_or(Error::<T>::IdOverflow)?);
 			// Below `MaxPendingRequests`, checked above: cannot overflow.
-			PendingRequests::<T>::insert(&patient, pending.saturating_add(1));
+			PendingRequestCount::<T>::insert(&patient, pending.saturating_add(1));
 			PrescriptionRequests::<T>::insert(
 				request,
 				PrescriptionRequest {
@@ -849,7 +853,7 @@ pub mod pallet {
 			patient: &T::AccountId,
 			category: Category,
 		) -> Result<Option<HospitalId>, DispatchError> {
-			ensure!(Registry::<T>::is_patient(patient), Error::<T>::UnknownPatient);
+			ensure!(Registry::<T>::is_patient(patient), Error::<T>::PatientNotFound);
 			match staff {
 				Some(s) => {
 					ensure!(!category.is_patient_authored(), Error::<T>::PatientCategory);
@@ -1107,7 +1111,7 @@ pub mod pallet {
 		}
 
 		fn close_request(request: RequestId, req: &PrescriptionRequestOf<T>) {
-			PendingRequests::<T>::mutate_exists(&req.patient, |n| {
+			PendingRequestCount::<T>::mutate_exists(&req.patient, |n| {
 				let left = n.unwrap_or(0).saturating_sub(1);
 				*n = (left > 0).then_some(left);
 			});
@@ -1183,7 +1187,7 @@ pub mod pallet {
 					*pending.entry(req.patient).or_default() += 1;
 				}
 			}
-			for (patient, n) in PendingRequests::<T>::iter() {
+			for (patient, n) in PendingRequestCount::<T>::iter() {
 				ensure!(pending.get(&patient).copied().unwrap_or(0) == n, "pending request count");
 			}
 			Ok(())

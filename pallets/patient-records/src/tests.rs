@@ -191,7 +191,7 @@ mod adding {
 					Category::ClinicalNote,
 					content(1)
 				),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_noop!(
 				PatientRecords::add_record(
@@ -275,7 +275,7 @@ mod adding {
 					signed(LAB),
 					vec![new(PATIENT, 3), new(PATIENT_2, 4), new(STRANGER, 5)]
 				),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_noop!(
 				PatientRecords::add_records(signed(LAB), vec![]),
@@ -817,7 +817,7 @@ mod prescriptions {
 					doctor: DOCTOR
 				})
 			);
-			assert_eq!(PendingRequests::<Test>::get(PATIENT), 1);
+			assert_eq!(PendingRequestCount::<Test>::get(PATIENT), 1);
 			assert_ok!(PatientRecords::fulfil_prescription(signed(DOCTOR), 0, content(5)));
 			let r = record(0);
 			assert_eq!(
@@ -828,7 +828,7 @@ mod prescriptions {
 				PrescriptionRequests::<Test>::get(0).unwrap().status,
 				RequestStatus::Fulfilled(0)
 			);
-			assert_eq!(PendingRequests::<Test>::get(PATIENT), 0);
+			assert_eq!(PendingRequestCount::<Test>::get(PATIENT), 0);
 			assert_eq!(
 				last_event(),
 				RuntimeEvent::PatientRecords(Event::PrescriptionFulfilled {
@@ -854,7 +854,7 @@ mod prescriptions {
 			);
 			assert_noop!(
 				PatientRecords::request_prescription(signed(STRANGER), DOCTOR, H256::zero()),
-				Error::<Test>::UnknownPatient
+				Error::<Test>::PatientNotFound
 			);
 			assert_ok!(PatientRecords::request_prescription(signed(PATIENT), DOCTOR, H256::zero()));
 			assert_ok!(PatientRecords::request_prescription(

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Measures ehr-chain on this machine and writes docs/performance.md (figures, machine, commands).
+# (The FRAME weights in the pallets' weights.rs are scripts/benchmark.sh's.)
 #
-#   scripts/bench.sh            the load run on the local network of four hospital validators:
+#   scripts/load.sh             the load run on the local network of four hospital validators:
 #                               transfers, single records, batches (10 minutes), consent
 #                               decisions over RPC (about 20 minutes)
-#   scripts/bench.sh --quick    the same with short durations (about 5 minutes)
-#   scripts/bench.sh --weights  first rerun the weight comparison of the calls against
+#   scripts/load.sh --quick     the same with short durations (about 5 minutes)
+#   scripts/load.sh --weights   first rerun the weight comparison of the calls against
 #                               transfer_keep_alive and remark (scripts/weight-ratios.sh, about
 #                               15 minutes) into docs/weight-ratios.md
 #
@@ -28,7 +29,7 @@ for arg in "$@"; do
 	esac
 done
 
-fail() { printf '\nbench: FAIL: %s\n' "$*"; exit 1; }
+fail() { printf '\nload: FAIL: %s\n' "$*"; exit 1; }
 
 ensure_prereqs
 log "building ehr-node and ehr-load (profile $EHR_PROFILE)"
@@ -41,7 +42,7 @@ if [ "$weights" = 1 ]; then
 	{
 		echo "# Weights against the baselines"
 		echo
-		echo "Written by \`scripts/bench.sh --weights\` on $(date -u +%Y-%m-%d) (commit" \
+		echo "Written by \`scripts/load.sh --weights\` on $(date -u +%Y-%m-%d) (commit" \
 			"$(git rev-parse --short HEAD)): one \`ehr-node benchmark pallet\` run (steps 20," \
 			"repeat 10) over the baselines and ehr-chain's main calls; each weight is execution" \
 			"plus the runtime's database weights (ParityDB: 8 us a read, 50 us a write)," \
@@ -72,7 +73,7 @@ os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
 	cat <<MD
 # Performance
 
-Written by \`scripts/bench.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit
+Written by \`scripts/load.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit
 \`$(git rev-parse --short HEAD)\`. Machine: $(nproc) cores (${cpu:-unknown CPU}), ${mem:-unknown memory},
 ${os:-Linux}, $(rustc --version | cut -d' ' -f1-2). Every figure below is from this one run; what
 bounds each one and the changes that would meet the unmet targets are in
@@ -99,7 +100,7 @@ MD
 	if [ -f docs/weight-ratios.md ]; then
 		echo "## Weights"
 		echo
-		echo "From [weight-ratios.md](weight-ratios.md) (\`scripts/bench.sh --weights\`):"
+		echo "From [weight-ratios.md](weight-ratios.md) (\`scripts/load.sh --weights\`):"
 		echo
 		sed -n '/^| call /,$p' docs/weight-ratios.md
 		echo
@@ -112,11 +113,11 @@ MD
 
 ## Reproduce
 
-    scripts/bench.sh            # this page (about 20 minutes)
-    scripts/bench.sh --quick    # short durations, about 5 minutes
-    scripts/bench.sh --weights  # also the weight comparison (about 15 more minutes)
+    scripts/load.sh             # this page (about 20 minutes)
+    scripts/load.sh --quick     # short durations, about 5 minutes
+    scripts/load.sh --weights   # also the weight comparison (about 15 more minutes)
     $load_bin --help   # the load tool's options (any running network: --url)
 MD
 } >docs/performance.md
 sed -i "s|$load_bin|target/release/ehr-load|" docs/performance.md
-printf '\nbench: PASS: docs/performance.md written (%s)\n' "$(grep -c '\*\*no\*\*' docs/performance.md || true) target(s) not met"
+printf '\nload: PASS: docs/performance.md written (%s)\n' "$(grep -c '\*\*no\*\*' docs/performance.md || true) target(s) not met"
