@@ -518,10 +518,7 @@ pub mod pallet {
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::admit_hospital(nodes.len() as u32)
-			// The permissioning latch reads every hospital while it is pending, which the
-			// benchmark's state need not be: charged in full beside the measured weight.
-			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
+		#[pallet::weight(T::WeightInfo::admit_hospital(nodes.len() as u32))]
 		pub fn admit_hospital(
 			origin: OriginFor<T>,
 			name: Vec<u8>,
@@ -566,10 +563,7 @@ pub mod pallet {
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::reinstate_hospital()
-			// The permissioning latch reads every hospital while it is pending, which the
-			// benchmark's state need not be: charged in full beside the measured weight.
-			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
+		#[pallet::weight(T::WeightInfo::reinstate_hospital())]
 		pub fn reinstate_hospital(origin: OriginFor<T>, hospital: HospitalId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut h = Hospitals::<T>::get(hospital).ok_or(Error::<T>::HospitalNotFound)?;
@@ -640,10 +634,7 @@ pub mod pallet {
 		///
 		/// Origin: signed by the admin of an active hospital.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::set_nodes(nodes.len() as u32, T::MaxNodesPerHospital::get())
-			// The permissioning latch reads every hospital while it is pending, which the
-			// benchmark's state need not be: charged in full beside the measured weight.
-			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxHospitals::get()) + 1)))]
+		#[pallet::weight(T::WeightInfo::set_nodes(nodes.len() as u32, T::MaxNodesPerHospital::get()))]
 		pub fn set_nodes(origin: OriginFor<T>, nodes: Vec<Vec<u8>>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let (id, mut h) = Self::ensure_hospital_admin(&who)?;
