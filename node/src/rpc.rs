@@ -18,6 +18,8 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// Transaction pool instance.
 	pub pool: Arc<P>,
+	/// The node's index of access-log entries (its offchain storage), if it has one.
+	pub entry_index: Option<Arc<dyn pallet_access_log_rpc::EntryIndex>>,
 }
 
 /// Instantiate all full RPC extensions.
@@ -45,7 +47,7 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, entry_index } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
@@ -54,7 +56,7 @@ where
 	module.merge(HospitalRegistry::<C, Block>::new(client.clone()).into_rpc())?;
 	module.merge(PatientRecords::<C, Block>::new(client.clone()).into_rpc())?;
 	module.merge(Consent::<C, Block>::new(client.clone()).into_rpc())?;
-	module.merge(AccessLog::<C, Block>::new(client.clone()).into_rpc())?;
+	module.merge(AccessLog::<C, Block>::new(client.clone(), entry_index).into_rpc())?;
 
 	Ok(module)
 }

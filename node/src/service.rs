@@ -141,8 +141,15 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
-	config: Configuration,
+	mut config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
+	// The access log's entries leave state after a while; the runtime also writes each one to the
+	// node's offchain storage (offchain indexing), from where the `ehr_*` methods serve a
+	// patient's whole log. A node of this chain always keeps that index.
+	if !config.offchain_worker.indexing_enabled {
+		log::info!("Offchain indexing on: the node keeps every access-log entry it executes");
+		config.offchain_worker.indexing_enabled = true;
+	}
 	let sc_service::PartialComponents {
 		client,
 		backend,
@@ -239,9 +246,16 @@ pub fn new_full<
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let entry_index = backend
+			.offchain_storage()
+			.map(|db| Arc::new(db) as Arc<dyn pallet_access_log_rpc::EntryIndex>);
 
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				entry_index: entry_index.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

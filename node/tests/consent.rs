@@ -193,10 +193,19 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 
 	let v: Value = rpc.call("ehr_verifyAccessLog", vec![p.clone().into()]).await.unwrap();
 	assert_eq!((v["verified"].clone(), v["entries"].clone()), (json!(true), json!(9)));
+	// Reads and refusals apart.
+	let actions = |page: &Value| -> Vec<String> {
+		page["entries"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|e| e["action"].as_str().unwrap().to_string())
+			.collect()
+	};
 	let who: Value = rpc.call("ehr_whoAccessed", vec![p.clone().into()]).await.unwrap();
-	let actions: Vec<&str> =
-		who["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-	assert_eq!(actions, ["readDenied", "emergencyOpened", "documentRead"]);
+	assert_eq!(actions(&who), ["emergencyOpened", "documentRead"]);
+	let refused: Value = rpc.call("ehr_refusedAccesses", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(actions(&refused), ["readDenied"]);
 	let bundle: Value = rpc.call("ehr_auditEvents", vec![p.clone().into()]).await.unwrap();
 	assert_eq!(bundle["resourceType"], "Bundle");
 	assert_eq!(bundle["total"], 9);
@@ -204,5 +213,57 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	assert_eq!((denied["action"].clone(), denied["outcome"].clone()), (json!("R"), json!("4")));
 	let global: Value = rpc.call("ehr_globalLogHead", vec![]).await.unwrap();
 	assert!(global["count"].as_u64().unwrap() >= 9);
+
+	// A flood of refusals (Dave, known to the chain, asking 300 times) pushes Dave's read out of
+	// the state's window of 256 entries, but not out of the node's index: the read is still
+	// served, and the whole log still verifies against the head.
+	const FLOOD: u64 = 300;
+	let ctx = rpc.chain_context().await.unwrap();
+	let first = rpc.next_nonce(&gateway.account()).await.unwrap();
+	let flood: Vec<Vec<u8>> = (0..FLOOD as u32)
+		.map(|i| {
+			let call = RuntimeCall::AccessLog(pallet_access_log::Call::log_read {
+				record,
+				accessor: Dave.to_account_id(),
+				purpose: Purpose::Treatment,
+				permitted: false,
+			});
+			codec::Encode::encode(&gateway.sign(call, first + i, &ctx))
+		})
+		.collect();
+	for chunk in flood.chunks(100) {
+		for answer in rpc.submit_encoded_batch(chunk).await.unwrap() {
+			answer.expect("the pool takes every refusal");
+		}
+	}
+	let total = 9 + FLOOD;
+	wait_until("the flood to be final", Duration::from_secs(60), || {
+		let (rpc, p) = (&rpc, p.clone());
+		async move {
+			let head: Value = rpc.call("ehr_accessLogHead", vec![p.into()]).await?;
+			Ok((head["count"].as_u64() == Some(total)).then_some(()))
+		}
+	})
+	.await
+	.unwrap();
+	let window: Value =
+		rpc.call("ehr_accessLog", vec![p.clone().into(), Value::Null, 1000.into()]).await.unwrap();
+	assert_eq!(window["oldestKept"], json!(total - 256), "the read left state");
+	assert_eq!(window["entries"].as_array().unwrap().len() as u64, total, "{window}");
+	assert_eq!((window["next"].clone(), window["missing"].clone()), (Value::Null, Value::Null));
+	let who: Value = rpc.call("ehr_whoAccessed", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(actions(&who), ["emergencyOpened", "documentRead"], "reads stay visible");
+	assert_eq!(who["entries"][1]["actor"], json!(dave));
+	let refused: Value = rpc
+		.call("ehr_refusedAccesses", vec![p.clone().into(), Value::Null, 10.into()])
+		.await
+		.unwrap();
+	assert_eq!(actions(&refused).len(), 10);
+	assert!(refused["next"].as_u64().is_some(), "more refusals on the next page: {refused}");
+	let v: Value = rpc.call("ehr_verifyAccessLog", vec![p.clone().into()]).await.unwrap();
+	assert_eq!(
+		(v["verified"].clone(), v["entries"].clone(), v["fromSeq"].clone()),
+		(json!(true), json!(total), json!(0))
+	);
 	node.kill().unwrap();
 }

@@ -33,10 +33,12 @@
 //!
 //! State keeps, per patient, the head and the last [`Config::MaxRecentEntries`] entries (a ring:
 //! entry `seq` sits in slot `seq % MaxRecentEntries`), plus the global head. Older entries leave
-//! state but never the chain: every entry is also deposited whole in an `EntryAppended` event,
-//! so an archive node or an indexer has all of them, and the head proves any copy. State per
-//! patient is bounded by `MaxRecentEntries` entries of at most `LogEntry::max_encoded_len()`
-//! bytes.
+//! state but never the nodes: every entry is written, keyed by its hash, to the node's offchain
+//! index ([`index_key`], offchain indexing, which `ehr-node` always enables), and deposited whole
+//! in an `EntryAppended` event. The `ehr_*` methods serve a patient's whole log from the index,
+//! walking back from the head ([`index::walk_back`]), so a burst of new entries never hides an
+//! older one; the head proves any copy. State per patient is bounded by `MaxRecentEntries`
+//! entries of at most `LogEntry::max_encoded_len()` bytes.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -47,6 +49,7 @@ pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod index;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -376,6 +379,10 @@ pub mod pallet {
 				g.count = g.count.saturating_add(1);
 				g.last = next_global(&g.last, &hash);
 			});
+			// Every node keeps every entry, keyed by its hash, outside state (offchain indexing):
+			// the `ehr_*` methods serve a patient's whole log from there by walking back from
+			// the head, so an entry that left the ring below is still served and verified.
+			sp_io::offchain_index::set(&index_key(&hash), &entry.encode());
 			Entries::<T>::insert(patient, Self::slot(head.count), entry.clone());
 			Self::deposit_event(Event::EntryAppended { entry, hash });
 			hash

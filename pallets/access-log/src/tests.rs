@@ -115,6 +115,96 @@ mod appending {
 	}
 }
 
+/// The node's entry index: every entry stays readable after it left state, walking back from
+/// the head, and nothing but the patient's own linked entries is ever returned.
+mod index {
+	use super::*;
+	use crate::{index::walk_back, index_key};
+	use codec::Decode;
+	use sp_core::offchain::testing::TestPersistentOffchainDB;
+
+	/// Appends `n` entries to `patient`'s log (every third a refusal), then runs `f` with a
+	/// lookup in the entries the runtime indexed.
+	fn indexed(
+		n: u64,
+		f: impl FnOnce(&dyn Fn(&H256) -> Option<LogEntry<u64, u64>>, TestPersistentOffchainDB),
+	) {
+		let mut ext = new_test_ext();
+		ext.execute_with(|| {
+			for i in 0..n {
+				let action =
+					if i % 3 == 2 { LogAction::ReadDenied } else { LogAction::RecordAdded };
+				append(PATIENT, action, Subject::Record(i));
+				append(PATIENT_2, LogAction::RecordAdded, Subject::Record(i));
+			}
+		});
+		ext.persist_offchain_overlay();
+		let db = ext.offchain_db();
+		let lookup = {
+			let db = db.clone();
+			move |h: &H256| db.get(&index_key(h)).and_then(|v| LogEntry::decode(&mut &v[..]).ok())
+		};
+		ext.execute_with(|| f(&lookup, db));
+	}
+
+	#[test]
+	fn the_whole_log_is_served_after_it_left_state() {
+		indexed(10, |lookup, _| {
+			let head = Heads::<Test>::get(PATIENT);
+			assert_eq!(AccessLog::oldest_kept(&PATIENT), 6);
+			let walk = walk_back(&PATIENT, &head, None, usize::MAX, u64::MAX, lookup, |_| true);
+			let seqs: Vec<u64> = walk.items.iter().map(|(_, e)| e.seq).collect();
+			assert_eq!(seqs, (0..10).rev().collect::<Vec<_>>());
+			assert_eq!((walk.next, walk.reached, walk.missing), (None, Some(0), None));
+			let mut entries: Vec<_> = walk.items.into_iter().map(|(_, e)| e).collect();
+			entries.reverse();
+			assert_eq!(verify(&PATIENT, &entries, H256::zero(), &head), Ok(()));
+		});
+	}
+
+	#[test]
+	fn pages_and_filters_walk_on_from_where_they_stopped() {
+		indexed(10, |lookup, _| {
+			let head = Heads::<Test>::get(PATIENT);
+			let refusal = |e: &LogEntry<u64, u64>| e.action == LogAction::ReadDenied;
+			let first = walk_back(&PATIENT, &head, None, 2, u64::MAX, lookup, refusal);
+			let seqs: Vec<u64> = first.items.iter().map(|(_, e)| e.seq).collect();
+			assert_eq!(seqs, vec![8, 5]);
+			assert_eq!(first.next, Some(5));
+			let second = walk_back(&PATIENT, &head, first.next, 2, u64::MAX, lookup, refusal);
+			let seqs: Vec<u64> = second.items.iter().map(|(_, e)| e.seq).collect();
+			assert_eq!(seqs, vec![2]);
+			assert_eq!(second.next, None);
+			// A bound on the steps stops a walk early and says where to go on.
+			let short = walk_back(&PATIENT, &head, None, usize::MAX, 3, lookup, |_| true);
+			assert_eq!(short.items.len(), 3);
+			assert_eq!(short.next, Some(7));
+		});
+	}
+
+	#[test]
+	fn a_missing_or_altered_entry_ends_the_walk_there() {
+		indexed(6, |lookup, mut db| {
+			use sp_core::offchain::OffchainStorage;
+			let head = Heads::<Test>::get(PATIENT);
+			let all = walk_back(&PATIENT, &head, None, usize::MAX, u64::MAX, lookup, |_| true);
+			// Alter entry 3 in the index: the walk refuses it and ends there, with entries 5
+			// and 4 (which still link to the head).
+			let (h3, mut e3) = all.items[2].clone();
+			e3.actor = PATIENT_2;
+			db.set(b"", &index_key(&h3), &codec::Encode::encode(&e3));
+			let walk = walk_back(&PATIENT, &head, None, usize::MAX, u64::MAX, lookup, |_| true);
+			let seqs: Vec<u64> = walk.items.iter().map(|(_, e)| e.seq).collect();
+			assert_eq!(seqs, vec![5, 4]);
+			assert_eq!((walk.missing, walk.reached), (Some(3), Some(4)));
+			// Another patient's entry under this patient's hash is refused too.
+			let other = Heads::<Test>::get(PATIENT_2);
+			let mixed = walk_back(&PATIENT, &other, None, usize::MAX, u64::MAX, lookup, |_| true);
+			assert_eq!((mixed.items.len(), mixed.missing), (0, Some(5)));
+		});
+	}
+}
+
 mod reads {
 	use super::*;
 

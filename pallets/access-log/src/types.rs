@@ -14,6 +14,16 @@ pub use ehr_primitives::{LogAction, Purpose, Subject};
 pub const ENTRY_DOMAIN: &[u8] = b"ehr-chain/access-log/entry/v1";
 /// Domain separator of the global head: `blake2_256(GLOBAL_DOMAIN ++ previous ++ entry hash)`.
 pub const GLOBAL_DOMAIN: &[u8] = b"ehr-chain/access-log/global/v1";
+/// Prefix of the keys under which nodes keep every entry outside state (offchain indexing, in
+/// the persistent offchain storage): `INDEX_PREFIX ++ entry hash` → `SCALE(entry)`.
+pub const INDEX_PREFIX: &[u8] = b"ehr-chain/access-log/index/v1/";
+
+/// The key of the entry with hash `hash` in a node's entry index.
+pub fn index_key(hash: &H256) -> alloc::vec::Vec<u8> {
+	let mut key = INDEX_PREFIX.to_vec();
+	key.extend_from_slice(hash.as_bytes());
+	key
+}
 
 /// One entry of a patient's log.
 #[derive(

@@ -1,14 +1,21 @@
-//! `ehr_*` JSON-RPC methods of the access log: a patient's entries (all, or only accesses), the
-//! heads, a check of the kept entries against the head, and an export as a FHIR R4 `Bundle` of
-//! `AuditEvent`s following the IHE Basic Audit Log Patterns (BALP).
+//! `ehr_*` JSON-RPC methods of the access log: a patient's entries (all of them, the reads, or
+//! the refused reads), the heads, a check of the log against the head, and an export as a FHIR
+//! R4 `Bundle` of `AuditEvent`s following the IHE Basic Audit Log Patterns (BALP).
+//!
+//! Entries come from the node's entry index (every entry the node executed, kept by hash in its
+//! offchain storage) and from the state's window of recent entries, walking back from the
+//! patient's on-chain head ([`pallet_access_log::index::walk_back`]): each entry served links to
+//! the head, and however many entries others cause, none is hidden. A node that synced without
+//! the history (warp sync) holds only the entries of the blocks it executed and the state's
+//! window; a page says where its walk stopped for want of an entry (`missing`).
 //!
 //! Every method takes an optional block hash (`at`); without it the best block is read.
 
 #![deny(missing_docs)]
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
-use codec::Codec;
+use codec::{Codec, Decode};
 use jsonrpsee::{
 	core::RpcResult,
 	proc_macros::rpc,
@@ -30,6 +37,23 @@ pub const RUNTIME_ERROR: i32 = 1;
 
 /// Entries a page holds when the caller gives no limit.
 pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Entries one call walks at most (each a lookup in the node's database); a page that stops
+/// here says where to go on (`next`).
+pub const MAX_WALK: u64 = 100_000;
+
+/// Where a node keeps every log entry it executed: its persistent offchain storage, written by
+/// the runtime (offchain indexing) under [`pallet_access_log::index_key`].
+pub trait EntryIndex: Send + Sync {
+	/// The SCALE-encoded entry with hash `hash`, if the node keeps it.
+	fn entry(&self, hash: &H256) -> Option<Vec<u8>>;
+}
+
+impl<S: sp_core::offchain::OffchainStorage> EntryIndex for S {
+	fn entry(&self, hash: &H256) -> Option<Vec<u8>> {
+		self.get(sp_core::offchain::STORAGE_PREFIX, &pallet_access_log::index_key(hash))
+	}
+}
 
 /// A head in JSON.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -78,10 +102,18 @@ pub struct EntryJson {
 pub struct LogPageJson {
 	/// The patient's head.
 	pub head: HeadJson,
-	/// Oldest sequence number still kept in state (older ones: from the events).
+	/// Oldest sequence number still kept in state (older ones: from the node's entry index).
 	pub oldest_kept: u64,
 	/// Entries, newest first.
 	pub entries: Vec<EntryJson>,
+	/// Pass as `before` for the next, older page; null when nothing older is served.
+	#[serde(default)]
+	pub next: Option<u64>,
+	/// The node does not hold entry `missing` (it synced without that part of the history):
+	/// the walk back from the head stopped there. Older entries are in the `EntryAppended`
+	/// events of an archive node or in a copy, and verify against the head.
+	#[serde(default)]
+	pub missing: Option<u64>,
 }
 
 /// The result of checking a patient's kept entries against the head.
@@ -113,10 +145,21 @@ pub trait AccessLogRpc<BlockHash, AccountId> {
 		at: Option<BlockHash>,
 	) -> RpcResult<LogPageJson>;
 
-	/// "Who accessed my records": reads (served with their request or not), refused reads and
-	/// emergency accesses, newest first.
+	/// "Who accessed my records": reads served (with their request or not) and emergency
+	/// accesses, newest first. Refused reads are apart, in `ehr_refusedAccesses`, so that no
+	/// number of refusals hides a read.
 	#[method(name = "ehr_whoAccessed")]
 	fn who_accessed(
+		&self,
+		patient: AccountId,
+		before: Option<u64>,
+		limit: Option<u32>,
+		at: Option<BlockHash>,
+	) -> RpcResult<LogPageJson>;
+
+	/// "Who tried and was refused": the reads the custodians' gateways refused, newest first.
+	#[method(name = "ehr_refusedAccesses")]
+	fn refused_accesses(
 		&self,
 		patient: AccountId,
 		before: Option<u64>,
@@ -132,7 +175,8 @@ pub trait AccessLogRpc<BlockHash, AccountId> {
 	#[method(name = "ehr_globalLogHead")]
 	fn global_log_head(&self, at: Option<BlockHash>) -> RpcResult<HeadJson>;
 
-	/// Checks every entry of the patient still kept in state against the on-chain head.
+	/// Checks the patient's log, as far back as the node holds it (see `missing`), against the
+	/// on-chain head.
 	#[method(name = "ehr_verifyAccessLog")]
 	fn verify_access_log(
 		&self,
@@ -152,16 +196,40 @@ pub trait AccessLogRpc<BlockHash, AccountId> {
 	) -> RpcResult<Value>;
 }
 
-/// Implementation of [`AccessLogRpcServer`] over a client with the runtime API.
+/// Implementation of [`AccessLogRpcServer`] over a client with the runtime API and the node's
+/// entry index.
 pub struct AccessLog<C, B> {
 	client: Arc<C>,
+	index: Option<Arc<dyn EntryIndex>>,
 	_marker: std::marker::PhantomData<B>,
 }
 
 impl<C, B> AccessLog<C, B> {
-	/// A handler reading through `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client, _marker: Default::default() }
+	/// A handler reading through `client`, and older entries from `index` (`None`: only the
+	/// state's window of recent entries).
+	pub fn new(client: Arc<C>, index: Option<Arc<dyn EntryIndex>>) -> Self {
+		Self { client, index, _marker: Default::default() }
+	}
+}
+
+/// Which entries a page keeps.
+#[derive(Clone, Copy)]
+enum Filter {
+	/// Every entry.
+	All,
+	/// Reads served and emergency accesses.
+	Accesses,
+	/// Refused reads.
+	Refusals,
+}
+
+impl Filter {
+	fn keeps(self, action: LogAction) -> bool {
+		match self {
+			Filter::All => true,
+			Filter::Accesses => action.is_access() && action != LogAction::ReadDenied,
+			Filter::Refusals => action == LogAction::ReadDenied,
+		}
 	}
 }
 
@@ -195,11 +263,20 @@ pub fn entry_json<A: Ss58Codec, N: Into<u64>>(hash: H256, e: LogEntry<A, N>) -> 
 	}
 }
 
-fn page_json<A: Ss58Codec, N: Into<u64>>(p: LogPage<A, N>) -> LogPageJson {
+/// A page as [`AccessLog`] walks it: the state's page (head, window) and the walk's result.
+struct Walked<A, N> {
+	head: Head,
+	oldest_kept: u64,
+	walk: pallet_access_log::index::Walk<A, N>,
+}
+
+fn page_json<A: Ss58Codec, N: Into<u64>>(p: Walked<A, N>) -> LogPageJson {
 	LogPageJson {
 		head: head_json(p.head),
 		oldest_kept: p.oldest_kept,
-		entries: p.items.into_iter().map(|(h, e)| entry_json(h, e)).collect(),
+		entries: p.walk.items.into_iter().map(|(h, e)| entry_json(h, e)).collect(),
+		next: p.walk.next,
+		missing: p.walk.missing,
 	}
 }
 
@@ -360,26 +437,47 @@ where
 	B: BlockT,
 	C: ProvideRuntimeApi<B> + HeaderBackend<B> + Send + Sync + 'static,
 {
-	fn page<AccountId: Codec>(
+	/// Walks `patient`'s log back from the head at `at` (the best block if `None`): entries
+	/// with `seq < before` that `filter` keeps, at most `limit` (default [`DEFAULT_LIMIT`]).
+	fn page<AccountId: Codec + PartialEq + Clone>(
 		&self,
 		patient: AccountId,
 		before: Option<u64>,
 		limit: Option<u32>,
-		only_access: bool,
+		filter: Filter,
 		at: Option<B::Hash>,
-	) -> RpcResult<LogPage<AccountId, NumberFor<B>>>
+	) -> RpcResult<Walked<AccountId, NumberFor<B>>>
 	where
 		C::Api: RuntimeApi<B, AccountId, NumberFor<B>>,
 	{
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let api = self.client.runtime_api();
-		let limit = limit.unwrap_or(DEFAULT_LIMIT);
-		if only_access {
-			api.accesses(at, patient, before, limit)
-		} else {
-			api.entries(at, patient, before, limit)
-		}
-		.map_err(runtime_error)
+		// The state's window: the head, and the recent entries a node that lacks them in its
+		// index (it synced without them) still serves.
+		let window = self
+			.client
+			.runtime_api()
+			.entries(at, patient.clone(), None, u32::MAX)
+			.map_err(runtime_error)?;
+		let kept: HashMap<H256, LogEntry<AccountId, NumberFor<B>>> =
+			window.items.into_iter().collect();
+		let lookup = |hash: &H256| {
+			self.index
+				.as_ref()
+				.and_then(|index| index.entry(hash))
+				.and_then(|bytes| LogEntry::decode(&mut &bytes[..]).ok())
+				.or_else(|| kept.get(hash).cloned())
+		};
+		let limit = limit.unwrap_or(DEFAULT_LIMIT) as usize;
+		let walk = pallet_access_log::index::walk_back(
+			&patient,
+			&window.head,
+			before,
+			limit,
+			MAX_WALK,
+			lookup,
+			|e| filter.keeps(e.action),
+		);
+		Ok(Walked { head: window.head, oldest_kept: window.oldest_kept, walk })
 	}
 }
 
@@ -405,7 +503,7 @@ where
 		limit: Option<u32>,
 		at: Option<B::Hash>,
 	) -> RpcResult<LogPageJson> {
-		Ok(page_json(self.page(patient, before, limit, false, at)?))
+		Ok(page_json(self.page(patient, before, limit, Filter::All, at)?))
 	}
 
 	fn who_accessed(
@@ -415,7 +513,17 @@ where
 		limit: Option<u32>,
 		at: Option<B::Hash>,
 	) -> RpcResult<LogPageJson> {
-		Ok(page_json(self.page(patient, before, limit, true, at)?))
+		Ok(page_json(self.page(patient, before, limit, Filter::Accesses, at)?))
+	}
+
+	fn refused_accesses(
+		&self,
+		patient: AccountId,
+		before: Option<u64>,
+		limit: Option<u32>,
+		at: Option<B::Hash>,
+	) -> RpcResult<LogPageJson> {
+		Ok(page_json(self.page(patient, before, limit, Filter::Refusals, at)?))
 	}
 
 	fn access_log_head(&self, patient: AccountId, at: Option<B::Hash>) -> RpcResult<HeadJson> {
@@ -434,9 +542,9 @@ where
 		at: Option<B::Hash>,
 	) -> RpcResult<VerificationJson> {
 		let at = Some(at.unwrap_or_else(|| self.client.info().best_hash));
-		let page = self.page(patient.clone(), None, Some(u32::MAX), false, at)?;
+		let page = self.page(patient.clone(), None, Some(u32::MAX), Filter::All, at)?;
 		let mut entries: Vec<LogEntry<AccountId, NumberFor<B>>> =
-			page.items.into_iter().map(|(_, e)| e).collect();
+			page.walk.items.into_iter().map(|(_, e)| e).collect();
 		entries.reverse();
 		let anchor = entries.first().map(|e| e.prev).unwrap_or(page.head.last);
 		let result = pallet_access_log::verify::verify(&patient, &entries, anchor, &page.head);
@@ -456,7 +564,7 @@ where
 		limit: Option<u32>,
 		at: Option<B::Hash>,
 	) -> RpcResult<Value> {
-		let page = page_json(self.page(patient, before, limit, false, at)?);
+		let page = page_json(self.page(patient, before, limit, Filter::All, at)?);
 		Ok(audit_bundle(&page.entries))
 	}
 }
