@@ -12,9 +12,16 @@ use frame_system::RawOrigin;
 use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
 use sp_core::H256;
 
+/// Three accounts a set-up makes.
+type Three<T> = (
+	<T as frame_system::Config>::AccountId,
+	<T as frame_system::Config>::AccountId,
+	<T as frame_system::Config>::AccountId,
+);
+
 /// Admits a hospital; registers a doctor, a gateway account and a patient whose window of
 /// recent entries is full.
-fn setup<T: Config>() -> Result<(T::AccountId, T::AccountId, T::AccountId), BenchmarkError> {
+fn setup<T: Config>() -> Result<Three<T>, BenchmarkError> {
 	let hospital = NextHospitalId::<T>::get();
 	let admin: T::AccountId = account("admin", hospital, 0);
 	let origin = <T as pallet_hospital_registry::Config>::GovernanceOrigin::try_successful_origin()

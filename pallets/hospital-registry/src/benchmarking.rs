@@ -83,10 +83,16 @@ fn verified_patient<T: Config>() -> Result<(T::AccountId, T::AccountId), Benchma
 	Ok((clerk, patient))
 }
 
+/// Three accounts a set-up makes.
+type Three<T> = (
+	<T as frame_system::Config>::AccountId,
+	<T as frame_system::Config>::AccountId,
+	<T as frame_system::Config>::AccountId,
+);
+
 /// [`verified_patient`] with a guardian recorded by the clerk's hospital: (clerk, patient,
 /// guardian).
-fn guardian_of_patient<T: Config>(
-) -> Result<(T::AccountId, T::AccountId, T::AccountId), BenchmarkError> {
+fn guardian_of_patient<T: Config>() -> Result<Three<T>, BenchmarkError> {
 	let (clerk, patient) = verified_patient::<T>()?;
 	let guardian: T::AccountId = account("guardian", 0, 0);
 	Registry::<T>::record_guardian(
