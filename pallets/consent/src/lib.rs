@@ -17,6 +17,9 @@
 //! **One decision function**, [`Pallet::decide`], answers every access question (the runtime API,
 //! the `ehr_decide` RPC and the document gateway all call it): permit with its basis (patient,
 //! delegate, author, which grant, which emergency) or deny with the reason of the nearest miss.
+//! What it weighs of a record (patient, author, category, deletion, the versions it amends) it
+//! learns through [`Config::Records`], a trait of `ehr-primitives` the records pallet implements,
+//! so this pallet does not depend on the records pallet.
 //!
 //! **Patients pay nothing**: `grant`, `revoke` and `remove_grant` are feeless for a signer who
 //! acts for the patient, for up to [`Config::FreeOpsPerWindow`] operations of a patient per
@@ -46,22 +49,31 @@ pub mod types;
 pub mod weights;
 pub use weights::WeightInfo;
 
+/// Makes records for the benchmarks, where [`Config::Records`] finds them.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital);
+	/// returns its id.
+	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> ehr_primitives::RecordId;
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use ehr_primitives::{
-		AccessLog, Category, HospitalId, LogAction, Moment, RecordId, StaffRole, Subject,
+		AccessLog, Category, HospitalId, LogAction, Moment, RecordId, RecordVersion,
+		RecordVersions, StaffRole, Subject,
 	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
 	use pallet_hospital_registry::ActiveStaff;
-	use pallet_patient_records::RecordStatus;
 	use sp_runtime::traits::{One, Saturating};
 
 	type Registry<T> = pallet_hospital_registry::Pallet<T>;
 	type RegistryError<T> = pallet_hospital_registry::Error<T>;
-	type Records<T> = pallet_patient_records::Records<T>;
+	/// A record version as the access decision sees it.
+	type RecordVersionOf<T> = RecordVersion<<T as frame_system::Config>::AccountId>;
 
 	/// A grant as stored.
 	pub type GrantOf<T> = Grant<
@@ -89,9 +101,7 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config:
-		frame_system::Config + pallet_hospital_registry::Config + pallet_patient_records::Config
-	{
+	pub trait Config: frame_system::Config + pallet_hospital_registry::Config {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -137,8 +147,16 @@ pub mod pallet {
 		/// Where grants, revocations and emergency accesses are logged (the access log).
 		type AccessLog: AccessLog<Self::AccountId>;
 
+		/// Tells a record version's patient, author, category, status and the version it amends
+		/// (the records pallet).
+		type Records: RecordVersions<Self::AccountId>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Makes records for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Each patient's consent bookkeeping: grant numbering, grants kept, free operations used.
@@ -601,13 +619,13 @@ pub mod pallet {
 			}
 			let (record, category) = match target {
 				Target::Record(id) => {
-					let Some(r) = Records::<T>::get(id) else {
+					let Some(r) = T::Records::record_version(id) else {
 						return Deny(DenyReason::RecordNotFound);
 					};
 					if &r.patient != patient {
 						return Deny(DenyReason::RecordOfAnotherPatient);
 					}
-					if r.status == RecordStatus::Deleted {
+					if r.deleted {
 						return Deny(DenyReason::RecordDeleted);
 					}
 					let category = r.category;
@@ -686,7 +704,7 @@ pub mod pallet {
 			id: GrantId,
 			g: &GrantOf<T>,
 			staff: &ActiveStaff,
-			record: &Option<(RecordId, pallet_patient_records::RecordOf<T>)>,
+			record: &Option<(RecordId, RecordVersionOf<T>)>,
 			category: Category,
 			purpose: Purpose,
 			action: Action,
@@ -739,8 +757,8 @@ pub mod pallet {
 		}
 
 		/// Record `id` and the versions it amends, newest first, at most `MaxHistory`.
-		fn lineage(id: RecordId, r: &pallet_patient_records::RecordOf<T>) -> Vec<RecordId> {
-			let max = <T as pallet_patient_records::Config>::MaxHistory::get() as usize;
+		fn lineage(id: RecordId, r: &RecordVersionOf<T>) -> Vec<RecordId> {
+			let max = T::Records::max_history() as usize;
 			let mut out = alloc::vec![id];
 			let mut prev = r.previous;
 			while let Some(p) = prev {
@@ -748,7 +766,7 @@ pub mod pallet {
 					break;
 				}
 				out.push(p);
-				prev = Records::<T>::get(p).and_then(|r| r.previous);
+				prev = T::Records::record_version(p).and_then(|r| r.previous);
 			}
 			out
 		}
@@ -905,7 +923,8 @@ pub mod pallet {
 					);
 					let ids = Self::sorted_unique(ids)?;
 					for id in &ids {
-						let r = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
+						let r =
+							T::Records::record_version(*id).ok_or(Error::<T>::RecordNotFound)?;
 						ensure!(&r.patient == patient, Error::<T>::RecordOfAnotherPatient);
 					}
 					Scope::Records(ids.try_into().map_err(|_| Error::<T>::TooManyRecords)?)

@@ -42,10 +42,11 @@
 //! Whether anyone may *open* a document is not decided here: that is the consent pallet's single
 //! decision function.
 //!
-//! Every change is appended to the patient's access log through [`Config::AccessLog`], and the
+//! Every change is appended to the patient's access log through [`Config::AccessLog`]; the
 //! access log asks this pallet what it needs of a record through
-//! [`ehr_primitives::RecordLookup`]: both traits of `ehr-primitives`, so neither pallet depends
-//! on the other.
+//! [`ehr_primitives::RecordLookup`], and the consent pallet through
+//! [`ehr_primitives::RecordVersions`]: traits of `ehr-primitives`, so none of these pallets
+//! depends on another.
 //!
 //! ## Storage
 //!
@@ -85,7 +86,8 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use ehr_primitives::{
-		AccessLog, HospitalId, LogAction, RecordFacts, RecordLookup, StaffRole, Subject,
+		AccessLog, HospitalId, LogAction, RecordFacts, RecordLookup, RecordVersion, RecordVersions,
+		StaffRole, Subject,
 	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
@@ -1204,6 +1206,23 @@ pub mod pallet {
 				patient: r.patient,
 				custodian: r.custodian,
 			})
+		}
+	}
+
+	/// What the consent decision weighs of a record version, from the record alone: one read.
+	impl<T: Config> RecordVersions<T::AccountId> for Pallet<T> {
+		fn record_version(record: RecordId) -> Option<RecordVersion<T::AccountId>> {
+			Records::<T>::get(record).map(|r| RecordVersion {
+				deleted: r.status == RecordStatus::Deleted,
+				patient: r.patient,
+				author: r.author,
+				category: r.category,
+				previous: r.previous,
+			})
+		}
+
+		fn max_history() -> u32 {
+			T::MaxHistory::get()
 		}
 	}
 }
