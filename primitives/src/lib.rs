@@ -14,8 +14,9 @@
 //!   [`Commitment`], [`Moment`].
 //! * [`registry`]: the [`StaffRole`]s rights follow, and [`DelegationLog`], where the hospital
 //!   registry reports who was given, contested or lost the power to act for a patient.
-//! * [`records`]: the record [`Category`] consent scopes name, and [`RecordLookup`], what another
-//!   pallet may learn of a record ([`RecordFacts`]).
+//! * [`records`]: the record [`Category`] consent scopes name, [`RecordLookup`], what the access
+//!   log may learn of a record ([`RecordFacts`]), and [`RecordVersions`], what the access decision
+//!   weighs of a record version ([`RecordVersion`]).
 //! * [`access_log`]: the [`Purpose`] of an access, the [`LogAction`] and [`Subject`] of a log
 //!   entry, and [`AccessLog`], the sink the records and consent pallets append to.
 //!
@@ -35,7 +36,7 @@ pub mod records;
 pub mod registry;
 
 pub use access_log::{AccessLog, LogAction, Purpose, Subject};
-pub use records::{Category, RecordFacts, RecordLookup};
+pub use records::{Category, RecordFacts, RecordLookup, RecordVersion, RecordVersions};
 pub use registry::{DelegationChange, DelegationLog, StaffRole};
 
 /// Identifier of a member hospital, assigned in order of admission.

@@ -83,3 +83,30 @@ pub trait RecordLookup<AccountId> {
 	/// commitment, if it exists.
 	fn record_facts(record: RecordId) -> Option<RecordFacts<AccountId>>;
 }
+
+/// What [`RecordVersions`] tells of a record version: what an access decision weighs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordVersion<AccountId> {
+	/// The patient the record is about.
+	pub patient: AccountId,
+	/// Who wrote this version: a staff account, or the patient (or a delegate).
+	pub author: AccountId,
+	/// What kind of document it is.
+	pub category: Category,
+	/// Whether the record is a tombstone (its document is to be destroyed).
+	pub deleted: bool,
+	/// The version this one amends.
+	pub previous: Option<RecordId>,
+}
+
+/// How a pallet learns a record version and the versions it amends, without reading the records
+/// pallet's storage: implemented by the records pallet, pointed at it by the runtime (consent's
+/// `type Records`).
+pub trait RecordVersions<AccountId> {
+	/// The version's patient, author, category, whether it is deleted and which version it
+	/// amends, if it exists: one read of the record.
+	fn record_version(record: RecordId) -> Option<RecordVersion<AccountId>>;
+
+	/// Most versions a record may have: a walk back through `previous` never needs more.
+	fn max_history() -> u32;
+}

@@ -5,7 +5,6 @@
 use super::*;
 use crate::Pallet as Consent;
 use alloc::{vec, vec::Vec};
-use codec::Encode;
 use ehr_primitives::{Category, Moment, RecordId, StaffRole};
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -14,7 +13,6 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
-use pallet_patient_records::{cid, Content, EncryptionScheme, Pallet as Records};
 use sp_core::H256;
 
 /// The actors of a benchmark, in a newly admitted hospital.
@@ -73,30 +71,9 @@ fn staff<T: Config>(
 	Ok(who)
 }
 
-/// `n` records of `patient` by `doctor`.
-fn records<T: Config>(
-	doctor: &T::AccountId,
-	patient: &T::AccountId,
-	n: u32,
-) -> Result<Vec<RecordId>, BenchmarkError> {
-	let mut ids = Vec::new();
-	for i in 0..n {
-		ids.push(pallet_patient_records::NextRecordId::<T>::get());
-		// A commitment is anchored once: each record has its own.
-		let digest = sp_io::hashing::blake2_256(&(patient, i).encode());
-		Records::<T>::add_record(
-			RawOrigin::Signed(doctor.clone()).into(),
-			patient.clone(),
-			Category::ClinicalNote,
-			Content {
-				commitment: H256(digest),
-				cid: cid::raw_sha2_256(&digest).to_vec(),
-				scheme: EncryptionScheme::XChaCha20Poly1305,
-				size: 1024,
-			},
-		)?;
-	}
-	Ok(ids)
+/// `n` records of `patient` by `doctor`, made where [`Config::Records`] finds them.
+fn records<T: Config>(doctor: &T::AccountId, patient: &T::AccountId, n: u32) -> Vec<RecordId> {
+	(0..n).map(|_| T::BenchmarkHelper::benchmark_record(patient, doctor)).collect()
 }
 
 fn now<T: Config>() -> Moment {
@@ -135,7 +112,7 @@ mod benchmarks {
 		let scope = if r == 0 {
 			Scope::AllRecords
 		} else {
-			Scope::Records(records::<T>(&a.doctor, &a.patient, r)?)
+			Scope::Records(records::<T>(&a.doctor, &a.patient, r))
 		};
 		#[extrinsic_call]
 		_(

@@ -17,6 +17,9 @@
 //! **One decision function**, [`Pallet::decide`], answers every access question (the runtime API,
 //! the `ehr_decide` RPC and the document gateway all call it): permit with its basis (patient,
 //! delegate, author, which grant, which emergency) or deny with the reason of the nearest miss.
+//! What it weighs of a record (patient, author, category, deletion, the versions it amends) it
+//! learns through [`Config::Records`], a trait of `ehr-primitives` the records pallet implements,
+//! so this pallet does not depend on the records pallet.
 //!
 //! **Patients pay nothing**: `grant`, `revoke` and `remove_grant` are feeless for a signer who
 //! acts for the patient, for up to [`Config::FreeOpsPerWindow`] operations of a patient per
@@ -38,30 +41,39 @@ pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod decision;
+mod fees;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std", test))]
+mod try_state;
 pub mod types;
 pub mod weights;
 pub use weights::WeightInfo;
+
+/// Makes records for the benchmarks, where [`Config::Records`] finds them.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes a record of `patient` written by `doctor` (so kept by the doctor's hospital);
+	/// returns its id.
+	fn benchmark_record(patient: &AccountId, doctor: &AccountId) -> ehr_primitives::RecordId;
+}
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use ehr_primitives::{
-		AccessLog, Category, HospitalId, LogAction, Moment, RecordId, StaffRole, Subject,
+		AccessLog, HospitalId, LogAction, Moment, RecordVersions, StaffRole, Subject,
 	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
 	use pallet_hospital_registry::ActiveStaff;
-	use pallet_patient_records::RecordStatus;
-	use sp_runtime::traits::{One, Saturating};
 
 	type Registry<T> = pallet_hospital_registry::Pallet<T>;
 	type RegistryError<T> = pallet_hospital_registry::Error<T>;
-	type Records<T> = pallet_patient_records::Records<T>;
 
 	/// A grant as stored.
 	pub type GrantOf<T> = Grant<
@@ -89,9 +101,7 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config:
-		frame_system::Config + pallet_hospital_registry::Config + pallet_patient_records::Config
-	{
+	pub trait Config: frame_system::Config + pallet_hospital_registry::Config {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -137,8 +147,16 @@ pub mod pallet {
 		/// Where grants, revocations and emergency accesses are logged (the access log).
 		type AccessLog: AccessLog<Self::AccountId>;
 
+		/// Tells a record version's patient, author, category, status and the version it amends
+		/// (the records pallet).
+		type Records: RecordVersions<Self::AccountId>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Makes records for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Each patient's consent bookkeeping: grant numbering, grants kept, free operations used.
@@ -577,182 +595,6 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// **The** access decision: may `accessor` do `action` on `target` of `patient` for
-		/// `purpose` at time `now` (ms)? Every reader of consent (runtime API, RPC, document
-		/// gateway) asks this function and nothing else.
-		///
-		/// In order: the patient and their delegates and guardians may do anything; otherwise
-		/// the accessor must be active staff; the author of a record may read it; an open
-		/// emergency access lets its doctor read for emergency treatment; otherwise a grant to
-		/// the accessor (or, for clinical roles, to their hospital) must be valid at `now`, not
-		/// revoked, and allow the purpose, the action and the record or category. A deleted
-		/// record is denied to everyone. A denial names the grant that came nearest.
-		pub fn decide(
-			accessor: &T::AccountId,
-			patient: &T::AccountId,
-			target: Target,
-			purpose: Purpose,
-			action: Action,
-			now: Moment,
-		) -> Decision {
-			use Decision::{Deny, Permit};
-			if !Registry::<T>::is_patient(patient) {
-				return Deny(DenyReason::PatientNotFound);
-			}
-			let (record, category) = match target {
-				Target::Record(id) => {
-					let Some(r) = Records::<T>::get(id) else {
-						return Deny(DenyReason::RecordNotFound);
-					};
-					if &r.patient != patient {
-						return Deny(DenyReason::RecordOfAnotherPatient);
-					}
-					if r.status == RecordStatus::Deleted {
-						return Deny(DenyReason::RecordDeleted);
-					}
-					let category = r.category;
-					(Some((id, r)), category)
-				},
-				Target::Category(c) => (None, c),
-			};
-			if accessor == patient {
-				return Permit(PermitBasis::Patient);
-			}
-			if Registry::<T>::acts_for(accessor, patient) {
-				return Permit(PermitBasis::Delegate);
-			}
-			let staff = match Registry::<T>::active_staff(accessor) {
-				Ok(s) => s,
-				Err(RegistryError::<T>::StaffNotFound) => return Deny(DenyReason::NotStaff),
-				Err(_) => return Deny(DenyReason::StaffNotActive),
-			};
-			if let Some((_, r)) = &record {
-				if &r.author == accessor && action == Action::Read {
-					return Permit(PermitBasis::Author);
-				}
-			}
-			if action == Action::Read
-				&& purpose == Purpose::EmergencyTreatment
-				&& staff.role == StaffRole::Doctor
-			{
-				if let Some(id) = LatestEmergency::<T>::get(patient, accessor) {
-					if Emergencies::<T>::get(id)
-						.is_some_and(|e| e.opened_at <= now && now < e.expires_at)
-					{
-						return Permit(PermitBasis::Emergency(id));
-					}
-				}
-			}
-			// The record and the versions it amends, for record-scoped grants; read lazily.
-			let mut lineage: Option<Vec<RecordId>> = None;
-			let mut nearest: Option<(u8, GrantId, DenyReason)> = None;
-			for (id, g) in Grants::<T>::iter_prefix(patient) {
-				let names_accessor = match &g.grantee {
-					Grantee::Staff(a) => a == accessor,
-					Grantee::Hospital(h) => *h == staff.hospital,
-				};
-				if !names_accessor {
-					continue;
-				}
-				match Self::grant_allows(
-					id,
-					&g,
-					&staff,
-					&record,
-					category,
-					purpose,
-					action,
-					now,
-					&mut lineage,
-				) {
-					Ok(()) => return Permit(PermitBasis::Grant(id)),
-					Err(reason) => {
-						let n = reason.nearness();
-						let better = match nearest {
-							None => true,
-							Some((bn, bid, _)) => n > bn || (n == bn && id < bid),
-						};
-						if better {
-							nearest = Some((n, id, reason));
-						}
-					},
-				}
-			}
-			Deny(nearest.map(|(_, _, r)| r).unwrap_or(DenyReason::NoGrant))
-		}
-
-		/// Whether grant `g` (number `id`) allows this access; if not, why.
-		fn grant_allows(
-			id: GrantId,
-			g: &GrantOf<T>,
-			staff: &ActiveStaff,
-			record: &Option<(RecordId, pallet_patient_records::RecordOf<T>)>,
-			category: Category,
-			purpose: Purpose,
-			action: Action,
-			now: Moment,
-			lineage: &mut Option<Vec<RecordId>>,
-		) -> Result<(), DenyReason> {
-			if g.revoked.is_some() {
-				return Err(DenyReason::Revoked(id));
-			}
-			if now >= g.ends {
-				return Err(DenyReason::Expired(id));
-			}
-			if now < g.starts {
-				return Err(DenyReason::NotYetValid(id));
-			}
-			if matches!(g.grantee, Grantee::Hospital(_)) {
-				let covered = match staff.role {
-					StaffRole::Doctor | StaffRole::Nurse | StaffRole::Lab => true,
-					StaffRole::Administrator => purpose == Purpose::Payment,
-					StaffRole::PrivacyOfficer | StaffRole::Gateway => false,
-				};
-				if !covered {
-					return Err(DenyReason::RoleNotCovered(id));
-				}
-			}
-			if !g.purposes.contains(&purpose) {
-				return Err(DenyReason::PurposeNotGranted(id));
-			}
-			if !g.actions.contains(&action) {
-				return Err(DenyReason::ActionNotGranted(id));
-			}
-			let in_scope = match &g.scope {
-				Scope::AllRecords => true,
-				Scope::Categories(cs) => cs.contains(&category),
-				Scope::Records(ids) => match record {
-					None => false,
-					Some((rid, r)) => {
-						let lineage = lineage.get_or_insert_with(|| Self::lineage(*rid, r));
-						lineage.iter().any(|x| ids.binary_search(x).is_ok())
-					},
-				},
-			};
-			if !in_scope {
-				return Err(DenyReason::OutOfScope(id));
-			}
-			if g.excluded.contains(&category) {
-				return Err(DenyReason::CategoryExcluded(id));
-			}
-			Ok(())
-		}
-
-		/// Record `id` and the versions it amends, newest first, at most `MaxHistory`.
-		fn lineage(id: RecordId, r: &pallet_patient_records::RecordOf<T>) -> Vec<RecordId> {
-			let max = <T as pallet_patient_records::Config>::MaxHistory::get() as usize;
-			let mut out = alloc::vec![id];
-			let mut prev = r.previous;
-			while let Some(p) = prev {
-				if out.len() >= max {
-					break;
-				}
-				out.push(p);
-				prev = Records::<T>::get(p).and_then(|r| r.previous);
-			}
-			out
-		}
-
 		/// Status of grant `g` at `now`.
 		pub fn status(g: &GrantOf<T>, now: Moment) -> GrantStatus {
 			if g.revoked.is_some() {
@@ -905,7 +747,8 @@ pub mod pallet {
 					);
 					let ids = Self::sorted_unique(ids)?;
 					for id in &ids {
-						let r = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
+						let r =
+							T::Records::record_version(*id).ok_or(Error::<T>::RecordNotFound)?;
 						ensure!(&r.patient == patient, Error::<T>::RecordOfAnotherPatient);
 					}
 					Scope::Records(ids.try_into().map_err(|_| Error::<T>::TooManyRecords)?)
@@ -971,108 +814,6 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Whether `patient` still has free operations in the current window.
-		pub fn has_free_ops(patient: &T::AccountId) -> bool {
-			Self::free_ops_left(patient) > 0
-		}
-
-		/// Free consent operations `patient` has left in the current window.
-		pub fn free_ops_left(patient: &T::AccountId) -> u32 {
-			let a = ConsentAccounts::<T>::get(patient);
-			let mut w = RateWindow { start: a.window_start, used: a.ops_in_window };
-			Self::roll_window(
-				&mut w,
-				frame_system::Pallet::<T>::block_number(),
-				T::FreeOpsWindow::get(),
-			);
-			T::FreeOpsPerWindow::get().saturating_sub(w.used)
-		}
-
-		/// Counts one consent operation of the patient whose account this is.
-		fn count_op(a: &mut ConsentAccount<BlockNumberFor<T>>) {
-			let mut w = RateWindow { start: a.window_start, used: a.ops_in_window };
-			Self::roll_window(
-				&mut w,
-				frame_system::Pallet::<T>::block_number(),
-				T::FreeOpsWindow::get(),
-			);
-			a.window_start = w.start;
-			a.ops_in_window = w.used.saturating_add(1);
-		}
-
-		/// Starts a new window at `now` if the current one (of `len` blocks) is over.
-		fn roll_window(
-			w: &mut RateWindow<BlockNumberFor<T>>,
-			now: BlockNumberFor<T>,
-			len: BlockNumberFor<T>,
-		) {
-			// A window starts with its first use.
-			if w.used == 0 || now >= w.start.saturating_add(len.max(One::one())) {
-				w.start = now;
-				w.used = 0;
-			}
-		}
-
-		fn signer(origin: &OriginFor<T>) -> Option<T::AccountId> {
-			match origin.clone().into() {
-				Ok(frame_system::RawOrigin::Signed(who)) => Some(who),
-				_ => None,
-			}
-		}
-
-		/// Whether a `grant` is free: signed by someone acting for the patient, within the
-		/// patient's allowance, and would succeed.
-		pub fn free_grant(
-			origin: &OriginFor<T>,
-			patient: &T::AccountId,
-			grantee: &Grantee<T::AccountId>,
-			scope: &ScopeInput,
-			excluded: &CategorySet,
-			purposes: &PurposeSet,
-			actions: &ActionSet,
-			starts: Option<Moment>,
-			ends: Moment,
-		) -> bool {
-			Self::signer(origin).is_some_and(|who| {
-				Self::check_grant(
-					&who,
-					patient,
-					grantee.clone(),
-					scope.clone(),
-					excluded.clone(),
-					purposes.clone(),
-					actions.clone(),
-					starts,
-					ends,
-				)
-				.is_ok() && Self::has_free_ops(patient)
-			})
-		}
-
-		/// Whether a `revoke` is free: as [`Pallet::free_grant`], and always when the patient
-		/// signs it. A patient with no balance can so undo every grant a delegate or guardian
-		/// made, however many operations they spent; the path is bounded by the grants there are
-		/// to revoke (each revoked once), and every grant costs an operation or a fee to make.
-		pub fn free_revoke(origin: &OriginFor<T>, patient: &T::AccountId, grant: GrantId) -> bool {
-			Self::signer(origin).is_some_and(|who| {
-				Self::check_revoke(&who, patient, grant).is_ok()
-					&& (&who == patient || Self::has_free_ops(patient))
-			})
-		}
-
-		/// Whether a `remove_grant` is free (see [`Pallet::free_revoke`]; a grant is removed
-		/// once).
-		pub fn free_remove_grant(
-			origin: &OriginFor<T>,
-			patient: &T::AccountId,
-			grant: GrantId,
-		) -> bool {
-			Self::signer(origin).is_some_and(|who| {
-				Self::check_remove_grant(&who, patient, grant).is_ok()
-					&& (&who == patient || Self::has_free_ops(patient))
-			})
-		}
-
 		/// Appends to the patient's log, naming the actor's hospital if the actor is staff (a
 		/// guardian recorded by a hospital acts as a person, not for the hospital).
 		fn log(
@@ -1104,68 +845,6 @@ pub mod pallet {
 		fn set<X: Ord, S: Get<u32>>(v: Vec<X>) -> Result<BoundedVec<X, S>, Error<T>> {
 			// Longer than the number of distinct values means a duplicate.
 			Self::sorted_unique(v)?.try_into().map_err(|_| Error::<T>::DuplicateEntry)
-		}
-
-		/// Checks the pallet's invariants.
-		#[cfg(any(feature = "try-runtime", feature = "std", test))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			use sp_runtime::TryRuntimeError as E;
-			for (patient, account) in ConsentAccounts::<T>::iter() {
-				let grants: Vec<(GrantId, GrantOf<T>)> =
-					Grants::<T>::iter_prefix(&patient).collect();
-				ensure!(grants.len() as u32 == account.stored, E::Other("grant count mismatch"));
-				ensure!(
-					account.stored <= T::MaxGrantsPerPatient::get(),
-					E::Other("too many grants stored")
-				);
-				for (id, g) in grants {
-					ensure!(id < account.next_grant, E::Other("grant number not yet assigned"));
-					ensure!(g.ends > g.starts, E::Other("grant ends before it starts"));
-					ensure!(!g.purposes.is_empty(), E::Other("grant without purpose"));
-					ensure!(!g.actions.is_empty(), E::Other("grant without action"));
-				}
-			}
-			for (patient, _) in Grants::<T>::iter_keys() {
-				ensure!(
-					ConsentAccounts::<T>::contains_key(&patient),
-					E::Other("grant without consent account")
-				);
-				ensure!(Registry::<T>::is_patient(&patient), E::Other("grant of unknown patient"));
-			}
-			let next = NextEmergencyId::<T>::get();
-			let mut queued = 0usize;
-			for (hospital, queue) in ReviewQueue::<T>::iter() {
-				for id in queue.iter() {
-					let e =
-						Emergencies::<T>::get(id).ok_or(E::Other("queued emergency missing"))?;
-					ensure!(e.hospital == hospital, E::Other("emergency in another queue"));
-				}
-				queued = queued.saturating_add(queue.len());
-			}
-			let mut stored = 0usize;
-			for (id, e) in Emergencies::<T>::iter() {
-				ensure!(id < next, E::Other("emergency number not yet assigned"));
-				ensure!(
-					PatientEmergencies::<T>::contains_key(&e.patient, id),
-					E::Other("emergency not indexed for its patient")
-				);
-				ensure!(
-					ReviewQueue::<T>::get(e.hospital).contains(&id),
-					E::Other("emergency not in its hospital's queue")
-				);
-				stored = stored.saturating_add(1);
-			}
-			ensure!(stored == queued, E::Other("review queues and emergencies differ"));
-			for (patient, id) in PatientEmergencies::<T>::iter_keys() {
-				ensure!(
-					Emergencies::<T>::get(id).is_some_and(|e| e.patient == patient),
-					E::Other("patient index points at a missing emergency")
-				);
-			}
-			for (_, _, id) in LatestEmergency::<T>::iter() {
-				ensure!(Emergencies::<T>::contains_key(id), E::Other("latest emergency missing"));
-			}
-			Ok(())
 		}
 	}
 }

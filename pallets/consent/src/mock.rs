@@ -1,5 +1,6 @@
 //! A mock runtime for the consent unit tests: the real hospital registry and patient records
-//! with two hospitals, their staff and three patients.
+//! with two hospitals, their staff and three patients. Consent learns of records through the
+//! records pallet, as in the runtime (`type Records = PatientRecords`).
 
 use crate as pallet_consent;
 use ehr_primitives::StaffRole;
@@ -101,7 +102,35 @@ impl pallet_consent::Config for Test {
 	type MaxPendingReviews = ConstU32<3>;
 	type MaxNoteLength = ConstU32<16>;
 	type AccessLog = ();
+	type Records = PatientRecords;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkRecords;
+}
+
+/// Makes the benchmarks' records through the records pallet, each with its own commitment.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkRecords;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_consent::BenchmarkHelper<u64> for BenchmarkRecords {
+	fn benchmark_record(patient: &u64, doctor: &u64) -> ehr_primitives::RecordId {
+		use pallet_patient_records::{cid, Category, Content, EncryptionScheme};
+		let id = pallet_patient_records::NextRecordId::<Test>::get();
+		let digest = sp_io::hashing::blake2_256(&id.to_le_bytes());
+		// The benchmark registered the doctor and the patient; its own checks fail if this did.
+		let _ = PatientRecords::add_record(
+			RuntimeOrigin::signed(*doctor),
+			*patient,
+			Category::ClinicalNote,
+			Content {
+				commitment: sp_core::H256(digest),
+				cid: cid::raw_sha2_256(&digest).to_vec(),
+				scheme: EncryptionScheme::XChaCha20Poly1305,
+				size: 1024,
+			},
+		);
+		id
+	}
 }
 
 /// Hospital 0 (admin 10): a doctor, a nurse, a lab, an administrator, a privacy officer.

@@ -59,17 +59,15 @@ mod benchmarking;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod node_permissions;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std", test))]
+mod try_state;
 pub mod types;
 pub mod weights;
+pub use node_permissions::NODE_PERMISSIONS_APPLIED;
 pub use weights::WeightInfo;
-
-/// Key, in the node's persistent offchain storage, of the digest of the node permissions the
-/// offchain worker last gave the network. A node's network starts with no reserved peers, so the
-/// node removes this key when it starts (`ehr-node` does), and the first worker applies the
-/// permissions again.
-pub const NODE_PERMISSIONS_APPLIED: &[u8] = b"ehr-chain::hospital-registry::node-permissions";
 
 /// Implements this pallet's `Config` for the mock runtime `$runtime` of a pallet built on the
 /// registry (records, consent, access log): root governs, no council, `$time` is the clock,
@@ -1174,61 +1172,6 @@ pub mod pallet {
 			v
 		}
 
-		/// The PeerIds of the active hospitals' nodes, and whether only they may connect: that
-		/// is enforced once every active hospital has registered at least one node, and stays so
-		/// ([`NodePermissioningState`]) until the council switches it off.
-		pub fn node_permissions() -> (Vec<PeerIdOf<T>>, bool) {
-			let mut nodes = Vec::new();
-			let mut every_hospital_known = true;
-			for h in Hospitals::<T>::iter_values().filter(|h| h.status == HospitalStatus::Active) {
-				every_hospital_known &= !h.nodes.is_empty();
-				nodes.extend(h.nodes.into_inner());
-			}
-			nodes.sort();
-			let enforced = match NodePermissioningState::<T>::get() {
-				NodePermissioning::Enforced => true,
-				NodePermissioning::Off => false,
-				NodePermissioning::Pending => every_hospital_known && !nodes.is_empty(),
-			};
-			(nodes, enforced)
-		}
-
-		/// Hands the node permissions of this block to `apply` (the network's
-		/// `set_authorized_nodes`) if the node `me` is among the permitted nodes and they differ
-		/// from what was applied last, as remembered under [`NODE_PERMISSIONS_APPLIED`] in the
-		/// node's offchain storage. Returns whether it applied them.
-		///
-		/// Applying the same permissions again is not free: each application switches the
-		/// network's reserved-only mode on again, which on litep2p cancels every substream still
-		/// opening, reserved peers' included; done every block, that is needless churn on every
-		/// connection being made.
-		pub fn apply_node_permissions(
-			me: &[u8],
-			apply: impl FnOnce(Vec<sp_core::OpaquePeerId>, bool),
-		) -> bool {
-			use sp_runtime::offchain::storage::{StorageRetrievalError, StorageValueRef};
-			let (nodes, enforced) = Self::node_permissions();
-			if !nodes.iter().any(|n| n.as_slice() == me) {
-				return false;
-			}
-			let digest = sp_io::hashing::blake2_256(&(&nodes, enforced).encode());
-			// Compare-and-set, so that two workers of consecutive blocks apply a change once.
-			let changed = StorageValueRef::persistent(NODE_PERMISSIONS_APPLIED).mutate(
-				|last: Result<Option<[u8; 32]>, StorageRetrievalError>| match last {
-					Ok(Some(d)) if d == digest => Err(()),
-					_ => Ok(digest),
-				},
-			);
-			if changed.is_err() {
-				return false;
-			}
-			apply(
-				nodes.into_iter().map(|p| sp_core::OpaquePeerId(p.into_inner())).collect(),
-				enforced,
-			);
-			true
-		}
-
 		fn active_count() -> u32 {
 			Hospitals::<T>::iter_values().filter(|h| h.status == HospitalStatus::Active).count()
 				as u32
@@ -1457,17 +1400,6 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Makes node permissioning `Enforced` for good if it is pending and every active
-		/// hospital has registered a node: called before a change that could leave an active
-		/// hospital without nodes, so that no hospital admin can lift enforcement for all.
-		pub(crate) fn latch_node_permissioning() {
-			if NodePermissioningState::<T>::get() == NodePermissioning::Pending
-				&& Self::node_permissions().1
-			{
-				NodePermissioningState::<T>::put(NodePermissioning::Enforced);
-			}
-		}
-
 		fn do_remove_delegation(patient: &T::AccountId, delegate: &T::AccountId) -> DispatchResult {
 			let mut p = Patients::<T>::get(patient).ok_or(Error::<T>::PatientNotFound)?;
 			p.delegates = p.delegates.saturating_sub(1);
@@ -1491,81 +1423,6 @@ pub mod pallet {
 			T::CouncilMembers::set_members_sorted(&admins, &old);
 			// At most `MaxHospitals` hospitals exist, so their admins always fit.
 			Council::<T>::put(BoundedVec::truncate_from(admins));
-		}
-
-		/// Storage invariants, checked after every unit test and by try-runtime.
-		#[cfg(any(feature = "try-runtime", feature = "std", test))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let mut hospitals = 0u32;
-			for (id, h) in Hospitals::<T>::iter() {
-				hospitals += 1;
-				ensure!(id < NextHospitalId::<T>::get(), "hospital id beyond NextHospitalId");
-				if h.status != HospitalStatus::Removed {
-					ensure!(HospitalOfAdmin::<T>::get(&h.admin) == Some(id), "admin index");
-					ensure!(
-						HospitalOfValidator::<T>::get(&h.validator) == Some(id),
-						"validator index"
-					);
-					for n in h.nodes.iter() {
-						ensure!(NodeOwner::<T>::get(n) == Some(id), "node index");
-					}
-				} else {
-					ensure!(h.nodes.is_empty(), "removed hospital keeps nodes");
-				}
-			}
-			ensure!(hospitals == NextHospitalId::<T>::get(), "hospital count");
-			for (_, id) in NodeOwner::<T>::iter() {
-				ensure!(
-					Hospitals::<T>::get(id).is_some_and(|h| h.status != HospitalStatus::Removed),
-					"node of a missing or removed hospital"
-				);
-			}
-			let mut admins: Vec<T::AccountId> = Hospitals::<T>::iter_values()
-				.filter(|h| h.status == HospitalStatus::Active)
-				.map(|h| h.admin)
-				.collect();
-			admins.sort();
-			ensure!(Council::<T>::get().to_vec() == admins, "council out of step");
-			for (id, h) in Hospitals::<T>::iter() {
-				let actual = Staff::<T>::iter_values()
-					.filter(|m| m.hospital == id && m.status != StaffStatus::Ended)
-					.count() as u32;
-				ensure!(actual == h.staff, "staff count");
-				ensure!(h.staff <= T::MaxStaffPerHospital::get(), "staff over the bound");
-			}
-			for (patient, p) in Patients::<T>::iter() {
-				ensure!(
-					Delegates::<T>::iter_prefix(&patient).count() as u32 == p.delegates,
-					"delegate count"
-				);
-				ensure!(
-					PatientVerifications::<T>::iter_prefix(&patient).count() as u32
-						== p.verifications,
-					"verification count"
-				);
-			}
-			for (patient, _, _) in Delegates::<T>::iter() {
-				ensure!(Patients::<T>::contains_key(&patient), "delegate of a non-patient");
-			}
-			for (patient, who, d) in Delegates::<T>::iter() {
-				if let Delegation::Guardian { hospital } = d {
-					ensure!(
-						PatientVerifications::<T>::contains_key(&patient, hospital),
-						"guardian recorded by a hospital that did not verify the patient"
-					);
-				}
-				ensure!(who != patient, "patient acts for themself as a delegate");
-			}
-			for (patient, guardian, _) in GuardianContests::<T>::iter() {
-				ensure!(
-					matches!(
-						Delegates::<T>::get(&patient, &guardian),
-						Some(Delegation::Guardian { .. })
-					),
-					"contest of a guardianship that does not exist"
-				);
-			}
-			Ok(())
 		}
 	}
 

@@ -36,5 +36,26 @@ impl pallet_consent::Config for Runtime {
 	type MaxNoteLength = ConstU32<64>;
 	/// Changes are appended to the patient's hash-linked access log.
 	type AccessLog = crate::AccessLog;
+	/// The records pallet tells the decision a record's patient, author, category, status and
+	/// the versions it amends.
+	type Records = crate::PatientRecords;
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ConsentBenchmarkHelper;
+}
+
+/// Makes records for consent's benchmarks, through the records pallet, as the access log's
+/// benchmarks do.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ConsentBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_consent::BenchmarkHelper<crate::AccountId> for ConsentBenchmarkHelper {
+	fn benchmark_record(
+		patient: &crate::AccountId,
+		doctor: &crate::AccountId,
+	) -> pallet_patient_records::RecordId {
+		use pallet_access_log::BenchmarkHelper;
+		super::AccessLogBenchmarkHelper::benchmark_record(patient, doctor)
+	}
 }
