@@ -1,7 +1,8 @@
 // The patient's page of ehr-chain: records, grants, who can act for the patient, who accessed,
 // emergency accesses; grant and revoke consent, remove a delegate, contest a guardian.
-// @polkadot/api in the browser with no custom type definitions: every read is a runtime API
-// (`api.call.*`) at the latest finalized block, every write a signed extrinsic.
+// @polkadot/api in the browser with no custom type definitions: every read is at the latest
+// finalized block, a runtime API (`api.call.*`) or, for the access log, the node's `ehr_*` JSON-RPC
+// methods (plain JSON over the same WebSocket); every write is a signed extrinsic.
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-dapp';
 import { Keyring } from '@polkadot/keyring';
@@ -18,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   api: null,
+  provider: null, // the WsProvider, for the ehr_* methods (plain JSON-RPC)
   rpc: '',
   accounts: [], // { address, name, source: 'dev' | extension name, pair? }
   patient: '',
@@ -207,6 +209,14 @@ async function send(label, tx, free = 'free consent operation') {
 
 // ---------------------------------------------------------------- reading
 
+/**
+ * An `ehr_*` JSON-RPC method of the node, as plain JSON over the page's WebSocket (Polkadot.js
+ * has no definitions for them). `at` is a block hash: the answer never changes, so it is cached.
+ */
+function ehr(method, params) {
+  return state.provider.send(method, params, true);
+}
+
 /** Reads everything for the chosen patient at `hash` (default: the latest finalized block). */
 function refresh(hash) {
   if (state.refreshing) {
@@ -245,12 +255,18 @@ async function load(hash) {
   renderHospitalChoice(hospitals);
 
   if (patient) {
-    const [isPatient, records, grants, delegations, accesses, emergencies, freeOps] = await Promise.all([
+    // The access log from the node's `ehr_*` methods, at the same block: the patient's whole log,
+    // walked back from the on-chain head. Reads served and emergency openings (who saw the
+    // records) and refused reads (who tried and was refused) come apart, so that no number of
+    // refusals can push a read out of view.
+    const blockHash = finalizedHash.toHex();
+    const [isPatient, records, grants, delegations, accesses, refusals, emergencies, freeOps] = await Promise.all([
       at.call.hospitalRegistryApi.isPatient(patient),
       at.call.patientRecordsApi.recordsOf(patient, state.recordsPage, RECORDS_PAGE),
       at.call.consentApi.grants(patient),
       at.call.hospitalRegistryApi.delegations(patient),
-      at.call.accessLogApi.accesses(patient, null, LOG_LIMIT),
+      ehr('ehr_whoAccessed', [patient, null, LOG_LIMIT, blockHash]),
+      ehr('ehr_refusedAccesses', [patient, null, LOG_LIMIT, blockHash]),
       at.call.consentApi.emergencies(patient),
       at.call.consentApi.freeOpsLeft(patient),
     ]);
@@ -260,7 +276,7 @@ async function load(hash) {
     for (const [, r] of records.records) people.add(r.author.toString());
     for (const g of grants) if (g.grantee.isStaff) people.add(g.grantee.asStaff.toString());
     for (const d of delegations) people.add(d.who.toString());
-    for (const [, e] of accesses.items) people.add(e.actor.toString());
+    for (const e of [...accesses.entries, ...refusals.entries]) people.add(e.actor);
     for (const e of emergencies) people.add(e.doctor.toString());
     const staff = new Map(await Promise.all([...people].map(async (a) => {
       const s = await at.call.hospitalRegistryApi.staff(a);
@@ -272,6 +288,7 @@ async function load(hash) {
     renderGrants(grants, staff);
     renderDelegations(delegations, staff);
     renderAccesses(accesses, staff);
+    renderRefusals(refusals, staff);
     renderEmergencies(emergencies, staff);
   }
   state.finalized = { number: header.number.toNumber(), hash: finalizedHash.toHex() };
@@ -479,73 +496,143 @@ function renderDelegations(list, staff) {
     ['Who', 'Role', 'Status', ''], rows, { 'data-testid': 'delegations-table' }));
 }
 
+/**
+ * The name of a log action in the JSON of the `ehr_*` methods: a string (`"documentRead"`), or the
+ * key of a one-key object for an action that carries data (`{"documentServed": {"request": "0x…"}}`).
+ */
+const actionName = (action) => (typeof action === 'string' ? action : Object.keys(action)[0]);
+
+/** A subject in that JSON (`{"record": 0}`) as `[kind, value]`. */
+const subjectOf = (subject) => Object.entries(subject)[0] ?? ['unknown', ''];
+
+/** What a read or emergency opening did, and its outcome: [verb, badge kind, badge text]. */
 const ACCESS = {
-  DocumentRead: ['read', 'ok', 'permitted'],
-  DocumentServed: ['read', 'ok', 'permitted'],
-  ReadDenied: ['refused', 'bad', 'refused'],
-  EmergencyOpened: ['opened emergency access to', 'warn', 'permitted (emergency)'],
+  documentRead: ['read', 'ok', 'permitted'],
+  documentServed: ['read', 'ok', 'permitted'],
+  emergencyOpened: ['opened emergency access to', 'warn', 'permitted (emergency)'],
 };
 
 /**
- * Whether a served read carries proof that the reader asked. A `DocumentServed` entry names the
+ * Whether a served read carries proof that the reader asked. A `documentServed` entry names the
  * hash of the request the reader signed; the gateway keeps that request and hands it to you
- * (`ehr-doc requests` fetches and checks it). A `DocumentRead` entry names no request: nothing
+ * (`ehr-doc requests` fetches and checks it). A `documentRead` entry names no request: nothing
  * but the gateway's word says the reader asked.
  */
 function requestProof(action) {
-  if (action.type === 'DocumentServed') {
-    const hash = action.asDocumentServed.request.toHex();
+  const name = actionName(action);
+  if (name === 'documentServed') {
+    const hash = action.documentServed.request;
     return ['request', h('span', { title: `hash of the signed request: ${hash}` }, badge('signed request', 'ok'), ' ', h('code', {}, short(hash)))];
   }
-  if (action.type === 'DocumentRead') return ['none', badge('no request named', 'warn')];
+  if (name === 'documentRead') return ['none', badge('no request named', 'warn')];
   return [null, '—'];
 }
 
 /**
- * What a log entry refers to. `accessLogApi.accesses` returns reads, refusals and emergency
- * accesses only (record and emergency subjects); the other subjects of the log are named too, so
- * that a wider view of the log cannot break the page.
+ * What a log entry refers to. The reads, refusals and emergency openings the page lists refer to
+ * a record or an emergency access; the other subjects of the log are named too, so that a wider
+ * view of the log cannot break the page.
  */
 function subjectNode(subject) {
-  switch (subject.type) {
-    case 'Record': return `record #${subject.asRecord}`;
-    case 'Emergency': return `all records (emergency #${subject.asEmergency})`;
-    case 'Grant': return `grant #${subject.asGrant}`;
-    case 'Party': return who(subject.asParty.toString());
-    default: return lowerFirst(subject.type);
+  const [kind, value] = subjectOf(subject);
+  switch (kind) {
+    case 'record': return `record #${value}`;
+    case 'emergency': return `all records (emergency #${value})`;
+    case 'grant': return `grant #${value}`;
+    case 'party': return who(String(value));
+    default: return kind;
   }
 }
 
+/** The data attributes of a row of the log (`testid`: `access-row` or `refusal-row`). */
+function entryAttrs(testid, e) {
+  const [kind, value] = subjectOf(e.subject);
+  return {
+    'data-testid': testid, 'data-seq': e.seq, 'data-action': actionName(e.action), 'data-actor': e.actor,
+    'data-subject': `${kind}:${value}`, 'data-hash': e.hash,
+  };
+}
+
+/** The cells every row of the log has: when, who (with their role), their hospital. */
+function entryCells(e, staff) {
+  const role = staff.get(e.actor)?.role;
+  return [
+    h('td', { 'data-field': 'time' }, when(e.timestamp), h('small', {}, ` block #${e.block}`)),
+    h('td', { 'data-field': 'who' }, who(e.actor, role ? humanize(role) : null)),
+    h('td', { 'data-field': 'hospital' }, e.hospital !== null ? hospitalName(e.hospital) : '—'),
+  ];
+}
+
+/**
+ * Where a page of the log stops. `next`: the page is full, and older entries may follow (the page
+ * shows the latest `LOG_LIMIT`). `missing`: the node does not hold that entry of the log, nor any
+ * older one (it joined the network without that part of the history); the walk back from the
+ * head stopped there.
+ */
+function pageNotes(page, testid) {
+  const notes = [];
+  if (page.next !== null && page.next !== undefined) {
+    notes.push(h('p', { class: 'note', 'data-testid': `${testid}-more`, 'data-next': page.next },
+      `Only the latest ${LOG_LIMIT} are shown.`));
+  }
+  if (page.missing !== null && page.missing !== undefined) {
+    notes.push(h('p', { class: 'note', 'data-testid': `${testid}-missing`, 'data-missing': page.missing },
+      `This node does not hold your access log from entry ${page.missing} back: it joined the network without that `
+      + 'part of the history, so older entries are not listed here. Other hospitals\' nodes that keep the whole '
+      + 'history have them, and your log\'s head on the chain proves each one.'));
+  }
+  return notes;
+}
+
 function renderAccesses(page, staff) {
-  if (!changed('accesses', [state.patient, page.toJSON(), [...staff]])) return;
-  if (page.items.length === 0) {
-    replace('accesses-body', h('p', { class: 'empty', 'data-testid': 'accesses-empty' }, 'Nobody has accessed your records.'));
+  if (!changed('accesses', [state.patient, page, [...staff]])) return;
+  const notes = pageNotes(page, 'accesses');
+  if (page.entries.length === 0) {
+    replace('accesses-body', h('p', { class: 'empty', 'data-testid': 'accesses-empty' }, 'Nobody has seen your records.'), notes);
     return;
   }
-  const rows = page.items.map(([hash, e]) => {
-    const [what, kind, outcome] = ACCESS[e.action.type] ?? [humanize(e.action.type), 'muted', '—'];
+  const rows = page.entries.map((e) => {
+    const name = actionName(e.action);
+    const [what, kind, outcome] = ACCESS[name] ?? [humanize(name).toLowerCase(), 'muted', '—'];
     const [proof, proofNode] = requestProof(e.action);
-    const actor = e.actor.toString();
     return h('tr', {
-      'data-testid': 'access-row', 'data-seq': e.seq.toString(), 'data-action': lowerFirst(e.action.type), 'data-actor': actor,
-      'data-subject': `${lowerFirst(e.subject.type)}:${e.subject.value.toString()}`,
-      'data-hash': hash.toHex(),
+      ...entryAttrs('access-row', e),
       'data-proof': proof,
-      'data-request': e.action.type === 'DocumentServed' ? e.action.asDocumentServed.request.toHex() : null,
+      'data-request': name === 'documentServed' ? e.action.documentServed.request : null,
     },
-    h('td', { 'data-field': 'time' }, when(e.timestamp.toNumber()), h('small', {}, ` block #${e.block}`)),
-    h('td', { 'data-field': 'who' }, who(actor, staff.get(actor) ? humanize(staff.get(actor).role) : null)),
-    h('td', { 'data-field': 'hospital' }, e.hospital.isSome ? hospitalName(e.hospital.unwrap()) : '—'),
+    entryCells(e, staff),
     h('td', { 'data-field': 'what' }, what, ' ', subjectNode(e.subject)),
-    h('td', { 'data-field': 'purpose' }, e.purpose.isSome ? humanize(e.purpose.unwrap().type) : '—'),
-    h('td', { 'data-field': 'source' }, e.source.isSome ? `gateway of ${hospitalName(e.source.unwrap())}` : 'on chain'),
+    h('td', { 'data-field': 'purpose' }, e.purpose ? humanize(e.purpose) : '—'),
+    h('td', { 'data-field': 'source' }, e.source !== null ? `gateway of ${hospitalName(e.source)}` : 'on chain'),
     h('td', { 'data-field': 'outcome' }, badge(outcome, kind)),
     h('td', { 'data-field': 'proof' }, proofNode));
   });
   replace('accesses-body', table(
-    `Reads served or refused by the hospitals' document gateways, and emergency accesses, newest first (last ${LOG_LIMIT}; ${page.head.count} entries in your access log in all, linked by hash). `
+    'Who saw your records: the documents that hospitals\' gateways served, and the emergency accesses that doctors opened, '
+    + `newest first (your access log holds ${page.head.count} entries in all, of every kind, linked by hash). `
     + 'A read marked "signed request" names the request the reader signed: the gateway keeps it for you, and the ehr-doc requests command checks it.',
-    ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Served by', 'Outcome', 'Proof of request'], rows, { 'data-testid': 'accesses-table' }));
+    ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Served by', 'Outcome', 'Proof of request'], rows, { 'data-testid': 'accesses-table' }),
+  notes);
+}
+
+function renderRefusals(page, staff) {
+  if (!changed('refusals', [state.patient, page, [...staff]])) return;
+  const notes = pageNotes(page, 'refusals');
+  if (page.entries.length === 0) {
+    replace('refusals-body', h('p', { class: 'empty', 'data-testid': 'refusals-empty' }, 'Nobody has been refused your records.'), notes);
+    return;
+  }
+  const rows = page.entries.map((e) => h('tr', entryAttrs('refusal-row', e),
+    entryCells(e, staff),
+    h('td', { 'data-field': 'what' }, 'tried to read ', subjectNode(e.subject)),
+    h('td', { 'data-field': 'purpose' }, e.purpose ? humanize(e.purpose) : '—'),
+    h('td', { 'data-field': 'source' }, e.source !== null ? `gateway of ${hospitalName(e.source)}` : 'on chain'),
+    h('td', { 'data-field': 'outcome' }, badge('refused', 'bad'))));
+  replace('refusals-body', table(
+    'Who tried to see your records and was refused: the requests that hospitals\' gateways turned down, newest first. '
+    + 'Nothing was sent to them. A refusal can mean that a grant had ended, or that someone asked without your consent.',
+    ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Refused by', 'Outcome'], rows, { 'data-testid': 'refusals-table' }),
+  notes);
 }
 
 function renderEmergencies(list, staff) {
@@ -664,12 +751,12 @@ function chooseAccount(address) {
   history.replaceState(null, '', url);
   setBusy(state.busy);
   if (!address) {
-    for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Choose your account first.'));
+    for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'refusals-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Choose your account first.'));
     $('patient-status').textContent = '';
     $('free-ops').textContent = '';
     return;
   }
-  for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
+  for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'refusals-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
   refresh();
 }
 
@@ -690,6 +777,7 @@ async function main() {
   provider.on('error', () => connStatus('disconnected', `Cannot reach ${state.rpc}; retrying…`));
   const api = await ApiPromise.create({ provider, noInitWarn: true });
   state.api = api;
+  state.provider = provider;
   const chain = await api.rpc.system.chain();
   const onConnected = () => connStatus('connected', `Connected to ${chain} (${api.runtimeVersion.specName} v${api.runtimeVersion.specVersion}) at ${state.rpc}.`);
   onConnected();

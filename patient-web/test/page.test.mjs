@@ -6,8 +6,9 @@
 // through the page's form, sees the grant active while `ehr_decide` permits Dave; the gateway
 // logs Dave's reads, one without and one with the hash of his signed request, and the page shows
 // who accessed and which read carries that proof; Charlie revokes with the page's button, sees
-// the grant revoked while `ehr_decide` denies Dave; a failing grant shows its decoded module
-// error. Saves a full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
+// the grant revoked while `ehr_decide` denies Dave; the gateway logs Dave's next, refused, read,
+// which the page lists among the refusals and not among the reads; a failing grant shows its
+// decoded module error. Saves a full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -144,8 +145,10 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.equal(await page.locator('[data-testid="record-row"]').count(), 1);
     assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '20');
     await page.locator('[data-testid="grants-empty"]').waitFor();
-    // The delegation changes are in Charlie's access log, but they are no accesses.
+    // The delegation changes are in Charlie's access log, but they are neither reads nor
+    // refusals.
     await page.locator('[data-testid="accesses-empty"]').waitFor();
+    await page.locator('[data-testid="refusals-empty"]').waitFor();
     await page.locator('[data-testid="emergencies-empty"]').waitFor();
 
     // Who can act for Charlie: the guardian Alice General recorded and the delegate Charlie
@@ -268,6 +271,30 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.equal(denied.grant, grant);
     assert.ok((await api.call.consentApi.grants(charlie.address))[0].status.isRevoked);
 
+    // Dave asks again and the gateway refuses, and logs the refusal: the page lists it among
+    // those who tried and were refused, apart from the reads, which stay as they were.
+    const refused = await send(api, api.tx.accessLog.logRead(record, dave.address, 'Treatment', false), eve, node);
+    // EntryAppended { entry, hash } (positional: `data.hash` would be the codec's own hash).
+    const [, appended] = refused.find(({ event }) => api.events.accessLog.EntryAppended.is(event)).event.data;
+    const refusedHash = appended.toHex();
+    const refusal = page.locator(`[data-testid="refusal-row"][data-action="readDenied"][data-actor="${dave.address}"][data-subject="record:${record}"]`);
+    await refusal.waitFor();
+    assert.match(await text(refusal.locator('[data-field="who"]')), /^Dave 5DAAnr…TXFy \(Doctor\)$/);
+    assert.equal(await text(refusal.locator('[data-field="hospital"]')), 'Alice General');
+    assert.equal(await text(refusal.locator('[data-field="what"]')), `tried to read record #${record}`);
+    assert.equal(await text(refusal.locator('[data-field="purpose"]')), 'Treatment');
+    assert.equal(await text(refusal.locator('[data-field="source"]')), 'gateway of Alice General');
+    assert.equal(await text(refusal.locator('[data-field="outcome"]')), 'refused');
+    assert.equal(await page.locator('[data-testid="refusals-table"] [data-testid="refusal-row"]').count(), 1);
+    assert.equal(await page.locator('[data-testid="refusals-empty"]').count(), 0);
+    // Not among the reads: still the two served ones, the newest first.
+    assert.equal(await page.locator('[data-testid="access-row"][data-action="readDenied"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="accesses-table"] [data-testid="refusal-row"]').count(), 0);
+    assert.deepEqual(await page.locator('[data-testid="access-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.action)),
+      ['documentServed', 'documentRead']);
+    // The row is the entry the chain appended.
+    assert.equal(await refusal.getAttribute('data-hash'), refusedHash);
+
     // A grant the chain refuses (Ferdie is not staff) shows the decoded module error.
     await page.fill('#grantee-staff', ferdie.address);
     await page.click('#grant-submit');
@@ -289,6 +316,7 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     await opened.waitFor();
     assert.equal(await text(opened.locator('[data-field="purpose"]')), 'Emergency treatment');
     assert.equal(await page.locator('[data-testid="access-row"]').count(), 3);
+    assert.equal(await page.locator('[data-testid="refusal-row"]').count(), 1);
 
     const shot = join(shotDir, 'patient-page.png');
     await page.screenshot({ path: shot, fullPage: true });
