@@ -498,34 +498,58 @@ async function records(chain, o) {
   return [res, lines];
 }
 
+/**
+ * An action as the `ehr_*` methods give it, as text: a string (`documentRead`), or a one-key
+ * object for an action that carries data (`{"documentServed": {"request": "0x…"}}`).
+ */
+function actionText(action) {
+  if (typeof action === 'string') return action;
+  return Object.entries(action)
+    .map(([name, data]) => `${name} (${Object.entries(data).map(([k, v]) => `${k} ${v}`).join(', ')})`).join(' ');
+}
+
 /** One access-log entry as a line. */
 function entryLine(e) {
   const subject = Object.entries(e.subject).map(([k, v]) => `${k} ${v}`).join(' ');
-  return `  seq ${e.seq} ${when(e.timestamp)} block #${e.block}: ${e.action} ${subject} by ${e.actor}`
+  return `  seq ${e.seq} ${when(e.timestamp)} block #${e.block}: ${actionText(e.action)} ${subject} by ${e.actor}`
     + `${e.hospital !== null ? ` (hospital ${e.hospital})` : ''}${e.purpose ? ` for ${e.purpose}` : ''}`
     + `${e.source !== null ? `, via the gateway of hospital ${e.source}` : ''}`;
 }
 
 /**
- * Who accessed the patient's records (`ehr_whoAccessed`: reads, refused reads, emergency
- * accesses), or with `--all` every entry of the log (`ehr_accessLog`), newest first.
+ * Who accessed the patient's records (`ehr_whoAccessed`: reads served, emergency accesses); with
+ * `--refused` who tried and was refused (`ehr_refusedAccesses`: refused reads); or with `--all`
+ * every entry of the log (`ehr_accessLog`); newest first, `--limit` of them (default 50) with
+ * `seq` below `--before`. The node serves the whole log from its index of entries, walking back
+ * from the patient's head on chain: `next` is the `--before` of the next, older page, and
+ * `missing` the entry where a node that synced without the history stops.
  */
 async function accessLog(chain, o) {
   const patient = address(o.patient, 'patient');
+  if (o.all && o.refused) throw new CliError('access-log: --all lists every entry, refusals included; give --all or --refused, not both');
   const before = o.before === undefined ? null : integer(o.before, 'before');
   const limit = o.limit === undefined ? null : integer(o.limit, 'limit');
-  const method = o.all ? 'ehr_accessLog' : 'ehr_whoAccessed';
+  const method = o.all ? 'ehr_accessLog' : o.refused ? 'ehr_refusedAccesses' : 'ehr_whoAccessed';
   const res = await chain.rpc(method, [patient, before, limit]);
+  const heading = o.all ? 'every entry' : o.refused ? 'who tried and was refused' : 'who accessed the records';
   const lines = [
     `${patient}'s access log: ${res.head.count} entries, head ${res.head.hash}, oldest kept seq ${res.oldestKept}`,
-    o.all ? `every entry (${method}), newest first:` : `who accessed the records (${method}), newest first:`,
+    `${heading} (${method}), newest first:`,
     ...res.entries.map(entryLine),
   ];
   if (res.entries.length === 0) lines.push('  (none)');
+  if (res.next !== null && res.next !== undefined) lines.push(`older entries: --before ${res.next}`);
+  if (res.missing !== null && res.missing !== undefined) {
+    lines.push(`this node does not hold entry ${res.missing} (it synced without that part of the history): it and the older `
+      + 'entries are in the accessLog.EntryAppended events of an archive node, or in a copy, and verify against the head');
+  }
   return [res, lines];
 }
 
-/** `ehr_verifyAccessLog`: do the entries kept in state link up to the head? Exit 1 if not. */
+/**
+ * `ehr_verifyAccessLog`: does the log, as far back as the node holds it (all of it when `fromSeq`
+ * is 0), link up to the head? Exit 1 if not.
+ */
 async function verifyLog(chain, o) {
   const patient = address(o.patient, 'patient');
   const res = await chain.rpc('ehr_verifyAccessLog', [patient]);
@@ -596,8 +620,8 @@ const COMMANDS = {
     usage: '--as <gateway staff> --record <id> --accessor <address> [--purpose Treatment]' },
   records: { run: records, required: ['patient'], optional: ['page', 'page-size'],
     usage: '--patient <address> [--page 0] [--page-size 64]' },
-  'access-log': { run: accessLog, required: ['patient'], optional: ['all', 'before', 'limit'],
-    usage: '--patient <address> [--all] [--before <seq>] [--limit <n>]' },
+  'access-log': { run: accessLog, required: ['patient'], optional: ['all', 'refused', 'before', 'limit'],
+    usage: '--patient <address> [--all | --refused] [--before <seq>] [--limit <n>]' },
   'verify-log': { run: verifyLog, required: ['patient'], optional: [], usage: '--patient <address>' },
   audit: { run: audit, required: ['patient'], optional: ['before', 'limit'], usage: '--patient <address> [--before <seq>] [--limit <n>]' },
   decrypt: { run: decrypt, required: ['record', 'file', 'key'], optional: ['out'],
@@ -605,14 +629,15 @@ const COMMANDS = {
   address: { offline: true, required: [], optional: [], usage: '<secret URI>... (prints the addresses, e.g. address //Bob)' },
 };
 
-const FLAGS = new Set(['json', 'help', 'all', 'force']);
+const FLAGS = new Set(['json', 'help', 'all', 'refused', 'force']);
 const OPTIONS = {
   url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, timeout: { type: 'string' },
   as: { type: 'string' }, staff: { type: 'string' }, role: { type: 'string' }, licence: { type: 'string' },
   'valid-until': { type: 'string' }, patient: { type: 'string' }, number: { type: 'string' },
   category: { type: 'string' }, file: { type: 'string' }, force: { type: 'boolean' }, accessor: { type: 'string' },
   record: { type: 'string' }, purpose: { type: 'string' }, action: { type: 'string' }, page: { type: 'string' },
-  'page-size': { type: 'string' }, all: { type: 'boolean' }, before: { type: 'string' }, limit: { type: 'string' },
+  'page-size': { type: 'string' }, all: { type: 'boolean' }, refused: { type: 'boolean' }, before: { type: 'string' },
+  limit: { type: 'string' },
   key: { type: 'string' }, out: { type: 'string' },
 };
 
