@@ -1,14 +1,9 @@
 //! Building and signing extrinsics for the ehr-chain runtime.
 
 use codec::Encode;
-use ehr_runtime::{
-	Address, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic,
-};
+use ehr_runtime::{Nonce, RuntimeCall, UncheckedExtrinsic};
 use sp_core::{sr25519, Pair, H256};
-use sp_runtime::{
-	generic::Era,
-	traits::{BlakeTwo256, Hash as _},
-};
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
 
 /// What a signature commits to besides the call: the chain and runtime it is valid for.
 #[derive(Clone, Copy, Debug)]
@@ -50,45 +45,16 @@ impl Signer {
 		self.pair.public().into()
 	}
 
-	/// Signs `call` with `nonce` as an immortal extrinsic with no tip.
-	///
-	/// Immortal is right for the nonce-ordered streams this client sends: the nonce makes every
-	/// extrinsic unique, and a patient's or hospital's account is never reaped (its nonce never
-	/// resets) while it is registered.
+	/// Signs `call` with `nonce` as an immortal extrinsic with no tip
+	/// ([`ehr_runtime::sign_extrinsic`]).
 	pub fn sign(&self, call: RuntimeCall, nonce: Nonce, ctx: &ChainContext) -> UncheckedExtrinsic {
-		let extension: TxExtension = (
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-			frame_system::CheckNonce::<Runtime>::from(nonce),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
-				pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			),
-			frame_system::WeightReclaim::<Runtime>::new(),
-		);
-		let implicit = (
-			(),
-			(),
+		ehr_runtime::sign_extrinsic(
+			&self.pair,
+			call,
+			nonce,
+			ctx.genesis,
 			ctx.spec_version,
 			ctx.transaction_version,
-			ctx.genesis,
-			ctx.genesis,
-			(),
-			(),
-			(),
-			(),
-		);
-		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-		let signature = payload.using_encoded(|bytes| self.pair.sign(bytes));
-		UncheckedExtrinsic::new_signed(
-			call,
-			Address::Id(self.account()),
-			Signature::Sr25519(signature),
-			extension,
 		)
 	}
 }

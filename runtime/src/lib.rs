@@ -191,6 +191,49 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+/// Signs `call` for `pair` with `nonce` as wallets and `ehr-client` do: immortal, no tip, for
+/// the chain with genesis hash `genesis` running `spec_version` and `transaction_version`.
+///
+/// Immortal is right for nonce-ordered streams: the nonce makes every extrinsic unique, and a
+/// registered account is never reaped (its nonce never resets).
+#[cfg(feature = "std")]
+pub fn sign_extrinsic(
+	pair: &sp_core::sr25519::Pair,
+	call: RuntimeCall,
+	nonce: Nonce,
+	genesis: Hash,
+	spec_version: u32,
+	transaction_version: u32,
+) -> UncheckedExtrinsic {
+	use codec::Encode;
+	use sp_core::Pair;
+	let extension: TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	// What the extensions sign without carrying it: the versions, and the genesis hash twice
+	// (`CheckGenesis`, and `CheckEra`'s birth block of an immortal extrinsic).
+	let implicit = ((), (), spec_version, transaction_version, genesis, genesis, (), (), (), ());
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		Address::Id(pair.public().into()),
+		Signature::Sr25519(signature),
+		extension,
+	)
+}
+
 /// The storage migrations this runtime runs on the first block after an upgrade to it, in
 /// order. Each is versioned (it runs only on the storage version it starts from) and has
 /// `pre_upgrade` / `post_upgrade` checks; `docs/upgrades.md` says when to add and remove them.

@@ -3,11 +3,9 @@
 //! would; the transaction checks (nonce, fee) accept them as feeless and the access decision
 //! follows. Calls that would fail, or come from unregistered accounts, are not free.
 
-use codec::Encode;
 use ehr_runtime::{
-	Address, Balances, Consent, Executive, Header, HospitalRegistry, Runtime, RuntimeCall,
-	RuntimeOrigin, Signature, SignedPayload, System, Timestamp, TxExtension, UncheckedExtrinsic,
-	VERSION,
+	Balances, Consent, Executive, Header, HospitalRegistry, Runtime, RuntimeCall, RuntimeOrigin,
+	System, Timestamp, UncheckedExtrinsic, VERSION,
 };
 use frame_support::assert_ok;
 use pallet_consent::{Action, Decision, DenyReason, Grantee, PermitBasis, Purpose, Scope, Target};
@@ -17,7 +15,6 @@ use sp_core::{sr25519, Pair, H256};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, Bob};
 use sp_runtime::{
-	generic::Era,
 	traits::Header as _,
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 };
@@ -28,40 +25,14 @@ const NOW: u64 = 1_800_000_000_000;
 
 /// Signs `call` for `pair` with `nonce`, as a wallet does (immortal, no tip).
 fn signed(pair: &sr25519::Pair, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
-	let extension: TxExtension = (
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	);
 	let genesis = System::block_hash(0);
-	let implicit = (
-		(),
-		(),
+	ehr_runtime::sign_extrinsic(
+		pair,
+		call,
+		nonce,
+		genesis,
 		VERSION.spec_version,
 		VERSION.transaction_version,
-		genesis,
-		genesis,
-		(),
-		(),
-		(),
-		(),
-	);
-	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		Address::Id(pair.public().into()),
-		Signature::Sr25519(signature),
-		extension,
 	)
 }
 
