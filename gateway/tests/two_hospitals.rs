@@ -17,11 +17,33 @@
 //! `ehr-doc requests`. After the record is deleted the gateway destroys document and key, logs
 //! the erasure and refuses to keep the document again; erasing on request takes a request signed
 //! by the hospital's admin. Then a timed run of 100 KiB fetches prints latency and throughput
-//! (`EHR_GATEWAY_FETCHES`, default 200). Last, the gateway's operator logs a read of a record
+//! (`EHR_GATEWAY_FETCHES`, default 200). Then the gateway's operator logs a read of a record
 //! of Ferdie's by Dave, who never asked for it: `ehr-doc requests` shows it unproven.
+//!
+//! Then insiders attack through the chain's own calls, on the same two nodes. Each attack fails
+//! (a call refused names the chain's error), and what it aimed at is read before and after:
+//! delegations through the registry's runtime API, the access log's head and entries, grants,
+//! `ehr_decide`, balances, node lists.
+//!
+//! 14. Bob Memorial's admin records a guardian for Charlie, whom Bob Memorial never verified
+//!     (`PatientNotVerifiedHere`), and the would-be guardian cannot act for Charlie
+//!     (`NotForPatient`); a guardian that Alice General records after verifying Charlie is in
+//!     Charlie's log with the party, contested by Charlie for free, ended by Alice General's
+//!     review (`GuardianRemoved`) and refused again.
+//! 15. A delegate of a patient with no balance spends her free allowance on grants (the next
+//!     one is refused by the pool: no fee can be paid); the patient, still at zero, revokes
+//!     every grant, removes the delegate and removes the grants, all free; the decision no
+//!     longer permits what the delegate granted, and her log holds every grant, revocation
+//!     and change of delegate.
+//! 16. A grant listing more records than its bound (`TooManyRecords`); the grant's other lists
+//!     are bounded in the call's types and cannot be built over their bounds at all.
+//! 17. Last, as it can cut Bob Memorial's node off: once both hospitals registered a node, Bob
+//!     Memorial's admin clears its list (`setNodes([])`); node permissioning latches
+//!     `Enforced`, only that hospital's node is gone, and neither admin alone can switch
+//!     permissioning off (`BadOrigin`).
 
 use std::{
-	path::PathBuf,
+	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
@@ -34,18 +56,23 @@ use ehr_client::{
 		SignedRequest, StoreRequest,
 	},
 	keys::{self, EncryptionSecret},
-	runtime::{RuntimeCall, RuntimeEvent},
+	runtime::{
+		AccountId, Address, Balance, BalancesCall, Runtime, RuntimeCall, RuntimeEvent, UNIT,
+	},
 	Error, Rpc, Signer,
 };
 use ehr_testing::{
-	find_event, free_port, grant_read, network, node_binary, record_added, register_staff, submit,
-	wait_until, Node, NodeConfig,
+	find_event, free_balance, free_port, grant_read, network, node_binary, record_added,
+	register_staff, submit, submit_all, submit_expect_error, submit_expect_invalid, wait_until,
+	Node, NodeConfig,
 };
-use pallet_access_log::LogAction;
+use pallet_access_log::{Head, LogAction, Subject};
 use pallet_consent::{Grantee, Scope};
-use pallet_hospital_registry::StaffRole;
+use pallet_hospital_registry::{
+	Delegation, DelegationInfo, HospitalInfo, NodePermissioning, StaffRole,
+};
 use pallet_patient_records::Withdrawal;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sp_core::{sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
 
@@ -147,6 +174,60 @@ fn fetch_request(
 		expires_at: (now_ms() as i64 + ttl) as u64,
 		genesis,
 	}
+}
+
+/// Who acts for `patient` besides the patient (the registry's runtime API, which the patient
+/// page reads) and the head of the patient's access log, at the finalized block: what a refused
+/// attempt must leave as it was.
+async fn acting_for(rpc: &Rpc, patient: &AccountId) -> (Vec<DelegationInfo<AccountId>>, Head) {
+	let at = rpc.finalized_hash().await.unwrap();
+	let delegations =
+		rpc.runtime_call("HospitalRegistryApi_delegations", patient, Some(at)).await.unwrap();
+	let head = rpc.runtime_call("AccessLogApi_head", patient, Some(at)).await.unwrap();
+	(delegations, head)
+}
+
+/// An entry of a patient's log as the attack steps check it: what happened, who did it, for
+/// which hospital, about what.
+type Logged = (LogAction, AccountId, Option<u32>, Subject<AccountId>);
+
+/// `patient`'s log entries from sequence number `from` on, verified against the head at the
+/// finalized block.
+async fn logged_since(rpc: &Rpc, patient: &AccountId, from: u64) -> Vec<Logged> {
+	let log = audit::verified_log(rpc, patient).await.unwrap();
+	log.entries
+		.into_iter()
+		.filter(|e| e.seq >= from)
+		.map(|e| (e.action, e.actor, e.hospital, e.subject))
+		.collect()
+}
+
+/// The chain's access decision as a hospital's EHR system asks it (`ehr_decide`): may
+/// `accessor` read `patient`'s clinical notes for treatment?
+async fn decide_notes(rpc: &Rpc, accessor: &AccountId, patient: &AccountId) -> Value {
+	let params = vec![
+		accessor.to_string().into(),
+		patient.to_string().into(),
+		json!({ "category": "clinicalNote" }),
+		"treatment".into(),
+		"read".into(),
+	];
+	rpc.call("ehr_decide", params).await.unwrap()
+}
+
+/// Whether every extrinsic whose events are `each` was free (`SkipFeelessPayment`'s only event,
+/// `FeeSkipped`).
+fn all_free(each: &[Vec<RuntimeEvent>]) -> bool {
+	each.iter()
+		.all(|events| events.iter().any(|e| matches!(e, RuntimeEvent::SkipFeelessPayment(_))))
+}
+
+/// A node's PeerId in the bytes the registry keeps, as `ehr-node peer-id` prints them.
+async fn peer_id_of(bin: &Path, node: &Node) -> Vec<u8> {
+	let peer: String = node.rpc().unwrap().call("system_localPeerId", vec![]).await.unwrap();
+	let out = Command::new(bin).args(["peer-id", &peer]).output().unwrap();
+	assert!(out.status.success(), "peer-id {peer}: {}", String::from_utf8_lossy(&out.stderr));
+	hex::decode(String::from_utf8_lossy(&out.stdout).trim().trim_start_matches("0x")).unwrap()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -808,6 +889,329 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!(unproven[0]["record"], ferdies_record);
 	assert!(unproven[0]["reason"].as_str().unwrap().contains("no request"), "{check:#}");
 	eprintln!("[{:?}] a read Dave never asked for is shown unproven", started.elapsed());
+
+	// 14. A guardian for any patient. Bob, the admin of Bob Memorial, which never verified
+	// Charlie, records Ferdie (no staff of either hospital) as Charlie's guardian, who would act
+	// as Charlie and be served all his documents: refused `PatientNotVerifiedHere`. Nor can
+	// Ferdie act for Charlie (a grant to Dave in his name: `NotForPatient`). Who acts for
+	// Charlie and his log are as they were: a refused call appends nothing (it stays in its
+	// block, signed by its sender, with its `ExtrinsicFailed` event).
+	let (charlie_id, ferdie_id, alice_id) =
+		(Charlie.to_account_id(), Ferdie.to_account_id(), Alice.to_account_id());
+	let untouched = acting_for(&rpc_a, &charlie_id).await;
+	assert!(untouched.0.is_empty(), "nobody acts for Charlie yet: {:?}", untouched.0);
+	let guardian_call = || {
+		registry(pallet_hospital_registry::Call::record_guardian {
+			patient: charlie_id.clone(),
+			guardian: ferdie_id.clone(),
+		})
+	};
+	let until = rpc_a.now_ms().await.unwrap() + 3600 * 1000;
+	let grant_for_charlie = || {
+		grant_read(
+			charlie_id.clone(),
+			Grantee::Staff(Dave.to_account_id()),
+			Scope::AllRecords,
+			until,
+		)
+	};
+	let (by_bob, by_ferdie) = tokio::join!(
+		submit_expect_error(&rpc_a, &bob, guardian_call()),
+		submit_expect_error(&rpc_a, &ferdie, grant_for_charlie()),
+	);
+	assert_eq!((by_bob.as_str(), by_ferdie.as_str()), ("PatientNotVerifiedHere", "NotForPatient"));
+	assert_eq!(acting_for(&rpc_a, &charlie_id).await, untouched, "the refusals changed nothing");
+	// The way it is meant to go, and Charlie's defence. Alice General verifies Charlie (no
+	// hospital had: he signed up by himself) and records Ferdie as his guardian; both are in
+	// Charlie's log, naming the party. Charlie contests it, for free; Alice, the admin of the
+	// recording hospital, reviews it and ends it, and Ferdie is refused again.
+	let verify = registry(pallet_hospital_registry::Call::verify_patient {
+		patient: charlie_id.clone(),
+		commitment: H256::repeat_byte(3),
+	});
+	let events = submit_all(&rpc_a, &alice, vec![verify, guardian_call()]).await;
+	assert!(
+		events[1].iter().any(|e| matches!(
+			e,
+			RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::GuardianRecorded {
+				patient,
+				guardian,
+				hospital: 0,
+			}) if *patient == charlie_id && *guardian == ferdie_id
+		)),
+		"{events:?}"
+	);
+	let guardian = DelegationInfo {
+		who: ferdie_id.clone(),
+		kind: Delegation::Guardian { hospital: 0 },
+		contested_by: None,
+	};
+	assert_eq!(acting_for(&rpc_a, &charlie_id).await.0, vec![guardian.clone()]);
+	let mut charlies: Vec<Logged> = vec![
+		(LogAction::PatientVerified, alice_id.clone(), Some(0), Subject::Party(alice_id.clone())),
+		(LogAction::GuardianRecorded, alice_id.clone(), Some(0), Subject::Party(ferdie_id.clone())),
+	];
+	assert_eq!(logged_since(&rpc_a, &charlie_id, untouched.1.count).await, charlies);
+	let contest = registry(pallet_hospital_registry::Call::contest_guardian {
+		patient: charlie_id.clone(),
+		guardian: ferdie_id.clone(),
+	});
+	let events = submit(&rpc_a, &charlie, contest).await;
+	assert!(all_free(&[events]), "contesting is free for the patient");
+	let contested = DelegationInfo { contested_by: Some(charlie_id.clone()), ..guardian };
+	assert_eq!(acting_for(&rpc_a, &charlie_id).await.0, vec![contested]);
+	let review = registry(pallet_hospital_registry::Call::review_guardianship {
+		patient: charlie_id.clone(),
+		guardian: ferdie_id.clone(),
+		uphold: false,
+	});
+	let events = submit(&rpc_a, &alice, review).await;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::GuardianRemoved {
+				hospital: 0,
+				by_council: false,
+				..
+			})
+		)),
+		"{events:?}"
+	);
+	assert_eq!(submit_expect_error(&rpc_a, &ferdie, grant_for_charlie()).await, "NotForPatient");
+	let (acting, head) = acting_for(&rpc_a, &charlie_id).await;
+	assert!(acting.is_empty(), "nobody acts for Charlie again: {acting:?}");
+	charlies.push((
+		LogAction::GuardianContested,
+		charlie_id.clone(),
+		None,
+		Subject::Party(ferdie_id.clone()),
+	));
+	charlies.push((
+		LogAction::GuardianRemoved { by_council: false },
+		alice_id.clone(),
+		Some(0),
+		Subject::Party(ferdie_id.clone()),
+	));
+	assert_eq!(logged_since(&rpc_a, &charlie_id, untouched.1.count).await, charlies);
+	assert_eq!(head.count, untouched.1.count + charlies.len() as u64);
+	eprintln!(
+		"[{:?}] a guardian for a patient the hospital never verified is refused; a contested \
+		 one is ended by review",
+		started.elapsed()
+	);
+
+	// 15. A delegate spends the patient's free operations. Mallory, a patient Alice General
+	// enrols, appoints a delegate: a paid call, so she is given 1 EHR for it and set back to
+	// zero at once (by the development chain's sudo key). The delegate, another patient with no
+	// balance, grants Dave access until the allowance (20 consent operations an hour on this
+	// runtime, shared by all who act for the patient) is spent: each grant within it is free,
+	// the next one costs a fee he cannot pay and the pool refuses it. Mallory, still at zero,
+	// revokes every grant and removes the delegate, then removes the grants: all free. Her
+	// balance stays 0, the decision no longer permits Dave, the delegate acts for nobody, and
+	// her log holds every grant and revocation with its signer (a removal is not logged).
+	let (mallory, delegate) = (pair("//Mallory-patient"), pair("//Mallory-delegate"));
+	let (mallory_id, delegate_id): (AccountId, AccountId) =
+		(mallory.public().into(), delegate.public().into());
+	let enrol = |who: &AccountId, salt: u8| {
+		registry(pallet_hospital_registry::Call::enrol_patient {
+			patient: who.clone(),
+			commitment: H256::repeat_byte(salt),
+		})
+	};
+	let set_balance = |free: Balance| {
+		let set: BalancesCall<Runtime> = BalancesCall::force_set_balance {
+			who: Address::Id(mallory_id.clone()),
+			new_free: free,
+		};
+		RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(RuntimeCall::Balances(set)) })
+	};
+	submit_all(
+		&rpc_a,
+		&alice,
+		vec![enrol(&mallory_id, 4), enrol(&delegate_id, 5), set_balance(UNIT)],
+	)
+	.await;
+	let appoint = registry(pallet_hospital_registry::Call::appoint_delegate {
+		delegate: delegate_id.clone(),
+	});
+	submit(&rpc_a, &mallory, appoint).await;
+	let free_ops = |who: &AccountId| {
+		let (rpc, who) = (rpc_a.clone(), who.to_string());
+		async move { rpc.call::<u32>("ehr_freeConsentOps", vec![who.into()]).await.unwrap() }
+	};
+	let allowance = free_ops(&mallory_id).await;
+	assert!(allowance > 0, "a patient's allowance starts full");
+	let grant_dave = || {
+		grant_read(
+			mallory_id.clone(),
+			Grantee::Staff(Dave.to_account_id()),
+			Scope::AllRecords,
+			until,
+		)
+	};
+	let (_, granted) = tokio::join!(
+		submit(&rpc_a, &alice, set_balance(0)),
+		submit_all(&rpc_a, &delegate, (0..allowance).map(|_| grant_dave()).collect()),
+	);
+	assert!(all_free(&granted), "every grant within the allowance is free");
+	assert_eq!(free_balance(&rpc_a, &mallory_id).await.unwrap(), 0);
+	assert_eq!(free_ops(&mallory_id).await, 0, "the delegate spent the allowance");
+	let d = decide_notes(&rpc_a, &Dave.to_account_id(), &mallory_id).await;
+	assert_eq!((d["permit"].clone(), d["basis"].clone()), (json!(true), json!("grant")), "{d}");
+	let refused = submit_expect_invalid(&rpc_a, &delegate, grant_dave()).await;
+	assert!(refused.contains("Inability to pay some fees"), "{refused}");
+	let mut undo: Vec<RuntimeCall> = (0..allowance)
+		.map(|grant| {
+			RuntimeCall::Consent(pallet_consent::Call::revoke {
+				patient: mallory_id.clone(),
+				grant,
+			})
+		})
+		.collect();
+	undo.push(registry(pallet_hospital_registry::Call::remove_delegate {
+		delegate: delegate_id.clone(),
+	}));
+	assert!(all_free(&submit_all(&rpc_a, &mallory, undo).await), "the patient's undoing is free");
+	let d = decide_notes(&rpc_a, &Dave.to_account_id(), &mallory_id).await;
+	assert_eq!((d["permit"].clone(), d["reason"].clone()), (json!(false), json!("revoked")), "{d}");
+	let logged_before_removal = acting_for(&rpc_a, &mallory_id).await.1;
+	// Removing a revoked grant is valid, and free, only once the revocation is in a block.
+	let removals = (0..allowance)
+		.map(|grant| {
+			RuntimeCall::Consent(pallet_consent::Call::remove_grant {
+				patient: mallory_id.clone(),
+				grant,
+			})
+		})
+		.collect();
+	assert!(all_free(&submit_all(&rpc_a, &mallory, removals).await), "removals are free");
+	assert_eq!(free_balance(&rpc_a, &mallory_id).await.unwrap(), 0, "the patient paid nothing");
+	let (acting, head) = acting_for(&rpc_a, &mallory_id).await;
+	assert!(acting.is_empty(), "the delegate acts for Mallory no more: {acting:?}");
+	assert_eq!(head, logged_before_removal, "removing a grant appends no entry");
+	let grants: Value =
+		rpc_a.call("ehr_grants", vec![mallory_id.to_string().into()]).await.unwrap();
+	assert_eq!(grants, json!([]));
+	let d = decide_notes(&rpc_a, &Dave.to_account_id(), &mallory_id).await;
+	assert_eq!((d["permit"].clone(), d["reason"].clone()), (json!(false), json!("noGrant")), "{d}");
+	// Acting for nobody, the delegate's grant is no longer free, and he cannot pay for it.
+	let refused = submit_expect_invalid(&rpc_a, &delegate, grant_dave()).await;
+	assert!(refused.contains("Inability to pay some fees"), "{refused}");
+	let mut mallorys: Vec<Logged> = vec![
+		(LogAction::PatientVerified, alice_id.clone(), Some(0), Subject::Party(alice_id.clone())),
+		(
+			LogAction::DelegateAppointed,
+			mallory_id.clone(),
+			None,
+			Subject::Party(delegate_id.clone()),
+		),
+	];
+	mallorys.extend(
+		(0..allowance)
+			.map(|g| (LogAction::ConsentGranted, delegate_id.clone(), None, Subject::Grant(g))),
+	);
+	mallorys.extend(
+		(0..allowance)
+			.map(|g| (LogAction::ConsentRevoked, mallory_id.clone(), None, Subject::Grant(g))),
+	);
+	mallorys.push((
+		LogAction::DelegateRemoved,
+		mallory_id.clone(),
+		None,
+		Subject::Party(delegate_id.clone()),
+	));
+	assert_eq!(logged_since(&rpc_a, &mallory_id, 0).await, mallorys);
+	eprintln!(
+		"[{:?}] a delegate spent {allowance} free operations; the patient undid them all at zero \
+		 balance",
+		started.elapsed()
+	);
+
+	// 16. A grant over its bounds. The categories excluded, the purposes and the actions of
+	// `consent.grant` are bounded in the call's own types (`BoundedVec`s of at most 10, 4 and 2
+	// entries): ehr-client builds calls from the runtime's types, so a longer list cannot be
+	// expressed here, and one made by hand would not decode at the node. The records of a
+	// record scope are the one list the call takes unbounded: 33 of them (the bound is 32) are
+	// refused `TooManyRecords`, and Charlie's grants, delegations and log are as they were.
+	let grants_of = |who: &AccountId| {
+		let (rpc, who) = (rpc_a.clone(), who.to_string());
+		async move { rpc.call::<Value>("ehr_grants", vec![who.into()]).await.unwrap() }
+	};
+	let before = (acting_for(&rpc_a, &charlie_id).await, grants_of(&charlie_id).await);
+	let too_many = grant_read(
+		charlie_id.clone(),
+		Grantee::Hospital(1),
+		Scope::Records((0..=32).collect()),
+		until,
+	);
+	assert_eq!(submit_expect_error(&rpc_a, &charlie, too_many).await, "TooManyRecords");
+	let after = (acting_for(&rpc_a, &charlie_id).await, grants_of(&charlie_id).await);
+	assert_eq!(after, before, "the refused grant changed nothing");
+	eprintln!("[{:?}] a grant over its record bound is refused", started.elapsed());
+
+	// 17. One admin switches node permissioning off for everyone. Last, because it can cut Bob
+	// Memorial's node off (the list enforced in the end names only Alice General's node):
+	// nothing after it uses that node. Both hospitals register their node
+	// (`ehr-node peer-id` gives the bytes the registry keeps): every active hospital has one,
+	// so only registered nodes may connect, though the stored state is still `Pending`. Bob
+	// clears his hospital's list (`setNodes([])`), which would lift enforcement were it only
+	// counted: the chain latches `Enforced` first, and the empty list removes only Bob
+	// Memorial's node. Neither admin alone switches it off: `setNodePermissioning` is the
+	// council's (`BadOrigin`).
+	let permissioning = || {
+		let rpc = rpc_a.clone();
+		async move {
+			let key = pallet_hospital_registry::NodePermissioningState::<Runtime>::hashed_key();
+			// Never written, it reads as its default, as the chain's `ValueQuery` does.
+			rpc.storage(&key, None)
+				.await
+				.unwrap()
+				.map(|raw| <NodePermissioning as codec::Decode>::decode(&mut &raw[..]).unwrap())
+				.unwrap_or_default()
+		}
+	};
+	let nodes_of = |hospital: u32| {
+		let rpc = rpc_a.clone();
+		async move {
+			let info: Option<HospitalInfo<AccountId>> =
+				rpc.runtime_call("HospitalRegistryApi_hospital", &hospital, None).await.unwrap();
+			info.expect("an admitted hospital").nodes
+		}
+	};
+	let (peer_a, peer_b) = (peer_id_of(&bin, node_a).await, peer_id_of(&bin, node_b).await);
+	let set_nodes =
+		|nodes: Vec<Vec<u8>>| registry(pallet_hospital_registry::Call::set_nodes { nodes });
+	tokio::join!(
+		submit(&rpc_a, &alice, set_nodes(vec![peer_a.clone()])),
+		submit(&rpc_a, &bob, set_nodes(vec![peer_b.clone()])),
+	);
+	assert_eq!((nodes_of(0).await, nodes_of(1).await), (vec![peer_a.clone()], vec![peer_b]));
+	assert_eq!(permissioning().await, NodePermissioning::Pending);
+	let events = submit(&rpc_a, &bob, set_nodes(vec![])).await;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::NodesSet {
+				hospital: 1,
+				nodes: 0,
+			})
+		)),
+		"{events:?}"
+	);
+	assert_eq!(permissioning().await, NodePermissioning::Enforced);
+	assert_eq!((nodes_of(0).await, nodes_of(1).await), (vec![peer_a], Vec::<Vec<u8>>::new()));
+	let switch_off =
+		|| registry(pallet_hospital_registry::Call::set_node_permissioning { enforced: false });
+	let (by_bob, by_alice) = tokio::join!(
+		submit_expect_error(&rpc_a, &bob, switch_off()),
+		submit_expect_error(&rpc_a, &alice, switch_off()),
+	);
+	assert_eq!((by_bob.as_str(), by_alice.as_str()), ("BadOrigin", "BadOrigin"));
+	assert_eq!(permissioning().await, NodePermissioning::Enforced);
+	eprintln!(
+		"[{:?}] an admin's empty node list left permissioning enforced; one admin cannot lift it",
+		started.elapsed()
+	);
 	// Dropping a node kills its process.
 	drop(nodes);
 	eprintln!("[{:?}] done", started.elapsed());

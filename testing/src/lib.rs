@@ -8,12 +8,15 @@
 //! * [`network`]: several nodes booting from the first, such as the four authorities of the
 //!   local network ([`network::start_local`]), and the check that no two of them finalized
 //!   different blocks;
-//! * [`extrinsics`]: an extrinsic signed, submitted and followed to finality ([`submit`]), and
-//!   a council motion carried through ([`council_motion`]);
+//! * [`extrinsics`]: an extrinsic signed, submitted and followed to finality ([`submit`]), several
+//!   of one signer at once ([`submit_all`]), one expected to fail with the name of its error
+//!   ([`submit_expect_error`]) or to be refused by the pool ([`submit_expect_invalid`]), and a
+//!   council motion carried through ([`council_motion`]);
 //! * [`calls`]: the calls every scenario starts with (staff registered, a grant, a record's
 //!   content);
 //! * [`events`]: finding an event among an extrinsic's ([`find_event!`], [`record_added`]);
-//! * [`state`]: every storage entry under a prefix, over JSON-RPC;
+//! * [`state`]: every storage entry under a prefix, and an account's free balance, over
+//!   JSON-RPC;
 //! * [`wait_until`]: polling until a condition holds, with a deadline.
 //!
 //! Test-only: nothing here is for an integrator (that is `ehr-client`), and the crate is never
@@ -35,10 +38,13 @@ use std::{
 
 pub use calls::{content_of, grant_read, register_staff};
 pub use events::{record_added, records_added};
-pub use extrinsics::{council_motion, submit, Signs, SUBMIT_TIMEOUT};
+pub use extrinsics::{
+	council_motion, submit, submit_all, submit_expect_error, submit_expect_invalid, Signs,
+	SUBMIT_TIMEOUT,
+};
 pub use network::LOCAL_AUTHORITIES;
 pub use node::{free_port, node_binary, node_binary_from_env, Node, NodeConfig, NODE_BIN_VAR};
-pub use state::storage_entries;
+pub use state::{free_balance, storage_entries};
 
 /// Errors of the test support.
 #[derive(thiserror::Error)]

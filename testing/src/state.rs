@@ -1,11 +1,27 @@
 //! A node's storage read over JSON-RPC, whole or under a prefix, to compare state before and
-//! after a change or to search all of it.
+//! after a change or to search all of it; and an account's free balance.
 
-use ehr_client::Rpc;
+use codec::Decode;
+use ehr_client::{
+	runtime::{AccountId, Balance, Nonce, Runtime},
+	Rpc,
+};
+use frame_system::AccountInfo;
 use serde_json::Value;
 use sp_core::H256;
 
 use crate::Result;
+
+/// The free balance of `who` at the best block: 0 for an account the chain keeps no balance of
+/// (a patient registered without funds exists all the same, by the registry's reference).
+pub async fn free_balance(rpc: &Rpc, who: &AccountId) -> Result<Balance> {
+	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	let Some(raw) = rpc.storage(&key, None).await? else { return Ok(0) };
+	let info =
+		AccountInfo::<Nonce, <Runtime as frame_system::Config>::AccountData>::decode(&mut &raw[..])
+			.map_err(|e| ehr_client::Error::Decode(format!("System::Account of {who}: {e}")))?;
+	Ok(info.data.free)
+}
 
 /// Keys asked for in one `state_getKeysPaged` request.
 const PAGE: usize = 1000;
