@@ -204,6 +204,13 @@ pub type Migrations = (
 	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
+/// The storage migrations too large for one block, in order: `pallet-migrations`
+/// (`MultiBlockMigrations`, configured in `configs/migrations.rs`) starts them in the first
+/// block after an upgrade to this runtime and runs a step of them in each block until they
+/// complete; no transaction is included meanwhile. Each runs only on the storage version it
+/// starts from and is recorded once done, so a later runtime may keep listing it.
+pub type MbmMigrations = ();
+
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -283,4 +290,9 @@ mod runtime {
 	/// The hash-linked access log of every record, consent, emergency and read event.
 	#[runtime::pallet_index(13)]
 	pub type AccessLog = pallet_access_log;
+
+	/// Runs the multi-block storage migrations after an upgrade ([`MbmMigrations`]), pausing
+	/// transactions while they run.
+	#[runtime::pallet_index(14)]
+	pub type MultiBlockMigrations = pallet_migrations;
 }
