@@ -191,25 +191,28 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// The storage migrations this runtime runs on the first block after an upgrade to it, in
-/// order. Each is versioned (it runs only on the storage version it starts from) and has
-/// `pre_upgrade` / `post_upgrade` checks; `docs/upgrades.md` says when to add and remove them.
+/// The storage migrations this runtime runs in the first block after an upgrade to it, before
+/// anything else, in order: those whose work is bounded by a constant. Each is versioned (it
+/// runs only on the storage version it starts from) and has `pre_upgrade` / `post_upgrade`
+/// checks; `docs/upgrades.md` says when to add and remove them.
 ///
 /// * spec 101: the registry's storage version 2 (a hospital's staff count in the hospital).
-/// * spec 104: the registry's storage version 3 (guardianships a hospital recorded without
-///   having verified the patient end) and the records' storage version 2 (the commitment index).
+/// * spec 104: the records' storage version 2 (the commitment index).
 pub type Migrations = (
 	pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,
-	pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
-/// The storage migrations too large for one block, in order: `pallet-migrations`
-/// (`MultiBlockMigrations`, configured in `configs/migrations.rs`) starts them in the first
-/// block after an upgrade to this runtime and runs a step of them in each block until they
-/// complete; no transaction is included meanwhile. Each runs only on the storage version it
-/// starts from and is recorded once done, so a later runtime may keep listing it.
-pub type MbmMigrations = ();
+/// The storage migrations that read maps growing with the patients and records, in order:
+/// `pallet-migrations` (`MultiBlockMigrations`, configured in `configs/migrations.rs`) starts
+/// them in the first block after an upgrade to this runtime, after [`Migrations`], and runs a
+/// step in each block until they complete; no transaction is included meanwhile. Each runs only
+/// on the storage version it starts from and is recorded once done, so a later runtime may keep
+/// listing it.
+///
+/// * spec 104: the registry's storage version 3 (guardianships a hospital recorded without
+///   having verified the patient end).
+pub type MbmMigrations = (pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<
