@@ -197,11 +197,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// checks; `docs/upgrades.md` says when to add and remove them.
 ///
 /// * spec 101: the registry's storage version 2 (a hospital's staff count in the hospital).
-/// * spec 104: the records' storage version 2 (the commitment index).
-pub type Migrations = (
-	pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,
-	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
-);
+pub type Migrations = (pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// The storage migrations that read maps growing with the patients and records, in order:
 /// `pallet-migrations` (`MultiBlockMigrations`, configured in `configs/migrations.rs`) starts
@@ -211,8 +207,11 @@ pub type Migrations = (
 /// listing it.
 ///
 /// * spec 104: the registry's storage version 3 (guardianships a hospital recorded without
-///   having verified the patient end).
-pub type MbmMigrations = (pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,);
+///   having verified the patient end) and the records' storage version 2 (the commitment index).
+pub type MbmMigrations = (
+	pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<
