@@ -293,7 +293,7 @@ mod runtime {
 	#[runtime::pallet_index(13)]
 	pub type AccessLog = pallet_access_log;
 
-	/// Runs the multi-block storage migrations after an upgrade ([`MbmMigrations`]), pausing
+	/// Runs the multi-block storage migrations after an upgrade (`MbmMigrations`), pausing
 	/// transactions while they run.
 	#[runtime::pallet_index(14)]
 	pub type MultiBlockMigrations = pallet_migrations;
