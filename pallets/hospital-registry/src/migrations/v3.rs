@@ -268,7 +268,7 @@ mod tests {
 	/// ParityDB's database weights (the mock's are free): a few delegations a step.
 	fn small_budget() -> Weight {
 		MockDbWeight::set(ParityDbWeight::get());
-		let db = <Test as frame_system::Config>::DbWeight::get();
+		let db = MockDbWeight::get();
 		db.reads(1).saturating_add(max_delegation_weight::<Test>().saturating_mul(2))
 	}
 
@@ -346,7 +346,7 @@ mod tests {
 			assert_eq!(MigrateV2ToV3::<Test>::step(None, &mut meter), Ok(None));
 
 			assert_eq!(outcome(), before);
-			let db = <Test as frame_system::Config>::DbWeight::get();
+			let db = MockDbWeight::get();
 			assert_eq!(meter.consumed(), db.reads(1), "only the storage version read");
 		});
 	}

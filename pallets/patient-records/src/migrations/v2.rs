@@ -236,7 +236,7 @@ mod tests {
 	/// most, with ParityDB's database weights (the mock's are free): a few records a step.
 	fn small_budget() -> Weight {
 		MockDbWeight::set(ParityDbWeight::get());
-		let db = <Test as frame_system::Config>::DbWeight::get();
+		let db = MockDbWeight::get();
 		db.reads(2).saturating_add(max_record_weight::<Test>().saturating_mul(2))
 	}
 
@@ -311,7 +311,7 @@ mod tests {
 			assert_eq!(MigrateV1ToV2::<Test>::step(None, &mut meter), Ok(None));
 
 			assert_eq!(outcome(), before);
-			let db = <Test as frame_system::Config>::DbWeight::get();
+			let db = MockDbWeight::get();
 			assert_eq!(meter.consumed(), db.reads(1), "only the storage version read");
 		});
 	}
