@@ -8,13 +8,15 @@
 //! 1. a two-thirds council motion authorizes the hash of this code's runtime
 //!    (`hospitalRegistry.authorizeRuntimeUpgrade`), and anyone (an unsigned extrinsic, no key,
 //!    no fee) submits the code with `system.applyAuthorizedUpgrade`;
-//! 2. every node runs the new `spec_version`, the migrations ran once: the registry's storage
-//!    version 2 (each hospital with its staff count, `StaffCount` gone: the same checks as the
-//!    migration's `post_upgrade`, against the `pre_upgrade` snapshot taken over RPC) and 3 (the
-//!    guardianship a hospital recorded without having verified the patient ended, announced and
-//!    in the patient's log; the verified hospital's guardian kept), and the records' storage
-//!    version 2 (every commitment indexed to its first record; the record that repeated one
-//!    named in a `DuplicateCommitment` event, and left as it was);
+//! 2. every node runs the new `spec_version`; the registry's storage version 2 ran in its first
+//!    block (each hospital with its staff count, `StaffCount` gone: the same checks as the
+//!    migration's `post_upgrade`, against the `pre_upgrade` snapshot taken over RPC), and the
+//!    multi-block migrations ran from that block until `MultiBlockMigrations` reported
+//!    `UpgradeCompleted`: the registry's storage version 3 (the guardianship a hospital recorded
+//!    without having verified the patient ended, announced and in the patient's log; the
+//!    verified hospital's guardian kept) and the records' storage version 2 (every commitment
+//!    indexed to its first record; the record that repeated one named in a
+//!    `DuplicateCommitment` event, and left as it was);
 //! 3. all other state of the ehr-chain pallets is byte for byte what it was, the `ehr_*` RPC
 //!    answers as before, blocks keep being finalized by all four nodes with no conflict, and the
 //!    hospitals go on working on the new runtime.
@@ -144,6 +146,17 @@ async fn snapshot(rpc: &Rpc, at: H256) -> v2::Snapshot<Runtime> {
 	}
 	out.sort_by_key(|(id, _, _)| *id);
 	out
+}
+
+/// Whether `event` says that a multi-block migration, and so the upgrade, failed.
+fn failed(event: &RuntimeEvent) -> bool {
+	matches!(
+		event,
+		RuntimeEvent::MultiBlockMigrations(
+			pallet_migrations::Event::MigrationFailed { .. }
+				| pallet_migrations::Event::UpgradeFailed
+		)
+	)
 }
 
 async fn hospital(rpc: &Rpc, id: HospitalId, at: H256) -> NewHospital {
@@ -315,7 +328,8 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	);
 
 	// 2. Every node finalizes a block executed by the new runtime: the block after the one that
-	// stored the code, whose first act was the migrations.
+	// stored the code, whose first act was the registry's storage version 2 and the start of the
+	// multi-block migrations.
 	let first_new = applied.block_number + 1;
 	for n in &nodes {
 		let r = n.rpc().unwrap();
@@ -335,9 +349,54 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		let code = r.storage(sp_core::storage::well_known_keys::CODE, Some(at)).await.unwrap();
 		assert!(code.as_deref() == Some(&new_code[..]), "node {} stores the new code", n.name);
 	}
+	eprintln!("[{:?}] all four finalize #{first_new}, of spec {new_spec}", started.elapsed());
+
+	// The multi-block migrations take a step in each block from #first_new on, with no
+	// transaction included, until `MultiBlockMigrations` reports `UpgradeCompleted`: their
+	// events are in the finalized blocks from #first_new to that one.
+	let (completed_at, migration_events) =
+		wait_until("the multi-block migrations complete in a finalized block", WAIT, || {
+			let rpc = rpc.clone();
+			async move {
+				let finalized = rpc.finalized_number().await?;
+				let mut events = Vec::new();
+				for n in first_new..=finalized {
+					let Some(hash) = rpc.block_hash(n).await? else { return Ok(None) };
+					for e in rpc.events(hash).await? {
+						let event = e.event;
+						assert!(!failed(&event), "a migration failed in #{n}: {event:?}");
+						let completed = matches!(
+							event,
+							RuntimeEvent::MultiBlockMigrations(
+								pallet_migrations::Event::UpgradeCompleted
+							)
+						);
+						events.push(event);
+						if completed {
+							return Ok(Some((n, events)));
+						}
+					}
+				}
+				Ok(None)
+			}
+		})
+		.await
+		.unwrap_or_else(|e| panic!("{e}\n{}", nodes[0].log_tail(40)));
 	let post = rpc.finalized_hash().await.unwrap();
 	let post_number = rpc.finalized_number().await.unwrap();
-	eprintln!("[{:?}] all four finalize on spec {new_spec} (#{post_number})", started.elapsed());
+	assert!(
+		rpc.storage(&pallet_migrations::Cursor::<Runtime>::hashed_key(), Some(post))
+			.await
+			.unwrap()
+			.is_none(),
+		"no migration in progress at #{post_number}"
+	);
+	eprintln!(
+		"[{:?}] the multi-block migrations completed in #{completed_at}, {} blocks after the \
+		 upgrade (#{post_number} finalized)",
+		started.elapsed(),
+		completed_at - first_new + 1
+	);
 
 	// The migrations' post-upgrade checks, against the pre-upgrade snapshot.
 	assert_eq!(storage_version(&rpc, post).await, StorageVersion::new(3));
@@ -345,9 +404,7 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		storage_version_of::<pallet_patient_records::Pallet<Runtime>>(&rpc, post).await,
 		StorageVersion::new(2)
 	);
-	let first_new_hash = rpc.block_hash(first_new).await.unwrap().expect("the first new block");
-	let migration_events = rpc.events(first_new_hash).await.unwrap();
-	let has = |wanted: &RuntimeEvent| migration_events.iter().any(|e| &e.event == wanted);
+	let has = |wanted: &RuntimeEvent| migration_events.iter().any(|e| e == wanted);
 	assert!(
 		has(&RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::GuardianRemoved {
 			patient: Ferdie.to_account_id(),
@@ -355,7 +412,7 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 			hospital: 1,
 			by_council: true,
 		})),
-		"the unbacked guardianship ended in #{first_new}: {migration_events:?}"
+		"the unbacked guardianship ended in #{first_new}..=#{completed_at}: {migration_events:?}"
 	);
 	assert!(
 		has(&RuntimeEvent::PatientRecords(pallet_patient_records::Event::DuplicateCommitment {
@@ -363,7 +420,7 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 			record: duplicate,
 			first: record,
 		})),
-		"the duplicate named in #{first_new}: {migration_events:?}"
+		"the duplicate named in #{first_new}..=#{completed_at}: {migration_events:?}"
 	);
 	let acts = |g: &ehr_client::runtime::AccountId| {
 		let rpc = rpc.clone();

@@ -8,6 +8,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_collective, Council]
 	[pallet_consent, Consent]
 	[pallet_hospital_registry, HospitalRegistry]
+	[pallet_migrations, MultiBlockMigrations]
 	[pallet_patient_records, PatientRecords]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]

@@ -234,15 +234,24 @@ pub fn sign_extrinsic(
 	)
 }
 
-/// The storage migrations this runtime runs on the first block after an upgrade to it, in
-/// order. Each is versioned (it runs only on the storage version it starts from) and has
-/// `pre_upgrade` / `post_upgrade` checks; `docs/upgrades.md` says when to add and remove them.
+/// The storage migrations this runtime runs in the first block after an upgrade to it, before
+/// anything else, in order: those whose work is bounded by a constant. Each is versioned (it
+/// runs only on the storage version it starts from) and has `pre_upgrade` / `post_upgrade`
+/// checks; `docs/upgrades.md` says when to add and remove them.
 ///
 /// * spec 101: the registry's storage version 2 (a hospital's staff count in the hospital).
+pub type Migrations = (pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,);
+
+/// The storage migrations that read maps growing with the patients and records, in order:
+/// `pallet-migrations` (`MultiBlockMigrations`, configured in `configs/migrations.rs`) starts
+/// them in the first block after an upgrade to this runtime, after [`Migrations`], and runs a
+/// step in each block until they complete; no transaction is included meanwhile. Each runs only
+/// on the storage version it starts from and is recorded once done, so a later runtime may keep
+/// listing it.
+///
 /// * spec 104: the registry's storage version 3 (guardianships a hospital recorded without
 ///   having verified the patient end) and the records' storage version 2 (the commitment index).
-pub type Migrations = (
-	pallet_hospital_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+pub type MbmMigrations = (
 	pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
 );
@@ -326,4 +335,9 @@ mod runtime {
 	/// The hash-linked access log of every record, consent, emergency and read event.
 	#[runtime::pallet_index(13)]
 	pub type AccessLog = pallet_access_log;
+
+	/// Runs the multi-block storage migrations after an upgrade (`MbmMigrations`), pausing
+	/// transactions while they run.
+	#[runtime::pallet_index(14)]
+	pub type MultiBlockMigrations = pallet_migrations;
 }

@@ -4,8 +4,9 @@
 use crate as pallet_patient_records;
 use ehr_primitives::StaffRole;
 use frame_support::{
-	derive_impl,
+	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
+	weights::RuntimeDbWeight,
 };
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
@@ -44,6 +45,13 @@ mod runtime {
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type DbWeight = MockDbWeight;
+}
+
+parameter_types! {
+	/// Free database access, as in FRAME's test configuration, unless a test sets a price: the
+	/// multi-block migration's tests do, so that a step's budget holds a few records only.
+	pub static MockDbWeight: RuntimeDbWeight = RuntimeDbWeight { read: 0, write: 0 };
 }
 
 impl pallet_timestamp::Config for Test {
@@ -99,6 +107,7 @@ pub const STRANGER: u64 = 9999;
 pub const NOW: u64 = 1_000_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	MockDbWeight::reset();
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_hospital_registry::GenesisConfig::<Test> {
 		hospitals: [10u64, 20]

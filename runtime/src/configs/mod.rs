@@ -8,6 +8,8 @@ mod consent;
 pub use consent::*;
 mod records;
 pub use records::*;
+mod migrations;
+pub use migrations::*;
 
 use frame_support::{
 	derive_impl, parameter_types,
@@ -25,9 +27,9 @@ use sp_version::RuntimeVersion;
 
 // `PalletInfo`, `RuntimeOrigin` and `RuntimeTask` are used by `derive_impl` below.
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MultiBlockMigrations, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
 };
 
 /// Share of a block's weight that normal (user) extrinsics may use; the rest is kept for
@@ -94,6 +96,9 @@ impl frame_system::Config for Runtime {
 	/// This is used as an identifier of the chain.
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = frame_support::traits::ConstU32<16>;
+	/// While `pallet-migrations` runs multi-block migrations, blocks include no transaction
+	/// (`Executive::initialize_block` tells the block builder so) and each block runs a step.
+	type MultiBlockMigrator = MultiBlockMigrations;
 }
 
 impl pallet_aura::Config for Runtime {
