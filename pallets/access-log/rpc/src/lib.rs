@@ -465,6 +465,8 @@ where
 				.as_ref()
 				.and_then(|index| index.entry(hash))
 				.and_then(|bytes| LogEntry::decode(&mut &bytes[..]).ok())
+				// A damaged copy in the index gives way to the state's, where there is one.
+				.filter(|e: &LogEntry<AccountId, NumberFor<B>>| e.hash() == *hash)
 				.or_else(|| kept.get(hash).cloned())
 		};
 		let limit = limit.unwrap_or(DEFAULT_LIMIT) as usize;
