@@ -127,9 +127,11 @@ fn to_rpc(r: Refuse, logged: Option<H256>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(r.0.code(), format!("{:?}: {}", r.0, r.1), Some(data))
 }
 
-/// Prints a line of the gateway's log.
+/// Prints a line of the gateway's log, after the local time to the millisecond
+/// (`2025-01-31 14:05:09.123`: ehr-node's form of its own log lines).
 pub fn log(msg: impl AsRef<str>) {
-	eprintln!("{} ehr-gateway: {}", proto::now_ms(), msg.as_ref());
+	let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
+	eprintln!("{now} ehr-gateway: {}", msg.as_ref());
 }
 
 /// The running gateway's state.

@@ -116,7 +116,7 @@ fn run(args: Args) -> Result<(), String> {
 
 fn main() {
 	if let Err(e) = run(Args::parse()) {
-		eprintln!("ehr-gateway: {e}");
+		ehr_gateway::log(e);
 		std::process::exit(1);
 	}
 }
