@@ -1,7 +1,8 @@
 // A tiny static file server for the patient page: index.html and dist/, on 127.0.0.1 only.
 //   node serve.mjs [--port N] [--host H] [--rpc ws://…]
 // --port (or PORT): default 8080, 0 picks a free port; --rpc (or EHR_RPC): the node the printed
-// link points the page at, default ws://127.0.0.1:9944. Prints the page's URL once listening. No dependencies: node:http.
+// link points the page at, default ws://127.0.0.1:9944. Prints the page's URL once listening, each
+// line after the local time (2025-01-31 14:05:09.123). No dependencies: node:http.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -71,6 +72,13 @@ export function serve({ port = 8080, host = '127.0.0.1' } = {}) {
   });
 }
 
+/** The local time to the millisecond, `2025-01-31 14:05:09.123`, as each printed line begins. */
+function stamp(d = new Date()) {
+  const p = (n, width = 2) => String(n).padStart(width, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} `
+    + `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
 function arg(name) {
   const i = process.argv.indexOf(`--${name}`);
   if (i !== -1) return process.argv[i + 1];
@@ -82,21 +90,22 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const port = Number(arg('port') ?? process.env.PORT ?? 8080);
   const host = arg('host') ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`bad port: ${arg('port') ?? process.env.PORT}`);
+    console.error(`${stamp()} bad port: ${arg('port') ?? process.env.PORT}`);
     process.exit(2);
   }
   try {
     const { server, url } = await serve({ port, host });
     const rpc = arg('rpc') ?? process.env.EHR_RPC ?? 'ws://127.0.0.1:9944';
-    console.log(`patient page: ${url}?rpc=${rpc}`);
+    console.log(`${stamp()} patient page: ${url}?rpc=${rpc}`);
     const stop = () => {
+      console.log(`${stamp()} stopping`);
       server.close(() => process.exit(0));
       server.closeAllConnections();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   } catch (e) {
-    console.error(`cannot serve on ${host}:${port}: ${e.message}`);
+    console.error(`${stamp()} cannot serve on ${host}:${port}: ${e.message}`);
     process.exit(1);
   }
 }
