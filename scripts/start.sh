@@ -157,7 +157,7 @@ ehr-chain development node (Alice) is starting.
   Document gateway:      http://127.0.0.1:8440   (docs/gateway.md; ehr-doc talks to it)
   Patient page:          $page_note
   Chain data:            $data
-  Logs:                  $logs   (tail -F $logs/*.log)
+  Logs:                  $logs/*.log
 $watch_note
 Press Ctrl-C to stop.
 
@@ -192,7 +192,7 @@ ehr-chain local network: four hospital authorities are starting.
   Document gateways on http://127.0.0.1:8440-8443 (docs/gateway.md; ehr-doc talks to them)
   Patient page: $page_note
   Chain data: $data
-  Logs: $logs (tail -F $logs/*.log)
+  Logs: $logs/*.log
 $watch_note
 Press Ctrl-C to stop.
 
