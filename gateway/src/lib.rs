@@ -54,7 +54,7 @@ use jsonrpsee::{
 	types::{ErrorObjectOwned, Request as Call},
 	Extensions, MethodResponse, Methods,
 };
-use pallet_consent::{Action, Decision, Target};
+use pallet_consent::{Action, Decision, DenyReason, Target};
 use pallet_hospital_registry::{HospitalId, HospitalInfo, StaffCheck, StaffRole};
 use pallet_patient_records::{cid, RecordId, RecordStatus};
 use sp_core::{crypto::Ss58Codec, H256};
@@ -120,6 +120,13 @@ fn refuse(r: Refusal, msg: impl Into<String>) -> Refuse {
 
 fn internal(e: impl std::fmt::Display) -> Refuse {
 	refuse(Refusal::Internal, e.to_string())
+}
+
+/// The message of a consent refusal ([`Refusal::Denied`]): the decision's reason as the runtime
+/// names it. `ehr-doc fetch` finds it at the end of the refusal's message before it explains
+/// the same decision in words.
+pub fn denied_message(reason: &DenyReason) -> String {
+	format!("consent: {reason:?}")
 }
 
 fn to_rpc(r: Refuse, logged: Option<H256>) -> ErrorObjectOwned {
@@ -474,7 +481,7 @@ impl Gateway {
 			.await
 			.map_err(internal)?;
 		if let Decision::Deny(reason) = decision {
-			return Err(refuse(Refusal::Denied, format!("consent: {reason:?}")));
+			return Err(refuse(Refusal::Denied, denied_message(&reason)));
 		}
 		let key = ehr_client::gateway::encryption_key(&self.rpc, &req.requester, Some(at))
 			.await

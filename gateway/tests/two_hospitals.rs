@@ -559,7 +559,23 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		grant: grant_id,
 	});
 	submit(&rpc_a, &charlie, revoke).await;
-	assert_eq!(refusal(fetch(60_000).await).0, Refusal::Denied);
+	// ehr-doc's fetch is refused, and says why in words: the patient revoked the grant.
+	let refused = ehr_doc(
+		&node_a.url(),
+		&[
+			"fetch",
+			"--suri",
+			"//Dave",
+			"--record",
+			&record.to_string(),
+			"--out",
+			out.to_str().unwrap(),
+		],
+	)
+	.unwrap_err();
+	let words = format!("refused: the patient revoked grant #{grant_id} on ");
+	assert!(refused.contains(&words), "{refused}");
+	assert!(refused.contains(&format!("consent: Revoked({grant_id})")), "{refused}");
 	expected.push(LogAction::ReadDenied);
 
 	// 10. The access log holds every attempt, in order, and verifies.

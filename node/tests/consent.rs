@@ -81,12 +81,21 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	let d = decide(&rpc, &dave, &p, lab.clone(), "treatment").await;
 	assert_eq!(
 		d,
-		json!({"permit": true, "basis": "grant", "reason": null, "grant": 0, "emergency": null})
+		json!({
+			"permit": true,
+			"basis": "grant",
+			"reason": null,
+			"grant": 0,
+			"emergency": null,
+			"explanation": null
+		})
 	);
 	let d = decide(&rpc, &dave, &p, json!({ "category": "clinicalNote" }), "treatment").await;
 	assert_eq!(d["reason"], "outOfScope");
 	let d = decide(&rpc, &dave, &p, lab.clone(), "payment").await;
 	assert_eq!(d["reason"], "purposeNotGranted");
+	// In words, with what grant 0 allows, read at the same block.
+	assert_eq!(d["explanation"], "grant #0 does not allow this purpose, only treatment");
 
 	let grants: Value = rpc.call("ehr_grants", vec![p.clone().into()]).await.unwrap();
 	assert_eq!(grants[0]["status"], "active");
@@ -149,6 +158,11 @@ async fn consent_decisions_fhir_export_and_emergency_access_over_rpc() {
 	submit(&rpc, &patient, revoke).await;
 	let d = decide(&rpc, &dave, &p, lab, "treatment").await;
 	assert_eq!((d["reason"].clone(), d["grant"].clone()), (json!("revoked"), json!(0)));
+	let words = d["explanation"].as_str().unwrap();
+	assert!(
+		words.starts_with("the patient revoked grant #0 on ") && words.ends_with(" UTC"),
+		"{words}"
+	);
 	let fhir: Value = rpc.call("ehr_consentFhir", vec![p.clone().into(), 0.into()]).await.unwrap();
 	assert_eq!(fhir["status"], "inactive");
 	// Dave asks again: the gateway refuses and logs the refusal.

@@ -630,7 +630,9 @@ function renderRefusals(page, staff) {
     h('td', { 'data-field': 'outcome' }, badge('refused', 'bad'))));
   replace('refusals-body', table(
     'Who tried to see your records and was refused: the requests that hospitals\' gateways turned down, newest first. '
-    + 'Nothing was sent to them. A refusal can mean that a grant had ended, or that someone asked without your consent.',
+    + 'Nothing was sent to them. A refusal can mean that a grant had ended or been revoked, that no grant covered that '
+    + 'record, purpose or action, that someone asked without your consent, or that the gateway could not send the document; '
+    + 'your access log does not record which.',
     ['When', 'Who', 'Their hospital', 'What', 'Purpose', 'Refused by', 'Outcome'], rows, { 'data-testid': 'refusals-table' }),
   notes);
 }

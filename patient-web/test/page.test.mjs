@@ -228,7 +228,7 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.equal(onChain[0].grantee.asStaff.toString(), dave.address);
     assert.equal(onChain[0].grantedBy.toString(), charlie.address);
     assert.deepEqual(await decide(node, dave.address, charlie.address, { record }),
-      { permit: true, basis: 'grant', reason: null, grant, emergency: null });
+      { permit: true, basis: 'grant', reason: null, grant, emergency: null, explanation: null });
 
     // The gateway (Eve) serves Dave the document and logs it; the page shows who accessed.
     await send(api, api.tx.accessLog.logRead(record, dave.address, 'Treatment', true), eve, node);

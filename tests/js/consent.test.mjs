@@ -30,7 +30,10 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
 
     const lab = { category: 'labResult' };
     assert.deepEqual(await decide(node, bob.address, patient.address, lab),
-      { permit: false, basis: null, reason: 'noGrant', grant: null, emergency: null });
+      {
+        permit: false, basis: null, reason: 'noGrant', grant: null, emergency: null,
+        explanation: 'the patient has given no grant to the requester or their hospital',
+      });
     assert.equal((await api.call.consentApi.freeOpsLeft(patient.address)).toNumber(), 20);
 
     // The patient grants the doctor treatment reads of everything but mental health, for a day.
@@ -47,7 +50,7 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
     assert.equal(await balance(), 0n);
 
     assert.deepEqual(await decide(node, bob.address, patient.address, lab),
-      { permit: true, basis: 'grant', reason: null, grant: id, emergency: null });
+      { permit: true, basis: 'grant', reason: null, grant: id, emergency: null, explanation: null });
     const mental = await decide(node, bob.address, patient.address, { category: 'mentalHealth' });
     assert.equal(mental.reason, 'categoryExcluded');
     assert.equal((await decide(node, bob.address, patient.address, lab, 'research')).reason, 'purposeNotGranted');
@@ -67,6 +70,7 @@ test('a patient with no balance grants and revokes from Polkadot.js, and decisio
     assert.equal(after.permit, false);
     assert.equal(after.reason, 'revoked');
     assert.equal(after.grant, id);
+    assert.match(after.explanation, new RegExp(`^the patient revoked grant #${id} on \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC$`));
     const listed = await api.call.consentApi.grants(patient.address);
     assert.ok(listed[0].status.isRevoked);
     assert.equal(listed[0].revoked.unwrap().by.toString(), patient.address);

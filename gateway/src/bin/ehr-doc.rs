@@ -23,7 +23,8 @@
 //! the request it names: proven, or not and why. Every request to a gateway names the genesis
 //! hash of the chain of the node `--rpc` points at. Results are JSON on
 //! standard output; exit code 0 on success, 1 on a failure or refusal (explained on standard
-//! error).
+//! error; a consent refusal of `fetch` in words, as the node explains the same decision:
+//! `refused: the patient revoked grant #3 on 2026-11-25 14:00 UTC (…)`).
 
 use std::{
 	collections::{BTreeMap, BTreeSet},
@@ -40,6 +41,7 @@ use ehr_client::{
 	Rpc, Signer,
 };
 use pallet_access_log::{LogAction, Subject};
+use pallet_consent::{Action, Decision, Target};
 use pallet_hospital_registry::{HospitalId, StaffCheck};
 use pallet_patient_records::{Category, RecordId};
 use serde_json::{json, Value};
@@ -227,7 +229,17 @@ async fn run(args: Args) -> Result<Value, String> {
 			let purpose: Purpose = enum_arg("purpose", &purpose)?;
 			let secret = EncryptionSecret::from_sr25519(s.pair());
 			let (plain, fetched) =
-				gateway::fetch_document(&rpc, &s, &secret, record, purpose).await.map_err(fail)?;
+				match gateway::fetch_document(&rpc, &s, &secret, record, purpose).await {
+					Ok(got) => got,
+					Err(ehr_client::Error::Refused(r)) if r.refusal == gateway::Refusal::Denied => {
+						let words = denial_words(&rpc, &s.account(), record, purpose, &r).await;
+						return Err(match words {
+							Some(words) => format!("refused: {words} ({r})"),
+							None => r.to_string(),
+						});
+					},
+					Err(e) => return Err(fail(e)),
+				};
 			std::fs::write(&out, &plain).map_err(|e| format!("{}: {e}", out.display()))?;
 			Ok(json!({
 				"record": record,
@@ -286,6 +298,41 @@ async fn run(args: Args) -> Result<Value, String> {
 			check_requests(&rpc, &s, &patient, gateway).await
 		},
 	}
+}
+
+/// A gateway's consent refusal of `requester`'s read of `record` in words, as the node explains
+/// it (`ehr_decide`'s `explanation`): the decision on the same read at the finalized block, the
+/// one the gateway decides at, if it is the denial the gateway reported. A block finalized since
+/// that changed the decision (a new grant, a revocation) gives no words: the gateway's message
+/// stands alone.
+async fn denial_words(
+	rpc: &Rpc,
+	requester: &AccountId,
+	record: RecordId,
+	purpose: Purpose,
+	refused: &gateway::Refused,
+) -> Option<String> {
+	let at = rpc.finalized_hash().await.ok()?;
+	let rec: Option<gateway::Record> =
+		rpc.runtime_call("PatientRecordsApi_record", &record, Some(at)).await.ok()?;
+	let patient = rec?.patient;
+	let args = (requester, &patient, Target::Record(record), purpose, Action::Read, None::<u64>);
+	let decision: Decision = rpc.runtime_call("ConsentApi_decide", &args, Some(at)).await.ok()?;
+	let Decision::Deny(reason) = decision else { return None };
+	if !refused.message.ends_with(&ehr_gateway::denied_message(&reason)) {
+		return None;
+	}
+	let params = vec![
+		json!(requester.to_string()),
+		json!(patient.to_string()),
+		json!({ "record": record }),
+		json!(purpose),
+		json!("read"),
+		Value::Null,
+		json!(at),
+	];
+	let explained: Value = rpc.call("ehr_decide", params).await.ok()?;
+	explained["explanation"].as_str().map(str::to_string)
 }
 
 /// What `ehr-doc requests` prints of a log entry of a read.

@@ -19,9 +19,18 @@ impl<T: Config> Pallet<T> {
 	/// In order: the patient and their delegates and guardians may do anything; otherwise
 	/// the accessor must be active staff; the author of a record may read it; an open
 	/// emergency access lets its doctor read for emergency treatment; otherwise a grant to
-	/// the accessor (or, for clinical roles, to their hospital) must be valid at `now`, not
-	/// revoked, and allow the purpose, the action and the record or category. A deleted
-	/// record is denied to everyone. A denial names the grant that came nearest.
+	/// the accessor (or, for clinical roles, to their hospital) must cover the record or
+	/// category, allow the purpose and the action, be valid at `now` and not be revoked. A
+	/// deleted record is denied to everyone.
+	///
+	/// A denial by the grants names the grant that came closest to permitting. Each grant
+	/// naming the accessor or their hospital is checked in the fixed order of `grant_allows`
+	/// and stops at its first failed check; the grant that got furthest (`DenyReason::nearness`)
+	/// gives the reason. Of grants that got equally far, the lowest-numbered one does: grants
+	/// are read in the order of their storage keys' hashes, so the number, not that order,
+	/// breaks the tie. Revocation is the last check, so `Revoked` means that the grant would
+	/// have permitted had it not been revoked. No grant naming the accessor or their
+	/// hospital: `NoGrant`.
 	pub fn decide(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
@@ -103,6 +112,7 @@ impl<T: Config> Pallet<T> {
 				Ok(()) => return Permit(PermitBasis::Grant(id)),
 				Err(reason) => {
 					let n = reason.nearness();
+					// Further wins; equally far, the lower number.
 					let better = match nearest {
 						None => true,
 						Some((bn, bid, _)) => n > bn || (n == bn && id < bid),
@@ -116,7 +126,21 @@ impl<T: Config> Pallet<T> {
 		Deny(nearest.map(|(_, _, r)| r).unwrap_or(DenyReason::NoGrant))
 	}
 
-	/// Whether grant `g` (number `id`) allows this access; if not, why.
+	/// Whether grant `g` (number `id`) allows this access; if not, the first check it fails.
+	///
+	/// The checks run from what the grant is about (role, records, purpose, action) to whether
+	/// it is in force (period, revocation), so the further a grant gets, the more of the request
+	/// it matches:
+	/// 1. a hospital-wide grant covers the accessor's role (`RoleNotCovered`);
+	/// 2. its scope covers the record or category (`OutOfScope`);
+	/// 3. it does not exclude the category (`CategoryExcluded`);
+	/// 4. it allows the purpose (`PurposeNotGranted`);
+	/// 5. it allows the action (`ActionNotGranted`);
+	/// 6. it is valid at `now`: started (`NotYetValid`) and not ended (`Expired`), never both,
+	///    since a grant ends after it starts;
+	/// 7. it is not revoked (`Revoked`).
+	///
+	/// `DenyReason::nearness` ranks the reasons in this same order.
 	fn grant_allows(
 		id: GrantId,
 		g: &GrantOf<T>,
@@ -128,15 +152,6 @@ impl<T: Config> Pallet<T> {
 		now: Moment,
 		lineage: &mut Option<Vec<RecordId>>,
 	) -> Result<(), DenyReason> {
-		if g.revoked.is_some() {
-			return Err(DenyReason::Revoked(id));
-		}
-		if now >= g.ends {
-			return Err(DenyReason::Expired(id));
-		}
-		if now < g.starts {
-			return Err(DenyReason::NotYetValid(id));
-		}
 		if matches!(g.grantee, Grantee::Hospital(_)) {
 			let covered = match staff.role {
 				StaffRole::Doctor | StaffRole::Nurse | StaffRole::Lab => true,
@@ -146,12 +161,6 @@ impl<T: Config> Pallet<T> {
 			if !covered {
 				return Err(DenyReason::RoleNotCovered(id));
 			}
-		}
-		if !g.purposes.contains(&purpose) {
-			return Err(DenyReason::PurposeNotGranted(id));
-		}
-		if !g.actions.contains(&action) {
-			return Err(DenyReason::ActionNotGranted(id));
 		}
 		let in_scope = match &g.scope {
 			Scope::AllRecords => true,
@@ -169,6 +178,21 @@ impl<T: Config> Pallet<T> {
 		}
 		if g.excluded.contains(&category) {
 			return Err(DenyReason::CategoryExcluded(id));
+		}
+		if !g.purposes.contains(&purpose) {
+			return Err(DenyReason::PurposeNotGranted(id));
+		}
+		if !g.actions.contains(&action) {
+			return Err(DenyReason::ActionNotGranted(id));
+		}
+		if now < g.starts {
+			return Err(DenyReason::NotYetValid(id));
+		}
+		if now >= g.ends {
+			return Err(DenyReason::Expired(id));
+		}
+		if g.revoked.is_some() {
+			return Err(DenyReason::Revoked(id));
 		}
 		Ok(())
 	}

@@ -16,7 +16,8 @@
 //!
 //! **One decision function**, [`Pallet::decide`], answers every access question (the runtime API,
 //! the `ehr_decide` RPC and the document gateway all call it): permit with its basis (patient,
-//! delegate, author, which grant, which emergency) or deny with the reason of the nearest miss.
+//! delegate, author, which grant, which emergency) or deny with a reason; a denial by the grants
+//! names the grant that came closest to permitting, and why it does not (`decide` has the rule).
 //! What it weighs of a record (patient, author, category, deletion, the versions it amends) it
 //! learns through [`Config::Records`], a trait of `ehr-primitives` the records pallet implements,
 //! so this pallet does not depend on the records pallet.

@@ -342,6 +342,12 @@ pub enum PermitBasis {
 }
 
 /// Why access is denied.
+///
+/// The reasons that name a grant report the grant that came closest to permitting: the one whose
+/// checks got furthest, in the order the decision makes them (role, scope, excluded category,
+/// purpose, action, period, revocation), the lowest-numbered of those that got equally far.
+/// The order of the variants below is their SCALE encoding, not the order of the checks: a new
+/// variant goes at the end.
 #[derive(
 	Clone,
 	Copy,
@@ -373,37 +379,49 @@ pub enum DenyReason {
 	StaffNotActive,
 	/// No grant names the accessor or their hospital.
 	NoGrant,
-	/// The closest grant was revoked.
+	/// The closest grant passes every other check but was revoked: it would permit otherwise.
 	Revoked(GrantId),
-	/// The closest grant is not valid yet.
+	/// The closest grant covers the access but is not valid yet.
 	NotYetValid(GrantId),
-	/// The closest grant has expired.
+	/// The closest grant covers the access but has expired.
 	Expired(GrantId),
 	/// The closest grant is hospital-wide and does not cover the accessor's role.
 	RoleNotCovered(GrantId),
-	/// The closest grant does not allow this purpose.
+	/// The closest grant covers the record or category but does not allow this purpose.
 	PurposeNotGranted(GrantId),
-	/// The closest grant does not allow this action.
+	/// The closest grant covers the record or category and the purpose, but does not allow
+	/// this action.
 	ActionNotGranted(GrantId),
 	/// The closest grant does not cover this record or category.
 	OutOfScope(GrantId),
-	/// The closest grant excludes this record's category.
+	/// The closest grant covers the record by its scope but excludes its category.
 	CategoryExcluded(GrantId),
 }
 
 impl DenyReason {
-	/// How near a grant came to permitting: the decision reports the nearest miss.
+	/// How far a grant got in the decision's checks before this reason stopped it, from 1
+	/// (stopped at the first check) to 7 (stopped only by revocation); 0 for the reasons that
+	/// name no grant. The decision reports the reason of the grant that got furthest.
+	///
+	/// The ranks follow the order of the checks in `Pallet::grant_allows`: a hospital-wide
+	/// grant's role, the scope, the excluded categories, the purpose, the action, the period,
+	/// revocation. A grant is never both not yet valid and expired, so the two share a rank.
 	pub(crate) fn nearness(self) -> u8 {
 		match self {
-			DenyReason::Revoked(_) => 1,
-			DenyReason::Expired(_) => 2,
-			DenyReason::NotYetValid(_) => 3,
-			DenyReason::RoleNotCovered(_) => 4,
-			DenyReason::PurposeNotGranted(_) => 5,
-			DenyReason::ActionNotGranted(_) => 6,
-			DenyReason::OutOfScope(_) => 7,
-			DenyReason::CategoryExcluded(_) => 8,
-			_ => 0,
+			DenyReason::RoleNotCovered(_) => 1,
+			DenyReason::OutOfScope(_) => 2,
+			DenyReason::CategoryExcluded(_) => 3,
+			DenyReason::PurposeNotGranted(_) => 4,
+			DenyReason::ActionNotGranted(_) => 5,
+			DenyReason::NotYetValid(_) | DenyReason::Expired(_) => 6,
+			DenyReason::Revoked(_) => 7,
+			DenyReason::PatientNotFound
+			| DenyReason::RecordNotFound
+			| DenyReason::RecordOfAnotherPatient
+			| DenyReason::RecordDeleted
+			| DenyReason::NotStaff
+			| DenyReason::StaffNotActive
+			| DenyReason::NoGrant => 0,
 		}
 	}
 }

@@ -44,14 +44,18 @@ pub struct DecisionJson {
 	pub basis: Option<String>,
 	/// If denied: the reason (`noGrant`, `revoked`, `expired`, `categoryExcluded`, ...).
 	pub reason: Option<String>,
-	/// The grant that permitted, or that came nearest when denied.
+	/// The grant that permitted, or, when denied, the grant that came closest to permitting.
 	pub grant: Option<GrantId>,
 	/// The emergency access that permitted.
 	pub emergency: Option<u64>,
+	/// If denied: the reason in words for a person ([`explain`]).
+	pub explanation: Option<String>,
 }
 
-impl From<Decision> for DecisionJson {
-	fn from(d: Decision) -> Self {
+impl DecisionJson {
+	/// Decision `d` in JSON; a denial is explained with what `grant`, the grant it names read at
+	/// the same block, says.
+	pub fn with_grant<A: PartialEq, N>(d: Decision, grant: Option<&GrantInfo<A, N>>) -> Self {
 		let name = |v: &dyn erased::Named| v.name();
 		match d {
 			Decision::Permit(b) => {
@@ -60,29 +64,152 @@ impl From<Decision> for DecisionJson {
 					PermitBasis::Emergency(e) => (None, Some(e)),
 					_ => (None, None),
 				};
-				DecisionJson { permit: true, basis: Some(name(&b)), reason: None, grant, emergency }
-			},
-			Decision::Deny(r) => {
-				let grant = match r {
-					DenyReason::Revoked(g)
-					| DenyReason::NotYetValid(g)
-					| DenyReason::Expired(g)
-					| DenyReason::RoleNotCovered(g)
-					| DenyReason::PurposeNotGranted(g)
-					| DenyReason::ActionNotGranted(g)
-					| DenyReason::OutOfScope(g)
-					| DenyReason::CategoryExcluded(g) => Some(g),
-					_ => None,
-				};
 				DecisionJson {
-					permit: false,
-					basis: None,
-					reason: Some(name(&r)),
+					permit: true,
+					basis: Some(name(&b)),
+					reason: None,
 					grant,
-					emergency: None,
+					emergency,
+					explanation: None,
 				}
 			},
+			Decision::Deny(r) => DecisionJson {
+				permit: false,
+				basis: None,
+				reason: Some(name(&r)),
+				grant: denied_grant(r),
+				emergency: None,
+				explanation: Some(explain(r, grant)),
+			},
 		}
+	}
+}
+
+impl From<Decision> for DecisionJson {
+	/// Without the named grant at hand: the explanation gives no dates.
+	fn from(d: Decision) -> Self {
+		DecisionJson::with_grant(d, None::<&GrantInfo<(), ()>>)
+	}
+}
+
+/// The grant a denial names: the one that came closest to permitting.
+pub fn denied_grant(r: DenyReason) -> Option<GrantId> {
+	match r {
+		DenyReason::Revoked(g)
+		| DenyReason::NotYetValid(g)
+		| DenyReason::Expired(g)
+		| DenyReason::RoleNotCovered(g)
+		| DenyReason::PurposeNotGranted(g)
+		| DenyReason::ActionNotGranted(g)
+		| DenyReason::OutOfScope(g)
+		| DenyReason::CategoryExcluded(g) => Some(g),
+		DenyReason::PatientNotFound
+		| DenyReason::RecordNotFound
+		| DenyReason::RecordOfAnotherPatient
+		| DenyReason::RecordDeleted
+		| DenyReason::NotStaff
+		| DenyReason::StaffNotActive
+		| DenyReason::NoGrant => None,
+	}
+}
+
+/// A denial in words for a person, as a clause that `refused: ` can precede ("the patient
+/// revoked grant #3 on 2026-11-25 14:00 UTC"). `grant` is the grant the reason names, read at
+/// the block decided, if at hand: the words then say when it was revoked, ended or starts, and
+/// which purposes or actions it allows. A grant of another number is not used.
+pub fn explain<A: PartialEq, N>(reason: DenyReason, grant: Option<&GrantInfo<A, N>>) -> String {
+	let g = grant.filter(|g| denied_grant(reason) == Some(g.id));
+	match reason {
+		DenyReason::PatientNotFound => "the account asked about is not a registered patient".into(),
+		DenyReason::RecordNotFound => "there is no such record".into(),
+		DenyReason::RecordOfAnotherPatient => "the record is another patient's".into(),
+		DenyReason::RecordDeleted => "the record was deleted and its document destroyed".into(),
+		DenyReason::NotStaff => "the requester is not hospital staff, nor the patient or someone \
+			who acts for the patient"
+			.into(),
+		DenyReason::StaffNotActive => "the requester may not act as staff now: suspended, no \
+			longer employed or past their validity, or their hospital is not active"
+			.into(),
+		DenyReason::NoGrant => {
+			"the patient has given no grant to the requester or their hospital".into()
+		},
+		DenyReason::Revoked(id) => match g.and_then(|g| g.revoked.as_ref().map(|r| (g, r))) {
+			Some((g, r)) if r.by == g.patient => {
+				format!("the patient revoked grant #{id} on {}", when(r.at))
+			},
+			Some((_, r)) => format!(
+				"a delegate or guardian of the patient revoked grant #{id} on {}",
+				when(r.at)
+			),
+			None => format!("the patient's grant #{id} was revoked"),
+		},
+		DenyReason::NotYetValid(id) => match g {
+			Some(g) => format!("grant #{id} starts on {}", when(g.starts)),
+			None => format!("grant #{id} is not valid yet"),
+		},
+		DenyReason::Expired(id) => match g {
+			Some(g) => format!("grant #{id} ended on {}", when(g.ends)),
+			None => format!("grant #{id} has ended"),
+		},
+		DenyReason::RoleNotCovered(id) => format!(
+			"grant #{id} is to the requester's hospital and does not cover their role (it covers \
+			 doctors, nurses and lab staff, and administrators for payment)"
+		),
+		DenyReason::PurposeNotGranted(id) => match g {
+			Some(g) => format!(
+				"grant #{id} does not allow this purpose, only {}",
+				or_list(g.purposes.iter().map(|p| purpose_words(*p)))
+			),
+			None => format!("grant #{id} does not allow this purpose"),
+		},
+		DenyReason::ActionNotGranted(id) => match g {
+			Some(g) => format!(
+				"grant #{id} does not allow this action, only {}",
+				or_list(g.actions.iter().map(|a| action_words(*a)))
+			),
+			None => format!("grant #{id} does not allow this action"),
+		},
+		DenyReason::OutOfScope(id) => format!("grant #{id} does not cover this record or category"),
+		DenyReason::CategoryExcluded(id) => {
+			format!("grant #{id} excludes this category of records")
+		},
+	}
+}
+
+/// A purpose in words.
+fn purpose_words(p: Purpose) -> &'static str {
+	match p {
+		Purpose::Treatment => "treatment",
+		Purpose::EmergencyTreatment => "emergency treatment",
+		Purpose::Payment => "payment",
+		Purpose::Research => "research",
+	}
+}
+
+/// An action in words.
+fn action_words(a: Action) -> &'static str {
+	match a {
+		Action::Read => "reading documents",
+		Action::ProposeAmendment => "proposing amendments",
+	}
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+	let items: Vec<&str> = items.collect();
+	match items.split_last() {
+		None => String::new(),
+		Some((last, [])) => last.to_string(),
+		Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+	}
+}
+
+/// ms since the Unix epoch as a person reads a time: `2026-11-25 14:00 UTC`.
+fn when(ms: u64) -> String {
+	let iso = iso8601(ms);
+	match iso.split_once('T') {
+		Some((date, time)) => format!("{date} {} UTC", time.get(..5).unwrap_or(time)),
+		None => iso,
 	}
 }
 
@@ -417,7 +544,14 @@ where
 	NumberFor<B>: Into<u64>,
 	C: ProvideRuntimeApi<B> + HeaderBackend<B> + Send + Sync + 'static,
 	C::Api: RuntimeApi<B, AccountId, NumberFor<B>>,
-	AccountId: Codec + Ss58Codec + Clone + Send + Sync + for<'de> serde::Deserialize<'de> + 'static,
+	AccountId: Codec
+		+ Ss58Codec
+		+ Clone
+		+ PartialEq
+		+ Send
+		+ Sync
+		+ for<'de> serde::Deserialize<'de>
+		+ 'static,
 {
 	fn decide(
 		&self,
@@ -433,9 +567,19 @@ where
 		let d = self
 			.client
 			.runtime_api()
-			.decide(at, accessor, patient, target, purpose, action, time)
+			.decide(at, accessor, patient.clone(), target, purpose, action, time)
 			.map_err(runtime_error)?;
-		Ok(d.into())
+		// The grant a denial names, read at the same block: its dates and what it allows.
+		let grant = match d {
+			Decision::Deny(r) => match denied_grant(r) {
+				Some(id) => {
+					self.client.runtime_api().grant(at, patient, id).map_err(runtime_error)?
+				},
+				None => None,
+			},
+			Decision::Permit(_) => None,
+		};
+		Ok(DecisionJson::with_grant(d, grant.as_ref()))
 	}
 
 	fn grants(&self, patient: AccountId, at: Option<B::Hash>) -> RpcResult<Vec<GrantJson>> {
@@ -505,7 +649,8 @@ mod tests {
 				basis: Some("grant".into()),
 				reason: None,
 				grant: Some(3),
-				emergency: None
+				emergency: None,
+				explanation: None,
 			}
 		);
 		let d: DecisionJson = Decision::Deny(DenyReason::CategoryExcluded(2)).into();
@@ -515,8 +660,86 @@ mod tests {
 		);
 		let d: DecisionJson = Decision::Deny(DenyReason::NoGrant).into();
 		assert_eq!((d.reason.as_deref(), d.grant), (Some("noGrant"), None));
+		assert_eq!(
+			d.explanation.as_deref(),
+			Some("the patient has given no grant to the requester or their hospital")
+		);
 		let d: DecisionJson = Decision::Permit(PermitBasis::Patient).into();
 		assert_eq!(d.basis.as_deref(), Some("patient"));
+	}
+
+	/// Grant 4 of Alice to Bob: lab results for treatment reads, on 1970-01-01 (ms 0 to 1 day).
+	fn grant_4(revoked_by: Option<AccountId32>) -> GrantInfo<AccountId32, u32> {
+		let alice: AccountId32 = Sr25519Keyring::Alice.to_account_id();
+		GrantInfo {
+			patient: alice.clone(),
+			id: 4,
+			status: GrantStatus::Active,
+			grantee: Grantee::Staff(Sr25519Keyring::Bob.to_account_id()),
+			scope: Scope::Categories(vec![Category::LabResult].try_into().unwrap()),
+			excluded: vec![],
+			purposes: vec![Purpose::Treatment, Purpose::EmergencyTreatment],
+			actions: vec![Action::Read],
+			starts: 0,
+			ends: 86_400_000,
+			granted_by: alice,
+			granted_in: 7,
+			revoked: revoked_by.map(|by| Revocation { by, at: 3_600_000, in_block: 9 }),
+		}
+	}
+
+	#[test]
+	fn denials_in_words_with_what_the_grant_says() {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let words = |r, g: &GrantInfo<AccountId32, u32>| {
+			DecisionJson::with_grant(Decision::Deny(r), Some(g)).explanation.unwrap()
+		};
+		let by_patient = grant_4(Some(alice));
+		assert_eq!(
+			words(DenyReason::Revoked(4), &by_patient),
+			"the patient revoked grant #4 on 1970-01-01 01:00 UTC"
+		);
+		assert_eq!(
+			words(DenyReason::Revoked(4), &grant_4(Some(charlie))),
+			"a delegate or guardian of the patient revoked grant #4 on 1970-01-01 01:00 UTC"
+		);
+		let g = grant_4(None);
+		assert_eq!(words(DenyReason::Expired(4), &g), "grant #4 ended on 1970-01-02 00:00 UTC");
+		assert_eq!(
+			words(DenyReason::NotYetValid(4), &g),
+			"grant #4 starts on 1970-01-01 00:00 UTC"
+		);
+		assert_eq!(
+			words(DenyReason::PurposeNotGranted(4), &g),
+			"grant #4 does not allow this purpose, only treatment or emergency treatment"
+		);
+		assert_eq!(
+			words(DenyReason::ActionNotGranted(4), &g),
+			"grant #4 does not allow this action, only reading documents"
+		);
+		// Another grant's details are not used; without any, the words give no dates.
+		assert_eq!(
+			words(DenyReason::Revoked(5), &by_patient),
+			"the patient's grant #5 was revoked"
+		);
+		let d: DecisionJson = Decision::Deny(DenyReason::Expired(4)).into();
+		assert_eq!(d.explanation.as_deref(), Some("grant #4 has ended"));
+		// Every reason has words.
+		for r in [
+			DenyReason::PatientNotFound,
+			DenyReason::RecordNotFound,
+			DenyReason::RecordOfAnotherPatient,
+			DenyReason::RecordDeleted,
+			DenyReason::NotStaff,
+			DenyReason::StaffNotActive,
+			DenyReason::NoGrant,
+			DenyReason::RoleNotCovered(4),
+			DenyReason::OutOfScope(4),
+			DenyReason::CategoryExcluded(4),
+		] {
+			assert!(!words(r, &g).is_empty(), "{r:?}");
+		}
 	}
 
 	#[test]

@@ -1,5 +1,6 @@
 //! The decision function: the patient and the author, suspended staff, unknown parties and bad
-//! targets, deleted records, and the nearest miss a denial reports.
+//! targets, deleted records, and which grant a denial names: the one whose checks got furthest,
+//! the lowest-numbered of those that got equally far.
 
 use super::*;
 
@@ -105,18 +106,124 @@ fn a_deleted_record_is_denied_to_everyone() {
 }
 
 #[test]
-fn the_nearest_miss_is_reported() {
+fn the_grant_whose_checks_got_furthest_is_named() {
 	test(|| {
-		// Grant 0: revoked. Grant 1: labs only. The report names grant 1 (nearer).
-		grant_to(Grantee::Staff(OTHER_DOCTOR), Scope::AllRecords);
-		assert_ok!(Consent::revoke(signed(PATIENT), PATIENT, 0));
-		grant_to(
-			Grantee::Staff(OTHER_DOCTOR),
-			Scope::Categories(vec![Category::LabResult].try_into().unwrap()),
-		);
+		let t = Target::Category(Category::MentalHealth);
+		let all = || Scope::AllRecords;
+		let (treatment, read) = (Purpose::Treatment, Action::Read);
+		let end = NOW + 1000;
+		// Each new grant gets one check further than the ones before, and is named.
+		let labs = Scope::Categories(vec![Category::LabResult].try_into().unwrap());
+		let scope = grant_doctor(labs, vec![], treatment, read, None, end);
 		assert_eq!(
-			decide(OTHER_DOCTOR, Target::Category(Category::Imaging), Purpose::Treatment),
-			Decision::Deny(DenyReason::OutOfScope(1))
+			decide(OTHER_DOCTOR, t, treatment),
+			Decision::Deny(DenyReason::OutOfScope(scope))
+		);
+		let excluded =
+			grant_doctor(all(), vec![Category::MentalHealth], treatment, read, None, end);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, treatment),
+			Decision::Deny(DenyReason::CategoryExcluded(excluded))
+		);
+		let research = grant_doctor(all(), vec![], Purpose::Research, read, None, end);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, treatment),
+			Decision::Deny(DenyReason::PurposeNotGranted(research))
+		);
+		let amend = grant_doctor(all(), vec![], treatment, Action::ProposeAmendment, None, end);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, treatment),
+			Decision::Deny(DenyReason::ActionNotGranted(amend))
+		);
+	});
+}
+
+#[test]
+fn an_expired_grant_for_the_purpose_is_named_before_another_purpose() {
+	test(|| {
+		// Grant 0: research, for longer. Grant 1: treatment, until NOW + 100.
+		grant_doctor(Scope::AllRecords, vec![], Purpose::Research, Action::Read, None, NOW + 1000);
+		let treatment = grant_doctor(
+			Scope::AllRecords,
+			vec![],
+			Purpose::Treatment,
+			Action::Read,
+			None,
+			NOW + 100,
+		);
+		let t = Target::Category(Category::LabResult);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Permit(PermitBasis::Grant(treatment))
+		);
+		set_time(NOW + 100);
+		// Grant 1 allows treatment and has ended; grant 0 does not allow treatment at all.
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Deny(DenyReason::Expired(treatment))
+		);
+	});
+}
+
+#[test]
+fn a_grant_for_the_purpose_not_valid_yet_is_named_before_another_purpose() {
+	test(|| {
+		// Grant 0: research. Grant 1: treatment, from NOW + 500.
+		grant_doctor(Scope::AllRecords, vec![], Purpose::Research, Action::Read, None, NOW + 1000);
+		let treatment = grant_doctor(
+			Scope::AllRecords,
+			vec![],
+			Purpose::Treatment,
+			Action::Read,
+			Some(NOW + 500),
+			NOW + 1000,
+		);
+		let t = Target::Category(Category::LabResult);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Deny(DenyReason::NotYetValid(treatment))
+		);
+		set_time(NOW + 500);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Permit(PermitBasis::Grant(treatment))
+		);
+	});
+}
+
+#[test]
+fn of_grants_that_got_equally_far_the_lowest_numbered_is_named() {
+	test(|| {
+		let t = Target::Category(Category::LabResult);
+		let treatment = |starts, ends| {
+			grant_doctor(Scope::AllRecords, vec![], Purpose::Treatment, Action::Read, starts, ends)
+		};
+		// Grant 0 ends at NOW + 100; grant 1 starts at NOW + 200.
+		let ended = treatment(None, NOW + 100);
+		let later = treatment(Some(NOW + 200), NOW + 1000);
+		// In between, one has expired and the other is not valid yet: equally far.
+		set_time(NOW + 150);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Deny(DenyReason::Expired(ended))
+		);
+		set_time(NOW + 200);
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Permit(PermitBasis::Grant(later))
+		);
+		// Revoked, grant 1 would still permit: further than the expired grant 0.
+		assert_ok!(Consent::revoke(signed(PATIENT), PATIENT, later));
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Deny(DenyReason::Revoked(later))
+		);
+		// A second revoked grant that would permit is as far as grant 1: grant 1 is named.
+		let again = treatment(None, NOW + 1000);
+		assert_ok!(Consent::revoke(signed(PATIENT), PATIENT, again));
+		assert_eq!(
+			decide(OTHER_DOCTOR, t, Purpose::Treatment),
+			Decision::Deny(DenyReason::Revoked(later))
 		);
 	});
 }

@@ -52,6 +52,31 @@ fn grant_to(grantee: Grantee<u64>, scope: ScopeInput) -> GrantId {
 	id
 }
 
+/// A grant by `PATIENT` to `OTHER_DOCTOR` of `scope` but `excluded`, for `purpose` and `action`,
+/// valid `[starts, ends)` (from now if `starts` is `None`).
+fn grant_doctor(
+	scope: ScopeInput,
+	excluded: Vec<Category>,
+	purpose: Purpose,
+	action: Action,
+	starts: Option<u64>,
+	ends: u64,
+) -> GrantId {
+	let id = ConsentAccounts::<Test>::get(PATIENT).next_grant;
+	assert_ok!(Consent::grant(
+		signed(PATIENT),
+		PATIENT,
+		Grantee::Staff(OTHER_DOCTOR),
+		scope,
+		bounded(excluded),
+		bounded(vec![purpose]),
+		bounded(vec![action]),
+		starts,
+		ends,
+	));
+	id
+}
+
 /// A call's bounded list: as a signer could send it (duplicates included).
 fn bounded<T, S: frame_support::traits::Get<u32>>(v: Vec<T>) -> frame_support::BoundedVec<T, S> {
 	frame_support::BoundedVec::truncate_from(v)
