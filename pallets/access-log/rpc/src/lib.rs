@@ -23,7 +23,7 @@ use jsonrpsee::{
 };
 pub use pallet_access_log::{Head, LogAction, LogEntry, LogPage, Purpose, Subject};
 pub use pallet_access_log_runtime_api::AccessLogApi as RuntimeApiOf;
-use pallet_consent_rpc::iso8601;
+use pallet_consent_rpc::{collection_bundle, iso8601};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sp_api::ProvideRuntimeApi;
@@ -339,7 +339,7 @@ pub fn audit_event(e: &EntryJson) -> Value {
 			}] })
 		})
 		.collect();
-	let mut agents = vec![json!({
+	let mut actor = json!({
 		"type": { "coding": [{
 			"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
 			"code": "IRCP",
@@ -347,8 +347,12 @@ pub fn audit_event(e: &EntryJson) -> Value {
 		}] },
 		"who": { "identifier": { "system": ACCOUNT_SYSTEM, "value": e.actor } },
 		"requestor": true,
-		"purposeOfUse": purpose,
-	})];
+	});
+	// FHIR's JSON has no empty arrays: an entry without a purpose names none.
+	if !purpose.is_empty() {
+		actor["purposeOfUse"] = Value::Array(purpose.clone());
+	}
+	let mut agents = vec![actor];
 	if let Some(h) = e.hospital {
 		agents.push(json!({
 			"type": { "coding": [{
@@ -413,23 +417,19 @@ pub fn audit_event(e: &EntryJson) -> Value {
 			}
 		]
 	});
-	if e.purpose.is_some() {
-		event["purposeOfEvent"] = event["agent"][0]["purposeOfUse"].clone();
+	if !purpose.is_empty() {
+		event["purposeOfEvent"] = Value::Array(purpose);
 	}
 	event
 }
 
-/// Entries as a FHIR R4 `Bundle` of `AuditEvent`s.
+/// Entries as a FHIR R4 `Bundle` (type `collection`) of `AuditEvent`s, in the order given.
 pub fn audit_bundle(entries: &[EntryJson]) -> Value {
-	json!({
-		"resourceType": "Bundle",
-		"type": "collection",
-		"total": entries.len(),
-		"entry": entries.iter().map(|e| json!({
-			"fullUrl": format!("urn:ehr-chain:audit:{}/{}", e.patient, e.seq),
-			"resource": audit_event(e),
-		})).collect::<Vec<_>>(),
-	})
+	collection_bundle(
+		entries
+			.iter()
+			.map(|e| (format!("urn:ehr-chain:audit:{}/{}", e.patient, e.seq), audit_event(e))),
+	)
 }
 
 impl<C, B> AccessLog<C, B>
@@ -647,10 +647,16 @@ mod tests {
 		let granted = entry(LogAction::ConsentGranted, None);
 		let a = audit_event(&granted);
 		assert_eq!(a["action"], "C");
+		// No purpose, and no empty array in its place.
 		assert!(a.get("purposeOfEvent").is_none());
+		assert!(a["agent"][0].get("purposeOfUse").is_none());
 		let b = audit_bundle(&[denied, granted]);
 		assert_eq!(b["resourceType"], "Bundle");
-		assert_eq!(b["total"], 2);
+		assert_eq!(b["type"], "collection");
+		// R4 allows `total` only on a search or history bundle (bdl-1).
+		assert!(b.get("total").is_none());
+		assert_eq!(b["entry"].as_array().map(Vec::len), Some(2));
 		assert_eq!(b["entry"][1]["resource"]["action"], "C");
+		assert!(audit_bundle(&[]).get("entry").is_none());
 	}
 }

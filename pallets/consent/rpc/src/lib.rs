@@ -434,6 +434,22 @@ pub fn iso8601(ms: u64) -> String {
 	)
 }
 
+/// FHIR R4 `Bundle` of type `collection` holding `(fullUrl, resource)` entries, in order.
+///
+/// It has no `total`, which R4 allows only on a search or history bundle (invariant bdl-1), and
+/// no `entry` when there is nothing to hold: FHIR's JSON has no empty arrays.
+pub fn collection_bundle(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+	let entries: Vec<Value> = entries
+		.into_iter()
+		.map(|(full_url, resource)| json!({ "fullUrl": full_url, "resource": resource }))
+		.collect();
+	let mut bundle = json!({ "resourceType": "Bundle", "type": "collection" });
+	if !entries.is_empty() {
+		bundle["entry"] = Value::Array(entries);
+	}
+	bundle
+}
+
 const ACCOUNT_SYSTEM: &str = "urn:ehr-chain:account";
 const HOSPITAL_SYSTEM: &str = "urn:ehr-chain:hospital";
 const RECORD_SYSTEM: &str = "urn:ehr-chain:record";
@@ -637,6 +653,17 @@ mod tests {
 		assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
 		assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
 		assert_eq!(iso8601(1_795_615_200_123), "2026-11-25T14:00:00.123Z");
+	}
+
+	#[test]
+	fn a_collection_bundle_has_no_total_and_no_empty_entry() {
+		let b = collection_bundle([("urn:x:1".to_string(), json!({ "resourceType": "Basic" }))]);
+		assert_eq!(b["type"], "collection");
+		assert_eq!(b["entry"][0]["fullUrl"], "urn:x:1");
+		assert_eq!(b["entry"][0]["resource"]["resourceType"], "Basic");
+		assert!(b.get("total").is_none());
+		let empty = collection_bundle(Vec::new());
+		assert_eq!(empty, json!({ "resourceType": "Bundle", "type": "collection" }));
 	}
 
 	#[test]

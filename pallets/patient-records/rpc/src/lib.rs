@@ -1,4 +1,6 @@
-//! `ehr_*` JSON-RPC methods of the patient records, for hospital EHR systems and patient apps.
+//! `ehr_*` JSON-RPC methods of the patient records, for hospital EHR systems and patient apps:
+//! record versions, their history, pending amendments and prescription requests, and a
+//! patient's record versions as FHIR R4 `DocumentReference`s.
 //!
 //! Every method takes an optional block hash (`at`); without it the best block is read. Results
 //! are plain JSON: accounts in SS58, hashes in `0x` hex, content addresses as the CIDv1 strings
@@ -14,11 +16,13 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::error::{ErrorObject, ErrorObjectOwned},
 };
+use pallet_consent_rpc::{collection_bundle, iso8601};
 use pallet_patient_records::{
 	Category, Content, EncryptionScheme, Record, RecordId, RecordStatus, RequestId, RequestStatus,
 };
 pub use pallet_patient_records_runtime_api::PatientRecordsApi as RuntimeApiOf;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::Ss58Codec, H256};
@@ -143,6 +147,17 @@ pub trait PatientRecordsRpc<BlockHash, AccountId> {
 		page_size: Option<u32>,
 		at: Option<BlockHash>,
 	) -> RpcResult<RecordPageJson>;
+
+	/// A patient's record versions as a FHIR R4 `Bundle` (type `collection`) of
+	/// `DocumentReference`s: the page `ehr_records` serves with the same parameters, in its order.
+	#[method(name = "ehr_documentReferences")]
+	fn document_references(
+		&self,
+		patient: AccountId,
+		page: Option<u32>,
+		page_size: Option<u32>,
+		at: Option<BlockHash>,
+	) -> RpcResult<Value>;
 
 	/// Every version of the record `id` belongs to, newest first.
 	#[method(name = "ehr_recordHistory")]
@@ -271,6 +286,161 @@ fn record_json<A: Ss58Codec, N: Into<u64>>(id: RecordId, r: Record<A, N>) -> Rec
 	}
 }
 
+const ACCOUNT_SYSTEM: &str = "urn:ehr-chain:account";
+const HOSPITAL_SYSTEM: &str = "urn:ehr-chain:hospital";
+const RECORD_SYSTEM: &str = "urn:ehr-chain:record";
+const CATEGORY_SYSTEM: &str = "urn:ehr-chain:category";
+const COMMITMENT_SYSTEM: &str = "urn:ehr-chain:commitment";
+const RECORD_STATUS_SYSTEM: &str = "urn:ehr-chain:record-status";
+const SCHEME_SYSTEM: &str = "urn:ehr-chain:encryption-scheme";
+
+/// The LOINC document type of a category, where a well-known one exists: (code, display).
+/// Immunizations, mental-health documents, patient-reported documents and device data have no
+/// single LOINC document type; they are coded in our own system only.
+pub fn loinc_document_type(category: Category) -> Option<(&'static str, &'static str)> {
+	match category {
+		Category::ClinicalNote => Some(("11506-3", "Progress note")),
+		Category::LabResult => Some(("11502-2", "Laboratory report")),
+		Category::Imaging => Some(("18748-4", "Diagnostic imaging study")),
+		Category::Prescription => Some(("57833-6", "Prescription for medication")),
+		Category::DischargeSummary => Some(("18842-5", "Discharge summary")),
+		Category::Allergy => Some(("48765-2", "Allergies and adverse reactions Document")),
+		Category::Immunization
+		| Category::MentalHealth
+		| Category::PatientReported
+		| Category::DeviceData => None,
+	}
+}
+
+/// A record version as a FHIR R4 `DocumentReference`, from what the chain holds of it (no
+/// health data: the document stays encrypted off chain).
+///
+/// * `status`: `current`, `superseded`, or `entered-in-error` for a version withdrawn as entered
+///   in error and for a deleted one (its document and key destroyed: the reference is no longer
+///   valid); `docStatus` `final`, `amended` (a version after the first) or `entered-in-error`,
+///   none for a deleted version, which says so in `description`. `meta.tag` carries the
+///   record's own status (`urn:ehr-chain:record-status`), which tells the two apart.
+/// * `masterIdentifier`: the version's record id; `identifier`: its content commitment (SHA2-256
+///   or BLAKE2b-256 of the encrypted document, as its CID's multihash says). R4's
+///   `Attachment.hash` is a SHA-1, so the commitment is not there.
+/// * `type`: the LOINC document type where one is well known ([`loinc_document_type`]) and the
+///   category (`urn:ehr-chain:category`); `category`: the category, as consent scopes name it.
+/// * `subject`, `author` (`urn:ehr-chain:account`), `custodian` (`urn:ehr-chain:hospital`, none
+///   when the patient holds the document), `date` (anchoring time).
+/// * `content[0]`: the encrypted bytes (`application/octet-stream`) at `ipfs://<CID>` (none once
+///   deleted) with their `size` (left out above R4's `unsignedInt` range, 2^31 - 1), and the
+///   encryption scheme as `format` (`urn:ehr-chain:encryption-scheme`).
+/// * `relatesTo`: `replaces` the version this one amends.
+/// * `securityLabel`: confidentiality `R` (restricted) for mental-health documents. The category
+///   is all the chain knows of a document, so no other record is labelled.
+pub fn document_reference(r: &RecordJson) -> Value {
+	let id = r.id.to_string();
+	let written = if r.version > 1 { "amended" } else { "final" };
+	let (status, doc_status) = match r.status {
+		RecordStatus::Current => ("current", Some(written)),
+		RecordStatus::Superseded => ("superseded", Some(written)),
+		RecordStatus::EnteredInError => ("entered-in-error", Some("entered-in-error")),
+		RecordStatus::Deleted => ("entered-in-error", None),
+	};
+	let category = json!({ "system": CATEGORY_SYSTEM, "code": r.category });
+	let mut types = Vec::new();
+	if let Some((code, display)) = loinc_document_type(r.category) {
+		types.push(json!({ "system": "http://loinc.org", "code": code, "display": display }));
+	}
+	types.push(category.clone());
+	let mut attachment = json!({ "contentType": "application/octet-stream" });
+	if let Some(cid) = &r.cid {
+		attachment["url"] = json!(format!("ipfs://{cid}"));
+	}
+	if let Ok(size) = i32::try_from(r.size) {
+		attachment["size"] = json!(size);
+	}
+	let mut doc = json!({
+		"resourceType": "DocumentReference",
+		"id": id,
+		"meta": { "tag": [{ "system": RECORD_STATUS_SYSTEM, "code": r.status }] },
+		"masterIdentifier": { "system": RECORD_SYSTEM, "value": id },
+		"identifier": [{ "system": COMMITMENT_SYSTEM, "value": r.commitment }],
+		"status": status,
+		"type": { "coding": types },
+		"category": [{ "coding": [category] }],
+		"subject": { "identifier": { "system": ACCOUNT_SYSTEM, "value": r.patient } },
+		"date": iso8601(r.created_at),
+		"author": [{ "identifier": { "system": ACCOUNT_SYSTEM, "value": r.author } }],
+		"content": [{
+			"attachment": attachment,
+			"format": { "system": SCHEME_SYSTEM, "code": r.scheme }
+		}],
+	});
+	if let Some(s) = doc_status {
+		doc["docStatus"] = json!(s);
+	}
+	if let Some(h) = r.custodian {
+		doc["custodian"] =
+			json!({ "identifier": { "system": HOSPITAL_SYSTEM, "value": h.to_string() } });
+	}
+	if let Some(previous) = r.previous {
+		doc["relatesTo"] = json!([{
+			"code": "replaces",
+			"target": { "identifier": { "system": RECORD_SYSTEM, "value": previous.to_string() } }
+		}]);
+	}
+	if r.status == RecordStatus::Deleted {
+		doc["description"] = json!(
+			"Deleted: the document and its key are destroyed; the commitment stays for audit."
+		);
+	}
+	if r.category == Category::MentalHealth {
+		doc["securityLabel"] = json!([{ "coding": [{
+			"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",
+			"code": "R",
+			"display": "restricted"
+		}] }]);
+	}
+	doc
+}
+
+/// Record versions as a FHIR R4 `Bundle` (type `collection`) of `DocumentReference`s, in the
+/// order given; each entry's `fullUrl` is `urn:ehr-chain:record:<id>`.
+pub fn document_bundle(records: &[RecordJson]) -> Value {
+	collection_bundle(
+		records.iter().map(|r| (format!("urn:ehr-chain:record:{}", r.id), document_reference(r))),
+	)
+}
+
+impl<C, B> PatientRecords<C, B>
+where
+	B: BlockT,
+	NumberFor<B>: Into<u64>,
+	C: ProvideRuntimeApi<B> + HeaderBackend<B> + Send + Sync + 'static,
+{
+	/// Page `page` (default 0) of `patient`'s record versions at `at` (the best block if
+	/// `None`), newest first, `page_size` a page (default and at most the runtime's page size).
+	fn record_page<AccountId: Codec + Ss58Codec>(
+		&self,
+		patient: AccountId,
+		page: Option<u32>,
+		page_size: Option<u32>,
+		at: Option<B::Hash>,
+	) -> RpcResult<RecordPageJson>
+	where
+		C::Api: RuntimeApi<B, AccountId, NumberFor<B>, <B as BlockT>::Hash>,
+	{
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let page = page.unwrap_or(0);
+		let p = self
+			.client
+			.runtime_api()
+			.records_of(at, patient, page, page_size.unwrap_or(u32::MAX))
+			.map_err(runtime_error)?;
+		Ok(RecordPageJson {
+			total: p.total,
+			page,
+			records: p.records.into_iter().map(|(id, r)| record_json(id, r)).collect(),
+		})
+	}
+}
+
 impl<C, B, AccountId> PatientRecordsRpcServer<<B as BlockT>::Hash, AccountId>
 	for PatientRecords<C, B>
 where
@@ -293,18 +463,17 @@ where
 		page_size: Option<u32>,
 		at: Option<B::Hash>,
 	) -> RpcResult<RecordPageJson> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let page = page.unwrap_or(0);
-		let p = self
-			.client
-			.runtime_api()
-			.records_of(at, patient, page, page_size.unwrap_or(u32::MAX))
-			.map_err(runtime_error)?;
-		Ok(RecordPageJson {
-			total: p.total,
-			page,
-			records: p.records.into_iter().map(|(id, r)| record_json(id, r)).collect(),
-		})
+		self.record_page(patient, page, page_size, at)
+	}
+
+	fn document_references(
+		&self,
+		patient: AccountId,
+		page: Option<u32>,
+		page_size: Option<u32>,
+		at: Option<B::Hash>,
+	) -> RpcResult<Value> {
+		Ok(document_bundle(&self.record_page(patient, page, page_size, at)?.records))
 	}
 
 	fn record_history(&self, id: RecordId, at: Option<B::Hash>) -> RpcResult<Vec<RecordJson>> {
@@ -393,5 +562,132 @@ mod tests {
 		assert_eq!(parse_cid(&format!("0x{}", hex::encode(&cid))).unwrap(), cid);
 		assert!(parse_cid("Qm123").is_err());
 		assert!(parse_cid("b1").is_err());
+	}
+
+	const CID: &str = "bafkreiaflp6czymad5uqoziltzl2taxpugodjum6rd7jzhalovqapotinu";
+
+	fn record(id: RecordId, status: RecordStatus) -> RecordJson {
+		RecordJson {
+			id,
+			patient: "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y".into(),
+			author: "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty".into(),
+			custodian: Some(0),
+			category: Category::LabResult,
+			commitment: format!("0x{}", "ab".repeat(32)),
+			cid: Some(CID.into()),
+			scheme: EncryptionScheme::XChaCha20Poly1305,
+			size: 29,
+			created_at: 1_795_615_212_000,
+			created_in: 6,
+			version: 1,
+			previous: None,
+			superseded_by: None,
+			status,
+		}
+	}
+
+	#[test]
+	fn a_record_version_as_a_fhir_document_reference() {
+		let r = record(1, RecordStatus::Current);
+		let d = document_reference(&r);
+		assert_eq!(d["resourceType"], "DocumentReference");
+		assert_eq!(
+			(d["id"].clone(), d["masterIdentifier"]["value"].clone()),
+			(json!("1"), json!("1"))
+		);
+		assert_eq!(
+			(d["status"].clone(), d["docStatus"].clone()),
+			(json!("current"), json!("final"))
+		);
+		assert_eq!(d["meta"]["tag"][0]["code"], "current");
+		assert_eq!(d["identifier"][0]["system"], "urn:ehr-chain:commitment");
+		assert_eq!(d["identifier"][0]["value"], r.commitment.as_str());
+		assert_eq!(d["type"]["coding"][0]["system"], "http://loinc.org");
+		assert_eq!(d["type"]["coding"][0]["code"], "11502-2");
+		assert_eq!(d["type"]["coding"][1]["code"], "labResult");
+		assert_eq!(d["category"][0]["coding"][0]["system"], "urn:ehr-chain:category");
+		assert_eq!(d["category"][0]["coding"][0]["code"], "labResult");
+		assert_eq!(d["subject"]["identifier"]["value"], r.patient.as_str());
+		assert_eq!(d["author"][0]["identifier"]["value"], r.author.as_str());
+		assert_eq!(d["custodian"]["identifier"]["system"], "urn:ehr-chain:hospital");
+		assert_eq!(d["custodian"]["identifier"]["value"], "0");
+		assert_eq!(d["date"], "2026-11-25T14:00:12.000Z");
+		let a = &d["content"][0]["attachment"];
+		assert_eq!(a["contentType"], "application/octet-stream");
+		assert_eq!(a["url"], format!("ipfs://{CID}").as_str());
+		assert_eq!(a["size"], 29);
+		// R4's `Attachment.hash` is a SHA-1: the commitment is an identifier instead.
+		assert!(a.get("hash").is_none());
+		assert_eq!(d["content"][0]["format"]["code"], "xChaCha20Poly1305");
+		for absent in ["relatesTo", "description", "securityLabel"] {
+			assert!(d.get(absent).is_none(), "{absent}");
+		}
+	}
+
+	#[test]
+	fn amendments_withdrawals_and_deletions_in_fhir() {
+		let mut v2 = record(2, RecordStatus::Superseded);
+		(v2.version, v2.previous) = (2, Some(1));
+		let d = document_reference(&v2);
+		assert_eq!(
+			(d["status"].clone(), d["docStatus"].clone()),
+			(json!("superseded"), json!("amended"))
+		);
+		assert_eq!(d["relatesTo"][0]["code"], "replaces");
+		assert_eq!(d["relatesTo"][0]["target"]["identifier"]["system"], "urn:ehr-chain:record");
+		assert_eq!(d["relatesTo"][0]["target"]["identifier"]["value"], "1");
+
+		let d = document_reference(&record(3, RecordStatus::EnteredInError));
+		assert_eq!(d["status"], "entered-in-error");
+		assert_eq!(d["docStatus"], "entered-in-error");
+		assert_eq!(d["meta"]["tag"][0]["code"], "enteredInError");
+		assert!(d["content"][0]["attachment"].get("url").is_some());
+
+		// A deleted version: its CID is cleared and its document destroyed.
+		let mut deleted = record(4, RecordStatus::Deleted);
+		deleted.cid = None;
+		let d = document_reference(&deleted);
+		assert_eq!(d["status"], "entered-in-error");
+		assert!(d.get("docStatus").is_none());
+		assert_eq!(d["meta"]["tag"][0]["code"], "deleted");
+		assert!(d["description"].as_str().is_some_and(|t| t.starts_with("Deleted")));
+		assert!(d["content"][0]["attachment"].get("url").is_none());
+		assert_eq!(d["identifier"][0]["value"], deleted.commitment.as_str());
+	}
+
+	#[test]
+	fn categories_custodians_and_sizes_in_fhir() {
+		let mut own = record(5, RecordStatus::Current);
+		(own.category, own.custodian, own.size) = (Category::PatientReported, None, 1 << 31);
+		let d = document_reference(&own);
+		// No LOINC type: only the category.
+		assert_eq!(d["type"]["coding"].as_array().map(Vec::len), Some(1));
+		assert_eq!(d["type"]["coding"][0]["code"], "patientReported");
+		assert!(d.get("custodian").is_none());
+		// Beyond R4's `unsignedInt`.
+		assert!(d["content"][0]["attachment"].get("size").is_none());
+
+		let mut mental = record(6, RecordStatus::Current);
+		mental.category = Category::MentalHealth;
+		let d = document_reference(&mental);
+		assert_eq!(d["securityLabel"][0]["coding"][0]["code"], "R");
+		assert_eq!(
+			loinc_document_type(Category::DischargeSummary),
+			Some(("18842-5", "Discharge summary"))
+		);
+	}
+
+	#[test]
+	fn record_versions_as_a_collection_bundle() {
+		let b =
+			document_bundle(&[record(1, RecordStatus::Current), record(0, RecordStatus::Current)]);
+		assert_eq!(
+			(b["resourceType"].clone(), b["type"].clone()),
+			(json!("Bundle"), json!("collection"))
+		);
+		assert!(b.get("total").is_none());
+		assert_eq!(b["entry"][0]["fullUrl"], "urn:ehr-chain:record:1");
+		assert_eq!(b["entry"][1]["resource"]["id"], "0");
+		assert!(document_bundle(&[]).get("entry").is_none());
 	}
 }
