@@ -451,35 +451,52 @@ where
 		C::Api: RuntimeApi<B, AccountId, NumberFor<B>>,
 	{
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		// The state's window: the head, and the recent entries a node that lacks them in its
-		// index (it synced without them) still serves.
-		let window = self
+		// The head and how far state keeps entries: an empty page reads no entry.
+		let top = self
 			.client
 			.runtime_api()
-			.entries(at, patient.clone(), None, u32::MAX)
+			.entries(at, patient.clone(), None, 0)
 			.map_err(runtime_error)?;
-		let kept: HashMap<H256, LogEntry<AccountId, NumberFor<B>>> =
-			window.items.into_iter().collect();
+		// The state's window of recent entries, read once and only if the index lacks an entry
+		// (the node synced without it, or the entry predates the index).
+		let mut kept: Option<HashMap<H256, LogEntry<AccountId, NumberFor<B>>>> = None;
+		let mut window_error = None;
 		let lookup = |hash: &H256| {
-			self.index
+			let indexed = self
+				.index
 				.as_ref()
 				.and_then(|index| index.entry(hash))
 				.and_then(|bytes| LogEntry::decode(&mut &bytes[..]).ok())
 				// A damaged copy in the index gives way to the state's, where there is one.
-				.filter(|e: &LogEntry<AccountId, NumberFor<B>>| e.hash() == *hash)
-				.or_else(|| kept.get(hash).cloned())
+				.filter(|e: &LogEntry<AccountId, NumberFor<B>>| e.hash() == *hash);
+			if indexed.is_some() {
+				return indexed;
+			}
+			let window = kept.get_or_insert_with(|| {
+				match self.client.runtime_api().entries(at, patient.clone(), None, u32::MAX) {
+					Ok(page) => page.items.into_iter().collect(),
+					Err(e) => {
+						window_error = Some(e);
+						HashMap::new()
+					},
+				}
+			});
+			window.get(hash).cloned()
 		};
 		let limit = limit.unwrap_or(DEFAULT_LIMIT) as usize;
 		let walk = pallet_access_log::index::walk_back(
 			&patient,
-			&window.head,
+			&top.head,
 			before,
 			limit,
 			MAX_WALK,
 			lookup,
 			|e| filter.keeps(e.action),
 		);
-		Ok(Walked { head: window.head, oldest_kept: window.oldest_kept, walk })
+		if let Some(e) = window_error {
+			return Err(runtime_error(e));
+		}
+		Ok(Walked { head: top.head, oldest_kept: top.oldest_kept, walk })
 	}
 }
 
