@@ -49,6 +49,22 @@ build_tests() {
 			| [$pkg + "::" + .target.name + $suffix, $dir, .executable] | @tsv'
 }
 
+# split_modules: reads the lines of build_tests and writes them back, except that a test binary
+# made of one module per scenario (`ehr-node`'s `e2e`) becomes one suite per module: its
+# command runs the binary with the module's filter (`e2e faults::`).
+split_modules() {
+	local name dir exe m
+	while IFS=$'\t' read -r name dir exe; do
+		if [ "$name" = "ehr-node::e2e" ]; then
+			for m in $("$exe" --list | sed -n 's/^\([a-z_0-9]*\)::.*: test$/\1/p' | sort -u); do
+				printf '%s\t%s\t%s\n' "ehr-node::$m" "$dir" "$exe $m::"
+			done
+		else
+			printf '%s\t%s\t%s\n' "$name" "$dir" "$exe"
+		fi
+	done
+}
+
 # The end-to-end suites that start networks of several nodes, in two lanes of about equal time;
 # everything else (unit, runtime, single-node and CPU-bound suites) runs in the third lane.
 lane_of() {
@@ -63,11 +79,11 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 
 if $quick; then
-	build_tests "" --workspace >"$logs/tests-1.tsv"
+	build_tests "" --workspace | split_modules >"$logs/tests-1.tsv"
 	while IFS=$'\t' read -r name dir exe; do
 		case "$name" in
 			# The end-to-end suites but one, and the bounded fuzz run, wait for the full command.
-			ehr-node::dev_node | ehr-node::ehr_node) add 3 "$name" "$dir" "$exe" ;;
+			ehr-node::dev_node) add 3 "$name" "$dir" "$exe" ;;
 			ehr-node::* | ehr-gateway::two_hospitals | ehr-load::smoke | ehr-fuzz::bounded) ;;
 			*) add 3 "$name" "$dir" "$exe" ;;
 		esac
@@ -87,7 +103,7 @@ print(f"{sys.argv[1]}: {len(services)} services")
 PY
 
 	# One build serves the test harnesses and the ehr-node binary the end-to-end tests start.
-	build_tests "" --workspace >"$logs/tests-2.tsv"
+	build_tests "" --workspace | split_modules >"$logs/tests-2.tsv"
 	while IFS=$'\t' read -r name dir exe; do
 		add "$(lane_of "$name")" "$name" "$dir" "$exe"
 	done <"$logs/tests-2.tsv"

@@ -15,7 +15,7 @@ use sp_core::H256;
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
 
-mod common;
+use crate::common;
 
 const NOW: u64 = 1_800_000_000_000;
 

@@ -33,7 +33,7 @@ use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, AliceStash};
 use sp_runtime::DispatchError;
 
-mod common;
+use crate::common;
 
 const NOW: u64 = 1_800_000_000_000;
 

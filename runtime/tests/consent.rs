@@ -19,7 +19,7 @@ use sp_runtime::{
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 };
 
-mod common;
+use crate::common;
 
 const NOW: u64 = 1_800_000_000_000;
 

@@ -10,7 +10,7 @@ use sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{self, *};
 use sp_runtime::traits::{BlakeTwo256, Hash};
 
-mod common;
+use crate::common;
 
 fn admit_eve() -> RuntimeCall {
 	RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::admit_hospital {

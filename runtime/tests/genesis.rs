@@ -4,8 +4,7 @@
 use ehr_runtime::{chain_properties, genesis_config_presets, Runtime};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 
-mod common;
-use common::genesis_of;
+use crate::common::genesis_of;
 
 #[test]
 fn presets_are_listed_and_build() {

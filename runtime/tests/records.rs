@@ -14,7 +14,7 @@ use sp_core::{Pair, H256};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave};
 
-mod common;
+use crate::common;
 
 fn content(n: u8) -> ContentInput {
 	Content {

@@ -11,7 +11,7 @@ use pallet_session::ShouldEndSession;
 use sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-mod common;
+use crate::common;
 
 fn keys_of(k: Sr25519Keyring, g: Ed25519Keyring) -> SessionKeys {
 	SessionKeys { aura: k.public().into(), grandpa: g.public().into() }
