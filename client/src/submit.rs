@@ -682,6 +682,9 @@ impl Driver {
 					e.last_reason = Some("its nonce is used on chain already".into());
 				},
 				Err(Refusal::Occupied) => {
+					// The pool still holds an extrinsic with this nonce (most likely this call under
+					// its earlier signature, waiting for room in a block): not a drop.
+					e.resubmissions = e.resubmissions.saturating_sub(1);
 					e.last_reason = Some("another extrinsic holds its nonce in the pool".into());
 				},
 				Err(Refusal::Invalid(_)) => {},
