@@ -86,8 +86,11 @@ Charlie, Dave; Aura, 2 s slots, GRANDPA) as four \`ehr-node\` processes on this 
 fresh actors through the hospital's own calls (doctors registered, 64 patients enrolled, each
 granting one doctor lab results), and then, scenario after scenario on the same network:
 
-- signed every extrinsic before the scenario started (8 signers a scenario, each signer's stream
-  sent to one node, as a hospital's EHR system talks to its own node, in JSON-RPC batches);
+- prepared every call before the scenario started (8 signers a scenario, each signer's stream
+  sent to one node, as a hospital's EHR system talks to its own node, through an
+  \`ehr_client::Submitter\` of that node: nonces in order, dropped extrinsics re-signed and
+  resubmitted, every call's outcome reported); each run counts the calls accepted, finalized,
+  failed, refused (by reason) and vanished (accepted with no outcome), which must be 0;
 - first submitted as fast as the network finalized (in flight at most 6 s of the best finalized
   rate so far): the *sustained rate* is the units finalized per second after the warm-up;
 - then offered 80% of that rate, paced, for the *submit-to-finality latency* of a loaded network

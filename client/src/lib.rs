@@ -5,8 +5,14 @@
 //!
 //! * [`Rpc`]: JSON-RPC over HTTP to any `ehr-node` (chain, state, author and `ehr_*` methods);
 //! * [`Signer`]: builds and signs extrinsics with the exact transaction extensions of the runtime;
-//! * [`Rpc::submit_and_watch`]: submits and follows an extrinsic to inclusion and finality, and
-//!   returns its events;
+//! * [`Submitter`]: what an EHR system submits its calls through: per call, a future that ends
+//!   in [`Included`] (finalized, with its events) or in the reason it never will (refused by the
+//!   pool, failed dispatch, dropped every time); it paces each signer, assigns nonces in call
+//!   order, resubmits what the pool drops and closes the nonce gap a refused call leaves
+//!   ([`submit`] says how);
+//! * [`Rpc::sign_and_watch`]: one call through a [`Submitter`], with a timeout;
+//!   [`Rpc::submit_and_watch`]: submits one already signed extrinsic and follows it to finality
+//!   (no resubmission: its signature is fixed);
 //! * [`audit`]: fetches a patient's access log and verifies its hash chain client-side;
 //! * [`document`]: seals a medical document (XChaCha20-Poly1305 under a fresh key) and gives
 //!   the commitment and CID a record anchors; salted commitments of identifiers;
@@ -24,10 +30,12 @@ pub mod gateway;
 pub mod keys;
 mod rpc;
 mod signer;
+pub mod submit;
 
 pub use ehr_runtime as runtime;
 pub use rpc::{Included, Rpc};
 pub use signer::{extrinsic_hash, ChainContext, Signer};
+pub use submit::{Refusal, Submission, SubmitConfig, Submitter};
 
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +52,15 @@ pub enum Error {
 	/// The extrinsic was included but failed.
 	#[error("dispatch failed: {0}")]
 	Dispatch(String),
+	/// The node's transaction pool refused the extrinsic for good (its reason).
+	#[error("refused by the pool: {0}")]
+	Invalid(String),
+	/// The pool dropped the extrinsic every time it was resubmitted.
+	#[error("dropped: {0}")]
+	Dropped(String),
+	/// The node stopped answering while the call was in flight.
+	#[error("unreachable: {0}")]
+	Unreachable(String),
 	/// A local process or file problem.
 	#[error("io: {0}")]
 	Io(#[from] std::io::Error),

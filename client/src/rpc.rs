@@ -19,6 +19,7 @@ use sp_runtime::traits::{BlakeTwo256, Hash as _};
 
 use crate::{
 	signer::{extrinsic_hash, ChainContext},
+	submit::{Refusal, SubmitConfig, Submitter},
 	Error, Result,
 };
 
@@ -253,6 +254,32 @@ impl Rpc {
 			.collect())
 	}
 
+	/// Submits already encoded extrinsics in one JSON-RPC batch request; returns, for each in
+	/// order, whether the pool took it or what its refusal means ([`Refusal`]). An error is a
+	/// failure of the request itself (the node may have taken some of them).
+	pub async fn submit_classified(
+		&self,
+		xts: &[Vec<u8>],
+	) -> Result<Vec<std::result::Result<(), Refusal>>> {
+		if xts.is_empty() {
+			return Ok(Vec::new());
+		}
+		let mut batch = BatchRequestBuilder::new();
+		for xt in xts {
+			batch
+				.insert("author_submitExtrinsic", vec![format!("0x{}", hex::encode(xt))])
+				.map_err(|e| Error::Decode(format!("params: {e}")))?;
+		}
+		let answers = self.client.batch_request::<Value>(batch).await?;
+		Ok(answers
+			.into_iter()
+			.map(|a| match a {
+				Ok(_) => Ok(()),
+				Err(e) => Err(Refusal::classify(e.code(), e.message(), e.data().map(|d| d.get()))),
+			})
+			.collect())
+	}
+
 	/// Submits `xt` and waits, polling, until a finalized block contains it; fails if it is not
 	/// finalized within `timeout` or if its dispatch failed.
 	pub async fn submit_and_watch(
@@ -267,17 +294,31 @@ impl Rpc {
 		self.wait_finalized(hash, from, start, timeout).await
 	}
 
-	/// Signs `call` as `signer` with its next nonce (counting the pool) and this chain's
-	/// context, submits it and waits as [`Rpc::submit_and_watch`] does.
+	/// Submits `call` as `signer` through a [`Submitter`] of this node and waits until it is
+	/// finalized: signed with the signer's next nonce (counting the pool), re-signed and
+	/// resubmitted if the pool drops it, and on a refusal or a failed dispatch the reason
+	/// ([`Error::Invalid`], [`Error::Dispatch`], [`Error::Dropped`]). Fails with
+	/// [`Error::Timeout`] if it is not finalized within `timeout` (it may still be later).
+	///
+	/// Each call starts its own [`Submitter`]; an EHR system that submits many calls keeps one
+	/// [`Submitter`] instead, which paces each signer and submits the calls in order.
 	pub async fn sign_and_watch(
 		&self,
 		signer: &crate::Signer,
 		call: ehr_runtime::RuntimeCall,
 		timeout: Duration,
 	) -> Result<Included> {
-		let ctx = self.chain_context().await?;
-		let nonce = self.next_nonce(&signer.account()).await?;
-		self.submit_and_watch(&signer.sign(call, nonce, &ctx), timeout).await
+		let submitter = Submitter::new(self.clone(), SubmitConfig::default()).await?;
+		let submission = submitter.submit(signer, call);
+		match tokio::time::timeout(timeout, submission).await {
+			Ok(outcome) => outcome,
+			Err(_) => Err(Error::Timeout(format!(
+				"a call of {} not finalized within {timeout:?} (best: {}, finalized: {})",
+				signer.account(),
+				self.best_number().await.unwrap_or_default(),
+				self.finalized_number().await.unwrap_or_default(),
+			))),
+		}
 	}
 
 	/// Waits until a finalized block at or after `from` contains the extrinsic `hash`.

@@ -10,9 +10,12 @@
 //! * `batch`: `patientRecords.addRecords`, 100 records an extrinsic;
 //! * `decide`: `ehr_decide` consent decisions over JSON-RPC at a fixed offered rate.
 //!
-//! Every extrinsic is signed before its scenario starts. Each signer's stream goes to one node
-//! (as a hospital's EHR system talks to its own node), in JSON-RPC batches, while the number in
-//! flight stays within a window; one watcher follows finality. For every write scenario the tool
+//! Every call is prepared before its scenario starts. Each signer's stream goes to one node (as a
+//! hospital's EHR system talks to its own node) through an `ehr_client::Submitter` of that node,
+//! which signs with nonces in order, paces each signer, resubmits what a pool drops and reports
+//! every call's outcome; the tool keeps the number in flight within a window. Each run counts the
+//! calls accepted, finalized, refused (by reason) and vanished (accepted without an outcome: a
+//! healthy run has none). For every write scenario the tool
 //! prints finalized units per second over the steady part of the run, submit-to-finality
 //! p50/p99, how full the blocks were, and what bounded the rate; `--json` and `--markdown` write
 //! the same figures to files (`scripts/load.sh` puts the markdown into `docs/performance.md`).
@@ -28,9 +31,8 @@ use std::{
 };
 
 use clap::{Parser, ValueEnum};
-use codec::Encode;
 use ehr_client::{
-	runtime::{AccountId, Nonce, RuntimeCall},
+	runtime::{AccountId, RuntimeCall},
 	Rpc, Signer,
 };
 use ehr_testing::{
@@ -101,7 +103,7 @@ struct Cli {
 	#[arg(long, default_value_t = 6.0)]
 	window_secs: f64,
 	/// Highest rate (extrinsics/s for `transfer` and `record`, records/s for `batch`) to
-	/// pre-sign for; a scenario that runs out says so.
+	/// prepare calls for; a scenario that runs out says so.
 	#[arg(long, default_value_t = 2500)]
 	presign_rate: u64,
 	/// Signing accounts per write scenario (spread over the nodes).
@@ -133,50 +135,37 @@ struct Cli {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Signers with their next nonce.
-struct Accounts(Vec<(Signer, Nonce)>);
+/// Signers (their submitter assigns the nonces).
+struct Accounts(Vec<Signer>);
 
 impl Accounts {
 	fn derive(run: &str, role: &str, n: usize) -> Result<Self, BoxError> {
 		let mut v = Vec::with_capacity(n);
 		for i in 0..n {
-			v.push((Signer::from_uri(&format!("//ehr-load//{run}//{role}//{i}"))?, 0));
+			v.push(Signer::from_uri(&format!("//ehr-load//{run}//{role}//{i}"))?);
 		}
 		Ok(Accounts(v))
 	}
 
-	/// Takes each signer's next nonce from the node (which counts its pool).
-	async fn refresh(&mut self, rpc: &Rpc) -> Result<(), BoxError> {
-		for (s, n) in self.0.iter_mut() {
-			*n = rpc.next_nonce(&s.account()).await?;
-		}
-		Ok(())
-	}
-
 	fn accounts(&self) -> Vec<AccountId> {
-		self.0.iter().map(|(s, _)| s.account()).collect()
+		self.0.iter().map(Signer::account).collect()
 	}
 
-	/// Signs `count` calls, the `k`-th by signer `k % n` with its next nonce, and deals them to
-	/// `lanes` lanes: signer `i` always to lane `i % lanes`, in nonce order.
-	fn presign(
-		&mut self,
+	/// Prepares `count` calls, the `k`-th by signer `k % n`, and deals them to `lanes` lanes:
+	/// signer `i` always to lane `i % lanes`, in order.
+	fn deal(
+		&self,
 		count: usize,
 		rpcs: &[Rpc],
-		ctx: &ehr_client::ChainContext,
 		mut make: impl FnMut(usize, &Signer) -> (RuntimeCall, u32),
 	) -> Vec<Lane> {
 		let mut lanes: Vec<Lane> =
 			rpcs.iter().map(|rpc| Lane { rpc: rpc.clone(), txs: Vec::new() }).collect();
-		let n = self.0.len();
+		let n = self.0.len().max(1);
 		for k in 0..count {
-			let (signer, nonce) = &mut self.0[k % n];
+			let Some(signer) = self.0.get(k % n) else { break };
 			let (call, units) = make(k, signer);
-			let xt = signer.sign(call, *nonce, ctx);
-			*nonce += 1;
-			let bytes = xt.encode();
-			let hash = ehr_client::extrinsic_hash(&xt);
-			lanes[(k % n) % rpcs.len()].txs.push(Tx { hash, bytes, units });
+			lanes[(k % n) % rpcs.len()].txs.push(Tx { signer: signer.clone(), call, units });
 		}
 		lanes
 	}
@@ -188,7 +177,7 @@ fn content(seed: &str) -> pallet_patient_records::ContentInput {
 	content_of(seed.as_bytes(), 100 * 1024)
 }
 
-/// Runs a setup stream to the end and fails if any extrinsic was refused or failed.
+/// Runs a setup stream to the end and fails if any call was refused, failed or vanished.
 async fn settle(what: &str, lanes: Vec<Lane>, watch: &Rpc) -> Result<(), BoxError> {
 	let total: usize = lanes.iter().map(|l| l.txs.len()).sum();
 	let plan = Plan {
@@ -198,16 +187,15 @@ async fn settle(what: &str, lanes: Vec<Lane>, watch: &Rpc) -> Result<(), BoxErro
 		window_secs: 1.0,
 		min_in_flight: 4000,
 		max_in_flight: 4000,
-		chunk: 64,
 		drain: Duration::from_secs(120),
 		pace: None,
 	};
 	let out = stream::run(plan, lanes, watch.clone()).await?;
 	if out.finalized as usize != total {
 		return Err(format!(
-			"setup step {what}: {} of {total} extrinsics finalized ({} refused: {:?}; {} failed; \
-			 {} lost)",
-			out.finalized, out.refused, out.first_refusal, out.failed, out.lost
+			"setup step {what}: {} of {total} calls finalized ({} refused: {:?}; {} failed: {:?}; \
+			 {} vanished)",
+			out.finalized, out.refused, out.refusals, out.failed, out.first_failure, out.vanished
 		)
 		.into());
 	}
@@ -247,7 +235,6 @@ async fn start_network(cli: &Cli) -> Result<Started, BoxError> {
 /// Where the load goes.
 struct Net<'a> {
 	rpcs: &'a [Rpc],
-	ctx: &'a ehr_client::ChainContext,
 	watch: &'a Rpc,
 }
 
@@ -258,7 +245,7 @@ async fn write_scenario(
 	cli: &Cli,
 	scenario: Scenario,
 	net: &Net<'_>,
-	signers: &mut Accounts,
+	signers: &Accounts,
 	units: u32,
 	secs: u64,
 	make: impl Fn(usize) -> RuntimeCall,
@@ -266,8 +253,8 @@ async fn write_scenario(
 	let label = report::label(scenario);
 	let count = (cli.presign_rate * secs) as usize / units as usize + 1;
 	let t = Instant::now();
-	let lanes = signers.presign(count, net.rpcs, net.ctx, |k, _| (make(k), units));
-	eprintln!("{label}: {count} extrinsics signed in {:.1?}", t.elapsed());
+	let lanes = signers.deal(count, net.rpcs, |k, _| (make(k), units));
+	eprintln!("{label}: {count} calls prepared in {:.1?}", t.elapsed());
 	let min_in_flight = (1000 / units as usize).max(4);
 	let plan = Plan {
 		name: label.into(),
@@ -276,8 +263,7 @@ async fn write_scenario(
 		window_secs: cli.window_secs,
 		min_in_flight,
 		max_in_flight: 6000,
-		chunk: if units > 1 { 4 } else { 64 },
-		drain: Duration::from_secs(60),
+		drain: Duration::from_secs(120),
 		pace: None,
 	};
 	let saturated = stream::run(plan.clone(), lanes, net.watch.clone()).await?;
@@ -286,11 +272,10 @@ async fn write_scenario(
 		return Ok(report::WriteRun { scenario, plan, saturated, paced: None });
 	}
 
-	// The second phase continues each signer's nonces from what the node has.
-	signers.refresh(net.watch).await?;
+	// The second phase's submitters take each signer's next nonce from the node.
 	let pace = 0.8 * rate;
 	let count = (pace * cli.latency_duration as f64) as usize + 1;
-	let lanes = signers.presign(count, net.rpcs, net.ctx, |k, _| (make(1 << 40 | k), units));
+	let lanes = signers.deal(count, net.rpcs, |k, _| (make(1 << 40 | k), units));
 	let paced_plan = Plan {
 		name: format!("{label}@80%"),
 		duration: Some(Duration::from_secs(cli.latency_duration)),
@@ -324,7 +309,6 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 	let net = start_network(&cli).await?;
 	let rpcs = net.rpcs.clone();
 	let watch = rpcs[0].clone();
-	let ctx = watch.chain_context().await?;
 	let run_id = format!(
 		"{}",
 		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs()
@@ -332,10 +316,10 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 
 	// Actors: fresh accounts for this run, so a running network can be loaded again.
 	let admin = Signer::new(Sr25519Keyring::Alice.pair());
-	let mut senders = Accounts::derive(&run_id, "sender", cli.signers)?;
-	let mut record_doctors = Accounts::derive(&run_id, "doctor", cli.signers)?;
-	let mut batch_doctors = Accounts::derive(&run_id, "batch-doctor", cli.signers)?;
-	let mut patients = Accounts::derive(&run_id, "patient", cli.patients)?;
+	let senders = Accounts::derive(&run_id, "sender", cli.signers)?;
+	let record_doctors = Accounts::derive(&run_id, "doctor", cli.signers)?;
+	let batch_doctors = Accounts::derive(&run_id, "batch-doctor", cli.signers)?;
+	let patients = Accounts::derive(&run_id, "patient", cli.patients)?;
 	let reader = Signer::from_uri(&format!("//ehr-load//{run_id}//reader"))?;
 	let patient_ids = patients.accounts();
 
@@ -362,16 +346,15 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 			value: 1_000 * ehr_runtime::UNIT,
 		}));
 	}
-	let nonce = watch.next_nonce(&admin.account()).await?;
-	let mut admin_acc = Accounts(vec![(admin, nonce)]);
+	let admin_acc = Accounts(vec![admin]);
 	let n = setup.len();
-	let lanes = admin_acc.presign(n, &rpcs[..1], &ctx, |k, _| (setup[k].clone(), 1));
+	let lanes = admin_acc.deal(n, &rpcs[..1], |k, _| (setup[k].clone(), 1));
 	settle("registry and funds", lanes, &watch).await?;
 
 	// Every patient grants the reader lab results for treatment (feeless: patients hold nothing).
 	let ends = watch.now_ms().await? + 24 * 3_600_000;
 	let reader_id = reader.account();
-	let lanes = patients.presign(patient_ids.len(), &rpcs, &ctx, |_, p| {
+	let lanes = patients.deal(patient_ids.len(), &rpcs, |_, p| {
 		let call = grant_read(
 			p.account(),
 			Grantee::Staff(reader_id.clone()),
@@ -384,7 +367,7 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 
 	let mut report = report::Report::new(&cli, rpcs.len());
 	let dests: Vec<AccountId> = Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
-	let net = Net { rpcs: &rpcs, ctx: &ctx, watch: &watch };
+	let net = Net { rpcs: &rpcs, watch: &watch };
 	for scenario in &cli.scenarios {
 		match scenario {
 			Scenario::Transfer => {
@@ -394,8 +377,8 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 						value: ehr_runtime::MILLI_UNIT,
 					})
 				};
-				let w = write_scenario(&cli, *scenario, &net, &mut senders, 1, cli.duration, make)
-					.await?;
+				let w =
+					write_scenario(&cli, *scenario, &net, &senders, 1, cli.duration, make).await?;
 				report.write(w);
 			},
 			Scenario::Record => {
@@ -406,16 +389,9 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 						content: content(&format!("{run_id}/record/{k}")),
 					})
 				};
-				let w = write_scenario(
-					&cli,
-					*scenario,
-					&net,
-					&mut record_doctors,
-					1,
-					cli.duration,
-					make,
-				)
-				.await?;
+				let w =
+					write_scenario(&cli, *scenario, &net, &record_doctors, 1, cli.duration, make)
+						.await?;
 				report.write(w);
 			},
 			Scenario::Batch => {
@@ -436,7 +412,7 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 					&cli,
 					*scenario,
 					&net,
-					&mut batch_doctors,
+					&batch_doctors,
 					size as u32,
 					cli.batch_duration,
 					make,
@@ -446,7 +422,7 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 			},
 			Scenario::Decide => {
 				let reader_s = reader_id.to_ss58check();
-				let other = record_doctors.0[0].0.account().to_ss58check();
+				let other = record_doctors.0[0].account().to_ss58check();
 				let queries: Vec<Vec<Value>> = patient_ids
 					.iter()
 					.flat_map(|p| {

@@ -112,13 +112,9 @@ impl Report {
 			/ steady.len().max(1) as f64;
 		let max_units = outcome.blocks.iter().map(|b| b.units).max().unwrap_or(0);
 		let bound = if outcome.exhausted {
-			"ran out of pre-signed extrinsics: rerun with a higher --presign-rate".to_string()
+			"ran out of prepared calls: rerun with a higher --presign-rate".to_string()
 		} else if outcome.refused > 0 {
-			format!(
-				"the pools refused {} extrinsics (first: {})",
-				outcome.refused,
-				outcome.first_refusal.clone().unwrap_or_default()
-			)
+			format!("{} calls were refused ({})", outcome.refused, refusals(&outcome.refusals))
 		} else if full >= 0.5 {
 			format!(
 				"block weight: {:.0}% of the steady blocks had no room for one more (mean {:.0}% \
@@ -188,12 +184,13 @@ impl Report {
 		self.writes.iter().find(|w| w.scenario == s)
 	}
 
-	/// Whether everything submitted was finalized without failure and every decision answered.
+	/// Whether everything accepted was finalized without failure (nothing refused, nothing
+	/// vanished) and every decision answered.
 	pub fn healthy(&self) -> bool {
 		self.writes.iter().all(|w| {
 			std::iter::once(&w.outcome)
 				.chain(w.paced.as_ref())
-				.all(|o| o.finalized > 0 && o.failed == 0 && o.refused == 0 && o.lost == 0)
+				.all(|o| o.finalized > 0 && o.failed == 0 && o.refused == 0 && o.vanished == 0)
 		}) && self.decide.as_ref().is_none_or(|d| d.answered > 0 && d.errors == 0)
 	}
 
@@ -206,9 +203,9 @@ impl Report {
 		));
 		if !self.writes.is_empty() {
 			m.push_str(
-				"| scenario | sustained rate (as fast as finalized) | finalized / failed / refused \
-				 / lost | latency p50 / p99 then | blocks full (steady) | most in a block | paced \
-				 at 80% | submit-to-finality p50 / p99 / max at 80% |\n\
+				"| scenario | sustained rate (as fast as finalized) | accepted / finalized / failed / \
+				 refused / vanished (both phases) | latency p50 / p99 then | blocks full (steady) | \
+				 most in a block | paced at 80% | submit-to-finality p50 / p99 / max at 80% |\n\
 				 |---|---:|---:|---:|---:|---:|---:|---:|\n",
 			);
 			for w in &self.writes {
@@ -225,25 +222,24 @@ impl Report {
 					),
 					_ => ("-".into(), "-".into()),
 				};
-				let resubmitted: u64 =
-					std::iter::once(o).chain(w.paced.as_ref()).map(|o| o.resubmitted).sum();
-				let lost = if resubmitted > 0 {
-					format!("{} ({resubmitted} resubmitted)", o.lost)
-				} else {
-					o.lost.to_string()
-				};
+				let both = || std::iter::once(o).chain(w.paced.as_ref());
+				let counts = format!(
+					"{} / {} / {} / {} / {}",
+					both().map(|o| o.accepted).sum::<u64>(),
+					both().map(|o| o.finalized).sum::<u64>(),
+					both().map(|o| o.failed).sum::<u64>(),
+					both().map(|o| o.refused).sum::<u64>(),
+					both().map(|o| o.vanished).sum::<u64>(),
+				);
 				m.push_str(&format!(
-					"| {} | **{:.1} {}/s** over {:.0}-{:.0} s | {} / {} / {} / {} | {:.2} / {:.2} \
-					 s | {:.0}% | {} | {} | {} |\n",
+					"| {} | **{:.1} {}/s** over {:.0}-{:.0} s | {} | {:.2} / {:.2} s | {:.0}% | {} | \
+					 {} | {} |\n",
 					name(w.scenario),
 					o.sustained.per_second,
 					unit(w.scenario),
 					o.sustained.from_s,
 					o.sustained.to_s,
-					o.finalized_units,
-					o.failed,
-					o.refused,
-					lost,
+					counts,
 					o.latency.p50_ms / 1000.0,
 					o.latency.p99_ms / 1000.0,
 					w.steady_blocks_full * 100.0,
@@ -251,6 +247,19 @@ impl Report {
 					paced_at,
 					paced_lat,
 				));
+			}
+			for w in &self.writes {
+				for o in std::iter::once(&w.outcome).chain(w.paced.as_ref()) {
+					if o.refused > 0 {
+						m.push_str(&format!(
+							"\n{} ({}): refused {}: {}.\n",
+							name(w.scenario),
+							o.name,
+							o.refused,
+							refusals(&o.refusals)
+						));
+					}
+				}
 			}
 			m.push_str("\nWhat bounded each rate:\n\n");
 			for w in &self.writes {
@@ -321,6 +330,13 @@ impl Report {
 		}
 		m
 	}
+}
+
+/// Refusals by reason, most frequent first.
+fn refusals(by_reason: &std::collections::BTreeMap<String, u64>) -> String {
+	let mut v: Vec<(&String, &u64)> = by_reason.iter().collect();
+	v.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
+	v.iter().map(|(r, n)| format!("{n} x {r}")).collect::<Vec<_>>().join("; ")
 }
 
 /// Short name of a scenario.

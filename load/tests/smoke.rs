@@ -1,6 +1,7 @@
 //! The load tool end to end on a development node, briefly: it prepares its actors through the
 //! hospital's calls, runs every scenario (both phases of each write scenario) and the decision
-//! load, exits 0, and its JSON report holds finalized writes, latencies and answered decisions.
+//! load, exits 0, and its JSON report holds finalized writes, latencies and answered decisions,
+//! and accounts for every call it submitted (none vanished).
 //! The real figures come from `scripts/load.sh` on the four-validator network.
 
 use std::process::Command;
@@ -37,6 +38,18 @@ fn load_tool_runs_every_scenario_on_a_dev_node() {
 		for phase in [&w["outcome"], &w["paced"]] {
 			assert!(phase["finalized"].as_u64().unwrap() > 0, "{phase}");
 			assert_eq!(phase["failed"], 0, "{phase}");
+			// Nothing vanishes: every call accepted is finalized, failed or refused with a reason.
+			assert_eq!(phase["vanished"], 0, "{phase}");
+			assert_eq!(phase["refused"], 0, "{phase}");
+			let count = |k: &str| phase[k].as_u64().unwrap();
+			assert_eq!(
+				count("accepted"),
+				count("finalized") + count("failed") + count("refused") + count("vanished"),
+				"{phase}"
+			);
+			let by_reason: u64 =
+				phase["refusals"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+			assert_eq!(by_reason, count("refused"), "{phase}");
 			let l = &phase["latency"];
 			// Finality takes at least a block: a latency under 100 ms would be a bug.
 			assert!(l["p50_ms"].as_f64().unwrap() > 100.0, "{l}");

@@ -41,7 +41,10 @@ impl SubstrateCli for Cli {
 
 /// Parse and run command line arguments.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	// A permissioned network's pool limits, unless the operator set them (see `cli.rs`).
+	let dev = cli.run.shared_params.dev;
+	crate::cli::apply_pool_defaults(&mut cli.run.pool_config, dev, std::env::args_os());
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
