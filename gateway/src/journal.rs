@@ -213,6 +213,11 @@ impl Journal {
 		for record in text.lines().filter_map(Record::parse) {
 			journal.apply(record, 0);
 		}
+		// The operator may have removed a refused entry the chain will never take: with no
+		// refused entry left, the journal opens.
+		if !journal.entries.values().any(|q| q.alone) {
+			journal.refused = None;
+		}
 		journal.compact()?;
 		Ok(journal)
 	}
@@ -617,6 +622,36 @@ mod tests {
 		}
 		assert_eq!(j.closed(later, 60_000, 100), None);
 		assert_eq!(j.pending(), 0);
+	}
+
+	#[test]
+	fn removing_a_refused_entry_by_hand_opens_it_after_a_restart() {
+		let dir = tempfile::tempdir().unwrap();
+		{
+			let mut j = Journal::open(dir.path()).unwrap();
+			j.append(served(0), 0).unwrap();
+			j.append(served(1), 0).unwrap();
+			let b = Batch {
+				hash: H256::repeat_byte(1),
+				nonce: 0,
+				from: 0,
+				sent_ms: 0,
+				ids: vec![0],
+				xt: vec![],
+			};
+			j.sent(b.clone(), 0).unwrap();
+			j.refused(b.hash, "RecordDeleted", 0).unwrap();
+		}
+		// The operator deletes the refused entry's line.
+		let kept: Vec<String> = file(dir.path())
+			.lines()
+			.filter(|l| !l.starts_with("E 0 "))
+			.map(|l| format!("{l}\n"))
+			.collect();
+		fs::write(dir.path().join("journal"), kept.concat()).unwrap();
+		let j = Journal::open(dir.path()).unwrap();
+		assert_eq!(j.closed(0, 60_000, 100), None);
+		assert_eq!(j.next_batch(10, 0), vec![(1, served(1))]);
 	}
 
 	#[test]
