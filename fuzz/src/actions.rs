@@ -882,7 +882,7 @@ fn log_reads(run: &Run<'_>, input: &mut Input<'_>) -> Generated {
 		};
 		reads.push(pallet_access_log::ReadLog { record, accessor, purpose, outcome });
 	}
-	let entries = reads.try_into().ok()?;
+	let entries: frame_support::BoundedVec<_, _> = reads.try_into().ok()?;
 	by(who, RuntimeCall::AccessLog(LogCall::log_reads { entries }))
 }
 
