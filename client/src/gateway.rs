@@ -10,10 +10,11 @@
 //!   hospital; the gateway checks it and keeps both under the document's CID;
 //! * `gateway_fetch`: a requester sends a [`FetchRequest`] signed with their chain account
 //!   (record, purpose, nonce, expiry); the gateway checks it, asks the consent decision at the
-//!   latest finalized block, logs the attempt in the access log and, if permitted, answers the
-//!   sealed document and its data key wrapped to the requester's registered encryption key. A
-//!   served read is logged with `accessLog.logServed`, naming the [`request_hash`] of the signed
-//!   request, which the gateway keeps; a refusal with `accessLog.logRead`;
+//!   latest finalized block, queues the attempt for the access log (in a journal on disk, which
+//!   it logs on chain in `accessLog.logReads` batches within a block or two) and, if permitted,
+//!   answers the sealed document and its data key wrapped to the requester's registered
+//!   encryption key. A served read is logged naming the [`request_hash`] of the signed request,
+//!   which the gateway keeps (`documentServed`); a refusal as `readDenied`;
 //! * `gateway_erase`: in an [`EraseRequest`] signed by the hospital's admin, one of its active
 //!   `Administrator` staff or the gateway's own account, destroys a deleted record's document
 //!   and key and logs the erasure (`accessLog.logErasure`); the gateway also does this by itself
@@ -323,7 +324,9 @@ pub struct Fetched {
 	pub document: String,
 	/// The data key wrapped to the requester for this CID: `0x` hex of SCALE([`WrappedKey`]).
 	pub wrapped_key: String,
-	/// Hash of the `accessLog.logServed` extrinsic that logs this read.
+	/// Names the entry the gateway queued to log this read (its journal's entry, which an
+	/// `accessLog.logReads` batch logs on chain within a block or two); the log entry itself
+	/// names [`Fetched::request`].
 	pub logged: H256,
 	/// The [`request_hash`] of the signed request served: what the log entry names (zero from
 	/// a gateway that does not name it).
@@ -393,7 +396,9 @@ pub enum Refusal {
 	BadWrappedKey = 16,
 	/// The uploader is not an active staff member of this hospital.
 	NotHospitalStaff = 17,
-	/// The attempt could not be logged on chain, so nothing is served.
+	/// The attempt could not be queued for the access log, or the gateway's queue does not
+	/// get through to the chain (entries wait too long, too many wait, or the chain refused
+	/// them): nothing is served until it does.
 	LogUnavailable = 18,
 	/// The gateway's own account is not an active `Gateway` staff member.
 	GatewayNotRegistered = 19,
@@ -470,7 +475,8 @@ impl Refusal {
 pub struct RefusalData {
 	/// The refusal, by name.
 	pub refusal: Refusal,
-	/// Hash of the `accessLog.logRead` extrinsic that logged this refused attempt, if logged.
+	/// Names the entry the gateway queued to log this refused attempt on chain (as
+	/// [`Fetched::logged`]), if it logs it; `None`: not logged on chain.
 	pub logged: Option<H256>,
 }
 
@@ -482,7 +488,7 @@ pub struct Refused {
 	pub refusal: Refusal,
 	/// The gateway's explanation.
 	pub message: String,
-	/// The extrinsic that logged the attempt, if it was logged.
+	/// The queued log entry of the attempt ([`RefusalData::logged`]), if it is logged.
 	pub logged: Option<H256>,
 }
 

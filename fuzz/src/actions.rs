@@ -155,11 +155,13 @@ const CONSENT: &[Entry] = &[
 	entry("review_emergency", 1, review_emergency),
 ];
 
-/// A gateway records a read (naming its request or not), or the erasure of a deleted record.
+/// A gateway records a read (naming its request or not), a batch of reads, or the erasure of a
+/// deleted record.
 const ACCESS_LOG: &[Entry] = &[
 	entry("log_read", 1, log_read),
 	entry("log_served", 1, log_served),
 	entry("log_erasure", 1, log_erasure),
+	entry("log_reads", 1, log_reads),
 ];
 
 /// Money moves, so that zero-balance accounts can (or can no longer) pay.
@@ -861,6 +863,27 @@ fn log_served(run: &Run<'_>, input: &mut Input<'_>) -> Generated {
 	let (who, record, accessor, purpose) = read(run, input)?;
 	let request = input.h256()?;
 	by(who, RuntimeCall::AccessLog(LogCall::log_served { record, accessor, purpose, request }))
+}
+
+/// A batch of one to four reads, each served (naming a request) or refused, by one signer.
+fn log_reads(run: &Run<'_>, input: &mut Input<'_>) -> Generated {
+	let (who, record, accessor, purpose) = read(run, input)?;
+	let mut entries = vec![(record, accessor, purpose)];
+	for _ in 0..input.below(4)? {
+		let (_, record, accessor, purpose) = read(run, input)?;
+		entries.push((record, accessor, purpose));
+	}
+	let mut reads = Vec::new();
+	for (record, accessor, purpose) in entries {
+		let outcome = if input.bool()? {
+			pallet_access_log::ReadOutcome::Served { request: input.h256()? }
+		} else {
+			pallet_access_log::ReadOutcome::Refused
+		};
+		reads.push(pallet_access_log::ReadLog { record, accessor, purpose, outcome });
+	}
+	let entries: frame_support::BoundedVec<_, _> = reads.try_into().ok()?;
+	by(who, RuntimeCall::AccessLog(LogCall::log_reads { entries }))
 }
 
 fn log_erasure(run: &Run<'_>, input: &mut Input<'_>) -> Generated {

@@ -4,8 +4,10 @@
 //! talking to it over JSON-RPC. It keeps the sealed documents the hospital is custodian of in an
 //! embedded content-addressed [`store`], and serves the protocol of [`ehr_client::gateway`]:
 //! store (uploads by the hospital's own staff accounts), fetch (only when the chain's consent
-//! decision permits, at the latest finalized block, and only after the attempt is in the
-//! access log: a served read names the hash of the signed request, which the store keeps),
+//! decision permits, at the latest finalized block, and only once the attempt is durably queued
+//! in the gateway's [`journal`] for the access log: a served read names the hash of the signed
+//! request, which the store keeps; a background task logs the journal on chain in
+//! `accessLog.logReads` batches, and the gateway stops serving when they do not get through),
 //! erase (a deleted record's document and key are destroyed and the erasure logged; a watcher
 //! does this by itself for every `RecordDeleted` of the hospital's records), and requests (the
 //! signed requests served of a patient's records, for the patient and those who act for the
@@ -59,8 +61,10 @@ use pallet_hospital_registry::{HospitalId, HospitalInfo, StaffCheck, StaffRole};
 use pallet_patient_records::{cid, RecordId, RecordStatus};
 use sp_core::{crypto::Ss58Codec, H256};
 
+pub mod journal;
 pub mod limit;
 pub mod store;
+use journal::{Batch, Journal};
 use limit::{Budget, Over, RefusalLimiter, Tally};
 use store::{KeptRequest, Put, Store};
 
@@ -97,7 +101,27 @@ pub struct Config {
 	/// Largest request or response body, in bytes; `None`: [`default_body_limit`] of
 	/// `max_document_size`.
 	pub max_body_size: Option<u32>,
+	/// No document is served while a read attempt has waited longer than this (ms) to be
+	/// logged on chain.
+	pub log_backlog_ms: u64,
+	/// No document is served while more read attempts than this wait to be logged on chain.
+	pub log_backlog_entries: usize,
 }
+
+/// Most read attempts one `accessLog.logReads` batch carries: the runtime's bound.
+pub fn max_reads_per_call() -> usize {
+	use sp_core::Get;
+	let max = <ehr_runtime::Runtime as pallet_access_log::Config>::MaxReadsPerCall::get();
+	usize::try_from(max).unwrap_or(usize::MAX)
+}
+
+/// How often the journal is drained: sent batches settled, waiting entries sent (a block is
+/// about 2 s).
+const DRAIN_EVERY: Duration = Duration::from_secs(1);
+
+/// A batch in flight that no finalized block holds yet is submitted again (the same bytes)
+/// this long after it was last submitted, in ms: in case the node's pool dropped it.
+const RESUBMIT_AFTER_MS: u64 = 12_000;
 
 /// Room in a request body for all but the document: the JSON-RPC envelope and the signed
 /// request take a few hundred bytes.
@@ -162,6 +186,12 @@ pub struct Gateway {
 	/// The next nonce of the gateway's account and the chain context, while known; held while
 	/// signing and submitting, so the gateway's extrinsics go out in nonce order.
 	chain: tokio::sync::Mutex<Option<(Nonce, ChainContext)>>,
+	/// The read attempts to log on chain ([`journal`]).
+	journal: std::sync::Mutex<Journal>,
+	/// [`Config::log_backlog_ms`].
+	log_backlog_ms: u64,
+	/// [`Config::log_backlog_entries`].
+	log_backlog_entries: usize,
 }
 
 /// [`Gateway::hospital`] before the node confirmed one (no hospital id is this large).
@@ -201,6 +231,8 @@ impl Gateway {
 		let secret = EncryptionSecret::from_sr25519(signer.pair());
 		let store = Store::open(&config.store_dir, proto::now_ms())
 			.map_err(|e| format!("store {}: {e}", config.store_dir.display()))?;
+		let journal = Journal::open(&config.store_dir)
+			.map_err(|e| format!("journal in {}: {e}", config.store_dir.display()))?;
 		Ok(Arc::new(Gateway {
 			rpc,
 			signer,
@@ -213,6 +245,9 @@ impl Gateway {
 			genesis: OnceLock::new(),
 			hospital: AtomicU64::new(NO_HOSPITAL),
 			chain: tokio::sync::Mutex::new(None),
+			journal: std::sync::Mutex::new(journal),
+			log_backlog_ms: config.log_backlog_ms,
+			log_backlog_entries: config.log_backlog_entries,
 		}))
 	}
 
@@ -286,21 +321,30 @@ impl Gateway {
 		self.rpc.runtime_call("PatientRecordsApi_record", &id, Some(at)).await.map_err(internal)
 	}
 
+	/// The next nonce of the gateway's account and the chain context: as kept in `chain`, or
+	/// asked of the node (its next nonce counts the extrinsics in its pool).
+	async fn chain_state(
+		&self,
+		chain: &Option<(Nonce, ChainContext)>,
+	) -> Result<(Nonce, ChainContext), String> {
+		match *chain {
+			Some(c) => Ok(c),
+			None => {
+				let ctx = self.rpc.chain_context().await.map_err(|e| e.to_string())?;
+				let nonce =
+					self.rpc.next_nonce(&self.account()).await.map_err(|e| e.to_string())?;
+				Ok((nonce, ctx))
+			},
+		}
+	}
+
 	/// Signs and submits `call` from the gateway's account; the hash once the node's pool
 	/// accepted it. Resynchronises the nonce and retries once if the node refuses it.
 	async fn submit(&self, call: RuntimeCall) -> Result<H256, String> {
 		let mut chain = self.chain.lock().await;
 		let mut last = String::new();
 		for _ in 0..2 {
-			let (nonce, ctx) = match *chain {
-				Some(c) => c,
-				None => {
-					let ctx = self.rpc.chain_context().await.map_err(|e| e.to_string())?;
-					let nonce =
-						self.rpc.next_nonce(&self.account()).await.map_err(|e| e.to_string())?;
-					(nonce, ctx)
-				},
-			};
+			let (nonce, ctx) = self.chain_state(&chain).await?;
 			let xt = self.signer.sign(call.clone(), nonce, &ctx);
 			match self.rpc.submit(&xt).await {
 				Ok(hash) => {
@@ -316,38 +360,145 @@ impl Gateway {
 		Err(last)
 	}
 
-	/// Logs a read of `record` served on the signed request of hash `request`.
-	async fn log_served(
-		&self,
-		record: RecordId,
-		accessor: &AccountId,
-		purpose: Purpose,
-		request: H256,
-	) -> Result<H256, String> {
-		self.submit(RuntimeCall::AccessLog(pallet_access_log::Call::log_served {
-			record,
-			accessor: accessor.clone(),
-			purpose,
-			request,
-		}))
-		.await
+	/// Puts a read attempt in the journal, on disk and synced before this returns; a hash
+	/// that names the queued entry (what the answer's `logged` says).
+	fn queue(&self, entry: journal::Entry) -> Result<H256, String> {
+		let now = proto::now_ms();
+		let ticket = (b"ehr-gateway/journal", self.account(), now, &entry).encode();
+		let mut journal = self.journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
+		let id = journal.append(entry, now).map_err(|e| format!("journal: {e}"))?;
+		Ok(H256(sp_io::hashing::blake2_256(&(ticket, id).encode())))
 	}
 
-	/// Logs a read attempt of `record` in the access log (the gateway logs its refusals so).
-	async fn log_read(
-		&self,
-		record: RecordId,
-		accessor: &AccountId,
-		purpose: Purpose,
-		permitted: bool,
-	) -> Result<H256, String> {
-		self.submit(RuntimeCall::AccessLog(pallet_access_log::Call::log_read {
-			record,
-			accessor: accessor.clone(),
-			purpose,
-			permitted,
-		}))
-		.await
+	/// Why no document may be served now, if the journal cannot drain ([`Journal::closed`]).
+	fn log_closed(&self) -> Option<String> {
+		match self.journal.lock() {
+			Ok(j) => j.closed(proto::now_ms(), self.log_backlog_ms, self.log_backlog_entries),
+			Err(_) => Some("journal lock poisoned".into()),
+		}
+	}
+
+	/// Signs the next waiting entries as one `accessLog.logReads` batch, notes the batch in
+	/// the journal (synced: from then on it may land, and its entries go into no other) and
+	/// submits it. `false` if nothing was waiting.
+	async fn send_batch(&self) -> Result<bool, String> {
+		let now = proto::now_ms();
+		let next = {
+			let j = self.journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
+			j.next_batch(max_reads_per_call(), now)
+		};
+		if next.is_empty() {
+			return Ok(false);
+		}
+		let (ids, entries): (Vec<u64>, Vec<journal::Entry>) = next.into_iter().unzip();
+		let entries: sp_core::bounded::BoundedVec<
+			journal::Entry,
+			<ehr_runtime::Runtime as pallet_access_log::Config>::MaxReadsPerCall,
+		> = entries.try_into().map_err(|_| "a batch over the runtime's bound")?;
+		let call = RuntimeCall::AccessLog(pallet_access_log::Call::log_reads { entries });
+		// The batch can only be in a block after the one finalized now.
+		let from = self.rpc.finalized_number().await.map_err(|e| e.to_string())?;
+		let mut chain = self.chain.lock().await;
+		let (nonce, ctx) = self.chain_state(&chain).await?;
+		let xt = self.signer.sign(call, nonce, &ctx);
+		let hash = ehr_client::extrinsic_hash(&xt);
+		let batch = Batch { hash, nonce, from, sent_ms: now, ids, xt: xt.encode() };
+		let n = batch.ids.len();
+		self.journal
+			.lock()
+			.map_err(|_| "journal lock poisoned".to_string())?
+			.sent(batch, now)
+			.map_err(|e| format!("journal: {e}"))?;
+		*chain = Some((nonce.saturating_add(1), ctx));
+		match self.rpc.submit(&xt).await {
+			Ok(_) => {
+				log(format!("{n} read attempts sent to be logged in {hash:?} (nonce {nonce})"))
+			},
+			// Settled like any batch in flight: submitted again, or found not to land.
+			Err(e) => {
+				*chain = None;
+				log(format!("batch {hash:?} of {n} read attempts not accepted yet: {e}"));
+			},
+		}
+		Ok(true)
+	}
+
+	/// Settles `batch` if a finalized block used its nonce: finalized (its entries done),
+	/// refused by the chain (its dispatch failed), or not in the chain (the nonce went to
+	/// another extrinsic). Until then, submits it again now and then, the same bytes.
+	async fn settle(&self, batch: &Batch) -> Result<(), String> {
+		let at = self.rpc.finalized_hash().await.map_err(|e| e.to_string())?;
+		let used: Nonce = self
+			.rpc
+			.runtime_call("AccountNonceApi_account_nonce", &self.account(), Some(at))
+			.await
+			.map_err(|e| e.to_string())?;
+		let now = proto::now_ms();
+		if used <= batch.nonce {
+			if now.saturating_sub(batch.sent_ms) >= RESUBMIT_AFTER_MS {
+				// The answer does not matter: already in the pool, already in a block, or
+				// accepted again.
+				let _ = self.rpc.submit_encoded_batch(std::slice::from_ref(&batch.xt)).await;
+				if let Ok(mut j) = self.journal.lock() {
+					j.resent(&batch.hash, now);
+				}
+			}
+			return Ok(());
+		}
+		// A finalized block used the nonce: the batch is in a finalized block, or never will
+		// be. The search finds it at once if it is there; if it is not, it gives up after a
+		// few seconds.
+		let start = std::time::Instant::now();
+		let found =
+			self.rpc.wait_finalized(batch.hash, batch.from, start, Duration::from_secs(5)).await;
+		let mut j = self.journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
+		let n = batch.ids.len();
+		match found {
+			Ok(included) => {
+				j.finalized(batch.hash, now).map_err(|e| format!("journal: {e}"))?;
+				log(format!(
+					"{n} read attempts logged by {:?} in finalized block #{}",
+					batch.hash, included.block_number
+				));
+			},
+			Err(ehr_client::Error::Dispatch(e)) => {
+				j.refused(batch.hash, &e, now).map_err(|e| format!("journal: {e}"))?;
+				log(format!(
+					"the chain refused batch {:?} of {n} read attempts: {e}; no document is \
+					 served until each is logged (sent again one by one)",
+					batch.hash
+				));
+			},
+			Err(ehr_client::Error::Timeout(_)) => {
+				j.not_included(batch.hash, now).map_err(|e| format!("journal: {e}"))?;
+				log(format!(
+					"batch {:?} (nonce {}) is not in the chain, its nonce was used: its {n} \
+					 read attempts are sent again",
+					batch.hash, batch.nonce
+				));
+			},
+			Err(e) => return Err(e.to_string()),
+		}
+		Ok(())
+	}
+
+	/// One round of the journal's drain: settles the batches in flight, then sends what
+	/// waits, in batches of up to [`max_reads_per_call`].
+	pub async fn drain(&self) -> Result<(), String> {
+		let in_flight = {
+			let j = self.journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
+			j.in_flight()
+		};
+		for batch in &in_flight {
+			self.settle(batch).await?;
+		}
+		// A handful of batches a round: a burst drains over a few rounds.
+		for _ in 0..4 {
+			if !self.send_batch().await? {
+				break;
+			}
+		}
+		Ok(())
 	}
 
 	fn check_expiry(&self, expires_at: u64, now: u64) -> Result<(), Refuse> {
@@ -617,14 +768,19 @@ impl Gateway {
 				told(refuse(Refusal::RateLimited, msg))
 			},
 			Disposition::OnChain => {
-				let logged =
-					match self.log_read(req.record, &req.requester, req.purpose, false).await {
-						Ok(h) => Some(h),
-						Err(e) => {
-							log(format!("record {}: refusal not logged: {e}", req.record));
-							None
-						},
-					};
+				let entry = pallet_access_log::ReadLog {
+					record: req.record,
+					accessor: req.requester.clone(),
+					purpose: req.purpose,
+					outcome: pallet_access_log::ReadOutcome::Refused,
+				};
+				let logged = match self.queue(entry) {
+					Ok(h) => Some(h),
+					Err(e) => {
+						log(format!("record {}: refusal not logged: {e}", req.record));
+						None
+					},
+				};
 				FetchRefusal::Told(refusal, logged)
 			},
 		}
@@ -679,13 +835,24 @@ impl Gateway {
 					);
 					return Err(told(refuse(Refusal::TooManyReads, msg)));
 				}
-				// The signed request is kept before the read is logged: the entry names it, and
-				// the patient gets it from `gateway_requests` to check the entry.
+				// Fail closed: nothing is served while the journal cannot be logged on chain.
+				if let Some(why) = self.log_closed() {
+					return Err(told(refuse(Refusal::LogUnavailable, why)));
+				}
+				// The signed request is kept before the read is journaled: the entry names it,
+				// and the patient gets it from `gateway_requests` to check the entry.
 				let (request, hash) = kept_request(&r, req.record).map_err(told)?;
 				self.store
 					.keep_request(&rec.patient, &hash, &request)
 					.map_err(|e| told(internal(format!("keeping the request: {e}"))))?;
-				match self.log_served(req.record, &req.requester, req.purpose, hash).await {
+				// The document goes out only once the read is on disk, to be logged.
+				let entry = pallet_access_log::ReadLog {
+					record: req.record,
+					accessor: req.requester.clone(),
+					purpose: req.purpose,
+					outcome: pallet_access_log::ReadOutcome::Served { request: hash },
+				};
+				match self.queue(entry) {
 					Ok(logged) => {
 						fetched.logged = logged;
 						fetched.request = hash;
@@ -1173,6 +1340,23 @@ pub async fn start(config: Config) -> Result<Running, String> {
 			});
 		}
 	});
+	// The journal's drain: at least once a block, whatever the watcher is doing.
+	let drainer = gateway.clone();
+	tokio::spawn(async move {
+		let mut failing = false;
+		loop {
+			match drainer.drain().await {
+				Ok(()) => failing = false,
+				// Said once until it works again; the fetches refused meanwhile say why.
+				Err(e) if !failing => {
+					failing = true;
+					log(format!("access-log journal: {e}; retrying"));
+				},
+				Err(_) => {},
+			}
+			tokio::time::sleep(DRAIN_EVERY).await;
+		}
+	});
 	let watcher = gateway.clone();
 	let every = config.watch_every;
 	let publish = config.publish_key;
@@ -1249,6 +1433,8 @@ mod tests {
 			requests_per_source: 50,
 			max_batch: 16,
 			max_body_size: None,
+			log_backlog_ms: 60_000,
+			log_backlog_entries: 1024,
 		}
 	}
 

@@ -68,6 +68,13 @@ struct Args {
 	/// base64-encoded, plus 64 KiB).
 	#[arg(long)]
 	max_body_size: Option<u32>,
+	/// Serve no document while a read attempt has waited longer than this many seconds to be
+	/// logged on chain (the journal drains at least once a block).
+	#[arg(long, default_value_t = 60)]
+	log_backlog_secs: u64,
+	/// Serve no document while more read attempts than this wait to be logged on chain.
+	#[arg(long, default_value_t = 1024)]
+	log_backlog_entries: usize,
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -99,6 +106,8 @@ fn run(args: Args) -> Result<(), String> {
 		requests_per_source: args.requests_per_source,
 		max_batch: args.max_batch,
 		max_body_size: args.max_body_size,
+		log_backlog_ms: args.log_backlog_secs.saturating_mul(1000),
+		log_backlog_entries: args.log_backlog_entries,
 	};
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {

@@ -14,6 +14,7 @@
 //!                       written before the read is logged, kept for the patient
 //! nonces                request nonces seen and not yet expired (replay protection)
 //! cursor                the last finalized block scanned for deletions
+//! journal               the read attempts to log on chain (crate::journal)
 //! ```
 //!
 //! Every file is written to a temporary name, synced and renamed, so a crash leaves either the

@@ -483,6 +483,26 @@ fn call(name: &str, w: &World) -> RuntimeCall {
 			purpose: Purpose::Treatment,
 			request: H256::repeat_byte(0x5e),
 		}),
+		"accessLog.logReads" => RuntimeCall::AccessLog(Log::log_reads {
+			entries: vec![
+				pallet_access_log::ReadLog {
+					record: w.note,
+					accessor: account("doctor"),
+					purpose: Purpose::Treatment,
+					outcome: pallet_access_log::ReadOutcome::Served {
+						request: H256::repeat_byte(0x5e),
+					},
+				},
+				pallet_access_log::ReadLog {
+					record: w.note,
+					accessor: account("nurse"),
+					purpose: Purpose::Treatment,
+					outcome: pallet_access_log::ReadOutcome::Refused,
+				},
+			]
+			.try_into()
+			.unwrap(),
+		}),
 		other => panic!("the table names {other}, which this test cannot build: add it here"),
 	}
 }

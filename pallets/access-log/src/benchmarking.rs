@@ -1,13 +1,16 @@
-//! Benchmarks of the access log: `log_read`, `log_served` and `log_erasure` by a gateway, and
-//! `append` (what the records and consent pallets pay for each entry), all on a patient whose
-//! recent-entries window is full.
+//! Benchmarks of the access log: `log_read`, `log_served`, `log_reads` and `log_erasure` by a
+//! gateway, and `append` (what the records and consent pallets pay for each entry), all on a
+//! patient whose recent-entries window is full.
 
 use super::*;
 use crate::Pallet as AccessLog;
 use alloc::vec;
 use ehr_primitives::StaffRole;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{EnsureOrigin, Get};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
 use sp_core::H256;
@@ -85,6 +88,30 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), record, doctor, Purpose::Treatment, H256::repeat_byte(7));
 		assert_eq!(Heads::<T>::get(&patient).count, before + 1);
+		Ok(())
+	}
+
+	/// `n` served reads, each of its own record (so each entry reads its record afresh), of a
+	/// patient whose window is full.
+	#[benchmark]
+	fn log_reads(n: Linear<1, { T::MaxReadsPerCall::get() }>) -> Result<(), BenchmarkError> {
+		let (doctor, gateway, patient) = setup::<T>()?;
+		let mut entries = vec![];
+		for i in 0..n {
+			let record = T::BenchmarkHelper::benchmark_record(&patient, &doctor);
+			entries.push(ReadLog {
+				record,
+				accessor: doctor.clone(),
+				purpose: Purpose::Treatment,
+				outcome: ReadOutcome::Served { request: H256::from_low_u64_be(u64::from(i)) },
+			});
+		}
+		let entries: BoundedVec<_, T::MaxReadsPerCall> =
+			entries.try_into().map_err(|_| BenchmarkError::Weightless)?;
+		let before = Heads::<T>::get(&patient).count;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), entries);
+		assert_eq!(Heads::<T>::get(&patient).count, before + u64::from(n));
 		Ok(())
 	}
 

@@ -28,6 +28,10 @@
 //! * [`log_read`](Pallet::log_read): the gateway refused a document, or served one without
 //!   naming a request ([`LogAction::ReadDenied`], [`LogAction::DocumentRead`]).
 //! * [`log_erasure`](Pallet::log_erasure): the gateway destroyed a deleted record's document.
+//! * [`log_reads`](Pallet::log_reads): many reads served and refused at once, each checked and
+//!   logged as `log_served` and a refused `log_read` log one; all or none. The gateway journals
+//!   each attempt before it answers and logs the journal in batches of up to
+//!   [`Config::MaxReadsPerCall`].
 //!
 //! ## Storage growth
 //!
@@ -98,6 +102,8 @@ pub mod pallet {
 	);
 	/// A page of a log as the runtime API returns it.
 	pub type LogPageOf<T> = LogPage<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// A read attempt of a [`log_reads`](Pallet::log_reads) batch.
+	pub type ReadLogOf<T> = ReadLog<<T as frame_system::Config>::AccountId>;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -119,6 +125,10 @@ pub mod pallet {
 
 		/// Finds a record's patient and custodian (the records pallet).
 		type Records: RecordLookup<Self::AccountId>;
+
+		/// Most read attempts one [`log_reads`](Pallet::log_reads) call logs.
+		#[pallet::constant]
+		type MaxReadsPerCall: Get<u32>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
@@ -177,6 +187,8 @@ pub mod pallet {
 		///
 		/// Its document is that record's, so it is neither served nor erased under this one.
 		NotTheAnchor,
+		/// A `log_reads` batch holds no read attempt.
+		NoReads,
 	}
 
 	#[pallet::call]
@@ -211,16 +223,7 @@ pub mod pallet {
 			if permitted {
 				Self::ensure_servable(&facts)?;
 			} else {
-				// A refusal of an account the chain does not know (not staff, not a patient, not
-				// acting for this patient) stays in the gateway's own log: anyone can make key
-				// pairs, and their refusals would push the patient's real entries out of the
-				// kept window.
-				ensure!(
-					pallet_hospital_registry::Staff::<T>::contains_key(&accessor)
-						|| Registry::<T>::is_patient(&accessor)
-						|| Registry::<T>::acts_for(&accessor, &facts.patient),
-					Error::<T>::UnknownAccessor
-				);
+				Self::ensure_known(&accessor, &facts)?;
 			}
 			let action = if permitted { LogAction::DocumentRead } else { LogAction::ReadDenied };
 			Self::append_read(&facts, custodian, record, &accessor, action, purpose);
@@ -285,6 +288,61 @@ pub mod pallet {
 			Self::append_read(&facts, custodian, record, &accessor, action, purpose);
 			Ok(())
 		}
+
+		/// Log many read attempts of the caller's gateway at once, in order: each entry of
+		/// `entries` is a served read ([`ReadOutcome::Served`], checked and logged as
+		/// [`log_served`](Pallet::log_served) logs it) or a refusal ([`ReadOutcome::Refused`],
+		/// as [`log_read`](Pallet::log_read) with `permitted = false`).
+		///
+		/// All or none: if any entry fails its checks the call fails with that entry's error
+		/// (the first one, in order) and logs nothing, since the runtime dispatches a call in a
+		/// storage transaction. A batch is the gateway's record of what it did, in the order it
+		/// did it; logging part of it would leave gaps the patient could not see. The error
+		/// does not name the entry: the gateway finds it by logging the batch's entries one at
+		/// a time, each in a batch of its own.
+		///
+		/// Origin: signed by an active `Gateway` staff account of every entry's record's
+		/// custodian hospital.
+		///
+		/// Errors: `NoReads` (no entry); per entry, as the single calls: `NotAGateway`,
+		/// `RecordNotFound`, `NotCustodian`; served: `RecordDeleted`, `NotTheAnchor`; refused:
+		/// `UnknownAccessor`. More than [`Config::MaxReadsPerCall`] entries do not decode.
+		///
+		/// Complexity: O(n), n the number of entries; charged for the refused path of each.
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::log_reads(entries.len() as u32)
+			// As `log_read`'s refused path: whether each accessor is known (staff, patient,
+			// delegation and its hospital), reads the benchmark (all served) does not make.
+			.saturating_add(T::DbWeight::get().reads(4u64.saturating_mul(entries.len() as u64))))]
+		pub fn log_reads(
+			origin: OriginFor<T>,
+			entries: BoundedVec<ReadLogOf<T>, T::MaxReadsPerCall>,
+		) -> DispatchResult {
+			let gateway = ensure_signed(origin)?;
+			ensure!(!entries.is_empty(), Error::<T>::NoReads);
+			for entry in entries {
+				let (custodian, facts) = Self::custodian_gateway(&gateway, entry.record)?;
+				let action = match entry.outcome {
+					ReadOutcome::Served { request } => {
+						Self::ensure_servable(&facts)?;
+						LogAction::DocumentServed { request }
+					},
+					ReadOutcome::Refused => {
+						Self::ensure_known(&entry.accessor, &facts)?;
+						LogAction::ReadDenied
+					},
+				};
+				Self::append_read(
+					&facts,
+					custodian,
+					entry.record,
+					&entry.accessor,
+					action,
+					entry.purpose,
+				);
+			}
+			Ok(())
+		}
 	}
 
 	#[pallet::hooks]
@@ -309,12 +367,41 @@ pub mod pallet {
 			record: RecordId,
 		) -> Result<GatewayOf<T>, DispatchError> {
 			let gateway = ensure_signed(origin)?;
+			let (hospital, facts) = Self::custodian_gateway(&gateway, record)?;
+			Ok((gateway, hospital, facts))
+		}
+
+		/// `gateway` is an active `Gateway` of `record`'s custodian: that hospital and the
+		/// record's facts.
+		fn custodian_gateway(
+			gateway: &T::AccountId,
+			record: RecordId,
+		) -> Result<(HospitalId, RecordFacts<T::AccountId>), DispatchError> {
 			let staff =
-				Registry::<T>::active_staff(&gateway).map_err(|_| Error::<T>::NotAGateway)?;
+				Registry::<T>::active_staff(gateway).map_err(|_| Error::<T>::NotAGateway)?;
 			ensure!(staff.role == StaffRole::Gateway, Error::<T>::NotAGateway);
 			let facts = T::Records::record_facts(record).ok_or(Error::<T>::RecordNotFound)?;
 			ensure!(facts.custodian == Some(staff.hospital), Error::<T>::NotCustodian);
-			Ok((gateway, staff.hospital, facts))
+			Ok((staff.hospital, facts))
+		}
+
+		/// A refusal is logged only of an account the chain knows: staff (of any status), a
+		/// patient, or someone acting for the record's patient.
+		///
+		/// A refusal of an account the chain does not know stays in the gateway's own log:
+		/// anyone can make key pairs, and their refusals would push the patient's real entries
+		/// out of the kept window.
+		fn ensure_known(
+			accessor: &T::AccountId,
+			facts: &RecordFacts<T::AccountId>,
+		) -> DispatchResult {
+			ensure!(
+				pallet_hospital_registry::Staff::<T>::contains_key(accessor)
+					|| Registry::<T>::is_patient(accessor)
+					|| Registry::<T>::acts_for(accessor, &facts.patient),
+				Error::<T>::UnknownAccessor
+			);
+			Ok(())
 		}
 
 		/// A served read is logged only of a document that exists and is the record's own: the

@@ -100,11 +100,14 @@ impl crate::BenchmarkHelper<u64> for TestRecords {
 
 /// Entries kept per patient in the tests.
 pub const RECENT: u32 = 4;
+/// Most read attempts a `log_reads` call of the tests logs.
+pub const MAX_READS: u32 = 3;
 
 impl pallet_access_log::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type MaxRecentEntries = ConstU32<RECENT>;
 	type Records = TestRecords;
+	type MaxReadsPerCall = ConstU32<MAX_READS>;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestRecords;

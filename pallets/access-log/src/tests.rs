@@ -1,11 +1,11 @@
 //! Unit tests of the access log: each action produces the right entry, heads advance, hashes
 //! link, the recent window rolls, reads are logged only by the custodian's gateway (every
-//! refusal with `assert_noop!`), a served read names its request, and verification catches
-//! every kind of tampering at the right place.
+//! refusal with `assert_noop!`), a served read names its request, a batch of reads is logged
+//! whole or not at all, and verification catches every kind of tampering at the right place.
 
 use crate::{
 	mock::*, next_global, verify::*, Entries, Error, Event, GlobalHead, Head, Heads, LogAction,
-	LogEntry, Purpose, Subject,
+	LogEntry, Purpose, ReadLog, ReadOutcome, Subject,
 };
 use frame_support::{assert_noop, assert_ok};
 use pallet_hospital_registry::StaffStatus;
@@ -428,6 +428,224 @@ mod served {
 			}
 			assert_ok!(Registry::set_staff_status(signed(10), GATEWAY, StaffStatus::Suspended));
 			assert_noop!(log_served(GATEWAY, 7), Error::<Test>::NotAGateway);
+			assert!(kept(PATIENT).is_empty());
+		});
+	}
+}
+
+mod batched {
+	use super::*;
+	use codec::{Decode, Encode};
+	use frame_support::BoundedVec;
+
+	const REQUEST: H256 = H256::repeat_byte(0x5e);
+
+	fn served(record: u64, request: H256) -> ReadLog<u64> {
+		ReadLog {
+			record,
+			accessor: DOCTOR,
+			purpose: Purpose::Treatment,
+			outcome: ReadOutcome::Served { request },
+		}
+	}
+
+	fn refused(record: u64, accessor: u64) -> ReadLog<u64> {
+		ReadLog { record, accessor, purpose: Purpose::Research, outcome: ReadOutcome::Refused }
+	}
+
+	fn log_reads(gateway: u64, entries: Vec<ReadLog<u64>>) -> sp_runtime::DispatchResult {
+		let entries: BoundedVec<_, _> = entries.try_into().expect("at most MAX_READS");
+		AccessLog::log_reads(signed(gateway), entries)
+	}
+
+	/// The `EntryAppended` events deposited so far, in order.
+	fn appended() -> Vec<(LogEntry<u64, u64>, H256)> {
+		System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::AccessLog(Event::EntryAppended { entry, hash }) => {
+					Some((entry, hash))
+				},
+				_ => None,
+			})
+			.collect()
+	}
+
+	#[test]
+	fn a_batch_logs_every_read_in_order_linked_by_hash() {
+		test(|| {
+			let before = append(PATIENT, LogAction::RecordAdded, Subject::Record(7));
+			let second = H256::repeat_byte(0x77);
+			assert_ok!(log_reads(
+				GATEWAY,
+				vec![served(7, REQUEST), refused(7, PATIENT_2), served(7, second)]
+			));
+			let entries = kept(PATIENT);
+			assert_eq!(entries.len(), 4);
+			let reads = &entries[1..];
+			assert_eq!(
+				reads.iter().map(|e| e.action).collect::<Vec<_>>(),
+				vec![
+					LogAction::DocumentServed { request: REQUEST },
+					LogAction::ReadDenied,
+					LogAction::DocumentServed { request: second },
+				]
+			);
+			// Each entry as the single calls make it: accessor, hospital, record, purpose,
+			// source.
+			assert_eq!(
+				(reads[0].actor, reads[0].hospital, reads[0].source),
+				(DOCTOR, Some(0), Some(0))
+			);
+			assert_eq!(
+				(reads[0].subject.clone(), reads[0].purpose),
+				(Subject::Record(7), Some(Purpose::Treatment))
+			);
+			assert_eq!((reads[1].actor, reads[1].hospital), (PATIENT_2, None));
+			assert_eq!(reads[1].purpose, Some(Purpose::Research));
+			// Linked one to the next, from the entry before the batch, up to the head.
+			assert_eq!(reads[0].prev, before);
+			assert_eq!(reads[1].prev, reads[0].hash());
+			assert_eq!(reads[2].prev, reads[1].hash());
+			assert_eq!(Heads::<Test>::get(PATIENT), Head { count: 4, last: reads[2].hash() });
+			assert_eq!(
+				verify(&PATIENT, &entries, H256::zero(), &Heads::<Test>::get(PATIENT)),
+				Ok(())
+			);
+			assert_eq!(GlobalHead::<Test>::get().count, 4);
+			// One event an entry, in order, with its hash.
+			let events = appended();
+			assert_eq!(events.len(), 4);
+			for ((entry, hash), kept) in events[1..].iter().zip(reads) {
+				assert_eq!((entry, *hash), (kept, kept.hash()));
+			}
+		});
+	}
+
+	#[test]
+	fn a_batch_is_the_same_as_the_single_calls() {
+		// The same reads, logged one by one and as a batch, make the same log.
+		let one_by_one = {
+			let mut log = Vec::new();
+			test(|| {
+				assert_ok!(AccessLog::log_served(
+					signed(GATEWAY),
+					7,
+					DOCTOR,
+					Purpose::Treatment,
+					REQUEST
+				));
+				assert_ok!(AccessLog::log_read(
+					signed(GATEWAY),
+					7,
+					PATIENT_2,
+					Purpose::Research,
+					false
+				));
+				log = kept(PATIENT);
+			});
+			log
+		};
+		test(|| {
+			assert_ok!(log_reads(GATEWAY, vec![served(7, REQUEST), refused(7, PATIENT_2)]));
+			assert_eq!(kept(PATIENT), one_by_one);
+		});
+	}
+
+	#[test]
+	fn one_bad_entry_refuses_the_whole_batch_and_logs_nothing() {
+		test(|| {
+			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 5555));
+			// The first entry is fine every time; the second fails as its single call would.
+			let good = served(7, REQUEST);
+			for (bad, error) in [
+				// Kept by another hospital, or by the patient.
+				(served(9, REQUEST), Error::<Test>::NotCustodian),
+				(refused(8, PATIENT_2), Error::<Test>::NotCustodian),
+				// Deleted: its document is destroyed.
+				(served(10, REQUEST), Error::<Test>::RecordDeleted),
+				// Repeats another record's commitment.
+				(served(11, REQUEST), Error::<Test>::NotTheAnchor),
+				// No such record.
+				(refused(77, PATIENT_2), Error::<Test>::RecordNotFound),
+				// A refusal of an account the chain does not know.
+				(refused(7, 5000), Error::<Test>::UnknownAccessor),
+			] {
+				let error = sp_runtime::DispatchError::from(error);
+				assert_noop!(log_reads(GATEWAY, vec![good.clone(), bad.clone()]), error);
+				// The bad entry is refused alone as its single call refuses it.
+				assert_noop!(log_reads(GATEWAY, vec![bad]), error);
+			}
+			// The first bad entry names the error.
+			assert_noop!(
+				log_reads(GATEWAY, vec![good, served(10, REQUEST), refused(7, 5000)]),
+				Error::<Test>::RecordDeleted
+			);
+			// A refusal of a deleted record and of a delegate is fine.
+			assert_ok!(log_reads(GATEWAY, vec![refused(10, 5555)]));
+			assert_eq!(kept(PATIENT).len(), 1);
+		});
+	}
+
+	#[test]
+	fn only_the_custodians_active_gateway_logs_a_batch() {
+		test(|| {
+			let batch = || vec![served(7, REQUEST), refused(7, PATIENT_2)];
+			// Another hospital's gateway: not the custodian of record 7.
+			assert_noop!(log_reads(OTHER_GATEWAY, batch()), Error::<Test>::NotCustodian);
+			// A doctor, a patient and an account the chain does not know.
+			for who in [DOCTOR, PATIENT, 5000] {
+				assert_noop!(log_reads(who, batch()), Error::<Test>::NotAGateway);
+			}
+			// A batch mixing records of two custodians is refused by either gateway.
+			assert_noop!(
+				log_reads(GATEWAY, vec![served(7, REQUEST), served(9, REQUEST)]),
+				Error::<Test>::NotCustodian
+			);
+			assert_noop!(
+				log_reads(OTHER_GATEWAY, vec![served(9, REQUEST), served(7, REQUEST)]),
+				Error::<Test>::NotCustodian
+			);
+			let entries: BoundedVec<_, _> = batch().try_into().unwrap();
+			assert_noop!(
+				AccessLog::log_reads(RuntimeOrigin::none(), entries),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert_ok!(Registry::set_staff_status(signed(10), GATEWAY, StaffStatus::Suspended));
+			assert_noop!(log_reads(GATEWAY, batch()), Error::<Test>::NotAGateway);
+			assert!(kept(PATIENT).is_empty());
+		});
+	}
+
+	#[test]
+	fn an_empty_batch_is_refused() {
+		test(|| {
+			assert_noop!(log_reads(GATEWAY, vec![]), Error::<Test>::NoReads);
+		});
+	}
+
+	#[test]
+	fn more_reads_than_the_bound_do_not_decode() {
+		test(|| {
+			let entries = vec![served(7, REQUEST); MAX_READS as usize + 1];
+			// Built in code, the bound refuses it...
+			assert!(BoundedVec::<_, frame_support::traits::ConstU32<MAX_READS>>::try_from(
+				entries.clone()
+			)
+			.is_err());
+			// ...and a call carrying it, encoded as an unbounded list, does not decode.
+			let mut call = crate::Call::<Test>::log_reads {
+				entries: vec![served(7, REQUEST)].try_into().unwrap(),
+			}
+			.encode();
+			// Same call index, then the over-long list.
+			call.truncate(1);
+			entries.encode_to(&mut call);
+			assert!(crate::Call::<Test>::decode(&mut &call[..]).is_err());
+			// At the bound it decodes.
+			let mut at_bound = call[..1].to_vec();
+			vec![served(7, REQUEST); MAX_READS as usize].encode_to(&mut at_bound);
+			assert!(crate::Call::<Test>::decode(&mut &at_bound[..]).is_ok());
 			assert!(kept(PATIENT).is_empty());
 		});
 	}

@@ -2,7 +2,7 @@
 //! grant and emergency numbers, and codes: no health data.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use ehr_primitives::{HospitalId, Moment};
+use ehr_primitives::{HospitalId, Moment, RecordId};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -105,4 +105,47 @@ pub struct LogPage<AccountId, BlockNumber> {
 	pub oldest_kept: u64,
 	/// The entries asked for that are still kept, newest first, each with its hash.
 	pub items: alloc::vec::Vec<(H256, LogEntry<AccountId, BlockNumber>)>,
+}
+
+/// What became of one read attempt a gateway logs with `log_reads`.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum ReadOutcome {
+	/// Served on the signed request of hash `request` (what `log_served` logs:
+	/// [`LogAction::DocumentServed`]).
+	Served {
+		/// The hash of the signed request served.
+		request: H256,
+	},
+	/// Refused (what `log_read` with `permitted = false` logs: [`LogAction::ReadDenied`]).
+	Refused,
+}
+
+/// One read attempt in a `log_reads` batch: `record`'s document, asked for by `accessor` for
+/// `purpose`, and what the gateway did.
+///
+/// A served read that names no request (`log_read` with `permitted = true`) has no outcome
+/// here: a gateway that batches its reads keeps the signed requests, and logs them served.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct ReadLog<AccountId> {
+	/// The record whose document was asked for.
+	pub record: RecordId,
+	/// Who asked.
+	pub accessor: AccountId,
+	/// What for, as the request said.
+	pub purpose: Purpose,
+	/// Served (naming the request) or refused.
+	pub outcome: ReadOutcome,
 }

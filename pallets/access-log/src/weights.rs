@@ -50,6 +50,8 @@ pub trait WeightInfo {
 	fn log_erasure() -> Weight;
 	/// `append`.
 	fn append() -> Weight;
+	/// `log_reads` of `n` entries.
+	fn log_reads(n: u32) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights (`T::DbWeight`) for storage access.
@@ -123,6 +125,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// `n` times `log_served`.
+	fn log_reads(n: u32) -> Weight {
+		// PLACEHOLDER until scripts/benchmark.sh pallet_access_log is run
+		Weight::from_parts(57_896_000, 6130)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_mul(n.into())
+	}
 }
 
 /// The same measured times, with ParityDB's default database weights.
@@ -194,5 +204,13 @@ impl WeightInfo for () {
 		Weight::from_parts(22_343_000, 3553)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// `n` times `log_served`.
+	fn log_reads(n: u32) -> Weight {
+		// PLACEHOLDER until scripts/benchmark.sh pallet_access_log is run
+		Weight::from_parts(57_896_000, 6130)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_mul(n.into())
 	}
 }

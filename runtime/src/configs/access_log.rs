@@ -11,6 +11,10 @@ impl pallet_access_log::Config for Runtime {
 	type MaxRecentEntries = ConstU32<256>;
 	/// The records pallet tells the log a record's patient, custodian, status and anchor.
 	type Records = crate::PatientRecords;
+	/// A gateway logs up to 256 read attempts in one `logReads` call: a block's worth of reads
+	/// of a busy hospital (its journal drains at least once a block), and, charged for the
+	/// refused path of each, far below a block's weight.
+	type MaxReadsPerCall = ConstU32<256>;
 	type WeightInfo = pallet_access_log::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = AccessLogBenchmarkHelper;
