@@ -40,7 +40,7 @@ use codec::Encode;
 use ehr_client::{
 	gateway::{
 		self as proto, check, EraseRequest, Erased, FetchRequest, Fetched, GatewayApiServer,
-		GatewayInfo, Purpose, Record, Refusal, RefusalData, Request, RequestsQuery, ServedRequest,
+		GatewayInfo, Record, Refusal, RefusalData, Request, RequestsQuery, ServedRequest,
 		SignedRequest, StoreRequest, Stored, MAX_REQUEST_TTL_MS,
 	},
 	keys::{self, EncryptionSecret},
@@ -111,7 +111,7 @@ pub struct Config {
 /// Most read attempts one `accessLog.logReads` batch carries: the runtime's bound.
 pub fn max_reads_per_call() -> usize {
 	use sp_core::Get;
-	let max = <ehr_runtime::Runtime as pallet_access_log::Config>::MaxReadsPerCall::get();
+	let max: u32 = <ehr_runtime::Runtime as pallet_access_log::Config>::MaxReadsPerCall::get();
 	usize::try_from(max).unwrap_or(usize::MAX)
 }
 
@@ -1408,6 +1408,7 @@ pub fn parse_account(s: &str) -> Result<AccountId, String> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use ehr_client::gateway::Purpose;
 	use sp_core::{sr25519, Pair};
 
 	fn genesis() -> H256 {
