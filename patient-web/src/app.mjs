@@ -1,8 +1,10 @@
 // The patient's page of ehr-chain: records, grants, who can act for the patient, who accessed,
-// emergency accesses; grant and revoke consent, remove a delegate, contest a guardian.
+// emergency accesses; grant and revoke consent, remove a delegate, contest a guardian; a notice
+// as soon as an emergency access, a read or a refusal of the patient's records is finalized.
 // @polkadot/api in the browser with no custom type definitions: every read is at the latest
 // finalized block, a runtime API (`api.call.*`) or, for the access log, the node's `ehr_*` JSON-RPC
-// methods (plain JSON over the same WebSocket); every write is a signed extrinsic.
+// methods (plain JSON over the same WebSocket); the notices come from the `accessLog.EntryAppended`
+// events of each finalized block; every write is a signed extrinsic.
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-dapp';
 import { Keyring } from '@polkadot/keyring';
@@ -12,6 +14,8 @@ const SS58 = 42;
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 const RECORDS_PAGE = 20;
 const LOG_LIMIT = 50;
+const NOTICE_MAX = 20; // notices kept on the page, per kind (urgent, other)
+const NOTICE_WALK = 250; // finalized blocks examined at most after a gap (a node keeps 256 blocks' state)
 const CATEGORIES = ['ClinicalNote', 'LabResult', 'Imaging', 'Prescription', 'DischargeSummary', 'Allergy',
   'Immunization', 'MentalHealth', 'PatientReported', 'DeviceData'];
 
@@ -31,6 +35,9 @@ const state = {
   shown: {}, // section -> JSON of the data it shows, to re-render only on change
   hospitals: new Map(), // id -> name
   hospitalStatus: new Map(), // id -> 'Active' | 'Suspended' | 'Removed'
+  seen: null, // number of the last finalized block whose events were examined for notices
+  watching: Promise.resolve(), // the examination of finalized blocks, one after the other
+  noticed: new Set(), // hashes of the log entries a notice was shown for
 };
 
 // ---------------------------------------------------------------- formatting
@@ -656,6 +663,163 @@ function renderEmergencies(list, staff) {
     ['Access', 'Doctor', 'Hospital', 'Reason', 'Note (public)', 'Period', 'State'], rows, { 'data-testid': 'emergencies-table' }));
 }
 
+// ---------------------------------------------------------------- notices
+
+/**
+ * The log actions the page gives notice of, by their name in the runtime's `LogAction` enum (the
+ * `type` of the enum as Polkadot.js decodes it from an event): [kind, headline].
+ */
+const NOTICE = {
+  EmergencyOpened: ['emergency', 'Emergency access to your records'],
+  DocumentRead: ['read', 'Your record was read'],
+  DocumentServed: ['read', 'Your record was read'],
+  ReadDenied: ['refusal', 'Someone was refused your record'],
+};
+
+/** `hospital #0 (Alice General)`, or `hospital #7` when the page knows no name for it. */
+function hospitalWords(id) {
+  return state.hospitals.has(id) ? `hospital #${id} (${state.hospitals.get(id)})` : `hospital #${id}`;
+}
+
+/** What an entry of an `EntryAppended` event refers to (its `Subject`, a Polkadot.js enum). */
+function subjectText(subject) {
+  switch (subject.type) {
+    case 'Record': return `record #${subject.asRecord}`;
+    case 'Emergency': return `all your records (emergency access #${subject.asEmergency})`;
+    case 'Grant': return `grant #${subject.asGrant}`;
+    case 'Party': return short(subject.asParty.toString());
+    default: return lowerFirst(subject.type);
+  }
+}
+
+/** Clears the notices (another account was chosen: they were the previous patient's). */
+function clearNotices() {
+  $('notices-urgent').replaceChildren();
+  $('notices-other').replaceChildren();
+  $('notices-empty').hidden = false;
+  $('notices-clear').hidden = true;
+  state.noticed.clear();
+}
+
+/**
+ * Also tells the patient through the browser's notifications, when they allowed them and the
+ * page is not in view (in view, the notice on the page says it). Never required: a browser
+ * without them, or one that allows them only from a service worker, just shows the page's notice.
+ */
+function notifyBrowser(headline, body, tag) {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted' || !document.hidden) return;
+  try {
+    new Notification(headline, { body, tag }); // eslint-disable-line no-new
+  } catch { /* notifications only from a service worker here */ }
+}
+
+/**
+ * Shows a notice of `entry`, the `LogEntry` of an `accessLog.EntryAppended` event as Polkadot.js
+ * decodes it (`entry.actor` an AccountId32, `entry.hospital` and `entry.source` `Option<u32>`,
+ * `entry.purpose` an `Option` of the `Purpose` enum, `entry.action` and `entry.subject` enums),
+ * whose hash is `hash` (hex). An emergency access goes in the urgent region (role "alert"), a
+ * read or a refusal in the other (role "log"): both are read out by screen readers as they come.
+ */
+function showNotice(entry, hash) {
+  if (state.noticed.has(hash)) return;
+  state.noticed.add(hash);
+  const action = entry.action.type;
+  const [kind, headline] = NOTICE[action];
+  const urgent = kind === 'emergency';
+  const actor = entry.actor.toString();
+  const hospital = entry.hospital.isSome ? entry.hospital.unwrap().toNumber() : null;
+  const source = entry.source.isSome ? entry.source.unwrap().toNumber() : null;
+  const purpose = entry.purpose.isSome ? ` for ${humanize(entry.purpose.unwrap().type).toLowerCase()}` : '';
+  const gateway = source !== null ? ` by the gateway of ${hospitalName(source)}` : '';
+  const what = subjectText(entry.subject);
+  const block = entry.block.toNumber();
+  let did;
+  if (action === 'EmergencyOpened') {
+    const ms = state.api.consts.consent?.emergencyDuration?.toNumber?.();
+    const hours = ms ? ` for ${ms / 3_600_000} hours` : '';
+    did = ` opened emergency access to ${what}${purpose}${hours}, in block #${block}. `
+      + 'The privacy officer of their hospital reviews it (see "Emergency accesses awaiting review").';
+  } else if (action === 'ReadDenied') {
+    did = ` asked for ${what}${purpose} and was refused${gateway}, in block #${block}. Nothing was sent to them.`;
+  } else {
+    did = ` was sent ${what}${purpose}${gateway}${entry.action.isDocumentServed ? ', on a request they signed' : ''}, in block #${block}.`;
+  }
+  const text = h('p', { 'data-field': 'text' }, who(actor), hospital !== null ? ` of ${hospitalWords(hospital)}` : '', did);
+  const notice = h('div', {
+    class: `notice ${kind}`, 'data-testid': 'notice', 'data-kind': kind, 'data-action': lowerFirst(action),
+    'data-actor': actor, 'data-hospital': hospital, 'data-subject': `${lowerFirst(entry.subject.type)}:${entry.subject.value}`,
+    'data-block': block, 'data-seq': entry.seq.toString(), 'data-hash': hash,
+  },
+  h('p', { class: 'headline' }, h('strong', {}, urgent ? `${headline}!` : headline), ' ', h('small', {}, when(entry.timestamp.toNumber()))),
+  text);
+  const box = $(urgent ? 'notices-urgent' : 'notices-other');
+  box.prepend(notice);
+  while (box.children.length > NOTICE_MAX) box.lastElementChild.remove();
+  $('notices-empty').hidden = true;
+  $('notices-clear').hidden = false;
+  notifyBrowser(headline, text.textContent, hash);
+}
+
+/**
+ * Examines the finalized blocks up to `header` (a head of `chain_subscribeFinalizedHeads`) for
+ * entries of the chosen patient's log, after those already examined: one head after the other.
+ * Finality can advance several blocks at once, and heads go by unseen while the connection is
+ * down, so the walk goes from the block after the last one examined (by number: a finalized
+ * number names one block for good), at most `NOTICE_WALK` blocks back. The first head only marks
+ * where the page starts: what came before is in the tables.
+ */
+function watchHead(header) {
+  state.watching = state.watching.then(() => examineUpTo(header)).catch((e) => {
+    // Tried again from the same block with the next head.
+    console.warn(`Could not read the events of a finalized block: ${e.message}`);
+  });
+  return state.watching;
+}
+
+async function examineUpTo(header) {
+  const { api } = state;
+  const number = header.number.toNumber();
+  const box = $('notices');
+  if (state.seen === null) {
+    state.seen = number;
+    box.dataset.seen = String(number);
+    return;
+  }
+  let from = state.seen + 1;
+  if (number - from >= NOTICE_WALK) {
+    from = number - NOTICE_WALK + 1;
+    $('notices-note').textContent = `The page was out of touch with the chain for ${from - state.seen - 1} finalized blocks `
+      + `(up to #${from - 1}): accesses in them have no notice here, but they are in the tables below.`;
+  }
+  for (let n = from; n <= number; n += 1) {
+    const hash = n === number ? header.hash : await api.rpc.chain.getBlockHash(n);
+    // Decoded with the metadata of that block's runtime.
+    const records = await (await api.at(hash)).query.system.events();
+    const patient = state.patient;
+    for (const { event } of records) {
+      if (event.section !== 'accessLog' || event.method !== 'EntryAppended') continue;
+      // EntryAppended { entry, hash }, positional: `event.data.hash` is the codec's own hash.
+      const [entry, entryHash] = event.data;
+      if (patient && NOTICE[entry.action.type] && entry.patient.toString() === patient) showNotice(entry, entryHash.toHex());
+    }
+    state.seen = n;
+    box.dataset.seen = String(n);
+  }
+}
+
+/** Offers the browser's notifications, where the browser has them and has not been answered. */
+function offerBrowserNotifications() {
+  const button = $('notices-allow');
+  if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      await Notification.requestPermission();
+    } catch { /* an old browser's callback form: no answer to wait for */ }
+    button.hidden = true;
+  });
+}
+
 // ---------------------------------------------------------------- the grant form
 
 async function onGrant(ev) {
@@ -748,6 +912,7 @@ function chooseAccount(address) {
   state.patient = address;
   state.recordsPage = 0;
   state.shown = {};
+  clearNotices();
   const url = new URL(location.href);
   if (address) url.searchParams.set('account', address); else url.searchParams.delete('account');
   history.replaceState(null, '', url);
@@ -768,6 +933,8 @@ async function main() {
   const conn = $('connection');
   const connStatus = (s, text) => { conn.dataset.state = s; conn.textContent = text; };
   buildForm();
+  $('notices-clear').addEventListener('click', clearNotices);
+  offerBrowserNotifications();
   if (!/^wss?:\/\//.test(state.rpc)) {
     connStatus('error', `The rpc parameter must be a ws:// or wss:// URL, not "${state.rpc}".`);
     return;
@@ -795,7 +962,12 @@ async function main() {
   } else {
     refresh();
   }
-  await api.rpc.chain.subscribeFinalizedHeads((head) => { refresh(head.hash); });
+  // Each finalized head: the sections re-read at it, and its events (and those of any finalized
+  // block skipped since the last head) give their notices.
+  await api.rpc.chain.subscribeFinalizedHeads((head) => {
+    refresh(head.hash);
+    watchHead(head);
+  });
   window.ehrPage = { state, refresh }; // for debugging from the console
 }
 
