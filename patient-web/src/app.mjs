@@ -736,8 +736,7 @@ function showNotice(entry, hash) {
   let did;
   if (action === 'EmergencyOpened') {
     const ms = state.api.consts.consent?.emergencyDuration?.toNumber?.();
-    const hours = ms ? ` for ${ms / 3_600_000} hours` : '';
-    did = ` opened emergency access to ${what}${purpose}${hours}, in block #${block}. `
+    did = ` opened emergency access to ${what}${purpose}, in block #${block}.${ms ? ` It lasts ${ms / 3_600_000} hours.` : ''} `
       + 'The privacy officer of their hospital reviews it (see "Emergency accesses awaiting review").';
   } else if (action === 'ReadDenied') {
     did = ` asked for ${what}${purpose} and was refused${gateway}, in block #${block}. Nothing was sent to them.`;

@@ -8,7 +8,9 @@
 // who accessed and which read carries that proof; Charlie revokes with the page's button, sees
 // the grant revoked while `ehr_decide` denies Dave; the gateway logs Dave's next, refused, read,
 // which the page lists among the refusals and not among the reads; a failing grant shows its
-// decoded module error. Saves a full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
+// decoded module error. Each read, the refusal and Bob's emergency access also give Charlie a
+// notice within seconds, without a reload; another patient's emergency gives none. Saves a
+// full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -26,6 +28,7 @@ import { build } from '../build.mjs';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CHROMIUM = process.env.EHR_CHROMIUM || '/usr/bin/chromium';
 const STEP_MS = 60_000; // bound of any one wait in the page
+const NOTICE_MS = 10_000; // bound of the wait for a notice, from the finality of its extrinsic
 
 /** Starts `serve.mjs` on a free port (--port 0); resolves with its URL and a stop function. */
 function startServer(rpc) {
@@ -73,6 +76,26 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 /** An account as the page shortens it. */
 const short = (a) => `${a.slice(0, 6)}…${a.slice(-4)}`;
 
+/**
+ * The entry the chain appended to an access log, from a finalized extrinsic's events:
+ * `EntryAppended { entry, hash }`, positional (`data.hash` would be the codec's own hash).
+ */
+function appendedOf(api, events) {
+  const [entry, hash] = events.find(({ event }) => api.events.accessLog.EntryAppended.is(event)).event.data;
+  return { entry, hash: hash.toHex(), block: entry.block.toNumber() };
+}
+
+/**
+ * Waits, at most NOTICE_MS from now (the extrinsic is finalized), for the page's notice of the
+ * entry of hash `hash`; resolves with it and how long it took.
+ */
+async function noticeOf(page, hash) {
+  const started = Date.now();
+  const notice = page.locator(`[data-testid="notice"][data-hash="${hash}"]`);
+  await notice.waitFor({ timeout: NOTICE_MS });
+  return { notice, ms: Date.now() - started };
+}
+
 test('a patient lists records, grants and revokes access, sees who can act and who accessed, in the page', { timeout: 290_000 }, async (t) => {
   const started = Date.now();
   const node = await startDevNode();
@@ -91,6 +114,9 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     // Charlie's delegate: an account the page has no name for. Not Dave: a delegate is permitted
     // to read (basis `delegate`), which would change the decisions on Dave's grant below.
     const delegate = keyring.addFromUri('//Charlie//delegate');
+    // Another patient, whom Alice's hospital enrols: an emergency access to their records gives
+    // Charlie no notice.
+    const other = keyring.addFromUri('//Charlie//other');
 
     // Set-up from node: staff of hospital 0 (Alice's three calls in one go, consecutive
     // nonces), Charlie signs up, the bundle builds meanwhile; then, in one go, Bob anchors a
@@ -115,6 +141,7 @@ test('a patient lists records, grants and revokes access, sees who can act and w
       send(api, api.tx.hospitalRegistry.verifyPatient(charlie.address, '0x' + 'cd'.repeat(32)), alice, node, { nonce: nonce + 3 }),
       send(api, api.tx.hospitalRegistry.recordGuardian(charlie.address, ferdie.address), alice, node, { nonce: nonce + 4 }),
       send(api, api.tx.hospitalRegistry.appointDelegate(delegate.address), charlie, node),
+      send(api, api.tx.hospitalRegistry.enrolPatient(other.address, '0x' + 'ef'.repeat(32)), alice, node, { nonce: nonce + 5 }),
     ]);
     const record = added.find(({ event }) => api.events.patientRecords.RecordAdded.is(event)).event.data.record.toNumber();
     t.diagnostic(`set-up done in ${((Date.now() - started) / 1000).toFixed(1)} s (record #${record})`);
@@ -150,6 +177,11 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     await page.locator('[data-testid="accesses-empty"]').waitFor();
     await page.locator('[data-testid="refusals-empty"]').waitFor();
     await page.locator('[data-testid="emergencies-empty"]').waitFor();
+    // No notice yet: what came before the page opened is in the tables only. A mark in the
+    // page's window shows at the end that the page was never reloaded.
+    assert.equal(await page.locator('[data-testid="notice"]').count(), 0);
+    await page.locator('#notices-empty').waitFor();
+    await page.evaluate(() => { window.ehrTestMark = 'not reloaded'; });
 
     // Who can act for Charlie: the guardian Alice General recorded and the delegate Charlie
     // appointed, each with its button.
@@ -231,7 +263,23 @@ test('a patient lists records, grants and revokes access, sees who can act and w
       { permit: true, basis: 'grant', reason: null, grant, emergency: null, explanation: null });
 
     // The gateway (Eve) serves Dave the document and logs it; the page shows who accessed.
-    await send(api, api.tx.accessLog.logRead(record, dave.address, 'Treatment', true), eve, node);
+    const read = appendedOf(api, await send(api, api.tx.accessLog.logRead(record, dave.address, 'Treatment', true), eve, node));
+    // A notice says it within seconds: who (with their hospital), which record, what for, and the
+    // block. It is the only notice: the contest, the removal and the grant above gave none.
+    const readNotice = await noticeOf(page, read.hash);
+    t.diagnostic(`notice of the read ${readNotice.ms} ms after its finality`);
+    assert.equal(await readNotice.notice.getAttribute('data-kind'), 'read');
+    assert.equal(await readNotice.notice.getAttribute('data-action'), 'documentRead');
+    assert.equal(await readNotice.notice.getAttribute('data-actor'), dave.address);
+    assert.equal(await readNotice.notice.getAttribute('data-hospital'), '0');
+    assert.equal(await readNotice.notice.getAttribute('data-subject'), `record:${record}`);
+    assert.equal(await readNotice.notice.getAttribute('data-block'), String(read.block));
+    assert.match(await text(readNotice.notice.locator('.headline')), /^Your record was read /);
+    assert.equal(await text(readNotice.notice.locator('[data-field="text"]')),
+      `Dave 5DAAnr…TXFy of hospital #0 (Alice General) was sent record #${record} for treatment by the gateway of Alice General, in block #${read.block}.`);
+    assert.equal(await page.locator('#notices-other[role="log"] [data-testid="notice"]').count(), 1);
+    assert.equal(await page.locator('[data-testid="notice"]').count(), 1);
+    assert.ok(await page.locator('#notices-empty').isHidden());
     const access = page.locator(`[data-testid="access-row"][data-action="documentRead"][data-actor="${dave.address}"][data-subject="record:${record}"]`);
     await access.waitFor();
     assert.match(await text(access.locator('[data-field="who"]')), /^Dave 5DAAnr…TXFy \(Doctor\)$/);
@@ -247,7 +295,14 @@ test('a patient lists records, grants and revokes access, sees who can act and w
 
     // A read logged with the hash of the request Dave signed: marked as carrying that proof.
     const request = `0x${'5e'.repeat(32)}`;
-    await send(api, api.tx.accessLog.logServed(record, dave.address, 'Treatment', request), eve, node);
+    const servedRead = appendedOf(api, await send(api, api.tx.accessLog.logServed(record, dave.address, 'Treatment', request), eve, node));
+    const servedNotice = await noticeOf(page, servedRead.hash);
+    assert.equal(await servedNotice.notice.getAttribute('data-action'), 'documentServed');
+    assert.equal(await text(servedNotice.notice.locator('[data-field="text"]')),
+      `Dave 5DAAnr…TXFy of hospital #0 (Alice General) was sent record #${record} for treatment by the gateway of Alice General, on a request they signed, in block #${servedRead.block}.`);
+    // Newest first.
+    assert.deepEqual(await page.locator('[data-testid="notice"]').evaluateAll((ns) => ns.map((n) => n.dataset.hash)),
+      [servedRead.hash, read.hash]);
     const served = page.locator(`[data-testid="access-row"][data-action="documentServed"][data-actor="${dave.address}"][data-subject="record:${record}"]`);
     await served.waitFor();
     assert.equal(await text(served.locator('[data-field="what"]')), `read record #${record}`);
@@ -277,6 +332,16 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     // EntryAppended { entry, hash } (positional: `data.hash` would be the codec's own hash).
     const [, appended] = refused.find(({ event }) => api.events.accessLog.EntryAppended.is(event)).event.data;
     const refusedHash = appended.toHex();
+    // A notice of the refusal, within seconds.
+    const refusedNotice = await noticeOf(page, refusedHash);
+    t.diagnostic(`notice of the refusal ${refusedNotice.ms} ms after its finality`);
+    const refusedBlock = appendedOf(api, refused).block;
+    assert.equal(await refusedNotice.notice.getAttribute('data-kind'), 'refusal');
+    assert.equal(await refusedNotice.notice.getAttribute('data-action'), 'readDenied');
+    assert.match(await text(refusedNotice.notice.locator('.headline')), /^Someone was refused your record /);
+    assert.equal(await text(refusedNotice.notice.locator('[data-field="text"]')),
+      `Dave 5DAAnr…TXFy of hospital #0 (Alice General) asked for record #${record} for treatment and was refused by the gateway of Alice General, in block #${refusedBlock}. Nothing was sent to them.`);
+    assert.equal(await page.locator('[data-testid="notice"]').count(), 3);
     const refusal = page.locator(`[data-testid="refusal-row"][data-action="readDenied"][data-actor="${dave.address}"][data-subject="record:${record}"]`);
     await refusal.waitFor();
     assert.match(await text(refusal.locator('[data-field="who"]')), /^Dave 5DAAnr…TXFy \(Doctor\)$/);
@@ -302,9 +367,31 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.match(await text(page.locator('[data-testid="tx-headline"]')), /^Grant access to Ferdie failed: consent\.GranteeNotFound/);
     assert.equal(await page.locator('[data-testid="grant-row"]').count(), 1);
 
-    // Bob breaks the glass: the page lists the emergency access awaiting review, and it is in
-    // "who accessed" too.
-    await send(api, api.tx.consent.declareEmergency(charlie.address, 'PatientUnconscious', 'ER bay 3'), bob, node);
+    // Dave breaks the glass for another patient: Charlie's page, once it has examined that
+    // block, shows no notice of it.
+    const elsewhere = appendedOf(api, await send(api, api.tx.consent.declareEmergency(other.address, 'PatientUnconscious', 'ER bay 1'), dave, node));
+    assert.equal(elsewhere.entry.patient.toString(), other.address);
+    await page.waitForFunction((n) => Number(document.getElementById('notices').dataset.seen) >= n, elsewhere.block, { timeout: NOTICE_MS });
+    assert.equal(await page.locator(`[data-testid="notice"][data-hash="${elsewhere.hash}"]`).count(), 0);
+    assert.equal(await page.locator('[data-testid="notice"][data-kind="emergency"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="notice"]').count(), 3);
+
+    // Bob breaks the glass for Charlie: an urgent notice (role "alert") within seconds; the page
+    // lists the emergency access awaiting review, and it is in "who accessed" too.
+    const opening = appendedOf(api, await send(api, api.tx.consent.declareEmergency(charlie.address, 'PatientUnconscious', 'ER bay 3'), bob, node));
+    const urgent = await noticeOf(page, opening.hash);
+    t.diagnostic(`notice of the emergency access ${urgent.ms} ms after its finality`);
+    const emergencyId = opening.entry.subject.asEmergency.toNumber();
+    assert.equal(await urgent.notice.getAttribute('data-kind'), 'emergency');
+    assert.equal(await urgent.notice.getAttribute('data-actor'), bob.address);
+    assert.equal(await urgent.notice.getAttribute('data-subject'), `emergency:${emergencyId}`);
+    assert.equal(await page.locator(`#notices-urgent[role="alert"] [data-hash="${opening.hash}"]`).count(), 1);
+    assert.match(await text(urgent.notice.locator('.headline')), /^Emergency access to your records! /);
+    assert.equal(await text(urgent.notice.locator('[data-field="text"]')),
+      `Bob 5FHneW…94ty of hospital #0 (Alice General) opened emergency access to all your records (emergency access #${emergencyId}) `
+      + `for emergency treatment, in block #${opening.block}. It lasts 4 hours. `
+      + 'The privacy officer of their hospital reviews it (see "Emergency accesses awaiting review").');
+    assert.equal(await page.locator('[data-testid="notice"]').count(), 4);
     const emergency = page.locator('[data-testid="emergency-row"]');
     await emergency.waitFor();
     assert.match(await text(emergency.locator('[data-field="doctor"]')), /^Bob 5FHneW…94ty$/);
@@ -317,6 +404,8 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.equal(await text(opened.locator('[data-field="purpose"]')), 'Emergency treatment');
     assert.equal(await page.locator('[data-testid="access-row"]').count(), 3);
     assert.equal(await page.locator('[data-testid="refusal-row"]').count(), 1);
+    // All of it without a reload.
+    assert.equal(await page.evaluate(() => window.ehrTestMark), 'not reloaded');
 
     const shot = join(shotDir, 'patient-page.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -326,6 +415,8 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     // Another account: Ferdie is no patient yet, and signs up with the page's button.
     await page.selectOption('#account', ferdie.address);
     await page.locator('#patient-status[data-patient="false"]').waitFor();
+    // Charlie's notices went with Charlie.
+    assert.equal(await page.locator('[data-testid="notice"]').count(), 0);
     await page.locator('[data-testid="records-empty"]').waitFor();
     // Ferdie is Charlie's guardian, but nobody acts for Ferdie.
     await page.locator('[data-testid="delegations-empty"]').waitFor();
