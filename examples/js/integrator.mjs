@@ -424,10 +424,16 @@ const describeTarget = (t) => (t.record !== undefined ? `record ${t.record}` : `
 const describeDecision = (d) => (d.permit
   ? `permit (basis: ${d.basis}${d.grant !== null ? `, grant ${d.grant}` : ''}${d.emergency !== null ? `, emergency ${d.emergency}` : ''})`
   : `deny (reason: ${d.reason}${d.grant !== null ? `, nearest grant ${d.grant}` : ''})`);
+/**
+ * Why a decision denies, in the node's words for a person (`explanation`: `the patient revoked
+ * grant #3 on 2026-11-25 14:00 UTC`), or null for a permit (or a node that gives no words).
+ */
+const whyDenied = (d) => (!d.permit && d.explanation ? d.explanation : null);
 
 /**
  * The access question, `ehr_decide`: the one decision the consent pallet makes, which every
  * gateway must ask before it serves a document. A deny is an answer, not a failure: exit code 0.
+ * A deny prints its reason code and, under it, the node's explanation in words.
  */
 async function decide(chain, o) {
   const { api } = chain;
@@ -437,8 +443,10 @@ async function decide(chain, o) {
   const { purpose, action } = purposeAction(api, o);
   const decision = await chain.rpc('ehr_decide', [accessor, patient, t, camel(purpose), camel(action)]);
   const result = { accessor, patient, target: t, purpose: camel(purpose), action: camel(action), ...decision };
+  const why = whyDenied(decision);
   return [result, [
     `${describeDecision(decision)}: may ${accessor} ${camel(action)} ${describeTarget(t)} of ${patient} for ${camel(purpose)}?`,
+    ...(why ? [`  why: ${why}`] : []),
   ]];
 }
 
@@ -464,7 +472,8 @@ async function serveRead(chain, o) {
   const rec = await chain.rpc('ehr_record', [record]);
   if (rec === null) throw new CliError(`record ${record} does not exist on this chain (ehr_record returned null)`);
   const decision = await chain.rpc('ehr_decide', [accessor, rec.patient, { record }, camel(purpose), 'read']);
-  chain.progress(`decision for ${accessor}, record ${record}, ${camel(purpose)}: ${describeDecision(decision)}`);
+  const why = whyDenied(decision);
+  chain.progress(`decision for ${accessor}, record ${record}, ${camel(purpose)}: ${describeDecision(decision)}${why ? `: ${why}` : ''}`);
   const done = await chain.submit(api.tx.accessLog.logRead(record, accessor, purpose, decision.permit), signer(o.as), 'accessLog.logRead');
   // EntryAppended { entry, hash }: read by position, since `.hash` of any Polkadot.js value is
   // the blake2 hash of its encoding, not the event's `hash` field.
@@ -476,6 +485,7 @@ async function serveRead(chain, o) {
   };
   return [result, [
     `decision: ${describeDecision(decision)}`,
+    ...(why ? [`why:      ${why}`] : []),
     `logged:   ${result.logged.action} of record ${record} by ${accessor} for ${result.purpose}, entry seq ${result.logged.seq} ${result.logged.hash} (block #${done.block})`,
     decision.permit
       ? `outcome:  permitted: the gateway would now send ${rec.cid} to ${accessor} (document transfer is not part of this example)`

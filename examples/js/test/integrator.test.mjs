@@ -3,8 +3,9 @@
 // admin). Alice registers Bob and Dave as doctors and Eve as the gateway, and enrols Ferdie at
 // the front desk; Charlie signs up as a patient (from the test, with @polkadot/api); Bob anchors
 // an encrypted document for Charlie; Dave is denied until Charlie grants him access (from the
-// test, `consent.grant`); Eve's gateway logs Dave's read; the access log shows it and verifies,
-// and exports as FHIR AuditEvents. The sealed file decrypts to the document and matches the
+// test, `consent.grant`), each deny printed with its reason code and the node's explanation in
+// words; Eve's gateway logs Dave's read; the access log shows it and verifies, and exports as FHIR
+// AuditEvents; a read for a purpose the grant does not allow is refused, with its explanation. The sealed file decrypts to the document and matches the
 // on-chain commitment, while the document's text appears nowhere in what the node returns.
 // Bad input fails with a clear message and a non-zero exit code.
 import { test } from 'node:test';
@@ -157,11 +158,13 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     const records = await human(node, 'records', '--patient', charlie.address);
     assert.match(records, new RegExp(`#${record} clinicalNote v1 current by ${bob.address}`));
 
-    // Dave has no grant: deny, as a person reads it and as JSON.
+    // Dave has no grant: deny, as a person reads it and as JSON, with the reason code and, under
+    // it, why in words.
+    const noGrant = 'the patient has given no grant to the requester or their hospital';
     const denied = await json(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--record', String(record));
-    assert.deepEqual([denied.permit, denied.basis, denied.reason], [false, null, 'noGrant']);
-    assert.match(await human(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--record', String(record)),
-      /^deny \(reason: noGrant\)/);
+    assert.deepEqual([denied.permit, denied.basis, denied.reason, denied.explanation], [false, null, 'noGrant', noGrant]);
+    assert.equal(await human(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--record', String(record)),
+      `deny (reason: noGrant): may ${dave.address} read record ${record} of ${charlie.address} for treatment?\n  why: ${noGrant}\n`);
 
     // Charlie grants Dave treatment reads of all records for a day.
     const now = (await api.query.timestamp.now()).toNumber();
@@ -173,12 +176,17 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     const permitted = await json(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--record', String(record),
       '--purpose', 'treatment', '--action', 'read');
     assert.deepEqual([permitted.permit, permitted.basis, permitted.grant], [true, 'grant', grant]);
-    assert.match(await human(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--record', String(record)),
-      new RegExp(`^permit \\(basis: grant, grant ${grant}\\)`));
-    // Research was not granted.
+    assert.equal(permitted.explanation, null);
+    // A permit has no "why" line.
+    assert.equal(await human(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--record', String(record)),
+      `permit (basis: grant, grant ${grant}): may ${dave.address} read record ${record} of ${charlie.address} for treatment?\n`);
+    // Research was not granted: the deny names the grant, and says what it allows.
+    const notResearch = `grant #${grant} does not allow this purpose, only treatment`;
     const research = await json(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--category', 'clinicalNote',
       '--purpose', 'Research');
-    assert.equal(research.reason, 'purposeNotGranted');
+    assert.deepEqual([research.permit, research.reason, research.grant, research.explanation], [false, 'purposeNotGranted', grant, notResearch]);
+    assert.match(await human(node, 'decide', '--accessor', dave.address, '--patient', charlie.address, '--category', 'clinicalNote',
+      '--purpose', 'Research'), new RegExp(`^deny \\(reason: purposeNotGranted, nearest grant ${grant}\\): .*\n  why: ${notResearch}\n$`));
 
     // Eve's gateway serves Dave's read: decision, then the logged read.
     const served = await json(node, 'serve-read', '--as', '//Eve', '--record', String(record), '--accessor', dave.address, '--purpose', 'Treatment');
@@ -225,6 +233,23 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     const human_ = await human(node, 'audit', '--patient', charlie.address, '--limit', '1');
     assert.equal(JSON.parse(human_).entry.length, 1, 'audit prints JSON either way');
     step('log listed, verified and exported');
+
+    // Dave asks Eve's gateway for the record for research: refused and logged, with the reason
+    // code and its explanation, as JSON and as a person reads it.
+    const refusedRead = await json(node, 'serve-read', '--as', '//Eve', '--record', String(record), '--accessor', dave.address, '--purpose', 'Research');
+    assert.equal(refusedRead.permitted, false);
+    assert.equal(refusedRead.logged.action, 'readDenied');
+    assert.deepEqual([refusedRead.decision.reason, refusedRead.decision.grant, refusedRead.decision.explanation],
+      ['purposeNotGranted', grant, notResearch]);
+    const refusedLines = (await human(node, 'serve-read', '--as', '//Eve', '--record', String(record), '--accessor', dave.address, '--purpose', 'Research'))
+      .split('\n');
+    assert.equal(refusedLines[0], `decision: deny (reason: purposeNotGranted, nearest grant ${grant})`);
+    assert.equal(refusedLines[1], `why:      ${notResearch}`);
+    assert.match(refusedLines[2], new RegExp(`^logged: {3}readDenied of record ${record} by ${dave.address} for research`));
+    assert.equal(refusedLines[3], 'outcome:  refused: the gateway sends nothing');
+    // A served read has no "why" line.
+    assert.equal(served.decision.explanation, null);
+    step('refused read explained');
 
     // Failures: a clear message on standard error, exit code 1.
     const missing = await tool(node, ['serve-read', '--as', '//Eve', '--record', '999', '--accessor', dave.address]);
