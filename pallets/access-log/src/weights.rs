@@ -46,12 +46,12 @@ pub trait WeightInfo {
 	fn log_read() -> Weight;
 	/// `log_served`.
 	fn log_served() -> Weight;
+	/// `log_reads`, `n` in `[1, 256]`.
+	fn log_reads(n: u32, ) -> Weight;
 	/// `log_erasure`.
 	fn log_erasure() -> Weight;
 	/// `append`.
 	fn append() -> Weight;
-	/// `log_reads` of `n` entries.
-	fn log_reads(n: u32) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights (`T::DbWeight`) for storage access.
@@ -71,8 +71,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_read() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 52_869_000 ps.
-		Weight::from_parts(56_924_000, 6130)
+		// Minimum execution time: 55_593_000 ps.
+		Weight::from_parts(62_463_000, 6130)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -90,10 +90,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_served() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 54_111_000 ps.
-		Weight::from_parts(57_896_000, 6130)
+		// Minimum execution time: 58_286_000 ps.
+		Weight::from_parts(66_659_000, 6130)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:256 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:256 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:256 w:256)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:256)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 256]`.
+	fn log_reads(n: u32, ) -> Weight {
+		// Proof size (bytes): measured `569 + n * 348`, estimated `6130 + n * 2676`.
+		// Minimum execution time: 65_938_000 ps.
+		Weight::from_parts(157_479_419, 6130)
+			.saturating_add(Weight::from_parts(38_158_686, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(n.into()))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -109,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_erasure() -> Weight {
 		// Proof size (bytes): measured `765`, estimated `4203`.
-		// Minimum execution time: 47_060_000 ps.
-		Weight::from_parts(51_256_000, 4203)
+		// Minimum execution time: 51_055_000 ps.
+		Weight::from_parts(60_811_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -120,18 +143,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn append() -> Weight {
 		// Proof size (bytes): measured `78`, estimated `3553`.
-		// Minimum execution time: 19_058_000 ps.
-		Weight::from_parts(22_343_000, 3553)
+		// Minimum execution time: 21_051_000 ps.
+		Weight::from_parts(26_179_000, 3553)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	/// `n` times `log_served`.
-	fn log_reads(n: u32) -> Weight {
-		// PLACEHOLDER until scripts/benchmark.sh pallet_access_log is run
-		Weight::from_parts(57_896_000, 6130)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_mul(n.into())
 	}
 }
 
@@ -151,8 +166,8 @@ impl WeightInfo for () {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_read() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 52_869_000 ps.
-		Weight::from_parts(56_924_000, 6130)
+		// Minimum execution time: 55_593_000 ps.
+		Weight::from_parts(62_463_000, 6130)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -170,10 +185,33 @@ impl WeightInfo for () {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_served() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 54_111_000 ps.
-		Weight::from_parts(57_896_000, 6130)
+		// Minimum execution time: 58_286_000 ps.
+		Weight::from_parts(66_659_000, 6130)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
+	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `HospitalRegistry::Hospitals` (r:1 w:0)
+	/// Proof: `HospitalRegistry::Hospitals` (`max_values`: None, `max_size`: Some(738), added: 3213, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::Records` (r:256 w:0)
+	/// Proof: `PatientRecords::Records` (`max_values`: None, `max_size`: Some(201), added: 2676, mode: `MaxEncodedLen`)
+	/// Storage: `PatientRecords::RecordOfCommitment` (r:256 w:0)
+	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Heads` (r:256 w:256)
+	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `AccessLog::Entries` (r:0 w:256)
+	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 256]`.
+	fn log_reads(n: u32, ) -> Weight {
+		// Proof size (bytes): measured `569 + n * 348`, estimated `6130 + n * 2676`.
+		// Minimum execution time: 65_938_000 ps.
+		Weight::from_parts(157_479_419, 6130)
+			.saturating_add(Weight::from_parts(38_158_686, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(n.into()))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -189,8 +227,8 @@ impl WeightInfo for () {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_erasure() -> Weight {
 		// Proof size (bytes): measured `765`, estimated `4203`.
-		// Minimum execution time: 47_060_000 ps.
-		Weight::from_parts(51_256_000, 4203)
+		// Minimum execution time: 51_055_000 ps.
+		Weight::from_parts(60_811_000, 4203)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -200,17 +238,9 @@ impl WeightInfo for () {
 	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn append() -> Weight {
 		// Proof size (bytes): measured `78`, estimated `3553`.
-		// Minimum execution time: 19_058_000 ps.
-		Weight::from_parts(22_343_000, 3553)
+		// Minimum execution time: 21_051_000 ps.
+		Weight::from_parts(26_179_000, 3553)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-	}
-	/// `n` times `log_served`.
-	fn log_reads(n: u32) -> Weight {
-		// PLACEHOLDER until scripts/benchmark.sh pallet_access_log is run
-		Weight::from_parts(57_896_000, 6130)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_mul(n.into())
 	}
 }
