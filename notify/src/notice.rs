@@ -163,11 +163,15 @@ impl Notice {
 		if let Some(p) = self.purpose {
 			t += &format!("Purpose:   {} ({p:?})\n", p.code());
 		}
-		t += &format!("Block:     #{} ({:?})\n", self.block, self.block_hash);
+		t += &format!("Block:     #{}\n", self.block);
 		t += &format!("Time:      {} ms since the Unix epoch (UTC)\n", self.timestamp);
-		t += &format!("Log entry: #{} ({:?})\n", self.seq, self.id);
-		t += "\nThis message carries no health data. Your access log on the chain has the full \
-		      entry.\n";
+		t += &format!("Log entry: #{}\n", self.seq);
+		// Hashes on lines of their own: every line stays within 76 characters, so the e-mail
+		// goes as plain 7-bit text, searchable as it is.
+		t += &format!("Block hash:\n  {:?}\n", self.block_hash);
+		t += &format!("Entry hash (the notice's id):\n  {:?}\n", self.id);
+		t += "\nThis message carries no health data.\n";
+		t += "Your access log on the chain has the full entry.\n";
 		t
 	}
 }
@@ -226,5 +230,28 @@ mod tests {
 		);
 		assert_eq!(Kind::of(&LogAction::ReadDenied), Some(Kind::Refusal));
 		assert_eq!(Kind::of(&LogAction::RecordAdded), None);
+	}
+
+	#[test]
+	fn an_emails_lines_fit_plain_text() {
+		use sp_core::{sr25519, Pair};
+		let who: AccountId = sr25519::Pair::from_string("//P", None).unwrap().public().into();
+		let entry = Entry {
+			seq: u64::MAX,
+			patient: who.clone(),
+			actor: who.clone(),
+			hospital: Some(u32::MAX),
+			action: LogAction::EmergencyReviewed { justified: false },
+			subject: Subject::Party(who),
+			purpose: Some(Purpose::EmergencyTreatment),
+			source: Some(u32::MAX),
+			block: u32::MAX,
+			timestamp: u64::MAX,
+			prev: H256::zero(),
+		};
+		let notice = Notice::of(&entry, H256::repeat_byte(0xab), H256::repeat_byte(0xcd)).unwrap();
+		let text = notice.text();
+		assert!(text.lines().all(|l| l.len() <= 76), "{text}");
+		assert!(text.contains(&format!("{:?}", H256::repeat_byte(0xab))));
 	}
 }
