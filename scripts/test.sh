@@ -84,7 +84,7 @@ if $quick; then
 		case "$name" in
 			# The end-to-end suites but one, and the bounded fuzz run, wait for the full command.
 			ehr-node::dev_node) add 3 "$name" "$dir" "$exe" ;;
-			ehr-node::* | ehr-gateway::two_hospitals | ehr-load::smoke | ehr-fuzz::bounded) ;;
+			ehr-node::* | ehr-gateway::two_hospitals | ehr-notify::notify | ehr-load::smoke | ehr-fuzz::bounded) ;;
 			*) add 3 "$name" "$dir" "$exe" ;;
 		esac
 	done <"$logs/tests-1.tsv"
