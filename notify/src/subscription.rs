@@ -214,7 +214,7 @@ pub fn check_channels(s: &Subscribe) -> Result<(), Refusal> {
 		}
 		let uri: hyper::Uri = url.parse().map_err(|_| Refusal::BadChannel)?;
 		let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-		if !scheme_ok || uri.host().map_or(true, str::is_empty) {
+		if !scheme_ok || uri.host().is_none_or(str::is_empty) {
 			return Err(Refusal::BadChannel);
 		}
 	}

@@ -399,8 +399,8 @@ async fn a_patient_is_told_of_emergency_access_reads_and_refusals_and_forgers_ge
 	.await;
 
 	// Nothing for the forger, nor for the replaced subscription's webhook beyond what it had.
-	let health = wait_healthy(listen).await;
-	assert_eq!(health["subscriptions"], 1, "{health}");
+	let status = wait_healthy(listen).await;
+	assert_eq!(status["subscriptions"], 1, "{status}");
 	assert!(notices_at(&received, "/mallory").is_empty());
 	assert!(emails(&maildir).iter().all(|m| !m.contains("mallory@ehr.test")));
 	assert!(notices_at(&received, "/third").is_empty());

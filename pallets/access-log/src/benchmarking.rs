@@ -114,7 +114,8 @@ mod benchmarks {
 		}
 		let entries: BoundedVec<_, T::MaxReadsPerCall> =
 			entries.try_into().map_err(|_| BenchmarkError::Weightless)?;
-		let before: alloc::vec::Vec<u64> = patients.iter().map(|p| Heads::<T>::get(p).count).collect();
+		let before: alloc::vec::Vec<u64> =
+			patients.iter().map(|p| Heads::<T>::get(p).count).collect();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), entries);
 		for (p, count) in patients.iter().zip(before) {
