@@ -289,8 +289,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Log many read attempts of the caller's gateway at once, in order: each entry of
-		/// `entries` is a served read ([`ReadOutcome::Served`], checked and logged as
+		/// Log many read attempts of the caller's gateway at once, in order.
+		///
+		/// Each entry of `entries` is a served read ([`ReadOutcome::Served`], checked and logged as
 		/// [`log_served`](Pallet::log_served) logs it) or a refusal ([`ReadOutcome::Refused`],
 		/// as [`log_read`](Pallet::log_read) with `permitted = false`).
 		///
