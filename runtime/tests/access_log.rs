@@ -34,9 +34,7 @@ fn signed(k: sp_keyring::Sr25519Keyring) -> RuntimeOrigin {
 }
 
 /// `patient`'s entries, oldest first, from the `EntryAppended` events.
-fn logged(
-	patient: &ehr_runtime::AccountId,
-) -> Vec<pallet_access_log::LogEntryOf<Runtime>> {
+fn logged(patient: &ehr_runtime::AccountId) -> Vec<pallet_access_log::LogEntryOf<Runtime>> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {

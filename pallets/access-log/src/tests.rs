@@ -9,9 +9,9 @@ use crate::{
 	Purpose, ReadLog, ReadOutcome, Subject,
 };
 use frame_support::{assert_noop, assert_ok};
-use std::collections::{BTreeMap, BTreeSet};
 use pallet_hospital_registry::StaffStatus;
 use sp_core::H256;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn signed(who: u64) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
@@ -134,7 +134,10 @@ mod appending {
 			assert_eq!(keys, heads);
 			// The events carry the whole log, and the head proves it.
 			let entries = logged(PATIENT);
-			assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+			assert_eq!(
+				entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+				(0..10).collect::<Vec<_>>()
+			);
 			assert_eq!(
 				verify(&PATIENT, &entries, H256::zero(), &Heads::<Test>::get(PATIENT)),
 				Ok(())
@@ -160,12 +163,10 @@ mod appending {
 				.filter(|k| before.get(*k) != after.get(*k))
 				.cloned()
 				.collect();
-			let written: BTreeSet<Vec<u8>> = [
-				Heads::<Test>::hashed_key_for(PATIENT),
-				GlobalHead::<Test>::hashed_key().to_vec(),
-			]
-			.into_iter()
-			.collect();
+			let written: BTreeSet<Vec<u8>> =
+				[Heads::<Test>::hashed_key_for(PATIENT), GlobalHead::<Test>::hashed_key().to_vec()]
+					.into_iter()
+					.collect();
 			assert_eq!(changed, written);
 		});
 	}
