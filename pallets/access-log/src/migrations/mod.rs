@@ -3,7 +3,7 @@
 //! [`v2`] removes every patient's ring of recent entries, as many keys as there are patients
 //! times 256, so it runs over as many blocks as it needs: a
 //! [`SteppedMigration`](frame_support::migrations::SteppedMigration) that `pallet-migrations`
-//! steps once a block or more. It runs only when the on-chain storage version is the one it
+//! steps once a block. It runs only when the on-chain storage version is the one it
 //! starts from and bumps it when done. It has `pre_upgrade` / `post_upgrade` checks (under the
 //! `try-runtime` feature) built on plain functions that the unit tests call too.
 

@@ -11,10 +11,14 @@
 //! migration is therefore a multi-block migration, [`MigrateV1ToV2`]: each step removes the
 //! ring's keys in storage order, from the one after the last key the previous step removed, for
 //! as long as the step's budget still holds the most one key costs ([`key_weight`]). Its cursor
-//! is that last key, raw. `pallet-migrations` may run several steps in one block, and a key
-//! removed by an earlier step of the block is still in the database until the block is
-//! committed: the cursor is what keeps a step from seeking through those again. The step that
-//! finds no key left sets storage version 2.
+//! is that last key, raw: the next step seeks from there, and not from the start of the map,
+//! through keys removed but still in the database until their block is committed (as where
+//! steps share a block: the unit tests run them all in one). The step that finds no key left
+//! sets storage version 2.
+//!
+//! Priced with ParityDB's weights a key costs 58 µs (a read and a write), so a step of 400 ms
+//! removes about 6,900 keys: a chain of 100,000 patients with full rings (25.6 million keys)
+//! takes about 3,700 blocks.
 
 use super::PALLET_MIGRATIONS_ID;
 use crate::{Config, Pallet};
