@@ -106,7 +106,7 @@ pub mod pallet {
 
 	/// The in-code storage version: 2, heads only ([`migrations::v2`] clears version 1's ring of
 	/// recent entries).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
