@@ -117,7 +117,7 @@ PY
 	done <"$logs/tests-3.tsv"
 	# Storage migrations under try-runtime: their pre_upgrade and post_upgrade checks.
 	build_tests "[try-runtime]" --features try-runtime \
-		-p pallet-hospital-registry -p pallet-patient-records --lib >"$logs/tests-4.tsv"
+		-p pallet-hospital-registry -p pallet-patient-records -p pallet-access-log --lib >"$logs/tests-4.tsv"
 	while IFS=$'\t' read -r name dir exe; do
 		if [[ $name == *"[try-runtime]" ]]; then add 3 "$name" "$dir" "$exe migrations::"; fi
 	done <"$logs/tests-4.tsv"

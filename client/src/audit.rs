@@ -1,6 +1,6 @@
 //! Client-side verification of a patient's access log: fetches the patient's whole log as the
-//! node serves it (`ehr_accessLog`, from the node's entry index and the state's window) and the
-//! head from state through the runtime API (SCALE, exactly as stored), turns every entry back
+//! node serves it (`ehr_accessLog`, from the node's entry index; state keeps the heads only) and
+//! the head from state through the runtime API (SCALE, exactly as stored), turns every entry back
 //! into its SCALE form and checks the hash chain with `pallet_access_log::verify`, trusting
 //! nothing the node computed.
 

@@ -173,7 +173,7 @@ impl Rpc {
 		hex_bytes(&v).map(Some)
 	}
 
-	/// Calls runtime API function `method` (e.g. `AccessLogApi_entries`) with SCALE-encoded
+	/// Calls runtime API function `method` (e.g. `AccessLogApi_head`) with SCALE-encoded
 	/// `args` at block `at` (best block if `None`) and decodes its SCALE result.
 	pub async fn runtime_call<R: Decode>(
 		&self,

@@ -543,7 +543,7 @@ async function accessLog(chain, o) {
   const res = await chain.rpc(method, [patient, before, limit]);
   const heading = o.all ? 'every entry' : o.refused ? 'who tried and was refused' : 'who accessed the records';
   const lines = [
-    `${patient}'s access log: ${res.head.count} entries, head ${res.head.hash}, oldest kept seq ${res.oldestKept}`,
+    `${patient}'s access log: ${res.head.count} entries, head ${res.head.hash}`,
     `${heading} (${method}), newest first:`,
     ...res.entries.map(entryLine),
   ];

@@ -16,7 +16,9 @@
 //!    without having verified the patient ended, announced and in the patient's log; the
 //!    verified hospital's guardian kept) and the records' storage version 2 (every commitment
 //!    indexed to its first record; the record that repeated one named in a
-//!    `DuplicateCommitment` event, and left as it was);
+//!    `DuplicateCommitment` event, and left as it was) and the access log's storage version 2
+//!    (the ring of each patient's recent entries removed from state, every head as it was; the
+//!    log still verifies through the RPC, from the entries the node's index holds);
 //! 3. all other state of the ehr-chain pallets is byte for byte what it was, the `ehr_*` RPC
 //!    answers as before, blocks keep being finalized by all four nodes with no conflict, and the
 //!    hospitals go on working on the new runtime.
@@ -249,17 +251,25 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 	let index_prefix = pallet_patient_records::RecordOfCommitment::<Runtime>::final_prefix();
 	let ferdie_head = pallet_access_log::Heads::<Runtime>::hashed_key_for(Ferdie.to_account_id());
 	let global_head = pallet_access_log::GlobalHead::<Runtime>::hashed_key();
-	let mut ferdie_entries = pallet_access_log::Entries::<Runtime>::final_prefix().to_vec();
-	ferdie_entries.extend(<frame_support::Blake2_128Concat as frame_support::StorageHasher>::hash(
-		&Ferdie.to_account_id().encode(),
-	));
+	// The access log's ring of recent entries, which its storage version 2 removes.
+	let log_key = StorageVersion::storage_key::<pallet_access_log::Pallet<Runtime>>();
+	let ring = pallet_access_log::migrations::v2::v1::Entries::<Runtime>::final_prefix();
 	let kept = |k: &[u8]| {
 		k != &records_key[..]
 			&& !k.starts_with(&index_prefix)
 			&& k != &ferdie_head[..]
 			&& k != &global_head[..]
-			&& !k.starts_with(&ferdie_entries)
+			&& k != &log_key[..]
+			&& !k.starts_with(&ring)
 	};
+	assert_eq!(
+		storage_version_of::<pallet_access_log::Pallet<Runtime>>(&rpc, pre).await,
+		StorageVersion::new(1)
+	);
+	assert!(
+		!storage_entries(&rpc, &ring, pre).await.unwrap().is_empty(),
+		"the released runtime keeps recent entries in state"
+	);
 	let kept_prefixes = [
 		pallet_prefix::<pallet_patient_records::Pallet<Runtime>>(),
 		pallet_prefix::<pallet_consent::Pallet<Runtime>>(),
@@ -404,6 +414,14 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		storage_version_of::<pallet_patient_records::Pallet<Runtime>>(&rpc, post).await,
 		StorageVersion::new(2)
 	);
+	assert_eq!(
+		storage_version_of::<pallet_access_log::Pallet<Runtime>>(&rpc, post).await,
+		StorageVersion::new(2)
+	);
+	assert!(
+		storage_entries(&rpc, &ring, post).await.unwrap().is_empty(),
+		"no entry of the access log is left in state"
+	);
 	let has = |wanted: &RuntimeEvent| migration_events.iter().any(|e| e == wanted);
 	assert!(
 		has(&RuntimeEvent::HospitalRegistry(pallet_hospital_registry::Event::GuardianRemoved {
@@ -443,6 +461,24 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 		log_before.count + 1,
 		"the ended guardianship is one more entry in Ferdie's log"
 	);
+	// Ferdie's log verifies through the RPC against the head, from the entries the node's index
+	// holds: those the new runtime appended. The released runtime wrote none to the index, so
+	// the walk back stops at the newest entry it appended (`missing`); those entries are in the
+	// `EntryAppended` events of the blocks that appended them.
+	let ferdie = Ferdie.to_account_id().to_string();
+	let post_hex = format!("{post:?}");
+	let verified: Value = rpc
+		.call("ehr_verifyAccessLog", vec![ferdie.clone().into(), post_hex.clone().into()])
+		.await
+		.unwrap();
+	assert_eq!(verified["verified"], Value::Bool(true), "{verified}");
+	assert_eq!(verified["head"]["count"].as_u64(), Some(log_before.count + 1), "{verified}");
+	assert_eq!(verified["fromSeq"].as_u64(), Some(log_before.count), "{verified}");
+	let page: Value = rpc
+		.call("ehr_accessLog", vec![ferdie.into(), Value::Null, 1000.into(), post_hex.into()])
+		.await
+		.unwrap();
+	assert_eq!(page["missing"].as_u64(), Some(log_before.count - 1), "{page}");
 	let hospitals_before = before.len();
 	for (id, old, count) in before {
 		let now = hospital(&rpc, id, post).await;

@@ -18,7 +18,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccessLog, AccountId, Aura, Balance, Block, BlockNumber, Consent, Executive, Grandpa, Hash,
+	AccountId, Aura, Balance, Block, BlockNumber, Consent, Executive, Grandpa, Hash,
 	HospitalRegistry, InherentDataExt, Nonce, PatientRecords, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
@@ -208,18 +208,6 @@ impl_runtime_apis! {
 
 		fn global_head() -> pallet_access_log::Head {
 			pallet_access_log::GlobalHead::<Runtime>::get()
-		}
-
-		fn entries(patient: AccountId, before: Option<u64>, limit: u32)
-			-> pallet_access_log::LogPage<AccountId, BlockNumber>
-		{
-			AccessLog::page(&patient, before, limit, false)
-		}
-
-		fn accesses(patient: AccountId, before: Option<u64>, limit: u32)
-			-> pallet_access_log::LogPage<AccountId, BlockNumber>
-		{
-			AccessLog::page(&patient, before, limit, true)
 		}
 	}
 

@@ -73,7 +73,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -251,9 +251,12 @@ pub type Migrations = (pallet_hospital_registry::migrations::v2::MigrateV1ToV2<R
 ///
 /// * spec 104: the registry's storage version 3 (guardianships a hospital recorded without
 ///   having verified the patient end) and the records' storage version 2 (the commitment index).
+/// * spec 109: the access log's storage version 2 (state keeps the heads only: each patient's
+///   ring of recent entries removed).
 pub type MbmMigrations = (
 	pallet_hospital_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_patient_records::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_access_log::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Executive: handles dispatch to the various modules.

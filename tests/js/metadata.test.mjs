@@ -15,7 +15,7 @@ const RUNTIME_APIS = {
   hospitalRegistryApi: ['hospital', 'hospitals', 'staff', 'staffCheck', 'isPatient', 'actsFor', 'validators', 'delegations'],
   patientRecordsApi: ['record', 'recordsOf', 'history', 'pendingAmendment', 'pendingWithdrawal', 'prescriptionRequest', 'amendmentPayload', 'recordOfCommitment'],
   consentApi: ['decide', 'grants', 'grant', 'emergencies', 'reviewQueue', 'freeOpsLeft'],
-  accessLogApi: ['head', 'globalHead', 'entries', 'accesses'],
+  accessLogApi: ['head', 'globalHead'],
 };
 
 /**

@@ -447,7 +447,8 @@ async fn check_requests(
 		unproven.push(v);
 	}
 	// Requests a gateway kept that no entry in the checked entries names: older than the
-	// entries still kept in state, or a read whose log extrinsic failed (nothing was served).
+	// oldest entry the node holds (`fromSeq`), or a read whose log extrinsic failed (nothing
+	// was served).
 	let without_entry: Vec<Value> = served
 		.iter()
 		.filter(|(hash, _)| !named.contains_key(*hash))

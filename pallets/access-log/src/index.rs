@@ -1,9 +1,9 @@
 //! Reading a patient's whole log back from the on-chain head.
 //!
-//! State keeps only the last entries of each patient; every node also keeps every entry it
-//! executed, keyed by the entry's hash ([`index_key`](crate::index_key), written by the runtime
-//! through offchain indexing). [`walk_back`] starts at the head and follows each entry's `prev`
-//! hash, asking `lookup` for the entry with that hash (the node's index, then the state window).
+//! State keeps only each patient's head; every node keeps every entry it executed, keyed by the
+//! entry's hash ([`index_key`](crate::index_key), written by the runtime through offchain
+//! indexing). [`walk_back`] starts at the head and follows each entry's `prev` hash, asking
+//! `lookup` for the entry with that hash (the node's index).
 //! Because every step checks the entry it got against the hash that pointed at it, what it
 //! returns is a verified stretch of the log ending at the head: entries of abandoned forks, and
 //! anything a damaged index holds, are never reached. The walk ends at the log's first entry, at

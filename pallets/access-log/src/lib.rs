@@ -33,16 +33,17 @@
 //!   each attempt before it answers and logs the journal in batches of up to
 //!   [`Config::MaxReadsPerCall`].
 //!
-//! ## Storage growth
+//! ## Storage
 //!
-//! State keeps, per patient, the head and the last [`Config::MaxRecentEntries`] entries (a ring:
-//! entry `seq` sits in slot `seq % MaxRecentEntries`), plus the global head. Older entries leave
-//! state but never the nodes: every entry is written, keyed by its hash, to the node's offchain
-//! index ([`index_key`], offchain indexing, which `ehr-node` always enables), and deposited whole
-//! in an `EntryAppended` event. The `ehr_*` methods serve a patient's whole log from the index,
-//! walking back from the head ([`index::walk_back`]), so a burst of new entries never hides an
-//! older one; the head proves any copy. State per patient is bounded by `MaxRecentEntries`
-//! entries of at most `LogEntry::max_encoded_len()` bytes.
+//! State keeps, per patient, the head only, plus the global head: an append reads and writes the
+//! patient's head (and the block's whitelisted global head), whatever the length of the log.
+//! The entries themselves never enter state. Every entry is written, keyed by its hash, to the
+//! node's offchain index ([`index_key`], offchain indexing, which `ehr-node` always enables), and
+//! deposited whole in an `EntryAppended` event. The `ehr_*` methods serve a patient's whole log
+//! from the index, walking back from the head ([`index::walk_back`]); the head proves any copy,
+//! and an entry's event proves it against the header of the block that appended it. A node that
+//! synced without the history (warp sync) holds only the entries of the blocks it executed.
+//! State per patient is one [`Head`] (`Head::max_encoded_len()` bytes).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -54,6 +55,7 @@ pub use types::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod index;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -84,7 +86,6 @@ pub trait BenchmarkHelper<AccountId> {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::vec::Vec;
 	use ehr_primitives::{DelegationChange, DelegationLog, StaffRole};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
@@ -100,13 +101,12 @@ pub mod pallet {
 		HospitalId,
 		RecordFacts<<T as frame_system::Config>::AccountId>,
 	);
-	/// A page of a log as the runtime API returns it.
-	pub type LogPageOf<T> = LogPage<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	/// A read attempt of a [`log_reads`](Pallet::log_reads) batch.
 	pub type ReadLogOf<T> = ReadLog<<T as frame_system::Config>::AccountId>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version: 2, heads only ([`migrations::v2`] clears version 1's ring of
+	/// recent entries).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -117,11 +117,6 @@ pub mod pallet {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
-
-		/// Entries of each patient kept in state (the most recent ones); older ones live on in
-		/// the events.
-		#[pallet::constant]
-		type MaxRecentEntries: Get<u32>;
 
 		/// Finds a record's patient and custodian (the records pallet).
 		type Records: RecordLookup<Self::AccountId>;
@@ -142,11 +137,6 @@ pub mod pallet {
 	// Blake2_128Concat: account ids are chosen by users.
 	#[pallet::storage]
 	pub type Heads<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Head, ValueQuery>;
-
-	/// The most recent entries of each patient: (patient, seq % MaxRecentEntries).
-	#[pallet::storage]
-	pub type Entries<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u32, LogEntryOf<T>>;
 
 	/// The head over all patients' entries, in the order they were appended.
 	///
@@ -390,8 +380,8 @@ pub mod pallet {
 		/// patient, or someone acting for the record's patient.
 		///
 		/// A refusal of an account the chain does not know stays in the gateway's own log:
-		/// anyone can make key pairs, and their refusals would push the patient's real entries
-		/// out of the kept window.
+		/// anyone can make key pairs, and their refusals would bury the patient's real entries
+		/// in noise.
 		fn ensure_known(
 			accessor: &T::AccountId,
 			facts: &RecordFacts<T::AccountId>,
@@ -437,6 +427,9 @@ pub mod pallet {
 		}
 
 		/// Appends an entry to `patient`'s log and advances both heads. Returns its hash.
+		///
+		/// State: one read and one write of the patient's head, and of the whitelisted global
+		/// head; the entry goes to the offchain index and the event only.
 		pub fn do_append(
 			patient: &T::AccountId,
 			actor: &T::AccountId,
@@ -469,70 +462,27 @@ pub mod pallet {
 			});
 			// Every node keeps every entry, keyed by its hash, outside state (offchain indexing):
 			// the `ehr_*` methods serve a patient's whole log from there by walking back from
-			// the head, so an entry that left the ring below is still served and verified.
+			// the head. State keeps no entry.
 			sp_io::offchain_index::set(&index_key(&hash), &entry.encode());
-			Entries::<T>::insert(patient, Self::slot(head.count), entry.clone());
 			Self::deposit_event(Event::EntryAppended { entry, hash });
 			hash
 		}
 
-		/// The ring slot of entry `seq`.
-		fn slot(seq: u64) -> u32 {
-			let n = u64::from(T::MaxRecentEntries::get().max(1));
-			// `seq % n` < n <= u32::MAX.
-			u32::try_from(seq % n).unwrap_or_default()
-		}
-
-		/// Oldest entry of `patient` still in state.
-		pub fn oldest_kept(patient: &T::AccountId) -> u64 {
-			let head = Heads::<T>::get(patient);
-			head.count.saturating_sub(u64::from(T::MaxRecentEntries::get()))
-		}
-
-		/// Entries of `patient` with `seq < before` (all if `None`) still in state, newest
-		/// first, at most `limit`; `only_access` keeps reads, refusals and emergency openings
-		/// ("who accessed my records").
-		pub fn page(
-			patient: &T::AccountId,
-			before: Option<u64>,
-			limit: u32,
-			only_access: bool,
-		) -> LogPageOf<T> {
-			let head = Heads::<T>::get(patient);
-			let oldest = Self::oldest_kept(patient);
-			let limit = limit.min(T::MaxRecentEntries::get()) as usize;
-			let mut entries = Vec::new();
-			let mut seq = before.unwrap_or(head.count).min(head.count);
-			while seq > oldest && entries.len() < limit {
-				seq -= 1;
-				if let Some(e) = Entries::<T>::get(patient, Self::slot(seq)) {
-					if e.seq == seq && (!only_access || e.action.is_access()) {
-						entries.push((e.hash(), e));
-					}
-				}
-			}
-			LogPage { head, oldest_kept: oldest, items: entries }
-		}
-
-		/// Checks the pallet's invariants: every patient's kept entries link up to its head.
+		/// Checks the pallet's invariants: a patient's head names a last entry exactly when it
+		/// counts one, and the global head counts every patient's entries.
+		///
+		/// The entries are outside state; that they link up to the heads is checked where they
+		/// are read ([`verify::verify`], the `ehr_verifyAccessLog` method).
 		#[cfg(any(feature = "try-runtime", feature = "std", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use sp_runtime::TryRuntimeError as E;
 			let mut total = 0u64;
-			for (patient, head) in Heads::<T>::iter() {
-				total = total.saturating_add(head.count);
-				let oldest = Self::oldest_kept(&patient);
-				let mut kept: Vec<LogEntryOf<T>> = (oldest..head.count)
-					.filter_map(|s| Entries::<T>::get(&patient, Self::slot(s)))
-					.collect();
-				kept.sort_by_key(|e| e.seq);
+			for (_, head) in Heads::<T>::iter() {
 				ensure!(
-					kept.len() as u64 == head.count.saturating_sub(oldest),
-					E::Other("a kept entry is missing")
+					(head.count == 0) == (head.last == H256::zero()),
+					E::Other("a head's count and last hash disagree")
 				);
-				let anchor = kept.first().map(|e| e.prev).unwrap_or(head.last);
-				crate::verify::verify(&patient, &kept, anchor, &head)
-					.map_err(|_| E::Other("a patient's log does not verify"))?;
+				total = total.checked_add(head.count).ok_or(E::Other("entry count overflows"))?;
 			}
 			ensure!(GlobalHead::<T>::get().count == total, E::Other("global count mismatch"));
 			Ok(())

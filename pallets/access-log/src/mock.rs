@@ -4,8 +4,9 @@
 use crate as pallet_access_log;
 use ehr_primitives::{HospitalId, RecordId, StaffRole};
 use frame_support::{
-	derive_impl,
+	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
+	weights::RuntimeDbWeight,
 };
 use sp_runtime::BuildStorage;
 use std::{cell::RefCell, collections::BTreeMap};
@@ -42,6 +43,13 @@ mod runtime {
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type DbWeight = MockDbWeight;
+}
+
+parameter_types! {
+	/// Free database access, as in FRAME's test configuration, unless a test sets a price: the
+	/// multi-block migration's tests do, so that a step's budget holds a few keys only.
+	pub static MockDbWeight: RuntimeDbWeight = RuntimeDbWeight { read: 0, write: 0 };
 }
 
 impl pallet_timestamp::Config for Test {
@@ -98,14 +106,11 @@ impl crate::BenchmarkHelper<u64> for TestRecords {
 	}
 }
 
-/// Entries kept per patient in the tests.
-pub const RECENT: u32 = 4;
 /// Most read attempts a `log_reads` call of the tests logs.
 pub const MAX_READS: u32 = 3;
 
 impl pallet_access_log::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
-	type MaxRecentEntries = ConstU32<RECENT>;
 	type Records = TestRecords;
 	type MaxReadsPerCall = ConstU32<MAX_READS>;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
@@ -124,6 +129,7 @@ pub const PATIENT_2: u64 = 1001;
 pub const NOW: u64 = 1_000_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	MockDbWeight::reset();
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_hospital_registry::GenesisConfig::<Test> {
 		hospitals: [10u64, 20]

@@ -1,15 +1,17 @@
 //! Unit tests of the access log: each action produces the right entry, heads advance, hashes
-//! link, the recent window rolls, reads are logged only by the custodian's gateway (every
+//! link, state keeps the heads only (an append writes the patient's head and the global head),
+//! reads are logged only by the custodian's gateway (every
 //! refusal with `assert_noop!`), a served read names its request, a batch of reads is logged
 //! whole or not at all, and verification catches every kind of tampering at the right place.
 
 use crate::{
-	mock::*, next_global, verify::*, Entries, Error, Event, GlobalHead, Head, Heads, LogAction,
-	LogEntry, Purpose, ReadLog, ReadOutcome, Subject,
+	mock::*, next_global, verify::*, Error, Event, GlobalHead, Head, Heads, LogAction, LogEntry,
+	Purpose, ReadLog, ReadOutcome, Subject,
 };
 use frame_support::{assert_noop, assert_ok};
 use pallet_hospital_registry::StaffStatus;
 use sp_core::H256;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn signed(who: u64) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
@@ -19,15 +21,37 @@ fn append(patient: u64, action: LogAction, subject: Subject<u64>) -> H256 {
 	AccessLog::do_append(&patient, &DOCTOR, Some(0), action, subject, None, None)
 }
 
-/// All of `patient`'s kept entries, oldest first.
-fn kept(patient: u64) -> Vec<LogEntry<u64, u64>> {
-	let mut v: Vec<_> = AccessLog::page(&patient, None, u32::MAX, false)
-		.items
+/// All of `patient`'s entries, oldest first, as the `EntryAppended` events carry them (state
+/// keeps none).
+fn logged(patient: u64) -> Vec<LogEntry<u64, u64>> {
+	System::events()
 		.into_iter()
-		.map(|(_, e)| e)
-		.collect();
-	v.reverse();
-	v
+		.filter_map(|r| match r.event {
+			RuntimeEvent::AccessLog(Event::EntryAppended { entry, .. })
+				if entry.patient == patient =>
+			{
+				Some(entry)
+			},
+			_ => None,
+		})
+		.collect()
+}
+
+/// Every key of the pallet's storage but its storage version, with its value.
+fn pallet_state() -> BTreeMap<Vec<u8>, Vec<u8>> {
+	use frame_support::traits::{PalletInfoAccess, StorageVersion};
+	let prefix = sp_io::hashing::twox_128(<AccessLog as PalletInfoAccess>::name().as_bytes());
+	let version = StorageVersion::storage_key::<AccessLog>();
+	let mut state = BTreeMap::new();
+	let mut key = prefix.to_vec();
+	while let Some(next) = sp_io::storage::next_key(&key).filter(|k| k.starts_with(&prefix[..])) {
+		if next[..] != version[..] {
+			let value = sp_io::storage::get(&next).map(|v| v.to_vec()).unwrap_or_default();
+			state.insert(next.clone(), value);
+		}
+		key = next;
+	}
+	state
 }
 
 mod appending {
@@ -48,7 +72,7 @@ mod appending {
 				Subject::Grant(0),
 				Some(Purpose::Treatment),
 			);
-			let entries = kept(PATIENT);
+			let entries = logged(PATIENT);
 			assert_eq!(entries.len(), 2);
 			let (e0, e1) = (&entries[0], &entries[1]);
 			assert_eq!((e0.seq, e0.prev, e0.block, e0.timestamp), (0, H256::zero(), 1, NOW));
@@ -67,7 +91,7 @@ mod appending {
 			// Another patient's log is separate; the global head takes it in.
 			append(PATIENT_2, LogAction::RecordAdded, Subject::Record(9));
 			assert_eq!(Heads::<Test>::get(PATIENT_2).count, 1);
-			assert_eq!(kept(PATIENT_2)[0].prev, H256::zero());
+			assert_eq!(logged(PATIENT_2)[0].prev, H256::zero());
 			assert_eq!(GlobalHead::<Test>::get().count, 3);
 			// Each entry is also in an event, whole.
 			let last = System::events().pop().unwrap().event;
@@ -82,7 +106,7 @@ mod appending {
 	fn the_hash_is_domain_separated_scale() {
 		test(|| {
 			append(PATIENT, LogAction::RecordAdded, Subject::Record(7));
-			let e = kept(PATIENT).remove(0);
+			let e = logged(PATIENT).remove(0);
 			let mut bytes = b"ehr-chain/access-log/entry/v1".to_vec();
 			bytes.extend(codec::Encode::encode(&e));
 			assert_eq!(e.hash(), H256(sp_io::hashing::blake2_256(&bytes)));
@@ -91,32 +115,65 @@ mod appending {
 	}
 
 	#[test]
-	fn state_keeps_a_window_and_the_head_proves_it() {
+	fn state_keeps_only_the_heads_and_the_head_proves_the_log() {
 		test(|| {
 			for i in 0..10 {
 				append(PATIENT, LogAction::RecordAdded, Subject::Record(i));
 			}
+			append(PATIENT_2, LogAction::RecordAdded, Subject::Record(9));
 			assert_eq!(Heads::<Test>::get(PATIENT).count, 10);
-			assert_eq!(AccessLog::oldest_kept(&PATIENT), 10 - RECENT as u64);
-			let entries = kept(PATIENT);
-			assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![6, 7, 8, 9]);
-			assert_eq!(Entries::<Test>::iter_prefix(PATIENT).count(), RECENT as usize);
-			// The window verifies from its first entry's `prev`.
+			// Two patients' heads and the global head: no entry, however long the log.
+			let keys: BTreeSet<Vec<u8>> = pallet_state().into_keys().collect();
+			let heads: BTreeSet<Vec<u8>> = [
+				Heads::<Test>::hashed_key_for(PATIENT),
+				Heads::<Test>::hashed_key_for(PATIENT_2),
+				GlobalHead::<Test>::hashed_key().to_vec(),
+			]
+			.into_iter()
+			.collect();
+			assert_eq!(keys, heads);
+			// The events carry the whole log, and the head proves it.
+			let entries = logged(PATIENT);
 			assert_eq!(
-				verify(&PATIENT, &entries, entries[0].prev, &Heads::<Test>::get(PATIENT)),
+				entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+				(0..10).collect::<Vec<_>>()
+			);
+			assert_eq!(
+				verify(&PATIENT, &entries, H256::zero(), &Heads::<Test>::get(PATIENT)),
 				Ok(())
 			);
-			// Paging, newest first.
-			let page = AccessLog::page(&PATIENT, Some(8), 1, false);
-			assert_eq!(page.items.len(), 1);
-			assert_eq!(page.items[0].1.seq, 7);
-			assert_eq!(page.oldest_kept, 6);
+		});
+	}
+
+	/// An append reads and writes the patient's head and the global head (whitelisted, charged
+	/// once a block by `on_initialize`), and writes nothing else of the pallet's: the entry goes
+	/// to the offchain index and the event. The reads are not counted here; the benchmarks count
+	/// them (`Heads` r:1 w:1 in `weights.rs`).
+	#[test]
+	fn an_append_writes_the_patients_head_and_the_global_head_only() {
+		test(|| {
+			append(PATIENT, LogAction::RecordAdded, Subject::Record(7));
+			append(PATIENT_2, LogAction::RecordAdded, Subject::Record(9));
+			let before = pallet_state();
+			append(PATIENT, LogAction::RecordAmended, Subject::Record(7));
+			let after = pallet_state();
+			let changed: BTreeSet<Vec<u8>> = before
+				.keys()
+				.chain(after.keys())
+				.filter(|k| before.get(*k) != after.get(*k))
+				.cloned()
+				.collect();
+			let written: BTreeSet<Vec<u8>> =
+				[Heads::<Test>::hashed_key_for(PATIENT), GlobalHead::<Test>::hashed_key().to_vec()]
+					.into_iter()
+					.collect();
+			assert_eq!(changed, written);
 		});
 	}
 }
 
-/// The node's entry index: every entry stays readable after it left state, walking back from
-/// the head, and nothing but the patient's own linked entries is ever returned.
+/// The node's entry index: every entry is readable from it, walking back from the head, and
+/// nothing but the patient's own linked entries is ever returned.
 mod index {
 	use super::*;
 	use crate::{index::walk_back, index_key};
@@ -148,10 +205,9 @@ mod index {
 	}
 
 	#[test]
-	fn the_whole_log_is_served_after_it_left_state() {
+	fn the_whole_log_is_served_from_the_index() {
 		indexed(10, |lookup, _| {
 			let head = Heads::<Test>::get(PATIENT);
-			assert_eq!(AccessLog::oldest_kept(&PATIENT), 6);
 			let walk = walk_back(&PATIENT, &head, None, usize::MAX, u64::MAX, lookup, |_| true);
 			let seqs: Vec<u64> = walk.items.iter().map(|(_, e)| e.seq).collect();
 			assert_eq!(seqs, (0..10).rev().collect::<Vec<_>>());
@@ -219,7 +275,7 @@ mod reads {
 				Purpose::Research,
 				false
 			));
-			let entries = kept(PATIENT);
+			let entries = logged(PATIENT);
 			assert_eq!(entries[0].action, LogAction::DocumentRead);
 			assert_eq!(entries[0].actor, DOCTOR);
 			assert_eq!(entries[0].hospital, Some(0));
@@ -228,12 +284,17 @@ mod reads {
 			assert_eq!(entries[0].purpose, Some(Purpose::Treatment));
 			assert_eq!(entries[1].action, LogAction::ReadDenied);
 			assert_eq!((entries[1].actor, entries[1].hospital), (PATIENT_2, None));
-			// "Who accessed my records" keeps reads, refusals and emergency openings only.
+			// Reads, refusals and emergency openings are accesses; a grant is not.
 			append(PATIENT, LogAction::ConsentGranted, Subject::Grant(0));
 			append(PATIENT, LogAction::EmergencyOpened, Subject::Emergency(0));
-			let who = AccessLog::page(&PATIENT, None, 10, true);
+			let who: Vec<LogAction> = logged(PATIENT)
+				.into_iter()
+				.rev()
+				.map(|e| e.action)
+				.filter(|a| a.is_access())
+				.collect();
 			assert_eq!(
-				who.items.iter().map(|(_, e)| e.action).collect::<Vec<_>>(),
+				who,
 				vec![LogAction::EmergencyOpened, LogAction::ReadDenied, LogAction::DocumentRead]
 			);
 		});
@@ -242,14 +303,14 @@ mod reads {
 	#[test]
 	fn refusals_of_accounts_the_chain_does_not_know_stay_off_chain() {
 		test(|| {
-			// Fresh key pairs by the thousand cannot push the patient's entries out of the window.
+			// Fresh key pairs by the thousand cannot bury the patient's entries in noise.
 			for stranger in 5000..5010 {
 				assert_noop!(
 					AccessLog::log_read(signed(GATEWAY), 7, stranger, Purpose::Research, false),
 					Error::<Test>::UnknownAccessor
 				);
 			}
-			assert!(kept(PATIENT).is_empty());
+			assert!(logged(PATIENT).is_empty());
 			// A delegate of the patient is known, as is staff of any status.
 			assert_ok!(Registry::appoint_delegate(signed(PATIENT), 5555));
 			assert_ok!(AccessLog::log_read(signed(GATEWAY), 7, 5555, Purpose::Research, false));
@@ -265,7 +326,7 @@ mod reads {
 				Purpose::Treatment,
 				false
 			));
-			assert_eq!(kept(PATIENT).len(), 2);
+			assert_eq!(logged(PATIENT).len(), 2);
 		});
 	}
 
@@ -287,7 +348,7 @@ mod reads {
 				DelegationChange::GuardianRemoved { by_council: true },
 				&4000,
 			);
-			let entries = kept(PATIENT);
+			let entries = logged(PATIENT);
 			assert_eq!(entries[0].action, LogAction::GuardianRecorded);
 			assert_eq!((entries[0].actor, entries[0].hospital), (10, Some(0)));
 			assert_eq!(entries[0].subject, Subject::Party(4000));
@@ -355,7 +416,7 @@ mod served {
 	fn a_served_entry_carries_the_request_hash() {
 		test(|| {
 			assert_ok!(log_served(GATEWAY, 7));
-			let entries = kept(PATIENT);
+			let entries = logged(PATIENT);
 			assert_eq!(entries.len(), 1);
 			let e = &entries[0];
 			assert_eq!(e.action, LogAction::DocumentServed { request: REQUEST });
@@ -374,8 +435,7 @@ mod served {
 				Ok(())
 			);
 			// It is an access: "who accessed my records" lists it.
-			let who = AccessLog::page(&PATIENT, None, 10, true);
-			assert_eq!(who.items[0].1.action, LogAction::DocumentServed { request: REQUEST });
+			assert!(e.action.is_access());
 			assert_eq!(LogAction::DocumentRead.request(), None);
 			// The event carries the whole entry, request included.
 			let served = LogAction::DocumentServed { request: REQUEST };
@@ -415,7 +475,7 @@ mod served {
 				),
 				sp_runtime::DispatchError::BadOrigin
 			);
-			assert!(kept(PATIENT).is_empty());
+			assert!(logged(PATIENT).is_empty());
 		});
 	}
 
@@ -428,7 +488,7 @@ mod served {
 			}
 			assert_ok!(Registry::set_staff_status(signed(10), GATEWAY, StaffStatus::Suspended));
 			assert_noop!(log_served(GATEWAY, 7), Error::<Test>::NotAGateway);
-			assert!(kept(PATIENT).is_empty());
+			assert!(logged(PATIENT).is_empty());
 		});
 	}
 }
@@ -480,7 +540,7 @@ mod batched {
 				GATEWAY,
 				vec![served(7, REQUEST), refused(7, PATIENT_2), served(7, second)]
 			));
-			let entries = kept(PATIENT);
+			let entries = logged(PATIENT);
 			assert_eq!(entries.len(), 4);
 			let reads = &entries[1..];
 			assert_eq!(
@@ -542,13 +602,13 @@ mod batched {
 					Purpose::Research,
 					false
 				));
-				log = kept(PATIENT);
+				log = logged(PATIENT);
 			});
 			log
 		};
 		test(|| {
 			assert_ok!(log_reads(GATEWAY, vec![served(7, REQUEST), refused(7, PATIENT_2)]));
-			assert_eq!(kept(PATIENT), one_by_one);
+			assert_eq!(logged(PATIENT), one_by_one);
 		});
 	}
 
@@ -583,7 +643,7 @@ mod batched {
 			);
 			// A refusal of a deleted record and of a delegate is fine.
 			assert_ok!(log_reads(GATEWAY, vec![refused(10, 5555)]));
-			assert_eq!(kept(PATIENT).len(), 1);
+			assert_eq!(logged(PATIENT).len(), 1);
 		});
 	}
 
@@ -613,7 +673,7 @@ mod batched {
 			);
 			assert_ok!(Registry::set_staff_status(signed(10), GATEWAY, StaffStatus::Suspended));
 			assert_noop!(log_reads(GATEWAY, batch()), Error::<Test>::NotAGateway);
-			assert!(kept(PATIENT).is_empty());
+			assert!(logged(PATIENT).is_empty());
 		});
 	}
 
@@ -646,7 +706,7 @@ mod batched {
 			let mut at_bound = call[..1].to_vec();
 			vec![served(7, REQUEST); MAX_READS as usize].encode_to(&mut at_bound);
 			assert!(crate::Call::<Test>::decode(&mut &at_bound[..]).is_ok());
-			assert!(kept(PATIENT).is_empty());
+			assert!(logged(PATIENT).is_empty());
 		});
 	}
 }
@@ -658,7 +718,7 @@ mod erasure {
 	fn the_custodians_gateway_logs_the_erasure_of_a_deleted_record() {
 		test(|| {
 			assert_ok!(AccessLog::log_erasure(signed(GATEWAY), 10));
-			let entries = kept(PATIENT);
+			let entries = logged(PATIENT);
 			assert_eq!(entries.len(), 1);
 			assert_eq!(entries[0].action, LogAction::DocumentErased);
 			assert_eq!((entries[0].actor, entries[0].hospital), (GATEWAY, Some(0)));
@@ -668,7 +728,7 @@ mod erasure {
 			assert!(!LogAction::DocumentErased.is_access());
 			// A refused read of a deleted record is still logged; a served one cannot be.
 			assert_ok!(AccessLog::log_read(signed(GATEWAY), 10, DOCTOR, Purpose::Treatment, false));
-			assert_eq!(kept(PATIENT)[1].action, LogAction::ReadDenied);
+			assert_eq!(logged(PATIENT)[1].action, LogAction::ReadDenied);
 		});
 	}
 
@@ -703,7 +763,7 @@ mod erasure {
 mod verification {
 	use super::*;
 
-	/// Six entries of `PATIENT`, all kept (the window is widened by reading events instead).
+	/// Six entries of `PATIENT`, from the events.
 	fn log_of_six() -> (Vec<LogEntry<u64, u64>>, Head) {
 		let mut entries = Vec::new();
 		for i in 0..6 {

@@ -96,17 +96,6 @@ pub fn next_global(previous: &H256, entry: &H256) -> H256 {
 	H256(sp_io::hashing::blake2_256(&buf))
 }
 
-/// A page of a patient's log as the runtime API returns it.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
-pub struct LogPage<AccountId, BlockNumber> {
-	/// The patient's head.
-	pub head: Head,
-	/// Oldest sequence number still kept in state.
-	pub oldest_kept: u64,
-	/// The entries asked for that are still kept, newest first, each with its hash.
-	pub items: alloc::vec::Vec<(H256, LogEntry<AccountId, BlockNumber>)>,
-}
-
 /// What became of one read attempt a gateway logs with `log_reads`.
 #[derive(
 	Clone,

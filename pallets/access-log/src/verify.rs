@@ -1,6 +1,6 @@
 //! Off-chain verification of a patient's log against the on-chain head. Usable by anyone who
-//! holds the entries (from the runtime API's recent window, from the `EntryAppended` events of
-//! the blocks, or from a hospital's or patient's own copy): it needs no chain access beyond the
+//! holds the entries (from a node's `ehr_*` methods, from the `EntryAppended` events of the
+//! blocks, or from a hospital's or patient's own copy): it needs no chain access beyond the
 //! head.
 
 use crate::types::{Head, LogEntry};

@@ -6,9 +6,6 @@ use crate::{Runtime, RuntimeEvent};
 
 impl pallet_access_log::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// The last 256 entries of each patient stay in state (at most about 50 KB a patient);
-	/// older ones are in the `EntryAppended` events and proven by the head.
-	type MaxRecentEntries = ConstU32<256>;
 	/// The records pallet tells the log a record's patient, custodian, status and anchor.
 	type Records = crate::PatientRecords;
 	/// A gateway logs up to 256 read attempts in one `logReads` call: a block's worth of reads

@@ -3,17 +3,19 @@
 //! R4 `Bundle` of `AuditEvent`s following the IHE Basic Audit Log Patterns (BALP).
 //!
 //! Entries come from the node's entry index (every entry the node executed, kept by hash in its
-//! offchain storage) and from the state's window of recent entries, walking back from the
-//! patient's on-chain head ([`pallet_access_log::index::walk_back`]): each entry served links to
-//! the head, and however many entries others cause, none is hidden. A node that synced without
-//! the history (warp sync) holds only the entries of the blocks it executed and the state's
-//! window; a page says where its walk stopped for want of an entry (`missing`).
+//! offchain storage), walking back from the patient's on-chain head, read through the runtime
+//! API ([`pallet_access_log::index::walk_back`]): each entry served links to the head, and
+//! however many entries others cause, none is hidden. State keeps the heads only. A node that
+//! synced without the history (warp sync) holds only the entries of the blocks it executed; a
+//! page says where its walk stopped for want of an entry (`missing`). That entry and the older
+//! ones are in the `EntryAppended` events of the blocks that appended them (an archive node's,
+//! or a copy), each provable against its block's header, and they link up to the head.
 //!
 //! Every method takes an optional block hash (`at`); without it the best block is read.
 
 #![deny(missing_docs)]
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use codec::{Codec, Decode};
 use jsonrpsee::{
@@ -21,7 +23,7 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::error::{ErrorObject, ErrorObjectOwned},
 };
-pub use pallet_access_log::{Head, LogAction, LogEntry, LogPage, Purpose, Subject};
+pub use pallet_access_log::{Head, LogAction, LogEntry, Purpose, Subject};
 pub use pallet_access_log_runtime_api::AccessLogApi as RuntimeApiOf;
 use pallet_consent_rpc::{collection_bundle, iso8601};
 use serde::{Deserialize, Serialize};
@@ -102,16 +104,14 @@ pub struct EntryJson {
 pub struct LogPageJson {
 	/// The patient's head.
 	pub head: HeadJson,
-	/// Oldest sequence number still kept in state (older ones: from the node's entry index).
-	pub oldest_kept: u64,
 	/// Entries, newest first.
 	pub entries: Vec<EntryJson>,
 	/// Pass as `before` for the next, older page; null when nothing older is served.
 	#[serde(default)]
 	pub next: Option<u64>,
 	/// The node does not hold entry `missing` (it synced without that part of the history):
-	/// the walk back from the head stopped there. Older entries are in the `EntryAppended`
-	/// events of an archive node or in a copy, and verify against the head.
+	/// the walk back from the head stopped there. That entry and the older ones are in the
+	/// `EntryAppended` events of an archive node or in a copy, and verify against the head.
 	#[serde(default)]
 	pub missing: Option<u64>,
 }
@@ -205,8 +205,8 @@ pub struct AccessLog<C, B> {
 }
 
 impl<C, B> AccessLog<C, B> {
-	/// A handler reading through `client`, and older entries from `index` (`None`: only the
-	/// state's window of recent entries).
+	/// A handler reading the heads through `client` and the entries from `index` (`None`: no
+	/// entry is served, every page stops at the head with `missing`).
 	pub fn new(client: Arc<C>, index: Option<Arc<dyn EntryIndex>>) -> Self {
 		Self { client, index, _marker: Default::default() }
 	}
@@ -263,17 +263,15 @@ pub fn entry_json<A: Ss58Codec, N: Into<u64>>(hash: H256, e: LogEntry<A, N>) -> 
 	}
 }
 
-/// A page as [`AccessLog`] walks it: the state's page (head, window) and the walk's result.
+/// A page as [`AccessLog`] walks it: the head in state and the walk's result.
 struct Walked<A, N> {
 	head: Head,
-	oldest_kept: u64,
 	walk: pallet_access_log::index::Walk<A, N>,
 }
 
 fn page_json<A: Ss58Codec, N: Into<u64>>(p: Walked<A, N>) -> LogPageJson {
 	LogPageJson {
 		head: head_json(p.head),
-		oldest_kept: p.oldest_kept,
 		entries: p.walk.items.into_iter().map(|(h, e)| entry_json(h, e)).collect(),
 		next: p.walk.next,
 		missing: p.walk.missing,
@@ -451,52 +449,26 @@ where
 		C::Api: RuntimeApi<B, AccountId, NumberFor<B>>,
 	{
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		// The head and how far state keeps entries: an empty page reads no entry.
-		let top = self
-			.client
-			.runtime_api()
-			.entries(at, patient.clone(), None, 0)
-			.map_err(runtime_error)?;
-		// The state's window of recent entries, read once and only if the index lacks an entry
-		// (the node synced without it, or the entry predates the index).
-		let mut kept: Option<HashMap<H256, LogEntry<AccountId, NumberFor<B>>>> = None;
-		let mut window_error = None;
+		let head = self.client.runtime_api().head(at, patient.clone()).map_err(runtime_error)?;
+		// Only the node's index holds entries: one it lacks (the node synced without it) ends
+		// the walk there, and the page says so (`missing`).
 		let lookup = |hash: &H256| {
-			let indexed = self
-				.index
+			self.index
 				.as_ref()
 				.and_then(|index| index.entry(hash))
-				.and_then(|bytes| LogEntry::decode(&mut &bytes[..]).ok())
-				// A damaged copy in the index gives way to the state's, where there is one.
-				.filter(|e: &LogEntry<AccountId, NumberFor<B>>| e.hash() == *hash);
-			if indexed.is_some() {
-				return indexed;
-			}
-			let window = kept.get_or_insert_with(|| {
-				match self.client.runtime_api().entries(at, patient.clone(), None, u32::MAX) {
-					Ok(page) => page.items.into_iter().collect(),
-					Err(e) => {
-						window_error = Some(e);
-						HashMap::new()
-					},
-				}
-			});
-			window.get(hash).cloned()
+				.and_then(|bytes| LogEntry::<AccountId, NumberFor<B>>::decode(&mut &bytes[..]).ok())
 		};
 		let limit = limit.unwrap_or(DEFAULT_LIMIT) as usize;
 		let walk = pallet_access_log::index::walk_back(
 			&patient,
-			&top.head,
+			&head,
 			before,
 			limit,
 			MAX_WALK,
 			lookup,
 			|e| filter.keeps(e.action),
 		);
-		if let Some(e) = window_error {
-			return Err(runtime_error(e));
-		}
-		Ok(Walked { head: top.head, oldest_kept: top.oldest_kept, walk })
+		Ok(Walked { head, walk })
 	}
 }
 
