@@ -21,7 +21,10 @@
 //!   when it sees the deletion;
 //! * `gateway_requests`: in a [`RequestsQuery`] signed by a patient or someone who acts for the
 //!   patient, the signed requests the gateway served of the patient's records, so the patient can
-//!   check each served read in the log against the request it names ([`verify_served`]).
+//!   check each served read in the log against the request it names ([`verify_served`]);
+//! * `gateway_staffDirectory`: the hospital's staff directory, signed by its admin
+//!   ([`crate::directory`]); unsigned, as the directory is public: clients check it against the
+//!   chain, never the gateway.
 //!
 //! A request is signed over `domain ++ SCALE(request)` with sr25519; the wire form is
 //! [`SignedRequest`] (the SCALE bytes and the signature as hex). Every request names the
@@ -425,10 +428,12 @@ pub enum Refusal {
 	/// anchored before commitments were unique, or was anchored by someone other than the one
 	/// who uploaded the document): the document is not its own.
 	NotItsDocument = 27,
+	/// The gateway publishes no staff directory (or cannot read the file it was given).
+	NoDirectory = 28,
 }
 
 impl Refusal {
-	const ALL: [Refusal; 27] = [
+	const ALL: [Refusal; 28] = [
 		Refusal::Malformed,
 		Refusal::BadSignature,
 		Refusal::WrongGateway,
@@ -456,6 +461,7 @@ impl Refusal {
 		Refusal::TooManyReads,
 		Refusal::TooManyRequests,
 		Refusal::NotItsDocument,
+		Refusal::NoDirectory,
 	];
 
 	/// The JSON-RPC error code.
@@ -517,6 +523,11 @@ pub trait GatewayApi {
 	/// [`RequestsQuery`] of the patient or someone who acts for the patient.
 	#[method(name = "requests")]
 	async fn requests(&self, request: SignedRequest) -> RpcResult<Vec<ServedRequest>>;
+
+	/// The hospital's staff directory, signed by its admin: check it with
+	/// [`crate::directory::verify`] before believing a name in it.
+	#[method(name = "staffDirectory")]
+	async fn staff_directory(&self) -> RpcResult<crate::directory::SignedDirectory>;
 }
 
 /// A gateway error from the client's side: a refusal, or a transport failure.
@@ -692,6 +703,12 @@ impl Gateway {
 	/// `gateway_requests` with a query signed elsewhere.
 	pub async fn requests_signed(&self, r: SignedRequest) -> crate::Result<Vec<ServedRequest>> {
 		GatewayApiClient::requests(&*self.client, r).await.map_err(refused)
+	}
+
+	/// `gateway_staffDirectory`: the hospital's signed staff directory, unchecked (check it with
+	/// [`crate::directory::verify_at_finalized`]).
+	pub async fn staff_directory(&self) -> crate::Result<crate::directory::SignedDirectory> {
+		GatewayApiClient::staff_directory(&*self.client).await.map_err(refused)
 	}
 }
 

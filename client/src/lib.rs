@@ -17,7 +17,9 @@
 //! * [`document`]: seals a medical document (XChaCha20-Poly1305 under a fresh key) and gives
 //!   the commitment and CID a record anchors; salted commitments of identifiers;
 //! * [`keys`]: X25519 encryption keys of accounts, and document keys wrapped to them;
-//! * [`gateway`]: the document gateway's protocol and a client for it (upload, fetch, open).
+//! * [`gateway`]: the document gateway's protocol and a client for it (upload, fetch, open);
+//! * [`directory`]: hospitals' staff directories (names off chain, signed by the hospital's
+//!   admin), checked against the registry.
 //!
 //! Starting local `ehr-node` processes for tests is not the integrator's business: that is the
 //! workspace's `ehr-testing` crate.
@@ -25,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod directory;
 pub mod document;
 pub mod gateway;
 pub mod keys;

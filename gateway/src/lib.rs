@@ -11,7 +11,9 @@
 //! erase (a deleted record's document and key are destroyed and the erasure logged; a watcher
 //! does this by itself for every `RecordDeleted` of the hospital's records), and requests (the
 //! signed requests served of a patient's records, for the patient and those who act for the
-//! patient, who check them against the log).
+//! patient, who check them against the log), and the hospital's staff directory (signed by its
+//! admin, read from a file on each call; clients check it against the chain,
+//! [`ehr_client::directory`]).
 //!
 //! Every request is signed, and the gateway checks it before it asks its node anything: its
 //! form, its signature, that it is for this gateway's hospital and chain, its expiry and its
@@ -38,6 +40,7 @@ use std::{
 use base64::Engine as _;
 use codec::Encode;
 use ehr_client::{
+	directory::SignedDirectory,
 	gateway::{
 		self as proto, check, EraseRequest, Erased, FetchRequest, Fetched, GatewayApiServer,
 		GatewayInfo, Record, Refusal, RefusalData, Request, RequestsQuery, ServedRequest,
@@ -106,6 +109,9 @@ pub struct Config {
 	pub log_backlog_ms: u64,
 	/// No document is served while more read attempts than this wait to be logged on chain.
 	pub log_backlog_entries: usize,
+	/// The file of the hospital's signed staff directory (`ehr-doc directory sign` writes it),
+	/// served as it is by `gateway_staffDirectory`; `None`: no directory.
+	pub staff_directory: Option<PathBuf>,
 }
 
 /// Most read attempts one `accessLog.logReads` batch carries: the runtime's bound.
@@ -192,6 +198,8 @@ pub struct Gateway {
 	log_backlog_ms: u64,
 	/// [`Config::log_backlog_entries`].
 	log_backlog_entries: usize,
+	/// [`Config::staff_directory`].
+	staff_directory: Option<PathBuf>,
 }
 
 /// [`Gateway::hospital`] before the node confirmed one (no hospital id is this large).
@@ -248,6 +256,7 @@ impl Gateway {
 			journal: std::sync::Mutex::new(journal),
 			log_backlog_ms: config.log_backlog_ms,
 			log_backlog_entries: config.log_backlog_entries,
+			staff_directory: config.staff_directory.clone(),
 		}))
 	}
 
@@ -1162,6 +1171,23 @@ impl Gateway {
 		Ok(false)
 	}
 
+	/// `gateway_staffDirectory`: the signed directory in the file given, read on each call so
+	/// that a newly signed file counts at once. Not checked here beyond its form: the gateway is
+	/// not trusted for it, its clients check it against the chain.
+	fn staff_directory(&self) -> Result<SignedDirectory, Refuse> {
+		let path = self.staff_directory.as_ref().ok_or_else(|| {
+			refuse(Refusal::NoDirectory, "this gateway publishes no staff directory")
+		})?;
+		let text = std::fs::read_to_string(path).map_err(|e| {
+			log(format!("staff directory {}: {e}", path.display()));
+			refuse(Refusal::NoDirectory, "the staff directory cannot be read")
+		})?;
+		serde_json::from_str(&text).map_err(|e| {
+			log(format!("staff directory {}: {e}", path.display()));
+			refuse(Refusal::NoDirectory, "the staff directory file is not a signed directory")
+		})
+	}
+
 	/// `gateway_info`.
 	async fn info(&self) -> Result<GatewayInfo, Refuse> {
 		let (hospital, genesis) = self.learn_identity().await?;
@@ -1238,6 +1264,10 @@ impl GatewayApiServer for Server {
 			to_rpc(e, None)
 		})
 	}
+
+	async fn staff_directory(&self) -> RpcResult<SignedDirectory> {
+		self.0.staff_directory().map_err(|e| to_rpc(e, None))
+	}
 }
 
 /// The source address of a call, which the server puts in the call's extensions.
@@ -1298,10 +1328,15 @@ pub async fn start(config: Config) -> Result<Running, String> {
 		.await
 		.map_err(|e| format!("listen on {}: {e}", config.listen))?;
 	let addr = listener.local_addr().map_err(|e| e.to_string())?;
+	// Any web origin may call: a patient's page reads the staff directory from the browser.
+	// Nothing is granted by the origin or by cookies (none are used): every method but `info`
+	// and `staffDirectory` takes a signed request, and those two answer public facts.
+	let cors = tower::ServiceBuilder::new().layer(tower_http::cors::CorsLayer::permissive());
 	let services = jsonrpsee::server::Server::builder()
 		.max_request_body_size(body)
 		.max_response_body_size(body)
 		.set_batch_request_config(batches)
+		.set_http_middleware(cors)
 		.http_only()
 		.to_service_builder();
 	let methods: Methods = Server(gateway.clone()).into_rpc().into();
@@ -1436,6 +1471,7 @@ mod tests {
 			max_body_size: None,
 			log_backlog_ms: 60_000,
 			log_backlog_entries: 1024,
+			staff_directory: None,
 		}
 	}
 
@@ -1711,6 +1747,71 @@ mod tests {
 		}
 		assert_eq!(answered + refused, 40);
 		assert!(answered >= 20 && refused >= 1, "{answered} answered, {refused} refused");
+		running.handle.stop().unwrap();
+	}
+
+	#[tokio::test(flavor = "multi_thread")]
+	async fn the_staff_directory_is_served_from_its_file_as_it_is_now_and_to_any_origin() {
+		use ehr_client::directory::{self, Directory, DirectoryEntry};
+		let dir = tempfile::tempdir().unwrap();
+		let file = dir.path().join("directory.json");
+		let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+		let mut config = config(format!("http://{dead}"), dir.path().join("store"));
+		config.staff_directory = Some(file.clone());
+		let running = start(config).await.unwrap();
+		let addr = running.addr;
+		let call = r#"{"jsonrpc":"2.0","id":1,"method":"gateway_staffDirectory","params":[]}"#;
+		let ask = || tokio::task::spawn_blocking(move || post(addr, call));
+		// No file yet: refused `NoDirectory`.
+		let answer = ask().await.unwrap();
+		assert!(answer.contains("\"code\":4028"), "{answer}");
+		// The admin signs one: served as it is, without the node being asked.
+		let signed_by = |name: &str| {
+			let d = Directory {
+				hospital: 0,
+				genesis: genesis(),
+				issued_at: 1,
+				entries: vec![DirectoryEntry {
+					account: pair("//Bob").public().into(),
+					name: name.into(),
+					role: StaffRole::Doctor,
+					department: None,
+				}],
+			};
+			directory::sign(&d, &pair("//Alice"))
+		};
+		let first = signed_by("Dr. Ana Silva");
+		std::fs::write(&file, serde_json::to_string(&first).unwrap()).unwrap();
+		let answer = ask().await.unwrap();
+		assert!(answer.contains(&first.signature), "{answer}");
+		// A newly signed file counts at the next call.
+		let second = signed_by("Dr. Ana Silva Costa");
+		std::fs::write(&file, serde_json::to_string(&second).unwrap()).unwrap();
+		let answer = ask().await.unwrap();
+		assert!(answer.contains(&second.signature) && !answer.contains(&first.signature));
+		// A file that is not a signed directory is not served.
+		std::fs::write(&file, "[]").unwrap();
+		assert!(ask().await.unwrap().contains("\"code\":4028"));
+		// A page of any origin may call (the CORS preflight of a JSON POST is answered).
+		let preflight = tokio::task::spawn_blocking(move || {
+			use std::io::{Read, Write};
+			let mut s = std::net::TcpStream::connect(addr).unwrap();
+			write!(
+				s,
+				"OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://127.0.0.1:8080\r\n\
+				 Access-Control-Request-Method: POST\r\n\
+				 Access-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
+			)
+			.unwrap();
+			let mut answer = String::new();
+			s.read_to_string(&mut answer).unwrap();
+			answer
+		})
+		.await
+		.unwrap();
+		let lower = preflight.to_ascii_lowercase();
+		assert!(lower.starts_with("http/1.1 200"), "{preflight}");
+		assert!(lower.contains("access-control-allow-origin: *"), "{preflight}");
 		running.handle.stop().unwrap();
 	}
 }

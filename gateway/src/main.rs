@@ -7,7 +7,9 @@
 //!
 //! The account of `--suri-file` must be an active `Gateway` staff member of the hospital
 //! (registered by its admin with `hospitalRegistry.registerStaff`); the gateway publishes its
-//! custodian key for that account if the registry does not hold it yet.
+//! custodian key for that account if the registry does not hold it yet. With
+//! `--staff-directory <file>` it serves the hospital's staff directory, signed by its admin with
+//! `ehr-doc directory sign`, read from the file on each call.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -75,6 +77,10 @@ struct Args {
 	/// Serve no document while more read attempts than this wait to be logged on chain.
 	#[arg(long, default_value_t = 1024)]
 	log_backlog_entries: usize,
+	/// The hospital's staff directory, signed by its admin (`ehr-doc directory sign` writes
+	/// it): served by `gateway_staffDirectory`, read again on each call.
+	#[arg(long)]
+	staff_directory: Option<PathBuf>,
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -108,6 +114,7 @@ fn run(args: Args) -> Result<(), String> {
 		max_body_size: args.max_body_size,
 		log_backlog_ms: args.log_backlog_secs.saturating_mul(1000),
 		log_backlog_entries: args.log_backlog_entries,
+		staff_directory: args.staff_directory,
 	};
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {

@@ -4,11 +4,14 @@
 // @polkadot/api in the browser with no custom type definitions: every read is at the latest
 // finalized block, a runtime API (`api.call.*`) or, for the access log, the node's `ehr_*` JSON-RPC
 // methods (plain JSON over the same WebSocket); the notices come from the `accessLog.EntryAppended`
-// events of each finalized block; every write is a signed extrinsic.
+// events of each finalized block; every write is a signed extrinsic. Names of staff come from
+// each active hospital's staff directory, fetched from its gateway and believed only as far as
+// the chain confirms it (see `loadDirectories`).
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-dapp';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, decodeAddress, encodeAddress } from '@polkadot/util-crypto';
+import { hexToU8a, stringToU8a, u8aConcat, u8aEq } from '@polkadot/util';
+import { cryptoWaitReady, decodeAddress, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
 
 const SS58 = 42;
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
@@ -16,6 +19,12 @@ const RECORDS_PAGE = 20;
 const LOG_LIMIT = 50;
 const NOTICE_MAX = 20; // notices kept on the page, per kind (urgent, other)
 const NOTICE_WALK = 250; // finalized blocks examined at most after a gap (a node keeps 256 blocks' state)
+const DIRECTORY_DOMAIN = 'ehr-chain/staff-directory/v1'; // ehr_client::directory::DIRECTORY_DOMAIN
+// SCALE of ehr_client::directory::Directory: hospital, genesis, issued_at, entries (account,
+// name, role as the index of the runtime's StaffRole, department).
+const DIRECTORY_TYPE = '(u32, H256, u64, Vec<(AccountId32, Text, u8, Option<Text>)>)';
+const DIRECTORY_MAX_AGE_MS = 60_000; // directories are fetched again after this
+const DIRECTORY_RETRY_MS = 5_000; // ... or after this when one could not be had
 const CATEGORIES = ['ClinicalNote', 'LabResult', 'Imaging', 'Prescription', 'DischargeSummary', 'Allergy',
   'Immunization', 'MentalHealth', 'PatientReported', 'DeviceData'];
 
@@ -38,6 +47,11 @@ const state = {
   seen: null, // number of the last finalized block whose events were examined for notices
   watching: Promise.resolve(), // the examination of finalized blocks, one after the other
   noticed: new Set(), // hashes of the log entries a notice was shown for
+  directory: new Map(), // account -> { name, role, hospital, department }: entries the chain confirms
+  directoryNotes: [], // per active hospital, what became of its directory (words)
+  directoriesAt: 0, // when the directories were last fetched (ms), 0: never
+  directoriesFailed: false, // whether a directory could not be had last time
+  directoriesLoading: null,
 };
 
 // ---------------------------------------------------------------- formatting
@@ -260,6 +274,13 @@ async function load(hash) {
   state.hospitals = new Map(hospitals.map((hs) => [hs.id.toNumber(), hs.name.toUtf8()]));
   state.hospitalStatus = new Map(hospitals.map((hs) => [hs.id.toNumber(), hs.status.type]));
   renderHospitalChoice(hospitals);
+  const stale = Date.now() - state.directoriesAt > (state.directoriesFailed ? DIRECTORY_RETRY_MS : DIRECTORY_MAX_AGE_MS);
+  if (stale && !state.directoriesLoading) {
+    // Not awaited: the page does not wait on the hospitals' gateways.
+    state.directoriesLoading = loadDirectories(at, hospitals)
+      .catch((e) => { console.warn(`Staff directories: ${e.message}`); })
+      .finally(() => { state.directoriesLoading = null; });
+  }
 
   if (patient) {
     // The access log from the node's `ehr_*` methods, at the same block: the patient's whole log,
@@ -411,11 +432,13 @@ function scopeText(g) {
 function granteeNode(g, staff) {
   if (g.grantee.isHospital) return h('span', {}, `Hospital ${hospitalName(g.grantee.asHospital)}`);
   const a = g.grantee.asStaff.toString();
+  const named = state.directory.get(a);
+  if (named) return h('span', { class: 'who', title: a, 'data-address': a }, personWords(named));
   return who(a, staffText(staff.get(a)));
 }
 
 function renderGrants(grants, staff) {
-  if (!changed('grants', [state.patient, grants.map((g) => g.toJSON()), [...staff]])) return;
+  if (!changed('grants', [state.patient, grants.map((g) => g.toJSON()), [...staff], [...state.directory]])) return;
   if (grants.length === 0) {
     replace('grants-body', h('p', { class: 'empty', 'data-testid': 'grants-empty' }, 'You have granted no access.'));
     return;
@@ -434,7 +457,7 @@ function renderGrants(grants, staff) {
       h('td', { 'data-field': 'status' }, grantStatus(g)),
       h('td', {}, revocable ? h('button', {
         type: 'button', class: 'danger', 'data-tx': '', 'data-testid': `revoke-grant-${id}`, disabled: state.busy,
-        'aria-label': `Revoke grant #${id} to ${g.grantee.isStaff ? (accountName(grantee) ?? grantee) : hospitalName(g.grantee.asHospital)}`,
+        'aria-label': `Revoke grant #${id} to ${g.grantee.isStaff ? (state.directory.get(grantee)?.name ?? accountName(grantee) ?? grantee) : hospitalName(g.grantee.asHospital)}`,
         onclick: () => send(`Revoke grant #${id}`, state.api.tx.consent.revoke(state.patient, id)),
       }, 'Revoke') : null));
   });
@@ -819,6 +842,175 @@ function offerBrowserNotifications() {
   });
 }
 
+// ---------------------------------------------------------------- staff directories
+
+/** `Dr. Ana Silva — Doctor (Cardiology), Alice General (hospital #0)`. */
+function personWords({ name, role, hospital, department }) {
+  return `${name} — ${humanize(role)}${department ? ` (${department})` : ''}, ${hospitalName(hospital)} (hospital #${hospital})`;
+}
+
+const names = (n) => `${n} ${n === 1 ? 'name' : 'names'}`;
+
+/** POSTs a JSON-RPC call to a gateway; its result, or throws its error. */
+async function gatewayCall(url, method) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(body.error.message);
+  return body.result;
+}
+
+/**
+ * Checks `signed`, the `SignedDirectory` the gateway of `hs` (a `HospitalInfo` read at `at`)
+ * served, against the chain at `at`, as `ehr_client::directory::verify` does: the bytes are one
+ * SCALE-encoded directory, signed (sr25519 over the domain and the bytes) by its signer, who is
+ * the hospital's admin at `at`; it is for this chain and this hospital. Throws if not: the whole
+ * directory is rejected. Then keeps the entries whose account is active staff of the hospital
+ * in the role named (the registry's `staffCheck`, the check every pallet makes); resolves with
+ * them and how many were dropped.
+ */
+async function verifyDirectory(at, hs, signed) {
+  const { api } = state;
+  const id = hs.id.toNumber();
+  const bytes = hexToU8a(signed.directory);
+  const directory = api.createType(DIRECTORY_TYPE, bytes);
+  if (!u8aEq(directory.toU8a(), bytes)) throw new Error('it is not one directory (trailing or malformed bytes)');
+  const signer = decodeAddress(signed.signer);
+  const signature = hexToU8a(signed.signature);
+  if (signature.length !== 64 || !sr25519Verify(u8aConcat(stringToU8a(DIRECTORY_DOMAIN), bytes), signature, signer)) {
+    throw new Error(`the signature is not ${short(signed.signer)}'s`);
+  }
+  const [hospital, genesis, , entries] = directory;
+  if (!genesis.eq(api.genesisHash)) throw new Error('it is for another chain');
+  if (hospital.toNumber() !== id) throw new Error(`it is hospital #${hospital}'s`);
+  if (encodeAddress(signer, SS58) !== hs.admin.toString()) {
+    throw new Error(`signed by ${short(encodeAddress(signer, SS58))}, not by the hospital's admin`);
+  }
+  const confirmed = [];
+  for (const [account, name, role, department] of entries) {
+    const check = await at.call.hospitalRegistryApi.staffCheck(account);
+    // The role in the directory is the index of the runtime's StaffRole, as in the check.
+    if (check.isActive && check.asActive.hospital.toNumber() === id && check.asActive.role.index === role.toNumber()) {
+      confirmed.push({
+        account: account.toString(),
+        name: name.toString(),
+        role: check.asActive.role.type,
+        hospital: id,
+        department: department.isSome ? department.unwrap().toString() : null,
+      });
+    }
+  }
+  return { confirmed, dropped: entries.length - confirmed.length };
+}
+
+/**
+ * Fetches the staff directory of each active hospital in `hospitals` (read at `at`) from the
+ * gateway URL the registry holds for it, and keeps what the chain confirms (`verifyDirectory`).
+ * A hospital whose directory cannot be had, or is rejected, contributes no names; the note under
+ * the search box says why.
+ */
+async function loadDirectories(at, hospitals) {
+  const directory = new Map();
+  const notes = [];
+  let failed = false;
+  await Promise.all(hospitals.filter((hs) => hs.status.isActive).map(async (hs) => {
+    const name = hs.name.toUtf8();
+    let signed;
+    try {
+      signed = await gatewayCall(hs.gatewayUrl.toUtf8(), 'gateway_staffDirectory');
+    } catch (e) {
+      failed = true;
+      notes.push(`${name}: no staff directory (${e.message}).`);
+      return;
+    }
+    try {
+      const { confirmed, dropped } = await verifyDirectory(at, hs, signed);
+      for (const e of confirmed) directory.set(e.account, e);
+      notes.push(`${name}: ${names(confirmed.length)}${dropped ? `; ${names(dropped)} not confirmed by the chain (not shown)` : ''}.`);
+    } catch (e) {
+      notes.push(`${name}: directory rejected, ${e.message}.`);
+    }
+  }));
+  state.directory = directory;
+  state.directoryNotes = notes.sort();
+  state.directoriesAt = Date.now();
+  state.directoriesFailed = failed;
+  const note = $('directory-note');
+  note.textContent = `Names from the hospitals' staff directories, each signed by the hospital's admin and checked against the chain. ${state.directoryNotes.join(' ')}`;
+  note.dataset.loaded = 'true';
+  renderSearch();
+  if (state.patient) refresh(); // the grants, in words
+}
+
+/** The search results for what is typed: staff by name, role or department, hospitals by name. */
+function renderSearch() {
+  const q = $('directory-search').value.trim().toLowerCase();
+  if (!q) { replace('directory-results'); return; }
+  const people = [...state.directory.values()]
+    .filter((e) => [e.name, humanize(e.role), e.role, e.department ?? '', hospitalName(e.hospital)].some((t) => t.toLowerCase().includes(q)))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const places = [...state.hospitals]
+    .filter(([id, name]) => state.hospitalStatus.get(id) === 'Active' && name.toLowerCase().includes(q));
+  const items = [
+    ...people.map((e) => h('li', {}, h('button', {
+      type: 'button', class: 'secondary', 'data-testid': 'directory-result', 'data-kind': 'staff', 'data-account': e.account,
+      onclick: () => chooseGrantee({ staff: e.account }),
+    }, personWords(e)))),
+    ...places.map(([id, name]) => h('li', {}, h('button', {
+      type: 'button', class: 'secondary', 'data-testid': 'directory-result', 'data-kind': 'hospital', 'data-hospital': id,
+      onclick: () => chooseGrantee({ hospital: id }),
+    }, `${name} (hospital #${id}) — the whole hospital`))),
+  ];
+  replace('directory-results', items.length ? items : h('li', { class: 'empty', 'data-testid': 'directory-none' }, 'No one by that name or role.'));
+}
+
+/** Puts a search result in the grant form: a staff account or a whole hospital. */
+function chooseGrantee({ staff, hospital }) {
+  if (staff) {
+    $('grantee-kind-staff').checked = true;
+    $('grantee-staff').value = staff;
+  } else {
+    $('grantee-kind-hospital').checked = true;
+    $('grantee-hospital').value = String(hospital);
+  }
+  showChosen();
+}
+
+/** Says in words to whom the form grants. */
+function showChosen() {
+  const kind = document.querySelector('input[name="grantee-kind"]:checked')?.value;
+  let text = '';
+  if (kind === 'hospital') {
+    const id = $('grantee-hospital').value;
+    if (id !== '') text = `Granting to every clinician of ${hospitalWords(Number(id))}.`;
+  } else {
+    const a = $('grantee-staff').value.trim();
+    const named = state.directory.get(a);
+    if (named) text = `Granting to ${personWords(named)}.`;
+  }
+  $('grantee-chosen').textContent = text;
+}
+
+/**
+ * The warning before a grant to a whole hospital: who will be able to do what. As the consent
+ * pallet decides: a hospital grant covers its doctors, nurses and lab staff, and its
+ * administrators for payment only; never its privacy officers or its gateway.
+ */
+function hospitalGrantWarning(id, purposes, actions, excluded, ends) {
+  const roles = purposes.includes('Payment')
+    ? 'every doctor, nurse and lab member of the hospital, and for payment its administrators,'
+    : 'every doctor, nurse and lab member of the hospital';
+  const can = actions.map((a) => (a === 'Read' ? 'read' : 'propose corrections to')).join(' and ');
+  const except = excluded.length ? `, except ${excluded.map((c) => humanize(c).toLowerCase()).join(', ')}` : '';
+  return `You are granting access to the whole of ${hospitalWords(id)}: ${roles} will be able to ${can} all your records${except}, `
+    + `for ${purposes.map((p) => humanize(p).toLowerCase()).join(', ')}, until ${when(ends)}. `
+    + 'This includes staff the hospital registers later. Grant access to the whole hospital?';
+}
+
 // ---------------------------------------------------------------- the grant form
 
 async function onGrant(ev) {
@@ -858,7 +1050,14 @@ async function onGrant(ev) {
     const now = (await api.query.timestamp.now()).toNumber();
     ends = now + Number(duration);
   }
-  const label = `Grant access to ${grantee.Staff ? (accountName(grantee.Staff) ?? short(grantee.Staff)) : hospitalName(grantee.Hospital)}`;
+  if (grantee.Hospital !== undefined
+    && !window.confirm(hospitalGrantWarning(grantee.Hospital, purposes, actions, excluded, ends))) {
+    err.textContent = 'Not granted: you cancelled the grant to the whole hospital.';
+    return;
+  }
+  const label = `Grant access to ${grantee.Staff
+    ? (state.directory.get(grantee.Staff)?.name ?? accountName(grantee.Staff) ?? short(grantee.Staff))
+    : hospitalName(grantee.Hospital)}`;
   await send(label, api.tx.consent.grant(state.patient, grantee, 'AllRecords', excluded, purposes, actions, null, ends));
 }
 
@@ -904,6 +1103,11 @@ function buildForm() {
   $('grant-form').addEventListener('submit', onGrant);
   $('grantee-staff').addEventListener('focus', () => { $('grantee-kind-staff').checked = true; });
   $('grantee-hospital').addEventListener('focus', () => { $('grantee-kind-hospital').checked = true; });
+  $('directory-search').addEventListener('input', renderSearch);
+  for (const id of ['grantee-staff', 'grantee-hospital', 'grantee-kind-staff', 'grantee-kind-hospital']) {
+    $(id).addEventListener('input', showChosen);
+    $(id).addEventListener('change', showChosen);
+  }
   $('grant-until').addEventListener('focus', () => { $('grant-duration').value = 'until'; });
 }
 

@@ -9,19 +9,25 @@
 // the grant revoked while `ehr_decide` denies Dave; the gateway logs Dave's next, refused, read,
 // which the page lists among the refusals and not among the reads; a failing grant shows its
 // decoded module error. Each read, the refusal and Bob's emergency access also give Charlie a
-// notice within seconds, without a reload; another patient's emergency gives none. Saves a
-// full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
+// notice within seconds, without a reload; another patient's emergency gives none. Hospital 0's
+// gateway serves a staff directory Alice signed with `ehr-doc directory sign`: Ferdie finds Bob
+// by name, sees his role and hospital, grants him access and sees the grant by name; the two
+// entries the chain does not confirm (an account that is no staff, one in another role) are not
+// shown but counted; a grant to the whole hospital warns in words and does nothing when
+// cancelled. Saves a full-page screenshot (EHR_SCREENSHOT_DIR, default a temp dir).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { chromium } from 'playwright-core';
-import { startDevNode } from '../../tests/js/lib/node.mjs';
+import { NODE_BIN, startDevNode } from '../../tests/js/lib/node.mjs';
 import { send, decide } from '../../tests/js/lib/chain.mjs';
 import { build } from '../build.mjs';
 
@@ -29,6 +35,61 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CHROMIUM = process.env.EHR_CHROMIUM || '/usr/bin/chromium';
 const STEP_MS = 60_000; // bound of any one wait in the page
 const NOTICE_MS = 10_000; // bound of the wait for a notice, from the finality of its extrinsic
+// The gateway and ehr-doc, built next to ehr-node.
+const GATEWAY_BIN = process.env.EHR_GATEWAY_BIN || (NODE_BIN && join(dirname(NODE_BIN), 'ehr-gateway'));
+const DOC_BIN = process.env.EHR_DOC_BIN || (NODE_BIN && join(dirname(NODE_BIN), 'ehr-doc'));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts hospital 0's gateway (account //Alice//stash, its `Gateway` in the dev preset) on a free
+ * port, serving the staff directory in `directory`; resolves once it serves it, with its URL and
+ * a stop function.
+ */
+async function startGateway(node, dir, directory) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(GATEWAY_BIN, ['--node-rpc', node.httpUrl, '--listen', `127.0.0.1:${port}`,
+    '--store', join(dir, 'store'), '--suri', '//Alice//stash', '--no-publish-key', '--staff-directory', directory], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  const started = Date.now();
+  for (;;) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'gateway_staffDirectory', params: [] }),
+      });
+      const body = await res.json();
+      if (body.result) return { url, stop, log: () => log };
+    } catch { /* not up yet */ }
+    if (child.exitCode !== null || Date.now() - started > 30_000) {
+      await stop();
+      throw new Error(`ehr-gateway did not serve its directory within 30 s: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 /** Starts `serve.mjs` on a free port (--port 0); resolves with its URL and a stop function. */
 function startServer(rpc) {
@@ -96,10 +157,12 @@ async function noticeOf(page, hash) {
   return { notice, ms: Date.now() - started };
 }
 
-test('a patient lists records, grants and revokes access, sees who can act and who accessed, in the page', { timeout: 290_000 }, async (t) => {
+test('a patient lists records, grants and revokes access, sees who can act and who accessed, in the page', { timeout: 330_000 }, async (t) => {
   const started = Date.now();
   const node = await startDevNode();
+  const work = mkdtempSync(join(tmpdir(), 'ehr-page-gw-'));
   let api;
+  let gateway;
   let server;
   let browser;
   let page;
@@ -144,6 +207,25 @@ test('a patient lists records, grants and revokes access, sees who can act and w
       send(api, api.tx.hospitalRegistry.enrolPatient(other.address, '0x' + 'ef'.repeat(32)), alice, node, { nonce: nonce + 5 }),
     ]);
     const record = added.find(({ event }) => api.events.patientRecords.RecordAdded.is(event)).event.data.record.toNumber();
+
+    // Alice, hospital 0's admin, signs its staff directory: Bob, an active doctor; Ferdie, who is
+    // no staff; Eve, listed as a doctor but the hospital's gateway on chain. Its gateway serves
+    // it, at the URL Alice registers for it.
+    const list = join(work, 'staff.json');
+    const directoryFile = join(work, 'directory.json');
+    writeFileSync(list, JSON.stringify([
+      { account: bob.address, name: 'Dr. Ana Silva', role: 'Doctor' },
+      { account: ferdie.address, name: 'Dr. Frank Ferdinand', role: 'Doctor' },
+      { account: eve.address, name: 'Dr. Eve Mallory', role: 'Doctor', department: 'Radiology' },
+    ]));
+    const { stdout } = await promisify(execFile)(DOC_BIN, ['--rpc', node.httpUrl, 'directory', 'sign',
+      '--suri', '//Alice', '--list', list, '--out', directoryFile]);
+    const signedOut = JSON.parse(stdout);
+    assert.equal(signedOut.hospital, 0);
+    assert.equal(signedOut.confirmed, 1);
+    assert.deepEqual(signedOut.unconfirmed.map((e) => e.name), ['Dr. Frank Ferdinand', 'Dr. Eve Mallory']);
+    gateway = await startGateway(node, work, directoryFile);
+    await send(api, api.tx.hospitalRegistry.updateHospital(null, gateway.url), alice, node);
     t.diagnostic(`set-up done in ${((Date.now() - started) / 1000).toFixed(1)} s (record #${record})`);
 
     server = await startServer(node.url);
@@ -426,6 +508,65 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     assert.ok((await api.call.hospitalRegistryApi.isPatient(ferdie.address)).isTrue);
     assert.equal(await page.locator('#free-ops').getAttribute('data-left'), '20');
 
+    // Ferdie looks for a doctor by name in the hospitals' staff directories: only what the chain
+    // confirms shows, and the note counts the rest.
+    const note = page.locator('#directory-note[data-loaded="true"]');
+    await note.waitFor();
+    assert.match(await text(note), /Alice General: 1 name; 2 names not confirmed by the chain \(not shown\)\./);
+    await page.fill('#directory-search', 'silva');
+    const found = page.locator(`[data-testid="directory-result"][data-kind="staff"][data-account="${bob.address}"]`);
+    await found.waitFor();
+    assert.equal(await text(found), 'Dr. Ana Silva — Doctor, Alice General (hospital #0)');
+    assert.equal(await page.locator('[data-testid="directory-result"]').count(), 1);
+    // Listed in the directory, but no staff (Ferdie) or in another role (Eve): not found.
+    for (const q of ['Ferdinand', 'Mallory', 'Radiology']) {
+      await page.fill('#directory-search', q);
+      await page.locator('[data-testid="directory-none"]').waitFor();
+      assert.equal(await page.locator('[data-testid="directory-result"]').count(), 0, q);
+    }
+    // By role: the one confirmed doctor.
+    await page.fill('#directory-search', 'doctor');
+    await found.waitFor();
+    assert.equal(await page.locator('[data-testid="directory-result"][data-kind="staff"]').count(), 1);
+    // Chosen, it fills the form; the grant goes to Bob's account and is listed by name.
+    await found.click();
+    assert.equal(await page.inputValue('#grantee-staff'), bob.address);
+    assert.ok(await page.isChecked('#grantee-kind-staff'));
+    assert.equal(await text(page.locator('#grantee-chosen')), 'Granting to Dr. Ana Silva — Doctor, Alice General (hospital #0).');
+    await page.click('#grant-submit');
+    await txFinalized(page, 'Grant access to Dr. Ana Silva');
+    const named = page.locator(`[data-testid="grant-row"][data-grantee="${bob.address}"][data-status="active"]`);
+    await named.waitFor();
+    assert.equal(await text(named.locator('[data-field="grantee"]')), 'Dr. Ana Silva — Doctor, Alice General (hospital #0)');
+    const ferdieGrants = await api.call.consentApi.grants(ferdie.address);
+    assert.equal(ferdieGrants.length, 1);
+    assert.equal(ferdieGrants[0].grantee.asStaff.toString(), bob.address);
+
+    // The whole hospital: a warning in words first; cancelled, nothing is sent.
+    await page.fill('#directory-search', 'Alice General');
+    const wholeHospital = page.locator('[data-testid="directory-result"][data-kind="hospital"][data-hospital="0"]');
+    await wholeHospital.waitFor();
+    assert.equal(await text(wholeHospital), 'Alice General (hospital #0) — the whole hospital');
+    await wholeHospital.click();
+    assert.ok(await page.isChecked('#grantee-kind-hospital'));
+    assert.equal(await text(page.locator('#grantee-chosen')), 'Granting to every clinician of hospital #0 (Alice General).');
+    const warned = new Promise((resolve) => {
+      page.once('dialog', async (dialog) => {
+        const message = dialog.message();
+        await dialog.dismiss();
+        resolve({ type: dialog.type(), message });
+      });
+    });
+    await page.click('#grant-submit');
+    const warning = await warned;
+    assert.equal(warning.type, 'confirm');
+    assert.match(warning.message, /^You are granting access to the whole of hospital #0 \(Alice General\): every doctor, nurse and lab member of the hospital will be able to read all your records, for treatment, until /);
+    assert.match(warning.message, /This includes staff the hospital registers later\./);
+    await page.locator('#grant-form-error', { hasText: 'Not granted: you cancelled the grant to the whole hospital.' }).waitFor();
+    assert.match(await text(page.locator('[data-testid="tx-headline"]')), /^Grant access to Dr\. Ana Silva: done/);
+    assert.equal(await page.locator('[data-testid="grant-row"]').count(), 1);
+    assert.equal((await api.call.consentApi.grants(ferdie.address)).length, 1);
+
     assert.deepEqual(browserLog.filter((l) => l.startsWith('pageerror') || l.startsWith('console.error')), []);
     if (process.env.EHR_PAGE_DEBUG) t.diagnostic(`browser log:\n${browserLog.join('\n')}`);
     t.diagnostic(`page test done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -434,12 +575,14 @@ test('a patient lists records, grants and revokes access, sees who can act and w
       const shot = join(shotDir, 'patient-page-failure.png');
       await page.screenshot({ path: shot, fullPage: true }).then(() => console.error(`failure screenshot: ${shot}`), () => {});
     }
-    console.error(`browser log:\n${browserLog.join('\n')}\nnode log:\n${node.logTail(20)}`);
+    console.error(`browser log:\n${browserLog.join('\n')}\nnode log:\n${node.logTail(20)}\ngateway log:\n${gateway?.log() ?? ''}`);
     throw e;
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop().catch(() => {});
+    await gateway?.stop().catch(() => {});
     await api?.disconnect().catch(() => {});
     await node.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 });

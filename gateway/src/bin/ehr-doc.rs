@@ -8,6 +8,8 @@
 //! ehr-doc verify      --record 3 --file sealed.bin
 //! ehr-doc erase       --suri //Alice --record 3 [--gateway http://127.0.0.1:8440]
 //! ehr-doc requests    --suri //Charlie [--patient <addr>] [--gateway http://127.0.0.1:8440]
+//! ehr-doc directory sign --suri //Alice --list staff.json --out directory.json [--hospital 0]
+//! ehr-doc directory show --hospital 0 [--gateway http://127.0.0.1:8440]
 //! ```
 //!
 //! `upload` seals the file under a fresh key (XChaCha20-Poly1305), wraps the key to the
@@ -20,7 +22,12 @@
 //! (or a delegate or guardian), reads the patient's access log at the finalized block and
 //! verifies it against the head, asks each gateway that logged a served read for the signed
 //! requests it served of the patient's records, and checks every served read of the log against
-//! the request it names: proven, or not and why. Every request to a gateway names the genesis
+//! the request it names: proven, or not and why. `directory sign`, run by a hospital's admin,
+//! signs the hospital's staff directory from a plain JSON list
+//! (`[{"account": "5…", "name": "Dr. Ana Silva", "role": "Doctor", "department": "Cardiology"}]`)
+//! into the file its gateway serves (`ehr-gateway --staff-directory`), and says which entries
+//! the chain does not confirm; `directory show` fetches a hospital's directory from its gateway
+//! and checks it against the chain. Every request to a gateway names the genesis
 //! hash of the chain of the node `--rpc` points at. Results are JSON on
 //! standard output; exit code 0 on success, 1 on a failure or refusal (explained on standard
 //! error; a consent refusal of `fetch` in words, as the node explains the same decision:
@@ -35,6 +42,7 @@ use std::{
 use clap::{Parser, Subcommand};
 use ehr_client::{
 	audit,
+	directory::{self, DirectoryEntry},
 	gateway::{self, Purpose, ServedRequest},
 	keys::EncryptionSecret,
 	runtime::{AccountId, RuntimeCall},
@@ -42,7 +50,7 @@ use ehr_client::{
 };
 use pallet_access_log::{LogAction, Subject};
 use pallet_consent::{Action, Decision, Target};
-use pallet_hospital_registry::{HospitalId, StaffCheck};
+use pallet_hospital_registry::{HospitalId, HospitalInfo, StaffCheck};
 use pallet_patient_records::{Category, RecordId};
 use serde_json::{json, Value};
 use sp_core::H256;
@@ -139,6 +147,45 @@ enum Command {
 		patient: Option<String>,
 		/// Ask only this gateway (default: the registered gateway of each hospital that logged
 		/// a served read of the patient).
+		#[arg(long)]
+		gateway: Option<String>,
+	},
+	/// A hospital's staff directory: sign it (its admin), or fetch and check it.
+	Directory {
+		#[command(subcommand)]
+		command: DirectoryCommand,
+	},
+}
+
+#[derive(Debug, Subcommand)]
+enum DirectoryCommand {
+	/// Sign the staff directory of the signer's hospital from a plain JSON list of staff, into
+	/// the file its gateway serves; print which entries the chain does not confirm.
+	Sign {
+		/// Secret URI of the hospital's admin.
+		#[arg(long, conflicts_with = "suri_file")]
+		suri: Option<String>,
+		/// File holding the admin's secret URI.
+		#[arg(long)]
+		suri_file: Option<PathBuf>,
+		/// The staff: a JSON list of `{"account", "name", "role", "department"?}`.
+		#[arg(long)]
+		list: PathBuf,
+		/// Where to write the signed directory (replaced whole, so a gateway reading it never
+		/// sees half a file).
+		#[arg(long)]
+		out: PathBuf,
+		/// The hospital (default: the one whose admin the signer is).
+		#[arg(long)]
+		hospital: Option<HospitalId>,
+	},
+	/// Fetch a hospital's staff directory from its gateway and check it against the chain at
+	/// the finalized block.
+	Show {
+		/// The hospital.
+		#[arg(long)]
+		hospital: HospitalId,
+		/// Gateway URL (default: the hospital's registered one).
 		#[arg(long)]
 		gateway: Option<String>,
 	},
@@ -297,7 +344,129 @@ async fn run(args: Args) -> Result<Value, String> {
 			};
 			check_requests(&rpc, &s, &patient, gateway).await
 		},
+		Command::Directory {
+			command: DirectoryCommand::Sign { suri, suri_file, list, out, hospital },
+		} => {
+			let suri = match (suri, suri_file) {
+				(Some(s), _) => s,
+				(None, Some(f)) => std::fs::read_to_string(&f)
+					.map_err(|e| format!("{}: {e}", f.display()))?
+					.trim()
+					.to_string(),
+				(None, None) => return Err("give --suri or --suri-file (the admin's)".into()),
+			};
+			let s = Signer::from_uri(&suri).map_err(fail)?;
+			sign_directory(&rpc, &s, &list, &out, hospital).await
+		},
+		Command::Directory { command: DirectoryCommand::Show { hospital, gateway } } => {
+			let gw = match gateway {
+				Some(url) => {
+					let genesis = rpc.genesis_hash().await.map_err(fail)?;
+					gateway::Gateway::new(&url, genesis).map_err(fail)?
+				},
+				None => gateway::gateway_of(&rpc, hospital).await.map_err(fail)?,
+			};
+			let signed = gw.staff_directory().await.map_err(fail)?;
+			let verified = directory::verify_at_finalized(&rpc, &signed, hospital)
+				.await
+				.map_err(fail)?
+				.map_err(|e| format!("rejected: {e}"))?;
+			Ok(json!({
+				"hospital": verified.hospital,
+				"issuedAt": verified.issued_at,
+				"signer": signed.signer,
+				"entries": verified.entries,
+				"unconfirmed": verified.unconfirmed,
+			}))
+		},
 	}
+}
+
+/// `directory sign`: signs `list` as the directory of `hospital` (default: the one `admin` is
+/// the admin of) for the chain of `rpc`'s node, writes it to `out`, and checks it as a client
+/// would.
+async fn sign_directory(
+	rpc: &Rpc,
+	admin: &Signer,
+	list: &std::path::Path,
+	out: &std::path::Path,
+	hospital: Option<HospitalId>,
+) -> Result<Value, String> {
+	let text = std::fs::read_to_string(list).map_err(|e| format!("{}: {e}", list.display()))?;
+	let entries: Vec<DirectoryEntry> =
+		serde_json::from_str(&text).map_err(|e| format!("{}: {e}", list.display()))?;
+	let mut seen = BTreeSet::new();
+	for e in &entries {
+		if e.name.trim().is_empty() {
+			return Err(format!("{}: an entry of {} has no name", list.display(), e.account));
+		}
+		if !seen.insert(e.account.clone()) {
+			return Err(format!("{}: {} is listed twice", list.display(), e.account));
+		}
+	}
+	let hospitals: Vec<HospitalInfo<AccountId>> =
+		rpc.runtime_call("HospitalRegistryApi_hospitals", &(), None).await.map_err(fail)?;
+	let me = admin.account();
+	let hospital = match hospital {
+		Some(id) => {
+			let h = hospitals
+				.iter()
+				.find(|h| h.id == id)
+				.ok_or_else(|| format!("no hospital {id} in the registry"))?;
+			if h.admin != me {
+				return Err(format!("{me} is not the admin of hospital {id} ({} is)", h.admin));
+			}
+			id
+		},
+		None => {
+			let mine: Vec<HospitalId> =
+				hospitals.iter().filter(|h| h.admin == me).map(|h| h.id).collect();
+			match mine[..] {
+				[id] => id,
+				[] => return Err(format!("{me} is the admin of no hospital")),
+				_ => {
+					return Err(format!("{me} is the admin of hospitals {mine:?}: give --hospital"))
+				},
+			}
+		},
+	};
+	let d = directory::Directory {
+		hospital,
+		genesis: rpc.genesis_hash().await.map_err(fail)?,
+		issued_at: gateway::now_ms(),
+		entries,
+	};
+	let signed = directory::sign(&d, admin.pair());
+	let json = serde_json::to_string_pretty(&signed).map_err(fail)?;
+	// Written aside and renamed over: a gateway reads the file on each call.
+	let mut tmp = out.as_os_str().to_owned();
+	tmp.push(".tmp");
+	let tmp = PathBuf::from(tmp);
+	std::fs::write(&tmp, json + "\n").map_err(|e| format!("{}: {e}", tmp.display()))?;
+	std::fs::rename(&tmp, out).map_err(|e| format!("{}: {e}", out.display()))?;
+	let verified = directory::verify_at_finalized(rpc, &signed, hospital)
+		.await
+		.map_err(fail)?
+		.map_err(|e| format!("signed, but a client would reject it: {e}"))?;
+	let confirmed: BTreeSet<AccountId> =
+		verified.entries.iter().map(|e| e.account.clone()).collect();
+	let unconfirmed: Vec<Value> = d
+		.entries
+		.iter()
+		.filter(|e| !confirmed.contains(&e.account))
+		.map(|e| json!({ "account": e.account.to_string(), "name": e.name, "role": e.role }))
+		.collect();
+	Ok(json!({
+		"hospital": hospital,
+		"issuedAt": d.issued_at,
+		"signer": signed.signer,
+		"out": out,
+		"entries": d.entries.len(),
+		"confirmed": verified.entries.len(),
+		// Not active staff of the hospital in that role at the finalized block: clients drop
+		// them (a staff member registered a moment ago shows once their block is final).
+		"unconfirmed": unconfirmed,
+	}))
 }
 
 /// A gateway's consent refusal of `requester`'s read of `record` in words, as the node explains
