@@ -67,14 +67,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_read() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 55_593_000 ps.
-		Weight::from_parts(62_463_000, 6130)
+		// Minimum execution time: 45_357_000 ps.
+		Weight::from_parts(48_231_000, 6130)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -86,14 +84,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_served() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 58_286_000 ps.
-		Weight::from_parts(66_659_000, 6130)
+		// Minimum execution time: 46_449_000 ps.
+		Weight::from_parts(49_393_000, 6130)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -105,17 +101,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:256 w:256)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:256)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn log_reads(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `569 + n * 348`, estimated `6130 + n * 2676`.
-		// Minimum execution time: 65_938_000 ps.
-		Weight::from_parts(157_479_419, 6130)
-			.saturating_add(Weight::from_parts(38_158_686, 0).saturating_mul(n.into()))
+		// Minimum execution time: 50_685_000 ps.
+		Weight::from_parts(63_103_000, 6130)
+			.saturating_add(Weight::from_parts(34_599_244, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(n.into()))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
@@ -128,25 +122,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_erasure() -> Weight {
 		// Proof size (bytes): measured `765`, estimated `4203`.
-		// Minimum execution time: 51_055_000 ps.
-		Weight::from_parts(60_811_000, 4203)
+		// Minimum execution time: 39_619_000 ps.
+		Weight::from_parts(42_293_000, 4203)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn append() -> Weight {
 		// Proof size (bytes): measured `78`, estimated `3553`.
-		// Minimum execution time: 21_051_000 ps.
-		Weight::from_parts(26_179_000, 3553)
+		// Minimum execution time: 14_402_000 ps.
+		Weight::from_parts(15_663_000, 3553)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
@@ -162,14 +152,12 @@ impl WeightInfo for () {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_read() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 55_593_000 ps.
-		Weight::from_parts(62_463_000, 6130)
+		// Minimum execution time: 45_357_000 ps.
+		Weight::from_parts(48_231_000, 6130)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -181,14 +169,12 @@ impl WeightInfo for () {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_served() -> Weight {
 		// Proof size (bytes): measured `861`, estimated `6130`.
-		// Minimum execution time: 58_286_000 ps.
-		Weight::from_parts(66_659_000, 6130)
+		// Minimum execution time: 46_449_000 ps.
+		Weight::from_parts(49_393_000, 6130)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:2 w:0)
 	/// Proof: `HospitalRegistry::Staff` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
@@ -200,17 +186,15 @@ impl WeightInfo for () {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:256 w:256)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:256)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn log_reads(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `569 + n * 348`, estimated `6130 + n * 2676`.
-		// Minimum execution time: 65_938_000 ps.
-		Weight::from_parts(157_479_419, 6130)
-			.saturating_add(Weight::from_parts(38_158_686, 0).saturating_mul(n.into()))
+		// Minimum execution time: 50_685_000 ps.
+		Weight::from_parts(63_103_000, 6130)
+			.saturating_add(Weight::from_parts(34_599_244, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2676).saturating_mul(n.into()))
 	}
 	/// Storage: `HospitalRegistry::Staff` (r:1 w:0)
@@ -223,24 +207,20 @@ impl WeightInfo for () {
 	/// Proof: `PatientRecords::RecordOfCommitment` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn log_erasure() -> Weight {
 		// Proof size (bytes): measured `765`, estimated `4203`.
-		// Minimum execution time: 51_055_000 ps.
-		Weight::from_parts(60_811_000, 4203)
+		// Minimum execution time: 39_619_000 ps.
+		Weight::from_parts(42_293_000, 4203)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `AccessLog::Heads` (r:1 w:1)
 	/// Proof: `AccessLog::Heads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `AccessLog::Entries` (r:0 w:1)
-	/// Proof: `AccessLog::Entries` (`max_values`: None, `max_size`: Some(254), added: 2729, mode: `MaxEncodedLen`)
 	fn append() -> Weight {
 		// Proof size (bytes): measured `78`, estimated `3553`.
-		// Minimum execution time: 21_051_000 ps.
-		Weight::from_parts(26_179_000, 3553)
+		// Minimum execution time: 14_402_000 ps.
+		Weight::from_parts(15_663_000, 3553)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }
