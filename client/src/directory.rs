@@ -229,10 +229,10 @@ pub async fn verify_at_finalized(
 	};
 	let mut checks = std::collections::BTreeMap::new();
 	for account in accounts {
-		if !checks.contains_key(&account) {
+		if let std::collections::btree_map::Entry::Vacant(slot) = checks.entry(account) {
 			let check: StaffCheck =
-				rpc.runtime_call("HospitalRegistryApi_staff_check", &account, Some(at)).await?;
-			checks.insert(account, check);
+				rpc.runtime_call("HospitalRegistryApi_staff_check", slot.key(), Some(at)).await?;
+			slot.insert(check);
 		}
 	}
 	Ok(verify(signed, hospital, genesis, info.as_ref(), |a| {

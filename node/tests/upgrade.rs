@@ -286,7 +286,9 @@ async fn the_council_upgrades_the_runtime_of_a_running_network() {
 				.collect::<Vec<_>>(),
 		);
 	}
-	assert!(kept_before.iter().all(|e| !e.is_empty()), "records, consent and log have state");
+	// The log's state apart from Ferdie's head, the global head and the ring is the other
+	// patients' heads, which this network may not have: only records and consent must have some.
+	assert!(kept_before[..2].iter().all(|e| !e.is_empty()), "records and consent have state");
 	let registry_before: Vec<_> = storage_entries(&rpc, &pallet_prefix::<Registry>(), pre)
 		.await
 		.unwrap()

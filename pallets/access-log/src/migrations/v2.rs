@@ -210,7 +210,7 @@ mod tests {
 			for record in System::events() {
 				if let RuntimeEvent::AccessLog(Event::EntryAppended { entry, .. }) = record.event {
 					let slot = u32::try_from(entry.seq % RING).unwrap();
-					v1::Entries::<Test>::insert(entry.patient.clone(), slot, entry);
+					v1::Entries::<Test>::insert(entry.patient, slot, entry);
 				}
 			}
 			System::reset_events();
