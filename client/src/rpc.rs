@@ -229,12 +229,12 @@ impl Rpc {
 		parse_hash(&v)
 	}
 
-	/// Submits already encoded extrinsics in one JSON-RPC batch request (one HTTP round trip);
-	/// returns, for each in order, its hash or the pool's refusal.
-	pub async fn submit_encoded_batch(
+	/// Sends `author_submitExtrinsic` for each of the encoded `xts` in one JSON-RPC batch request
+	/// (one HTTP round trip); the node's answer to each, in order.
+	async fn submit_batch(
 		&self,
 		xts: &[Vec<u8>],
-	) -> Result<Vec<std::result::Result<H256, String>>> {
+	) -> Result<Vec<std::result::Result<Value, jsonrpsee::types::ErrorObjectOwned>>> {
 		if xts.is_empty() {
 			return Ok(Vec::new());
 		}
@@ -244,8 +244,18 @@ impl Rpc {
 				.insert("author_submitExtrinsic", vec![format!("0x{}", hex::encode(xt))])
 				.map_err(|e| Error::Decode(format!("params: {e}")))?;
 		}
-		let answers = self.client.batch_request::<Value>(batch).await?;
-		Ok(answers
+		Ok(self.client.batch_request::<Value>(batch).await?.into_iter().collect())
+	}
+
+	/// Submits already encoded extrinsics in one JSON-RPC batch request (one HTTP round trip);
+	/// returns, for each in order, its hash or the pool's refusal.
+	pub async fn submit_encoded_batch(
+		&self,
+		xts: &[Vec<u8>],
+	) -> Result<Vec<std::result::Result<H256, String>>> {
+		Ok(self
+			.submit_batch(xts)
+			.await?
 			.into_iter()
 			.map(|a| match a {
 				Ok(v) => parse_hash(&v).map_err(|e| e.to_string()),
@@ -261,17 +271,9 @@ impl Rpc {
 		&self,
 		xts: &[Vec<u8>],
 	) -> Result<Vec<std::result::Result<(), Refusal>>> {
-		if xts.is_empty() {
-			return Ok(Vec::new());
-		}
-		let mut batch = BatchRequestBuilder::new();
-		for xt in xts {
-			batch
-				.insert("author_submitExtrinsic", vec![format!("0x{}", hex::encode(xt))])
-				.map_err(|e| Error::Decode(format!("params: {e}")))?;
-		}
-		let answers = self.client.batch_request::<Value>(batch).await?;
-		Ok(answers
+		Ok(self
+			.submit_batch(xts)
+			.await?
 			.into_iter()
 			.map(|a| match a {
 				Ok(_) => Ok(()),
