@@ -1,8 +1,12 @@
-// A tiny static file server for the patient page: index.html and dist/, on 127.0.0.1 only.
-//   node serve.mjs [--port N] [--host H] [--rpc ws://…]
+// A tiny static file server for the patient page: index.html, dist/ and the chain spec, on
+// 127.0.0.1 only.
+//   node serve.mjs [--port N] [--host H] [--rpc ws://…] [--nodes ws://…,ws://…] [--chain-spec FILE]
 // --port (or PORT): default 8080, 0 picks a free port; --rpc (or EHR_RPC): the node the printed
-// link points the page at, default ws://127.0.0.1:9944. Prints the page's URL once listening, each
-// line after the local time (2025-01-31 14:05:09.123). No dependencies: node:http.
+// link points the page at, default ws://127.0.0.1:9944; --nodes (or EHR_NODES): the other
+// hospitals' nodes the page offers to read through; --chain-spec (or EHR_CHAIN_SPEC): the raw
+// chain spec the page checks finality from, served as /chain-spec.json. Prints the page's URL
+// once listening, each line after the local time (2025-01-31 14:05:09.123). No dependencies:
+// node:http.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -23,8 +27,11 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-/** Maps a request path to a file under ROOT that may be served: index.html or dist/*. */
-function resolve(urlPath) {
+/**
+ * Maps a request path to a file that may be served: index.html, dist/*, and the chain spec
+ * (`chainSpec`, a raw chain spec file) as chain-spec.json.
+ */
+function resolve(urlPath, chainSpec) {
   let path;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]);
@@ -32,20 +39,25 @@ function resolve(urlPath) {
     return null;
   }
   if (path === '/' || path === '/index.html') return join(ROOT, 'index.html');
+  if (path === '/chain-spec.json') return chainSpec ?? null;
   if (!path.startsWith('/dist/') || path.includes('\0')) return null;
   const file = normalize(join(ROOT, path));
   return file.startsWith(join(ROOT, 'dist') + sep) ? file : null;
 }
 
-/** Starts the server; resolves with `{ server, url }` once it listens. */
-export function serve({ port = 8080, host = '127.0.0.1' } = {}) {
+/**
+ * Starts the server; resolves with `{ server, url }` once it listens. `chainSpec`: the raw chain
+ * spec the page starts its checks from (its genesis GRANDPA authorities), served as
+ * chain-spec.json.
+ */
+export function serve({ port = 8080, host = '127.0.0.1', chainSpec } = {}) {
   const server = createServer((req, res) => {
     const send = (code, text) => {
       res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
-    const file = resolve(req.url);
+    const file = resolve(req.url, chainSpec);
     let stat;
     try {
       stat = file && statSync(file);
@@ -94,9 +106,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   try {
-    const { server, url } = await serve({ port, host });
+    const chainSpec = arg('chain-spec') ?? process.env.EHR_CHAIN_SPEC;
+    const { server, url } = await serve({ port, host, chainSpec });
     const rpc = arg('rpc') ?? process.env.EHR_RPC ?? 'ws://127.0.0.1:9944';
-    console.log(`${stamp()} patient page: ${url}?rpc=${rpc}`);
+    const nodes = arg('nodes') ?? process.env.EHR_NODES;
+    console.log(`${stamp()} patient page: ${url}?rpc=${rpc}${nodes ? `&nodes=${nodes}` : ''}`);
     const stop = () => {
       console.log(`${stamp()} stopping`);
       server.close(() => process.exit(0));

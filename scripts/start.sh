@@ -127,7 +127,13 @@ run_gateway() {
 page_note="http://127.0.0.1:$page_port/?rpc=ws://127.0.0.1:9944"
 if [ "$page" = 1 ]; then
 	: >"$logs/page.log"
-	scripts/patient-page.sh --port "$page_port" --rpc ws://127.0.0.1:9944 >>"$logs/page.log" 2>&1 &
+	if [ "$mode" = dev ]; then
+		page_args=(--chain dev)
+	else
+		page_args=(--chain local --nodes ws://127.0.0.1:9945,ws://127.0.0.1:9946,ws://127.0.0.1:9947)
+		page_note+="&nodes=ws://127.0.0.1:9945,ws://127.0.0.1:9946,ws://127.0.0.1:9947"
+	fi
+	scripts/patient-page.sh --port "$page_port" --rpc ws://127.0.0.1:9944 "${page_args[@]}" >>"$logs/page.log" 2>&1 &
 	page_pid=$!
 	log_files+=("$logs/page.log")
 else

@@ -12,6 +12,7 @@ import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-da
 import { Keyring } from '@polkadot/keyring';
 import { hexToU8a, stringToU8a, u8aConcat, u8aEq } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
+import { FinalityFollower, VerificationError, entryHash, genesisAuthorities, logEntryType, provenStorage } from './verify.mjs';
 
 const SS58 = 42;
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
@@ -52,6 +53,9 @@ const state = {
   directoriesAt: 0, // when the directories were last fetched (ms), 0: never
   directoriesFailed: false, // whether a directory could not be had last time
   directoriesLoading: null,
+  verified: null, // the latest block whose finality the hospitals' signatures prove
+  checking: null, // the check of the node's answers under way
+  checkAgain: false,
 };
 
 // ---------------------------------------------------------------- formatting
@@ -1061,6 +1065,215 @@ async function onGrant(ev) {
   await send(label, api.tx.consent.grant(state.patient, grantee, 'AllRecords', excluded, purposes, actions, null, ends));
 }
 
+// ---------------------------------------------------------------- checking the node
+
+/** The `ehr_*` JSON of a log action: its variant's name (`"documentRead"`, `{ documentServed: … }`). */
+const actionKey = (action) => (typeof action === 'string' ? action : Object.keys(action)[0]);
+const KEEPS = {
+  accesses: (e) => ['documentRead', 'documentServed', 'emergencyOpened'].includes(actionKey(e.action)),
+  refusals: (e) => actionKey(e.action) === 'readDenied',
+};
+const VERIFY_LOG_MAX = 1_000; // log entries checked at most, from the head back
+const VERIFY_GRANTS_MAX = 512; // grant numbers proven at most
+
+function verifyStatus(s, text, problems = []) {
+  const el = $('verify-status');
+  el.dataset.state = s;
+  if (state.verified) el.dataset.block = String(state.verified.number);
+  el.textContent = text;
+  replace('verify-problems', problems.map((p) => h('li', { 'data-testid': 'verify-problem' }, p)));
+}
+
+/**
+ * Checks what the node answers at a block whose finality the hospitals' signatures prove: the
+ * answers the page shows (the runtime APIs and the `ehr_*` methods) against the block's state,
+ * proven by `state_getReadProof`. Returns `{ problems, notes }`: the disagreements and what
+ * could not be checked, in words.
+ */
+async function checkAnswers(block) {
+  const { api } = state;
+  const patient = state.patient;
+  const problems = []; // what the node answered against the chain
+  const notes = []; // what could not be checked
+  if (!patient) return { problems, notes };
+  const at = await api.at(block.hash);
+  const q = api.query;
+
+  // Records: the count, the index pages of the positions shown, and each record shown.
+  const { total, records: shown } = await at.call.patientRecordsApi.recordsOf(patient, state.recordsPage, RECORDS_PAGE);
+  const [count] = await provenStorage(api, block, [[q.patientRecords.patientRecordCount, patient]]);
+  const provenTotal = count ? count.value.toNumber() : 0;
+  if (total.toNumber() !== provenTotal) problems.push(`It says you have ${total.toNumber()} record versions; the chain says ${provenTotal}.`);
+  const perPage = api.consts.patientRecords.recordsPerPage.toNumber();
+  const size = Math.max(1, Math.min(RECORDS_PAGE, perPage));
+  const first = Math.max(0, provenTotal - state.recordsPage * size);
+  const positions = [];
+  for (let pos = first - 1; pos >= Math.max(0, first - size); pos--) positions.push(pos);
+  const pageNumbers = [...new Set(positions.map((p) => Math.floor(p / perPage)))];
+  const pages = await provenStorage(api, block, pageNumbers.map((n) => [q.patientRecords.patientRecordPages, patient, n]));
+  const ids = positions.map((pos) => {
+    const pg = pages[pageNumbers.indexOf(Math.floor(pos / perPage))];
+    return pg ? pg.value[pos % perPage]?.toNumber() : undefined;
+  }).filter((id) => id !== undefined);
+  const records = await provenStorage(api, block, ids.map((id) => [q.patientRecords.records, id]));
+  const provenRecords = ids.map((id, i) => [id, records[i]]).filter(([, r]) => r);
+  const shownIds = shown.map(([id]) => id.toNumber());
+  const hidden = provenRecords.filter(([id]) => !shownIds.includes(id)).map(([id]) => `#${id}`);
+  if (hidden.length) problems.push(`It left out your record${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')}.`);
+  for (const [id, r] of shown) {
+    const proven = provenRecords.find(([pid]) => pid === id.toNumber());
+    if (!proven) problems.push(`It showed a record #${id.toNumber()} that is not among yours on the chain.`);
+    else if (!u8aEq(proven[1].bytes, r.toU8a())) problems.push(`It altered your record #${id.toNumber()}.`);
+  }
+
+  // Grants: every grant number the patient's consent account has given out.
+  const grants = await at.call.consentApi.grants(patient);
+  const [account] = await provenStorage(api, block, [[q.consent.consentAccounts, patient]]);
+  const next = account ? account.value.nextGrant.toNumber() : 0;
+  if (next > VERIFY_GRANTS_MAX) {
+    notes.push(`Your ${next} grant numbers are more than the page checks (${VERIFY_GRANTS_MAX}): your grants are not checked.`);
+  } else {
+    const numbers = [...Array(next).keys()];
+    const stored = await provenStorage(api, block, numbers.map((n) => [q.consent.grants, patient, n]));
+    const shownGrants = new Map(grants.map((g) => [g.id.toNumber(), g]));
+    numbers.forEach((n, i) => {
+      const proven = stored[i];
+      const g = shownGrants.get(n);
+      if (proven && !g) problems.push(`It left out your grant #${n}.`);
+      if (!proven && g) problems.push(`It showed a grant #${n} that the chain does not hold.`);
+      if (proven && g) {
+        const fields = u8aConcat(g.grantee.toU8a(), g.scope.toU8a(), g.excluded.toU8a(), g.purposes.toU8a(),
+          g.actions.toU8a(), g.starts.toU8a(), g.ends.toU8a(), g.grantedBy.toU8a(), g.grantedIn.toU8a(), g.revoked.toU8a());
+        if (!u8aEq(fields, proven.bytes)) problems.push(`It altered your grant #${n}.`);
+      }
+    });
+    for (const id of shownGrants.keys()) if (id >= next) problems.push(`It showed a grant #${id} that the chain does not hold.`);
+  }
+
+  // The access log: the head, then every entry from it back to the oldest shown, each hash
+  // recomputed and each link followed; then the reads and refusals shown against them.
+  const [head] = await provenStorage(api, block, [[q.accessLog.heads, patient]]);
+  const provenHead = { count: head ? head.value.count.toNumber() : 0, hash: head ? head.value.last.toHex() : `0x${'00'.repeat(32)}` };
+  const lists = {};
+  for (const [name, method] of [['accesses', 'ehr_whoAccessed'], ['refusals', 'ehr_refusedAccesses']]) {
+    lists[name] = await ehr(method, [patient, null, LOG_LIMIT, block.hash]);
+    if (lists[name].head.count !== provenHead.count || lists[name].head.hash !== provenHead.hash) {
+      problems.push(`Its head of your access log (${lists[name].head.count} entries) is not the chain's (${provenHead.count}).`);
+    }
+  }
+  // A full list claims nothing about older entries; a shorter one claims there are no more of
+  // its kind, down to the first entry.
+  const oldest = Math.min(...Object.values(lists).map((l) => (l.entries.length >= LOG_LIMIT ? l.entries[l.entries.length - 1].seq : 0)));
+  const type = logEntryType(api);
+  const chain = new Map(); // hash -> entry, verified
+  let expect = provenHead.hash;
+  let seq = provenHead.count;
+  let before = null;
+  let broken = null;
+  let lacking = null;
+  while (seq > 0 && seq > oldest && chain.size < VERIFY_LOG_MAX && !broken) {
+    const pageOfLog = await ehr('ehr_accessLog', [patient, before, 100, block.hash]);
+    if (!pageOfLog.entries.length) { lacking = pageOfLog.missing ?? seq - 1; break; }
+    for (const e of pageOfLog.entries) {
+      if (e.hash !== expect || e.seq !== seq - 1 || entryHash(api, type, e) !== e.hash) { broken = seq - 1; break; }
+      chain.set(e.hash, e);
+      expect = e.prev;
+      seq = e.seq;
+    }
+    if (pageOfLog.missing !== null && pageOfLog.missing !== undefined && seq > 0 && !broken) { lacking = pageOfLog.missing; break; }
+    before = seq;
+  }
+  if (broken !== null) problems.push(`Your access log's entry #${broken} as it gave it is not the one the chain linked.`);
+  if (lacking !== null && lacking >= oldest) notes.push(`This node does not have your access log's entries from #${lacking} back: they are not checked.`);
+  else if (broken === null && seq > oldest) notes.push(`Your access log is checked back to entry #${seq}, not further.`);
+  for (const [name, list] of Object.entries(lists)) {
+    const word = name === 'accesses' ? 'access' : 'refused access';
+    for (const e of list.entries) {
+      if (e.seq < seq && broken === null) continue; // older than what was checked
+      if (!chain.has(e.hash) || entryHash(api, type, e) !== e.hash) problems.push(`It showed an ${word} (entry #${e.seq}) that is not in your log on the chain.`);
+    }
+    const shownHashes = new Set(list.entries.map((e) => e.hash));
+    const from = list.entries.length >= LOG_LIMIT ? list.entries[list.entries.length - 1].seq : 0;
+    for (const e of chain.values()) {
+      if (e.seq >= from && KEEPS[name](e) && !shownHashes.has(e.hash)) {
+        problems.push(`It hid an ${word}: entry #${e.seq} of your log, by ${e.actor}, at block #${e.block}.`);
+      }
+    }
+  }
+  return { problems, notes };
+}
+
+/** Checks the node at the latest proven block, one check at a time. */
+function scheduleCheck() {
+  if (state.checking) { state.checkAgain = true; return; }
+  state.checking = (async () => {
+    do {
+      state.checkAgain = false;
+      const block = state.verified;
+      try {
+        const { problems, notes } = await checkAnswers(block);
+        const proof = `block #${block.number.toLocaleString()}, finalized by ${block.signers} of ${block.of} hospitals' signatures`;
+        if (problems.length) {
+          verifyStatus('mismatch', `The node at ${state.rpc} answered what the chain contradicts (${proof}). Read through another hospital's node:`, problems);
+        } else if (notes.length) {
+          verifyStatus('unverified', `Checked in part against ${proof}; nothing contradicts it.`, notes);
+        } else {
+          verifyStatus('verified', state.patient
+            ? `Checked: your records, grants and access log as shown match ${proof}.`
+            : `Checked: ${proof}. Choose your account to check your records.`);
+        }
+      } catch (e) {
+        console.error(e);
+        const lie = e instanceof VerificationError;
+        verifyStatus(lie ? 'mismatch' : 'error', lie
+          ? `The node at ${state.rpc} gave a proof that does not check out: ${e.message}. Read through another hospital's node:`
+          : `Could not check the node's answers: ${e.message}`);
+      }
+    } while (state.checkAgain);
+    state.checking = null;
+  })();
+}
+
+/** Starts following finality by the hospitals' signatures, from the chain spec's authorities. */
+async function startVerifying(api, specUrl) {
+  let authorities;
+  try {
+    const res = await fetch(specUrl);
+    if (!res.ok) throw new Error(`${specUrl}: HTTP ${res.status}`);
+    authorities = genesisAuthorities(await res.json());
+  } catch (e) {
+    verifyStatus('unverified', `Not checked: the page has no chain spec to start from (${e.message}). What it shows is this node's word.`);
+    return;
+  }
+  const follower = new FinalityFollower(api, authorities, {
+    onVerified: (block) => { state.verified = block; scheduleCheck(); },
+    onError: (e) => {
+      console.error(e);
+      verifyStatus(e instanceof VerificationError ? 'mismatch' : 'error', e instanceof VerificationError
+        ? `The node at ${state.rpc} gave a proof of finality that does not check out: ${e.message}. Read through another hospital's node:`
+        : `Could not follow finality: ${e.message}`);
+    },
+  });
+  try {
+    await follower.start();
+  } catch (e) {
+    follower.onError(e);
+  }
+}
+
+/** The nodes the patient may read through (`?nodes=`, comma-separated), the current one chosen. */
+function buildNodeChoice(nodes) {
+  const sel = $('node-choice');
+  sel.replaceChildren(...nodes.map((n) => h('option', { value: n, selected: n === state.rpc }, n)));
+  sel.disabled = nodes.length < 2;
+  sel.addEventListener('change', () => {
+    const params = new URLSearchParams(location.search);
+    params.set('rpc', sel.value);
+    if (state.patient) params.set('account', state.patient);
+    location.search = params.toString();
+  });
+}
+
 // ---------------------------------------------------------------- accounts and start
 
 async function loadAccounts() {
@@ -1128,11 +1341,14 @@ function chooseAccount(address) {
   }
   for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'refusals-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
   refresh();
+  if (state.verified) scheduleCheck();
 }
 
 async function main() {
   const params = new URLSearchParams(location.search);
   state.rpc = params.get('rpc') || 'ws://127.0.0.1:9944';
+  const nodes = [...new Set([state.rpc, ...(params.get('nodes') || '').split(',').map((n) => n.trim()).filter((n) => /^wss?:\/\//.test(n))])];
+  buildNodeChoice(nodes);
   const conn = $('connection');
   const connStatus = (s, text) => { conn.dataset.state = s; conn.textContent = text; };
   buildForm();
@@ -1171,6 +1387,7 @@ async function main() {
     refresh(head.hash);
     watchHead(head);
   });
+  startVerifying(api, params.get('spec') || 'chain-spec.json');
   window.ehrPage = { state, refresh }; // for debugging from the console
 }
 

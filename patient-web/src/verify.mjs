@@ -279,6 +279,10 @@ export class FinalityFollower {
   async catchUp() {
     const { api } = this;
     for (let steps = 0; steps < 10_000; steps++) {
+      // The node's voter says which set it is in; nothing to learn when it is the one known. (A
+      // node that says so falsely only keeps the later justifications from verifying.)
+      const round = await api.rpc.grandpa.roundState();
+      if (round.setId.toNumber() <= this.set.setId) return;
       const finalized = await checkedHeader(api, (await api.rpc.chain.getFinalizedHead()).toHex());
       if (finalized.number.toNumber() <= this.set.since) return;
       let answer;

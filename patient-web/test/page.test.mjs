@@ -19,37 +19,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { chromium } from 'playwright-core';
-import { NODE_BIN, startDevNode } from '../../tests/js/lib/node.mjs';
+import { NODE_BIN, freePort, startDevNode } from '../../tests/js/lib/node.mjs';
 import { send, decide } from '../../tests/js/lib/chain.mjs';
 import { build } from '../build.mjs';
+import { devChainSpecFile, launchBrowser, startServer } from './helpers.mjs';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CHROMIUM = process.env.EHR_CHROMIUM || '/usr/bin/chromium';
 const STEP_MS = 60_000; // bound of any one wait in the page
 const NOTICE_MS = 10_000; // bound of the wait for a notice, from the finality of its extrinsic
 // The gateway and ehr-doc, built next to ehr-node.
 const GATEWAY_BIN = process.env.EHR_GATEWAY_BIN || (NODE_BIN && join(dirname(NODE_BIN), 'ehr-gateway'));
 const DOC_BIN = process.env.EHR_DOC_BIN || (NODE_BIN && join(dirname(NODE_BIN), 'ehr-doc'));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts hospital 0's gateway (account //Alice//stash, its `Gateway` in the dev preset) on a free
@@ -89,32 +73,6 @@ async function startGateway(node, dir, directory) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** Starts `serve.mjs` on a free port (--port 0); resolves with its URL and a stop function. */
-function startServer(rpc) {
-  const child = spawn(process.execPath, [join(ROOT, 'serve.mjs'), '--port', '0', '--rpc', rpc], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`serve.mjs printed no URL within 10 s: ${out}`)); }, 10_000);
-    const onData = (d) => {
-      out += d;
-      const m = /patient page: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ url: m[1], stop }); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => { out += d; });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve.mjs exited (${code}): ${out}`)); });
-  });
 }
 
 /** Waits until the page's transaction named `label` is settled; resolves with its state. */
@@ -228,13 +186,8 @@ test('a patient lists records, grants and revokes access, sees who can act and w
     await send(api, api.tx.hospitalRegistry.updateHospital(null, gateway.url), alice, node);
     t.diagnostic(`set-up done in ${((Date.now() - started) / 1000).toFixed(1)} s (record #${record})`);
 
-    server = await startServer(node.url);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--no-first-run'],
-      timeout: 60_000,
-    });
+    server = await startServer(node.url, await devChainSpecFile(join(work, 'chain-spec.json')));
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
     page.setDefaultTimeout(STEP_MS);
     page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));

@@ -6,32 +6,30 @@
 // the `ehr_*` JSON is the hash the chain linked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
-import { NODE_BIN, startDevNode } from '../../tests/js/lib/node.mjs';
+import { startDevNode } from '../../tests/js/lib/node.mjs';
 import { send } from '../../tests/js/lib/chain.mjs';
 import {
   FinalityFollower, VerificationError, entryHash, genesisAuthorities, logEntryType, proofDatabase,
   provenStorage, readProof, verifyJustification,
 } from '../src/verify.mjs';
+import { devChainSpecFile } from './helpers.mjs';
 
-/** The dev chain's raw chain spec, as `ehr-node export-chain-spec --chain dev --raw` prints it. */
-export async function devChainSpec() {
-  const { stdout } = await promisify(execFile)(NODE_BIN, ['export-chain-spec', '--chain', 'dev', '--raw'], { maxBuffer: 64 << 20 });
-  return JSON.parse(stdout);
-}
 
 test('justifications, read proofs and entry hashes check out, and altered ones do not', { timeout: 180_000 }, async () => {
   const node = await startDevNode();
+  const work = mkdtempSync(join(tmpdir(), 'ehr-verify-'));
   let api;
   let unsubscribe;
   try {
     const provider = new WsProvider(node.url);
     api = await ApiPromise.create({ provider, noInitWarn: true });
-    const authorities = genesisAuthorities(await devChainSpec());
+    const authorities = genesisAuthorities(JSON.parse(readFileSync(await devChainSpecFile(join(work, 'chain-spec.json')), 'utf8')));
     assert.equal(authorities.length, 1, 'the dev chain has one GRANDPA authority (Alice)');
 
     // Justifications, as they come: each verifies and names a header whose hash checks.
@@ -104,5 +102,6 @@ test('justifications, read proofs and entry hashes check out, and altered ones d
     if (unsubscribe) unsubscribe();
     if (api) await api.disconnect();
     await node.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 
 export const NODE_BIN = process.env.EHR_NODE_BIN;
 
-function freePort() {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
