@@ -34,6 +34,7 @@ pub mod keys;
 mod rpc;
 mod signer;
 pub mod submit;
+pub mod verify;
 
 pub use ehr_runtime as runtime;
 pub use rpc::{Included, Rpc};

@@ -111,3 +111,98 @@ async fn http_get(port: u16, path: &str) -> String {
 	.await
 	.unwrap()
 }
+
+/// `ehr_client::verify` against a dev node: justifications from
+/// `grandpa_subscribeJustifications` verify against the chain spec's authority set and fail
+/// with a flipped byte or another set id; a read proof gives the value the node's plain storage
+/// read gives, proves absence, and fails with a node dropped.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_checks_finality_and_state_by_proofs_instead_of_trusting_the_node() {
+	use ehr_client::verify::{
+		check_read_proof, genesis_authorities, verify_justification, AuthoritySet, Verifier,
+		VerifyError,
+	};
+
+	let mut node = Node::start(NodeConfig::dev(node_binary())).expect("start dev node");
+	let rpc = node.wait_rpc(START).await.expect("dev node answers RPC");
+	let spec = std::process::Command::new(node_binary())
+		.args(["export-chain-spec", "--chain", "dev", "--raw"])
+		.output()
+		.expect("export the dev chain spec");
+	let spec: Value = serde_json::from_slice(&spec.stdout).expect("a JSON chain spec");
+	let authorities = genesis_authorities(&spec).expect("GRANDPA authorities in the dev spec");
+	assert_eq!(authorities.len(), 1, "the dev chain has one GRANDPA authority");
+
+	let mut verifier = Verifier::new(&node.url().replace("http://", "ws://"), authorities.clone())
+		.await
+		.expect("connect over WebSocket");
+	let raw = verifier.next_justification().await.expect("a justification");
+	let block = verifier.accept(&raw).await.expect("the node's justification verifies");
+	assert_eq!((block.signers, block.of, block.set_id), (1, 1, 0));
+	assert!(block.number <= rpc.finalized_number().await.unwrap());
+	let later = verifier.next_finalized().await.expect("the next justification verifies");
+	assert!(later.number > block.number);
+
+	// A flipped byte (in the last precommit's signature or id), another set id, another set.
+	let set = AuthoritySet { set_id: 0, authorities: authorities.clone(), since: 0 };
+	assert!(verify_justification(&raw, &set).is_ok());
+	let mut flipped = raw.clone();
+	let at = flipped.len() - 40; // inside the signature of the last precommit (before 32-byte id and the empty ancestries)
+	flipped[at] ^= 1;
+	assert!(matches!(verify_justification(&flipped, &set), Err(VerifyError::Invalid(_))));
+	let other_set = AuthoritySet { set_id: 1, ..set.clone() };
+	assert!(matches!(verify_justification(&raw, &other_set), Err(VerifyError::Invalid(_))));
+	let stranger = Sr25519Keyring::Ferdie.public().0;
+	let strangers = AuthoritySet {
+		authorities: vec![(
+			sp_consensus_grandpa::AuthorityId::from(sp_core::ed25519::Public::from_raw(stranger)),
+			1,
+		)],
+		..set.clone()
+	};
+	assert!(matches!(verify_justification(&raw, &strangers), Err(VerifyError::Invalid(_))));
+
+	// Alice's account, proven at the verified block, is what the node's storage read gives.
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let account_key = |who: &[u8]| {
+		let mut key = sp_io::hashing::twox_128(b"System").to_vec();
+		key.extend(sp_io::hashing::twox_128(b"Account"));
+		key.extend(sp_io::hashing::blake2_128(who));
+		key.extend(who);
+		key
+	};
+	let key = account_key(alice.as_ref());
+	let absent = account_key(&[7u8; 32]);
+	let values = verifier.storage(&later, &[key.clone(), absent]).await.expect("a proof");
+	let plain = rpc.storage(&key, Some(later.hash)).await.unwrap();
+	assert!(plain.is_some());
+	assert_eq!(values, vec![plain, None]);
+
+	// The same proof with any one node dropped does not check out.
+	let answer: Value = rpc
+		.call(
+			"state_getReadProof",
+			vec![
+				vec![format!("0x{}", hex::encode(&key))].into(),
+				format!("{:?}", later.hash).into(),
+			],
+		)
+		.await
+		.unwrap();
+	let nodes: Vec<Vec<u8>> = answer["proof"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|n| hex::decode(&n.as_str().unwrap()[2..]).unwrap())
+		.collect();
+	assert!(check_read_proof(later.state_root, nodes.clone(), std::slice::from_ref(&key)).is_ok());
+	for i in 0..nodes.len() {
+		let mut dropped = nodes.clone();
+		dropped.remove(i);
+		assert!(
+			check_read_proof(later.state_root, dropped, std::slice::from_ref(&key)).is_err(),
+			"proof node {i} dropped"
+		);
+	}
+	node.kill().ok();
+}
