@@ -10,9 +10,12 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { web3Accounts, web3Enable, web3FromSource } from '@polkadot/extension-dapp';
 import { Keyring } from '@polkadot/keyring';
-import { hexToU8a, stringToU8a, u8aConcat, u8aEq } from '@polkadot/util';
+import { hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
-import { FinalityFollower, VerificationError, entryHash, genesisAuthorities, logEntryType, provenStorage } from './verify.mjs';
+import {
+  FinalityFollower, VerificationError, blake2_128Concat, encodeEntry, entryAction, genesisAuthorities, logEntryType,
+  proveKeys, readU32, readU64, readU64Vec, storagePrefix, twox64Concat, u32le, u64le,
+} from './verify.mjs';
 
 const SS58 = 42;
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
@@ -53,9 +56,9 @@ const state = {
   directoriesAt: 0, // when the directories were last fetched (ms), 0: never
   directoriesFailed: false, // whether a directory could not be had last time
   directoriesLoading: null,
+  verifying: false, // whether the page shows only what it read at proven blocks
   verified: null, // the latest block whose finality the hospitals' signatures prove
-  checking: null, // the check of the node's answers under way
-  checkAgain: false,
+  verifiedAt: 0, // when it came (ms)
 };
 
 // ---------------------------------------------------------------- formatting
@@ -267,10 +270,14 @@ function refresh(hash) {
 
 async function load(hash) {
   const { api } = state;
-  const finalizedHash = hash ?? await api.rpc.chain.getFinalizedHead();
-  const header = await api.rpc.chain.getHeader(finalizedHash);
+  // While the page checks the node, it shows only what it read at the latest block whose
+  // finality the hospitals' signatures prove, and checks exactly that.
+  const block = state.verifying ? state.verified : null;
+  if (state.verifying && !block) return;
+  const finalizedHash = block ? api.createType('BlockHash', block.hash) : hash ?? await api.rpc.chain.getFinalizedHead();
+  const number = block ? block.number : (await api.rpc.chain.getHeader(finalizedHash)).number.toNumber();
   // Never go back: a refresh for an older block than the one shown reads the newer one.
-  if (state.finalized && header.number.toNumber() < state.finalized.number) return load(null);
+  if (state.finalized && number < state.finalized.number) return block ? undefined : load(null);
   const at = await api.at(finalizedHash);
   const patient = state.patient;
 
@@ -315,6 +322,15 @@ async function load(hash) {
       return [a, s.isSome ? { hospital: s.unwrap().hospital.toNumber(), role: s.unwrap().role.type, status: s.unwrap().status.type } : null];
     })));
     if (patient !== state.patient) return;
+    let verdict = null;
+    if (block) {
+      try {
+        verdict = await checkAnswers(block, { records, grants, accesses, refusals });
+      } catch (e) {
+        showCheckFailure(e);
+      }
+      if (patient !== state.patient) return;
+    }
     renderPatient(isPatient.isTrue, freeOps.toNumber());
     renderRecords(records, staff);
     renderGrants(grants, staff);
@@ -322,8 +338,11 @@ async function load(hash) {
     renderAccesses(accesses, staff);
     renderRefusals(refusals, staff);
     renderEmergencies(emergencies, staff);
+    if (verdict) showVerdict(block, verdict);
+  } else if (block) {
+    showVerdict(block, { problems: [], notes: [], time: 0 });
   }
-  state.finalized = { number: header.number.toNumber(), hash: finalizedHash.toHex() };
+  state.finalized = { number, hash: finalizedHash.toHex() };
   const up = $('updated');
   up.dataset.block = String(state.finalized.number);
   up.textContent = `Shown as of finalized block #${state.finalized.number.toLocaleString()} (updates with every finalized block).`;
@@ -1068,13 +1087,16 @@ async function onGrant(ev) {
 // ---------------------------------------------------------------- checking the node
 
 /** The `ehr_*` JSON of a log action: its variant's name (`"documentRead"`, `{ documentServed: … }`). */
-const actionKey = (action) => (typeof action === 'string' ? action : Object.keys(action)[0]);
-const KEEPS = {
-  accesses: (e) => ['documentRead', 'documentServed', 'emergencyOpened'].includes(actionKey(e.action)),
-  refusals: (e) => actionKey(e.action) === 'readDenied',
-};
+const ACCESS_ACTIONS = new Set(['documentRead', 'documentServed', 'emergencyOpened']); // ehr_whoAccessed
+const REFUSAL_ACTIONS = new Set(['readDenied']); // ehr_refusedAccesses
+const RECORDS_PER_PAGE = 64; // the runtime's PatientRecords::RecordsPerPage
 const VERIFY_LOG_MAX = 1_000; // log entries checked at most, from the head back
 const VERIFY_GRANTS_MAX = 512; // grant numbers proven at most
+const STALE_MS = 30_000; // no proof of finality for this long: what is shown may be old
+const GRANT_STATUS = { Revoked: 'revoked', Expired: 'expired', NotYetValid: 'not yet valid', Active: 'active' };
+
+/** The name of a log action in the `ehr_*` JSON, exactly as sent (`"documentRead"`, `{ documentServed: … }`). */
+const actionKey = (action) => (typeof action === 'string' ? action : Object.keys(action ?? {})[0]);
 
 function verifyStatus(s, text, problems = []) {
   const el = $('verify-status');
@@ -1085,156 +1107,172 @@ function verifyStatus(s, text, problems = []) {
 }
 
 /**
- * Checks what the node answers at a block whose finality the hospitals' signatures prove: the
- * answers the page shows (the runtime APIs and the `ehr_*` methods) against the block's state,
- * proven by `state_getReadProof`. Returns `{ problems, notes }`: the disagreements and what
- * could not be checked, in words.
+ * Checks the node's answers that the page is about to show, all read at `block` (whose
+ * finality the hospitals' signatures prove), against that block's state, proven by
+ * `state_getReadProof`. Keys and the values checked against are computed and decoded by the page
+ * itself, not from the node's metadata. Returns `{ problems, notes, time }`: the disagreements
+ * and what could not be checked, in words, and the block's proven time.
  */
-async function checkAnswers(block) {
+async function checkAnswers(block, shown) {
   const { api } = state;
   const patient = state.patient;
   const problems = []; // what the node answered against the chain
   const notes = []; // what could not be checked
-  if (!patient) return { problems, notes };
-  const at = await api.at(block.hash);
-  const q = api.query;
+  const me = decodeAddress(patient);
+  const [now, count, account, head] = await proveKeys(api, block, [
+    storagePrefix('Timestamp', 'Now'),
+    u8aConcat(storagePrefix('PatientRecords', 'PatientRecordCount'), blake2_128Concat(me)),
+    u8aConcat(storagePrefix('Consent', 'ConsentAccounts'), blake2_128Concat(me)),
+    u8aConcat(storagePrefix('AccessLog', 'Heads'), blake2_128Concat(me)),
+  ]);
+  const time = now ? readU64(now) : 0;
 
-  // Records: the count, the index pages of the positions shown, and each record shown.
-  const { total, records: shown } = await at.call.patientRecordsApi.recordsOf(patient, state.recordsPage, RECORDS_PAGE);
-  const [count] = await provenStorage(api, block, [[q.patientRecords.patientRecordCount, patient]]);
-  const provenTotal = count ? count.value.toNumber() : 0;
+  // Records: the count, the index pages of the positions shown and each record shown.
+  const { total, records } = shown.records;
+  const provenTotal = count ? readU32(count) : 0;
   if (total.toNumber() !== provenTotal) problems.push(`It says you have ${total.toNumber()} record versions; the chain says ${provenTotal}.`);
-  const perPage = api.consts.patientRecords.recordsPerPage.toNumber();
-  const size = Math.max(1, Math.min(RECORDS_PAGE, perPage));
-  const first = Math.max(0, provenTotal - state.recordsPage * size);
+  const first = Math.max(0, provenTotal - state.recordsPage * RECORDS_PAGE);
   const positions = [];
-  for (let pos = first - 1; pos >= Math.max(0, first - size); pos--) positions.push(pos);
-  const pageNumbers = [...new Set(positions.map((p) => Math.floor(p / perPage)))];
-  const pages = await provenStorage(api, block, pageNumbers.map((n) => [q.patientRecords.patientRecordPages, patient, n]));
-  const ids = positions.map((pos) => {
-    const pg = pages[pageNumbers.indexOf(Math.floor(pos / perPage))];
-    return pg ? pg.value[pos % perPage]?.toNumber() : undefined;
-  }).filter((id) => id !== undefined);
-  const records = await provenStorage(api, block, ids.map((id) => [q.patientRecords.records, id]));
-  const provenRecords = ids.map((id, i) => [id, records[i]]).filter(([, r]) => r);
-  const shownIds = shown.map(([id]) => id.toNumber());
-  const hidden = provenRecords.filter(([id]) => !shownIds.includes(id)).map(([id]) => `#${id}`);
+  for (let pos = first - 1; pos >= Math.max(0, first - RECORDS_PAGE); pos--) positions.push(pos);
+  const pageNumbers = [...new Set(positions.map((p) => Math.floor(p / RECORDS_PER_PAGE)))];
+  const pages = await proveKeys(api, block, pageNumbers.map((n) =>
+    u8aConcat(storagePrefix('PatientRecords', 'PatientRecordPages'), blake2_128Concat(me), twox64Concat(u32le(n)))));
+  const pageIds = pages.map((p) => (p ? readU64Vec(p) : []));
+  const ids = positions.map((pos) => pageIds[pageNumbers.indexOf(Math.floor(pos / RECORDS_PER_PAGE))][pos % RECORDS_PER_PAGE])
+    .filter((id) => id !== undefined);
+  const stored = await proveKeys(api, block, ids.map((id) => u8aConcat(storagePrefix('PatientRecords', 'Records'), twox64Concat(u64le(id)))));
+  const provenRecords = new Map(ids.map((id, i) => [id, stored[i]]).filter(([, r]) => r));
+  const shownIds = new Set(records.map(([id]) => id.toNumber()));
+  const hidden = [...provenRecords.keys()].filter((id) => !shownIds.has(id)).map((id) => `#${id}`);
   if (hidden.length) problems.push(`It left out your record${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')}.`);
-  for (const [id, r] of shown) {
-    const proven = provenRecords.find(([pid]) => pid === id.toNumber());
+  for (const [id, r] of records) {
+    const proven = provenRecords.get(id.toNumber());
     if (!proven) problems.push(`It showed a record #${id.toNumber()} that is not among yours on the chain.`);
-    else if (!u8aEq(proven[1].bytes, r.toU8a())) problems.push(`It altered your record #${id.toNumber()}.`);
+    else if (!u8aEq(proven, r.toU8a())) problems.push(`It altered your record #${id.toNumber()}.`);
   }
 
-  // Grants: every grant number the patient's consent account has given out.
-  const grants = await at.call.consentApi.grants(patient);
-  const [account] = await provenStorage(api, block, [[q.consent.consentAccounts, patient]]);
-  const next = account ? account.value.nextGrant.toNumber() : 0;
+  // Grants: every grant number the patient's consent account has given out; each grant's stored
+  // fields, and its status as the block's time makes it.
+  const next = account ? readU32(account) : 0; // ConsentAccount.next_grant comes first
   if (next > VERIFY_GRANTS_MAX) {
     notes.push(`Your ${next} grant numbers are more than the page checks (${VERIFY_GRANTS_MAX}): your grants are not checked.`);
   } else {
     const numbers = [...Array(next).keys()];
-    const stored = await provenStorage(api, block, numbers.map((n) => [q.consent.grants, patient, n]));
-    const shownGrants = new Map(grants.map((g) => [g.id.toNumber(), g]));
+    const grants = await proveKeys(api, block, numbers.map((n) =>
+      u8aConcat(storagePrefix('Consent', 'Grants'), blake2_128Concat(me), twox64Concat(u32le(n)))));
+    const byId = new Map(shown.grants.map((g) => [g.id.toNumber(), g]));
     numbers.forEach((n, i) => {
-      const proven = stored[i];
-      const g = shownGrants.get(n);
+      const proven = grants[i];
+      const g = byId.get(n);
       if (proven && !g) problems.push(`It left out your grant #${n}.`);
       if (!proven && g) problems.push(`It showed a grant #${n} that the chain does not hold.`);
       if (proven && g) {
         const fields = u8aConcat(g.grantee.toU8a(), g.scope.toU8a(), g.excluded.toU8a(), g.purposes.toU8a(),
           g.actions.toU8a(), g.starts.toU8a(), g.ends.toU8a(), g.grantedBy.toU8a(), g.grantedIn.toU8a(), g.revoked.toU8a());
-        if (!u8aEq(fields, proven.bytes)) problems.push(`It altered your grant #${n}.`);
+        if (!u8aEq(fields, proven)) {
+          problems.push(`It altered your grant #${n}.`);
+        } else {
+          const status = g.revoked.isSome ? 'Revoked' : time >= g.ends.toNumber() ? 'Expired' : time < g.starts.toNumber() ? 'NotYetValid' : 'Active';
+          if (g.status.type !== status) problems.push(`It showed your grant #${n} as ${GRANT_STATUS[g.status.type] ?? g.status.type}; it is ${GRANT_STATUS[status]}.`);
+        }
       }
     });
-    for (const id of shownGrants.keys()) if (id >= next) problems.push(`It showed a grant #${id} that the chain does not hold.`);
+    for (const id of byId.keys()) if (id >= next) problems.push(`It showed a grant #${id} that the chain does not hold.`);
   }
 
-  // The access log: the head, then every entry from it back to the oldest shown, each hash
-  // recomputed and each link followed; then the reads and refusals shown against them.
-  const [head] = await provenStorage(api, block, [[q.accessLog.heads, patient]]);
-  const provenHead = { count: head ? head.value.count.toNumber() : 0, hash: head ? head.value.last.toHex() : `0x${'00'.repeat(32)}` };
-  const lists = {};
-  for (const [name, method] of [['accesses', 'ehr_whoAccessed'], ['refusals', 'ehr_refusedAccesses']]) {
-    lists[name] = await ehr(method, [patient, null, LOG_LIMIT, block.hash]);
-    if (lists[name].head.count !== provenHead.count || lists[name].head.hash !== provenHead.hash) {
-      problems.push(`Its head of your access log (${lists[name].head.count} entries) is not the chain's (${provenHead.count}).`);
+  // The access log: the head, then every entry from it back to the oldest shown (to the first
+  // when a list is shorter than its limit), each re-encoded, re-hashed and its link followed;
+  // each kept with its action as its bytes say. Then the reads and refusals shown against them.
+  const provenHead = { count: head ? readU64(head) : 0, hash: head ? u8aToHex(head.subarray(8, 40)) : `0x${'00'.repeat(32)}` };
+  const lists = { accesses: shown.accesses, refusals: shown.refusals };
+  for (const list of Object.values(lists)) {
+    if (list.head.count !== provenHead.count || list.head.hash !== provenHead.hash) {
+      problems.push(`Its head of your access log (${list.head.count} entries) is not the chain's (${provenHead.count}).`);
     }
   }
-  // A full list claims nothing about older entries; a shorter one claims there are no more of
-  // its kind, down to the first entry.
   const oldest = Math.min(...Object.values(lists).map((l) => (l.entries.length >= LOG_LIMIT ? l.entries[l.entries.length - 1].seq : 0)));
   const type = logEntryType(api);
-  const chain = new Map(); // hash -> entry, verified
+  const chain = new Map(); // hash -> action name, for the entries checked
   let expect = provenHead.hash;
   let seq = provenHead.count;
   let before = null;
   let broken = null;
   let lacking = null;
-  while (seq > 0 && seq > oldest && chain.size < VERIFY_LOG_MAX && !broken) {
+  while (seq > 0 && seq > oldest && chain.size < VERIFY_LOG_MAX && broken === null) {
     const pageOfLog = await ehr('ehr_accessLog', [patient, before, 100, block.hash]);
     if (!pageOfLog.entries.length) { lacking = pageOfLog.missing ?? seq - 1; break; }
     for (const e of pageOfLog.entries) {
-      if (e.hash !== expect || e.seq !== seq - 1 || entryHash(api, type, e) !== e.hash) { broken = seq - 1; break; }
-      chain.set(e.hash, e);
+      const { bytes, hash } = encodeEntry(api, type, e);
+      if (e.hash !== expect || e.seq !== seq - 1 || hash !== e.hash) { broken = seq - 1; break; }
+      chain.set(e.hash, entryAction(bytes));
       expect = e.prev;
       seq = e.seq;
     }
-    if (pageOfLog.missing !== null && pageOfLog.missing !== undefined && seq > 0 && !broken) { lacking = pageOfLog.missing; break; }
+    if (pageOfLog.missing !== null && pageOfLog.missing !== undefined && seq > 0 && broken === null) { lacking = pageOfLog.missing; break; }
     before = seq;
   }
   if (broken !== null) problems.push(`Your access log's entry #${broken} as it gave it is not the one the chain linked.`);
-  if (lacking !== null && lacking >= oldest) notes.push(`This node does not have your access log's entries from #${lacking} back: they are not checked.`);
+  if (lacking !== null && lacking >= oldest) notes.push(`This node says it lacks your access log's entries from #${lacking} back: they are not checked. Read through another hospital's node to check them.`);
   else if (broken === null && seq > oldest) notes.push(`Your access log is checked back to entry #${seq}, not further.`);
   for (const [name, list] of Object.entries(lists)) {
+    const kinds = name === 'accesses' ? ACCESS_ACTIONS : REFUSAL_ACTIONS;
     const word = name === 'accesses' ? 'access' : 'refused access';
     for (const e of list.entries) {
       if (e.seq < seq && broken === null) continue; // older than what was checked
-      if (!chain.has(e.hash) || entryHash(api, type, e) !== e.hash) problems.push(`It showed an ${word} (entry #${e.seq}) that is not in your log on the chain.`);
+      const { hash } = encodeEntry(api, type, e);
+      if (!chain.has(e.hash) || hash !== e.hash) problems.push(`It showed an ${word} (entry #${e.seq}) that is not in your log on the chain.`);
+      else if (actionKey(e.action) !== chain.get(e.hash)) problems.push(`It showed your log's entry #${e.seq} as "${actionKey(e.action)}"; it is "${chain.get(e.hash)}".`);
     }
     const shownHashes = new Set(list.entries.map((e) => e.hash));
     const from = list.entries.length >= LOG_LIMIT ? list.entries[list.entries.length - 1].seq : 0;
-    for (const e of chain.values()) {
-      if (e.seq >= from && KEEPS[name](e) && !shownHashes.has(e.hash)) {
-        problems.push(`It hid an ${word}: entry #${e.seq} of your log, by ${e.actor}, at block #${e.block}.`);
+    const walked = [...chain.entries()];
+    walked.forEach(([hash, action], i) => {
+      const entrySeq = provenHead.count - 1 - i;
+      if (entrySeq >= from && kinds.has(action) && !shownHashes.has(hash)) {
+        problems.push(`It hid an ${word}: entry #${entrySeq} of your log (${action}).`);
       }
-    }
+    });
   }
-  return { problems, notes };
+  return { problems, notes, time };
 }
 
-/** Checks the node at the latest proven block, one check at a time. */
-function scheduleCheck() {
-  if (state.checking) { state.checkAgain = true; return; }
-  state.checking = (async () => {
-    do {
-      state.checkAgain = false;
-      const block = state.verified;
-      try {
-        const { problems, notes } = await checkAnswers(block);
-        const proof = `block #${block.number.toLocaleString()}, finalized by ${block.signers} of ${block.of} hospitals' signatures`;
-        if (problems.length) {
-          verifyStatus('mismatch', `The node at ${state.rpc} answered what the chain contradicts (${proof}). Read through another hospital's node:`, problems);
-        } else if (notes.length) {
-          verifyStatus('unverified', `Checked in part against ${proof}; nothing contradicts it.`, notes);
-        } else {
-          verifyStatus('verified', state.patient
-            ? `Checked: your records, grants and access log as shown match ${proof}.`
-            : `Checked: ${proof}. Choose your account to check your records.`);
-        }
-      } catch (e) {
-        console.error(e);
-        const lie = e instanceof VerificationError;
-        verifyStatus(lie ? 'mismatch' : 'error', lie
-          ? `The node at ${state.rpc} gave a proof that does not check out: ${e.message}. Read through another hospital's node:`
-          : `Could not check the node's answers: ${e.message}`);
-      }
-    } while (state.checkAgain);
-    state.checking = null;
-  })();
+/** What the status says of a check at `block`, and whether it is old (see `watchStaleness`). */
+function showVerdict(block, verdict) {
+  const proof = `block #${block.number.toLocaleString()}${verdict.time ? ` (${when(verdict.time)})` : ''}, finalized by ${block.signers} of ${block.of} hospitals' signatures`;
+  const other = 'Read through another hospital\'s node:';
+  if (verdict.problems.length) {
+    verifyStatus('mismatch', `The node at ${state.rpc} answered what the chain contradicts (${proof}). ${other}`, verdict.problems);
+  } else if (verdict.notes.length) {
+    verifyStatus('unverified', `Checked in part against ${proof}; nothing contradicts it, but:`, verdict.notes);
+  } else {
+    verifyStatus('verified', state.patient
+      ? `Checked: your records, grants and access log as shown match ${proof}.`
+      : `Checked: ${proof}. Choose your account to check your records.`);
+  }
 }
 
-/** Starts following finality by the hospitals' signatures, from the chain spec's authorities. */
+/** A proof that does not check out, or a node that cannot be checked, in the status. */
+function showCheckFailure(e) {
+  console.error(e);
+  verifyStatus(e instanceof VerificationError ? 'mismatch' : 'error', e instanceof VerificationError
+    ? `The node at ${state.rpc} gave a proof that does not check out: ${e.message}. Read through another hospital's node:`
+    : `Could not check the node's answers: ${e.message}`);
+}
+
+/** Says so when the node has sent no proof of finality for STALE_MS: the page shows old data. */
+function watchStaleness() {
+  setInterval(() => {
+    if (!state.verifying || !state.verified) return;
+    const age = Date.now() - state.verifiedAt;
+    if (age < STALE_MS || $('verify-status').dataset.state === 'stale') return;
+    verifyStatus('stale', `The node at ${state.rpc} has sent no proof of finality for ${Math.round(age / 1000)} s: what is shown is as of block #${state.verified.number.toLocaleString()}. Read through another hospital's node:`);
+  }, 5_000);
+}
+
+/**
+ * Starts following finality by the hospitals' signatures, from the chain spec's authorities;
+ * resolves once the chain spec is read (the proofs of finality come later).
+ */
 async function startVerifying(api, specUrl) {
   let authorities;
   try {
@@ -1245,8 +1283,10 @@ async function startVerifying(api, specUrl) {
     verifyStatus('unverified', `Not checked: the page has no chain spec to start from (${e.message}). What it shows is this node's word.`);
     return;
   }
+  state.verifying = true;
+  watchStaleness();
   const follower = new FinalityFollower(api, authorities, {
-    onVerified: (block) => { state.verified = block; scheduleCheck(); },
+    onVerified: (block) => { state.verified = block; state.verifiedAt = Date.now(); refresh(); },
     onError: (e) => {
       console.error(e);
       verifyStatus(e instanceof VerificationError ? 'mismatch' : 'error', e instanceof VerificationError
@@ -1254,11 +1294,12 @@ async function startVerifying(api, specUrl) {
         : `Could not follow finality: ${e.message}`);
     },
   });
-  try {
-    await follower.start();
-  } catch (e) {
+  follower.start().catch((e) => {
+    // Finality cannot be followed through this node: show its word, said to be unchecked.
+    state.verifying = false;
     follower.onError(e);
-  }
+    refresh();
+  });
 }
 
 /** The nodes the patient may read through (`?nodes=`, comma-separated), the current one chosen. */
@@ -1341,7 +1382,6 @@ function chooseAccount(address) {
   }
   for (const id of ['records-body', 'grants-body', 'delegations-body', 'accesses-body', 'refusals-body', 'emergencies-body']) replace(id, h('p', { class: 'empty' }, 'Loading…'));
   refresh();
-  if (state.verified) scheduleCheck();
 }
 
 async function main() {
@@ -1371,6 +1411,8 @@ async function main() {
   onConnected();
   provider.on('connected', onConnected);
 
+  await startVerifying(api, params.get('spec') || 'chain-spec.json');
+
   const sel = $('account');
   sel.disabled = false;
   sel.addEventListener('change', () => chooseAccount(sel.value));
@@ -1384,10 +1426,9 @@ async function main() {
   // Each finalized head: the sections re-read at it, and its events (and those of any finalized
   // block skipped since the last head) give their notices.
   await api.rpc.chain.subscribeFinalizedHeads((head) => {
-    refresh(head.hash);
+    if (!state.verifying) refresh(head.hash);
     watchHead(head);
   });
-  startVerifying(api, params.get('spec') || 'chain-spec.json');
   window.ehrPage = { state, refresh }; // for debugging from the console
 }
 

@@ -196,6 +196,7 @@ export function verifyJustification(registry, bytes, set) {
   const used = new Set();
   const members = new Map(set.authorities.map((a) => [hex(a.id), a.weight]));
   const total = set.authorities.reduce((s, a) => s + a.weight, 0n);
+  if (total <= 0n) throw new VerificationError(`authority set ${set.setId} is empty`);
   const threshold = total - (total - 1n) / 3n;
   const signed = new Map();
   for (const sp of j.commit.precommits) {
@@ -204,6 +205,7 @@ export function verifyJustification(registry, bytes, set) {
     if (weight === undefined) throw new VerificationError(`a precommit by ${id}, who is not in authority set ${set.setId}`);
     const pHash = sp.precommit.targetHash.toU8a();
     const pNumber = sp.precommit.targetNumber.toNumber();
+    if (hex(pHash) === hex(target) && pNumber !== targetNumber) throw new VerificationError('a precommit for the target under another number');
     if (!ed25519Verify(precommitPayload(pHash, pNumber, round, set.setId), sp.signature.toU8a(), sp.id.toU8a())) {
       throw new VerificationError(`a bad signature by ${id} (round ${round}, set ${set.setId})`);
     }
@@ -300,6 +302,7 @@ export class FinalityFollower {
       const proven = verifyJustification(api.registry, justification.toU8a(true), this.set);
       if (proven.hash !== block.toHex()) throw new VerificationError('a finality proof for another block than it names');
       const header = unknown.find((h) => h.hash.toHex() === proven.hash) ?? await checkedHeader(api, proven.hash);
+      if (header.number.toNumber() !== proven.number) throw new VerificationError('a finality proof that misnumbers its block');
       const change = scheduledChange(header);
       if (!change) return; // proven within the current set: no later set to learn
       this.set = { setId: this.set.setId + 1, authorities: change.authorities, since: proven.number };
@@ -319,6 +322,7 @@ export class FinalityFollower {
     }
     if (this.latest && proven.number <= this.latest.number) return;
     const header = await checkedHeader(this.api, proven.hash);
+    if (header.number.toNumber() !== proven.number) throw new VerificationError('a justification that misnumbers its block');
     const change = scheduledChange(header);
     this.latest = { ...proven, stateRoot: header.stateRoot.toU8a(), setId: this.set.setId };
     if (change) this.set = { setId: this.set.setId + 1, authorities: change.authorities, since: proven.number };
@@ -328,26 +332,53 @@ export class FinalityFollower {
 
 // ---------------------------------------------------------------- proven storage
 
-/** The SCALE type of a storage item's values, for `registry.createType`. */
-function valueType(api, entry) {
-  const t = entry.creator.meta.type;
-  return api.registry.createLookupType(t.isPlain ? t.asPlain : t.asMap.value);
+// Storage keys and the values the checks rely on are computed and decoded here, from what the
+// page knows of the runtime, never from the node's metadata (which the node could alter to make
+// an honest proof of the wrong key look like an answer).
+
+/** `twox128(pallet) ++ twox128(item)`: the prefix of a storage item's keys. */
+export function storagePrefix(pallet, item) {
+  return u8aConcat(xxhashAsU8a(pallet, 128), xxhashAsU8a(item, 128));
+}
+
+/** The `Blake2_128Concat` part of a key. */
+export const blake2_128Concat = (bytes) => u8aConcat(blake2AsU8a(bytes, 128), bytes);
+/** The `Twox64Concat` part of a key. */
+export const twox64Concat = (bytes) => u8aConcat(xxhashAsU8a(bytes, 64), bytes);
+/** SCALE of a `u32`. */
+export const u32le = (n) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
+/** SCALE of a `u64`. */
+export const u64le = (n) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(n), true); return b; };
+
+/** The `u32` at `at` of `bytes` (little endian). */
+export function readU32(bytes, at = 0) {
+  if (bytes.length < at + 4) throw new VerificationError('a proven value ends early');
+  return new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true);
+}
+
+/** The `u64` at `at` of `bytes`, as a number (exact below 2^53, which ids and times are). */
+export function readU64(bytes, at = 0) {
+  if (bytes.length < at + 8) throw new VerificationError('a proven value ends early');
+  return Number(new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigUint64(0, true));
+}
+
+/** SCALE `Vec<u64>` → numbers. */
+export function readU64Vec(bytes) {
+  const [used, len] = compactFromU8a(bytes);
+  return [...Array(len.toNumber()).keys()].map((i) => readU64(bytes, used + 8 * i));
 }
 
 /**
- * Reads storage at a verified block: `reads` is `[[storageEntry, ...keyArgs]]` (e.g.
- * `[api.query.accessLog.heads, patient]`); resolves with the values the proof shows, decoded
- * (`null` where there is none), or throws a VerificationError. One `state_getReadProof`.
+ * The values of storage `keys` (Uint8Arrays) in the state of a verified block, proven by one
+ * `state_getReadProof`: the bytes, or null where the proof shows there is none. Throws a
+ * VerificationError when the proof does not check out.
  */
-export async function provenStorage(api, block, reads) {
-  const keys = reads.map(([entry, ...args]) => entry.key(...args));
-  const proof = await api.rpc.state.getReadProof(keys, block.hash);
+export async function proveKeys(api, block, keys) {
+  const hexKeys = keys.map((k) => hex(k));
+  const proof = await api.rpc.state.getReadProof(hexKeys, block.hash);
   if (proof.at.toHex() !== block.hash) throw new VerificationError('a read proof for another block than asked');
   const db = proofDatabase(proof.proof.map((p) => p.toU8a(true)));
-  return reads.map(([entry], i) => {
-    const bytes = readProof(block.stateRoot, db, hexToU8a(keys[i]));
-    return bytes === null ? null : { bytes, value: api.createType(valueType(api, entry), bytes) };
-  });
+  return keys.map((k) => readProof(block.stateRoot, db, k));
 }
 
 // ---------------------------------------------------------------- access-log entries
@@ -370,11 +401,42 @@ export function logEntryType(api) {
   return api.registry.createLookupType(found.id);
 }
 
+/**
+ * An entry of the `ehr_*` methods' JSON, encoded with the runtime's `LogEntry` type: `{ bytes,
+ * hash }`, the hash as the runtime computes it. Whatever type the metadata gave, bytes whose
+ * hash the chain linked are the entry's true bytes.
+ */
+export function encodeEntry(api, type, json) {
+  const { hash: _h, ...fields } = json;
+  const bytes = api.createType(type, camelKeys(fields)).toU8a();
+  return { bytes, hash: hex(blake2AsU8a(u8aConcat(ENTRY_DOMAIN, bytes), 256)) };
+}
+
 /** An entry's hash as the runtime computes it, from the `ehr_*` methods' JSON of the entry. */
 export function entryHash(api, type, json) {
-  const { hash: _h, ...fields } = json;
-  const entry = api.createType(type, camelKeys(fields));
-  return hex(blake2AsU8a(u8aConcat(ENTRY_DOMAIN, entry.toU8a()), 256));
+  return encodeEntry(api, type, json).hash;
+}
+
+/**
+ * `LogAction`'s variants in the runtime's order (ehr_primitives::LogAction), as the `ehr_*`
+ * methods name them: the page tells reads from other entries by this table, not by the node's
+ * metadata.
+ */
+export const LOG_ACTIONS = ['recordAdded', 'recordAmended', 'recordEnteredInError', 'recordDeleted',
+  'consentGranted', 'consentRevoked', 'emergencyOpened', 'emergencyEnded', 'emergencyReviewed',
+  'documentRead', 'readDenied', 'documentErased', 'patientVerified', 'delegateAppointed',
+  'delegateRemoved', 'guardianRecorded', 'guardianContested', 'guardianUpheld', 'guardianRemoved',
+  'documentServed'];
+
+/**
+ * The name of an entry's action, read from its SCALE bytes (`seq` u64, `patient` and `actor` 32
+ * bytes each, `hospital` an `Option<u32>`, then the action's variant index).
+ */
+export function entryAction(bytes) {
+  const at = 72 + (bytes[72] === 1 ? 5 : 1);
+  const name = LOG_ACTIONS[bytes[at]];
+  if (bytes.length <= at || !name) throw new VerificationError('an access-log entry with an unknown action');
+  return name;
 }
 
 export { u8aEq };

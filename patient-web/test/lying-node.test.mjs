@@ -2,8 +2,9 @@
 // Charlie on a real `ehr-node --dev`; Charlie opens the page through a proxy that stands for a
 // modified hospital node. Read straight from the node, the page says its answers are checked.
 // When the proxy drops the emergency access from `ehr_whoAccessed`, the page names the node and
-// the hidden access (Bob, the entry), and switching to the honest node clears it. When the proxy
-// alters a storage read proof, the page says the proof does not check out.
+// the hidden access (the entry and its action), also when the proxy respells the entry's action
+// in the log so that it hashes the same but reads otherwise; switching to the honest node clears
+// it. When the proxy alters a storage read proof, the page says the proof does not check out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,9 +46,13 @@ async function lyingProxy(upstream, lie) {
       try {
         const res = JSON.parse(text);
         const method = methods.get(res.id);
-        if (method === 'ehr_whoAccessed' && lie.mode === 'hide-emergency' && res.result) {
+        if (method === 'ehr_whoAccessed' && lie.mode.startsWith('hide-') && res.result) {
           res.result.entries = res.result.entries.filter((e) => e.action !== 'emergencyOpened');
           lie.told += 1;
+          text = JSON.stringify(res);
+        } else if (method === 'ehr_accessLog' && lie.mode === 'hide-recased' && res.result) {
+          // The same entry under another spelling of its action, which encodes (and hashes) the same.
+          for (const e of res.result.entries) if (e.action === 'emergencyOpened') e.action = 'EmergencyOpened';
           text = JSON.stringify(res);
         } else if (method === 'state_getReadProof' && lie.mode === 'bad-proof' && res.result) {
           res.result.proof = res.result.proof.map((p) => `${p.slice(0, -2)}${(parseInt(p.slice(-2), 16) ^ 1).toString(16).padStart(2, '0')}`);
@@ -100,7 +105,7 @@ test('the page checks the node it reads through, names a node that hides an acce
     // Through the proxy while it tells the truth: checked, and the emergency access is shown.
     await open(proxy.url);
     await settled('verified');
-    assert.match(await status.innerText(), /Checked: your records, grants and access log as shown match block #\d+, finalized by 1 of 1/);
+    assert.match(await status.innerText(), /Checked: your records, grants and access log as shown match block #\d+ \([^)]+\), finalized by 1 of 1 hospitals/);
     await page.locator(`[data-testid="accesses"] [data-hash="${hash.toHex()}"]`).waitFor();
 
     // It hides the emergency access: the page no longer lists it, and says who hid what.
@@ -110,9 +115,17 @@ test('the page checks the node it reads through, names a node that hides an acce
     assert.ok(lie.told > 0, 'the proxy altered an answer');
     assert.match(await status.innerText(), new RegExp(`The node at ${proxy.url} answered what the chain contradicts`));
     const problems = await page.locator('[data-testid="verify-problem"]').allInnerTexts();
-    assert.ok(problems.some((p) => p.includes(`It hid an access: entry #${entry.seq.toNumber()} of your log, by ${bob.address}`)), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes(`It hid an access: entry #${entry.seq.toNumber()} of your log (emergencyOpened)`)), problems.join('\n'));
     assert.equal(await page.locator(`[data-testid="accesses"] [data-hash="${hash.toHex()}"]`).count(), 0, 'the lie reached the view; the check is what catches it');
     await page.screenshot({ path: join(work, 'lying-node.png'), fullPage: true });
+
+    // It hides it again and respells it in the log it walks, so that it hashes the same but
+    // does not read as an access: the page goes by the entry's bytes, not the spelling.
+    lie.mode = 'hide-recased';
+    await open(proxy.url);
+    await settled('mismatch');
+    const recased = await page.locator('[data-testid="verify-problem"]').allInnerTexts();
+    assert.ok(recased.some((p) => p.includes(`It hid an access: entry #${entry.seq.toNumber()} of your log (emergencyOpened)`)), recased.join('\n'));
 
     // The patient switches to the honest node: checked again, the access shown.
     await Promise.all([page.waitForURL((u) => u.searchParams.get('rpc') === node.url), page.selectOption('#node-choice', node.url)]);

@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
 import { startDevNode } from '../../tests/js/lib/node.mjs';
 import { send } from '../../tests/js/lib/chain.mjs';
 import {
-  FinalityFollower, VerificationError, entryHash, genesisAuthorities, logEntryType, proofDatabase,
-  provenStorage, readProof, verifyJustification,
+  FinalityFollower, VerificationError, blake2_128Concat, encodeEntry, entryAction, entryHash, genesisAuthorities,
+  logEntryType, proofDatabase, proveKeys, readProof, storagePrefix, verifyJustification,
 } from '../src/verify.mjs';
 import { devChainSpecFile } from './helpers.mjs';
 
@@ -64,9 +65,11 @@ test('justifications, read proofs and entry hashes check out, and altered ones d
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     const [alice, charlie] = ['//Alice', '//Charlie'].map((u) => keyring.addFromUri(u));
     const nobody = keyring.addFromUri('//Nobody').address;
-    const [account, none] = await provenStorage(api, block, [[api.query.system.account, alice.address], [api.query.system.account, nobody]]);
+    const accountKey = (who) => u8aConcat(storagePrefix('System', 'Account'), blake2_128Concat(decodeAddress(who)));
+    const [account, none] = await proveKeys(api, block, [accountKey(alice.address), accountKey(nobody)]);
     const queried = await (await api.at(block.hash)).query.system.account(alice.address);
-    assert.equal(u8aToHex(account.bytes), u8aToHex(queried.toU8a()), 'the proven account is the queried one');
+    assert.equal(u8aToHex(accountKey(alice.address)), api.query.system.account.key(alice.address), 'the page computes the key as the metadata says');
+    assert.equal(u8aToHex(account), u8aToHex(queried.toU8a()), 'the proven account is the queried one');
     assert.equal(none, null, 'an absent account is proven absent');
 
     // A node that drops a proof node, alters one, or names another state root is caught.
@@ -94,7 +97,11 @@ test('justifications, read proofs and entry hashes check out, and altered ones d
     const log = await call('ehr_accessLog', [charlie.address, null, 10, fin]);
     assert.ok(log.entries.length >= 1, 'Charlie has log entries');
     const type = logEntryType(api);
-    for (const e of log.entries) assert.equal(entryHash(api, type, e), e.hash, `entry ${e.seq} (${JSON.stringify(e.action)})`);
+    for (const e of log.entries) {
+      assert.equal(entryHash(api, type, e), e.hash, `entry ${e.seq} (${JSON.stringify(e.action)})`);
+      assert.equal(entryAction(encodeEntry(api, type, e).bytes), e.action, 'the action the bytes say is the one the JSON names');
+    }
+    assert.ok(log.entries.some((e) => e.action === 'consentGranted'));
     assert.equal(log.entries[0].hash, log.head.hash);
     const altered = { ...log.entries[0], actor: alice.address };
     assert.notEqual(entryHash(api, type, altered), log.entries[0].hash, 'an altered entry hashes otherwise');
