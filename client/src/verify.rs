@@ -123,6 +123,9 @@ pub fn verify_justification(
 		j.votes_ancestries.iter().map(|h| (h.hash(), (*h.parent_hash(), *h.number()))).collect();
 	let weights: HashMap<_, u64> = set.authorities.iter().cloned().collect();
 	let total: u64 = weights.values().sum();
+	if total == 0 {
+		return Err(invalid(format!("authority set {} is empty", set.set_id)));
+	}
 	let threshold = total - total.saturating_sub(1) / 3;
 	let mut used = HashSet::new();
 	let mut signed = HashMap::new();
@@ -130,6 +133,9 @@ pub fn verify_justification(
 		let weight = *weights.get(&sp.id).ok_or_else(|| {
 			invalid(format!("a precommit by {:?}, not in set {}", sp.id, set.set_id))
 		})?;
+		if sp.precommit.target_hash == target && sp.precommit.target_number != target_number {
+			return Err(invalid("a precommit for the target under another number"));
+		}
 		let message = sp_consensus_grandpa::Message::<Header>::Precommit(sp.precommit.clone());
 		if !matches!(
 			sp_consensus_grandpa::check_message_signature(
@@ -270,6 +276,9 @@ impl Verifier {
 				Some(h) => h,
 				None => self.header(hash).await?,
 			};
+			if *header.number() != number {
+				return Err(invalid("a finality proof that misnumbers its block"));
+			}
 			let Some(next) = scheduled_change(&header) else { return Ok(()) };
 			self.set =
 				AuthoritySet { set_id: self.set.set_id + 1, authorities: next, since: number };
@@ -291,6 +300,9 @@ impl Verifier {
 			},
 		};
 		let header = self.header(hash).await?;
+		if *header.number() != number {
+			return Err(invalid("a justification that misnumbers its block"));
+		}
 		let block = VerifiedBlock {
 			hash,
 			number,

@@ -8,6 +8,8 @@
 //! * `transfer`: `balances.transferKeepAlive` between funded accounts, the baseline;
 //! * `record`: `patientRecords.addRecord`, one record an extrinsic;
 //! * `batch`: `patientRecords.addRecords`, 100 records an extrinsic;
+//! * `reads`: `accessLog.logReads`, 100 read attempts an extrinsic (three served on a signed
+//!   request for each one refused), logged by gateways of the records' custodian hospital;
 //! * `decide`: `ehr_decide` consent decisions over JSON-RPC at a fixed offered rate.
 //!
 //! Every call is prepared before its scenario starts. Each signer's stream goes to one node (as a
@@ -66,6 +68,8 @@ enum Scenario {
 	Record,
 	/// `patientRecords.addRecords`, `--batch-size` records an extrinsic.
 	Batch,
+	/// `accessLog.logReads`, `--reads-per-call` read attempts an extrinsic.
+	Reads,
 	/// `ehr_decide` over JSON-RPC.
 	Decide,
 }
@@ -85,7 +89,12 @@ struct Cli {
 	#[arg(long, value_delimiter = ',')]
 	url: Vec<String>,
 	/// Scenarios, in order.
-	#[arg(long, value_enum, value_delimiter = ',', default_value = "transfer,record,batch,decide")]
+	#[arg(
+		long,
+		value_enum,
+		value_delimiter = ',',
+		default_value = "transfer,record,batch,reads,decide"
+	)]
 	scenarios: Vec<Scenario>,
 	/// Seconds each of `transfer` and `record` submits for.
 	#[arg(long, default_value_t = 60)]
@@ -96,6 +105,9 @@ struct Cli {
 	/// Records in each `addRecords` extrinsic.
 	#[arg(long, default_value_t = 100)]
 	batch_size: usize,
+	/// Read attempts in each `logReads` extrinsic (at most the runtime's 256).
+	#[arg(long, default_value_t = 100)]
+	reads_per_call: usize,
 	/// First seconds of a write scenario left out of its sustained rate.
 	#[arg(long, default_value_t = 10)]
 	warmup: u64,
@@ -320,6 +332,7 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 	let record_doctors = Accounts::derive(&run_id, "doctor", cli.signers)?;
 	let batch_doctors = Accounts::derive(&run_id, "batch-doctor", cli.signers)?;
 	let patients = Accounts::derive(&run_id, "patient", cli.patients)?;
+	let gateways = Accounts::derive(&run_id, "gateway", cli.signers)?;
 	let reader = Signer::from_uri(&format!("//ehr-load//{run_id}//reader"))?;
 	let patient_ids = patients.accounts();
 
@@ -329,6 +342,9 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 		setup.push(register_staff(d, StaffRole::Doctor));
 	}
 	setup.push(register_staff(reader.account(), StaffRole::Doctor));
+	for g in gateways.accounts() {
+		setup.push(register_staff(g, StaffRole::Gateway));
+	}
 	for (i, p) in patient_ids.iter().enumerate() {
 		setup.push(RuntimeCall::HospitalRegistry(pallet_hospital_registry::Call::enrol_patient {
 			patient: p.clone(),
@@ -340,6 +356,7 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 		.into_iter()
 		.chain(record_doctors.accounts())
 		.chain(batch_doctors.accounts())
+		.chain(gateways.accounts())
 	{
 		setup.push(RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 			dest: who.into(),
@@ -364,6 +381,28 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 		(call, 1)
 	});
 	settle("patients' grants", lanes, &watch).await?;
+
+	// The records the gateways log reads of: one a patient, anchored by a doctor of the hospital
+	// whose gateways log them (hospital 0, Alice's).
+	let read_records: Vec<u64> = if cli.scenarios.contains(&Scenario::Reads) {
+		let anchor = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_records {
+			records: patient_ids
+				.iter()
+				.enumerate()
+				.map(|(i, p)| NewRecord {
+					patient: p.clone(),
+					category: Category::LabResult,
+					content: content(&format!("{run_id}/read-record/{i}")),
+				})
+				.collect(),
+		});
+		let events = ehr_testing::submit(&watch, record_doctors.0[0].clone(), anchor).await;
+		let ids = ehr_testing::records_added(&events);
+		eprintln!("setup: {} records to log reads of", ids.len());
+		ids
+	} else {
+		Vec::new()
+	};
 
 	let mut report = report::Report::new(&cli, rpcs.len());
 	let dests: Vec<AccountId> = Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
@@ -415,6 +454,42 @@ async fn run(cli: Cli) -> Result<bool, BoxError> {
 					&batch_doctors,
 					size as u32,
 					cli.batch_duration,
+					make,
+				)
+				.await?;
+				report.write(w);
+			},
+			Scenario::Reads => {
+				// The runtime takes at most 256 entries a call (`MaxReadsPerCall`).
+				let size = cli.reads_per_call.clamp(1, 256);
+				let make = |k: usize| {
+					let entries: Vec<_> = (0..size)
+						.map(|j| pallet_access_log::ReadLog {
+							record: read_records[(k * size + j) % read_records.len().max(1)],
+							accessor: reader_id.clone(),
+							purpose: pallet_access_log::Purpose::Treatment,
+							outcome: if j % 4 == 3 {
+								pallet_access_log::ReadOutcome::Refused
+							} else {
+								pallet_access_log::ReadOutcome::Served {
+									request: H256(sp_io::hashing::blake2_256(
+										format!("{run_id}/read/{k}/{j}").as_bytes(),
+									)),
+								}
+							},
+						})
+						.collect();
+					RuntimeCall::AccessLog(pallet_access_log::Call::log_reads {
+						entries: entries.try_into().unwrap_or_default(),
+					})
+				};
+				let w = write_scenario(
+					&cli,
+					*scenario,
+					&net,
+					&gateways,
+					size as u32,
+					cli.duration,
 					make,
 				)
 				.await?;

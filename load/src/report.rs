@@ -59,6 +59,7 @@ pub struct Report {
 fn unit(s: Scenario) -> &'static str {
 	match s {
 		Scenario::Transfer => "transfers",
+		Scenario::Reads => "logged reads",
 		_ => "records",
 	}
 }
@@ -68,6 +69,7 @@ fn name(s: Scenario) -> &'static str {
 		Scenario::Transfer => "`balances.transferKeepAlive`",
 		Scenario::Record => "`patientRecords.addRecord`",
 		Scenario::Batch => "`patientRecords.addRecords`",
+		Scenario::Reads => "`accessLog.logReads`",
 		Scenario::Decide => "`ehr_decide`",
 	}
 }
@@ -305,6 +307,15 @@ impl Report {
 				if long { yes(r >= 1000.0) } else { "not measured for 10 minutes" }
 			));
 		}
+		if let Some(r) = self.rate(Scenario::Reads) {
+			let rate = r.outcome.sustained.per_second;
+			m.push_str(&format!(
+				"| read attempts logged by `accessLog.logReads` >= 1,500/s | {rate:.1} logged \
+				 reads/s over {:.0} s | {} |\n",
+				r.duration_s,
+				yes(rate >= 1500.0)
+			));
+		}
 		for w in self.writes.iter().filter(|w| w.scenario != Scenario::Transfer) {
 			let Some(p) = &w.paced else { continue };
 			let l = &p.latency;
@@ -345,6 +356,7 @@ pub fn label(s: Scenario) -> &'static str {
 		Scenario::Transfer => "transfer",
 		Scenario::Record => "record",
 		Scenario::Batch => "batch",
+		Scenario::Reads => "reads",
 		Scenario::Decide => "decide",
 	}
 }

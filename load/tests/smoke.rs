@@ -1,5 +1,6 @@
 //! The load tool end to end on a development node, briefly: it prepares its actors through the
-//! hospital's calls, runs every scenario (both phases of each write scenario) and the decision
+//! hospital's calls, runs every scenario (both phases of each write scenario, `logReads` among
+//! them) and the decision
 //! load, exits 0, and its JSON report holds finalized writes, latencies and answered decisions,
 //! and accounts for every call it submitted (none vanished).
 //! The real figures come from `scripts/load.sh` on the four-validator network.
@@ -17,7 +18,7 @@ fn load_tool_runs_every_scenario_on_a_dev_node() {
 	let out = Command::new(env!("CARGO_BIN_EXE_ehr-load"))
 		.args(["--network", "dev", "--duration", "8", "--batch-duration", "8"])
 		.args(["--latency-duration", "4", "--warmup", "2", "--presign-rate", "400"])
-		.args(["--batch-size", "20", "--patients", "8", "--signers", "2"])
+		.args(["--batch-size", "20", "--reads-per-call", "20", "--patients", "8", "--signers", "2"])
 		.args(["--decide-rate", "200", "--decide-duration", "3", "--decide-workers", "8"])
 		.arg("--node-bin")
 		.arg(node_binary())
@@ -33,7 +34,7 @@ fn load_tool_runs_every_scenario_on_a_dev_node() {
 	let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
 	let writes = report["writes"].as_array().unwrap();
 	let names: Vec<&str> = writes.iter().map(|w| w["scenario"].as_str().unwrap()).collect();
-	assert_eq!(names, ["Transfer", "Record", "Batch"]);
+	assert_eq!(names, ["Transfer", "Record", "Batch", "Reads"]);
 	for w in writes {
 		for phase in [&w["outcome"], &w["paced"]] {
 			assert!(phase["finalized"].as_u64().unwrap() > 0, "{phase}");
@@ -63,6 +64,12 @@ fn load_tool_runs_every_scenario_on_a_dev_node() {
 		batch["finalized_units"].as_u64().unwrap(),
 		20 * batch["finalized"].as_u64().unwrap()
 	);
+	// A `logReads` extrinsic finalizes 20 logged read attempts.
+	let reads = &writes[3]["outcome"];
+	assert_eq!(
+		reads["finalized_units"].as_u64().unwrap(),
+		20 * reads["finalized"].as_u64().unwrap()
+	);
 	let d = &report["decide"];
 	assert!(d["answered"].as_u64().unwrap() >= 500, "{d}");
 	assert_eq!(d["errors"], 0);
@@ -73,4 +80,5 @@ fn load_tool_runs_every_scenario_on_a_dev_node() {
 	let md = std::fs::read_to_string(&md).unwrap();
 	assert!(md.contains("| target | measured | met? |"), "{md}");
 	assert!(md.contains("`patientRecords.addRecords`"), "{md}");
+	assert!(md.contains("`accessLog.logReads`"), "{md}");
 }
