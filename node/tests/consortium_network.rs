@@ -7,7 +7,9 @@
 //!    and after the session change it authors blocks and votes in GRANDPA (finality goes on with
 //!    one founder down, which needs four of the five votes, the newcomer's among them);
 //! 3. a council motion suspends it: it leaves the authority set, authors no more blocks, and its
-//!    node, restarted, is let in by nobody.
+//!    node, restarted, is let in by nobody;
+//! 4. a client that trusts only the chain spec (`ehr_client::verify`) follows the GRANDPA
+//!    authority set through both changes and verifies current finality with the four founders.
 
 use std::{
 	str::FromStr,
@@ -228,4 +230,30 @@ async fn council_admits_and_suspends_a_hospital_whose_node_follows() {
 		out_at + 1,
 	);
 	drop(eve);
+
+	// 4. A client that trusts only the chain spec learns both set changes (each set's last
+	// block, its justification by that set and the next set in its header) and checks current
+	// finality with the four-member set.
+	let spec = std::process::Command::new(&bin)
+		.args(["export-chain-spec", "--chain", "local", "--raw"])
+		.output()
+		.unwrap();
+	let spec: Value = serde_json::from_slice(&spec.stdout).unwrap();
+	let genesis = ehr_client::verify::genesis_authorities(&spec).unwrap();
+	assert_eq!(genesis.len(), 4);
+	let mut verifier =
+		ehr_client::verify::Verifier::new(&nodes[0].url().replace("http://", "ws://"), genesis)
+			.await
+			.unwrap();
+	let set_id = verifier.authority_set().set_id;
+	assert!(set_id >= 2, "the client learned set {set_id}, not the set after Eve left");
+	let block = verifier.next_finalized().await.unwrap();
+	assert_eq!((block.set_id, block.of), (set_id, 4), "{block:?}");
+	assert!(block.signers >= 3, "{block:?}");
+	eprintln!(
+		"[{:?}] a client from the chain spec verified #{} in set {set_id} ({} of 4 signatures)",
+		started.elapsed(),
+		block.number,
+		block.signers
+	);
 }
