@@ -69,7 +69,8 @@ split_modules() {
 # everything else (unit, runtime, single-node and CPU-bound suites) runs in the third lane.
 lane_of() {
 	case "$1" in
-		ehr-node::consortium_network | ehr-node::upgrade | ehr-node::local_network | js:polkadot | js:patient-page) echo 1 ;;
+		ehr-node::consortium_network | ehr-node::upgrade | ehr-node::local_network | js:polkadot) echo 1 ;;
+		js:patient-page) echo 3 ;;
 		ehr-node::faults | ehr-gateway::two_hospitals | zombienet | js:*) echo 2 ;;
 		*) echo 3 ;;
 	esac
