@@ -59,6 +59,7 @@ const state = {
   verifying: false, // whether the page shows only what it read at proven blocks
   verified: null, // the latest block whose finality the hospitals' signatures prove
   verifiedAt: 0, // when it came (ms)
+  checkedEntries: new Map(), // hash -> { seq, prev, action } of the log entries re-hashed so far
 };
 
 // ---------------------------------------------------------------- formatting
@@ -1092,6 +1093,7 @@ const REFUSAL_ACTIONS = new Set(['readDenied']); // ehr_refusedAccesses
 const RECORDS_PER_PAGE = 64; // the runtime's PatientRecords::RecordsPerPage
 const VERIFY_LOG_MAX = 1_000; // log entries checked at most, from the head back
 const VERIFY_GRANTS_MAX = 512; // grant numbers proven at most
+const CHECKED_ENTRIES_MAX = 20_000; // log entries remembered as re-hashed, across blocks
 const STALE_MS = 30_000; // no proof of finality for this long: what is shown may be old
 const GRANT_STATUS = { Revoked: 'revoked', Expired: 'expired', NotYetValid: 'not yet valid', Active: 'active' };
 
@@ -1199,12 +1201,24 @@ async function checkAnswers(block, shown) {
   let broken = null;
   let lacking = null;
   while (seq > 0 && seq > oldest && chain.size < VERIFY_LOG_MAX && broken === null) {
+    // An entry re-hashed at an earlier block needs no second look: its hash binds its number,
+    // its link and its action.
+    const known = state.checkedEntries.get(expect);
+    if (known && known.seq === seq - 1) {
+      chain.set(expect, known.action);
+      ({ prev: expect, seq } = known);
+      before = seq;
+      continue;
+    }
     const pageOfLog = await ehr('ehr_accessLog', [patient, before, 100, block.hash]);
     if (!pageOfLog.entries.length) { lacking = pageOfLog.missing ?? seq - 1; break; }
     for (const e of pageOfLog.entries) {
       const { bytes, hash } = encodeEntry(api, type, e);
       if (e.hash !== expect || e.seq !== seq - 1 || hash !== e.hash) { broken = seq - 1; break; }
-      chain.set(e.hash, entryAction(bytes));
+      const action = entryAction(bytes);
+      chain.set(e.hash, action);
+      if (state.checkedEntries.size >= CHECKED_ENTRIES_MAX) state.checkedEntries.clear();
+      state.checkedEntries.set(e.hash, { seq: e.seq, prev: e.prev, action });
       expect = e.prev;
       seq = e.seq;
     }

@@ -8,7 +8,7 @@
 // the next authorities and whose justification the previous set signed (`grandpa_proveFinality`).
 // A node can then refuse to answer, but any answer it gives about finalized state is either
 // proven or detected.
-import { compactFromU8a, hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToHex } from '@polkadot/util';
+import { compactFromU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, ed25519Verify, xxhashAsU8a } from '@polkadot/util-crypto';
 
 /** A proof, a justification or a header that does not check out. */
@@ -394,11 +394,17 @@ function camelKeys(v) {
   return v;
 }
 
+const entryTypes = new WeakMap(); // registry -> the LogEntry type's name
+
 /** The runtime's `LogEntry` type (from the metadata), for encoding entries as the chain does. */
 export function logEntryType(api) {
+  const known = entryTypes.get(api.registry);
+  if (known) return known;
   const found = api.registry.lookup.types.find((t) => t.type.path.length && t.type.path[t.type.path.length - 1].toString() === 'LogEntry');
   if (!found) throw new VerificationError('the runtime metadata has no LogEntry type');
-  return api.registry.createLookupType(found.id);
+  const type = api.registry.createLookupType(found.id);
+  entryTypes.set(api.registry, type);
+  return type;
 }
 
 /**
@@ -439,4 +445,3 @@ export function entryAction(bytes) {
   return name;
 }
 
-export { u8aEq };
