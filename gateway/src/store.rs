@@ -1,5 +1,5 @@
-//! The gateway's embedded content-addressed store, under one directory (by default
-//! `<node base path>/gateway`):
+//! The gateway's store. Documents and what belongs to them are objects of an [`Objects`] back
+//! end (a local directory by default, or an S3-compatible bucket), named:
 //!
 //! ```text
 //! documents/<cid hex>   the sealed bytes (nonce ++ ciphertext ++ tag), named by their CIDv1
@@ -12,18 +12,23 @@
 //!                       a signed fetch request served of the patient's record, under its
 //!                       request hash (SCALE KeptRequest: record, request bytes, signature):
 //!                       written before the read is logged, kept for the patient
+//! ```
+//!
+//! What is the gateway process's own stays in its directory (with the local back end, the same
+//! directory as the objects):
+//!
+//! ```text
 //! nonces                request nonces seen and not yet expired (replay protection)
 //! cursor                the last finalized block scanned for deletions
 //! journal               the read attempts to log on chain (crate::journal)
 //! ```
 //!
-//! Every file is written to a temporary name, synced and renamed, so a crash leaves either the
-//! old or the new file. A document is written before its key, and a stored document is never
-//! replaced: a CID is *stored* once its key file exists, and an upload of a stored CID leaves
-//! the stored copy as it is. Erasure writes the tombstone first, then removes the key, then the
-//! document: once the key is gone the ciphertext opens for nobody, even if the last removal
-//! never happens (crypto-shredding), and the tombstone keeps the CID from being stored or served
-//! again, across restarts.
+//! Every object is written whole or not at all, and durably (crate::objects). A document is
+//! written before its key, and the key is created once: a CID is *stored* once its key object
+//! exists, and an upload of a stored CID leaves the stored copy as it is. Erasure writes the
+//! tombstone first, then removes the key, then the document: once the key is gone the
+//! ciphertext opens for nobody, even if the last removal never happens (crypto-shredding), and
+//! the tombstone keeps the CID from being stored or served again, across restarts.
 
 use std::{
 	collections::{BTreeSet, HashMap},
@@ -37,13 +42,17 @@ use codec::{Decode, Encode};
 use ehr_client::{keys::WrappedKey, runtime::AccountId};
 use sp_core::H256;
 
+use crate::objects::Objects;
+
 /// The store of one gateway.
 pub struct Store {
 	dir: PathBuf,
+	objects: Arc<dyn Objects>,
 	nonces: Mutex<Nonces>,
-	/// Held while a CID's files or tombstone change, so that a store and an erasure of the same
-	/// CID never interleave (an erased document could otherwise come back).
-	documents: Mutex<()>,
+	/// Held while a CID's objects or tombstone change, so that a store and an erasure of the
+	/// same CID never interleave in this process (an erased document could otherwise come
+	/// back).
+	documents: tokio::sync::Mutex<()>,
 }
 
 /// What [`Store::put`] did.
@@ -151,24 +160,15 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 	Ok(())
 }
 
-fn remove_if_present(path: &Path) -> io::Result<bool> {
-	match fs::remove_file(path) {
-		Ok(()) => Ok(true),
-		Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-		Err(e) => Err(e),
-	}
-}
-
-fn sync_dir(dir: &Path) -> io::Result<()> {
-	fs::File::open(dir)?.sync_all()
+fn invalid(what: &str, e: codec::Error) -> io::Error {
+	io::Error::new(io::ErrorKind::InvalidData, format!("{what}: {e}"))
 }
 
 impl Store {
-	/// Opens (creating if needed) the store in `dir`; forgets nonces expired before `now_ms`.
-	pub fn open(dir: &Path, now_ms: u64) -> io::Result<Store> {
-		for sub in ["documents", "keys", "uploaders", "tombstones", "erased", "requests"] {
-			fs::create_dir_all(dir.join(sub))?;
-		}
+	/// Opens (creating if needed) the store: its objects in `objects`, the process's own state
+	/// in `dir`; forgets nonces expired before `now_ms`.
+	pub fn open(dir: &Path, objects: Arc<dyn Objects>, now_ms: u64) -> io::Result<Store> {
+		fs::create_dir_all(dir)?;
 		let path = dir.join("nonces");
 		// A damaged line (a crash may cut the last one) is skipped, not fatal.
 		let text = match fs::read(&path) {
@@ -187,28 +187,22 @@ impl Store {
 		let file = Arc::new(fs::OpenOptions::new().append(true).open(&path)?);
 		let lines = by_expiry.len();
 		let nonces = Nonces { seen, by_expiry, lines, slack: 4096, path, file };
-		Ok(Store { dir: dir.to_path_buf(), nonces: Mutex::new(nonces), documents: Mutex::new(()) })
+		Ok(Store {
+			dir: dir.to_path_buf(),
+			objects,
+			nonces: Mutex::new(nonces),
+			documents: tokio::sync::Mutex::new(()),
+		})
 	}
 
-	/// The store's directory.
+	/// The directory of the process's own state.
 	pub fn dir(&self) -> &Path {
 		&self.dir
 	}
 
-	fn document_path(&self, cid: &[u8]) -> PathBuf {
-		self.dir.join("documents").join(hex::encode(cid))
-	}
-
-	fn key_path(&self, cid: &[u8]) -> PathBuf {
-		self.dir.join("keys").join(hex::encode(cid))
-	}
-
-	fn uploader_path(&self, cid: &[u8]) -> PathBuf {
-		self.dir.join("uploaders").join(hex::encode(cid))
-	}
-
-	fn tombstone_path(&self, cid: &[u8]) -> PathBuf {
-		self.dir.join("tombstones").join(hex::encode(cid))
+	/// Where the objects are.
+	pub fn objects(&self) -> &Arc<dyn Objects> {
+		&self.objects
 	}
 
 	/// Keeps a sealed document, its wrapped key and its `uploader` under `cid`, unless the CID
@@ -216,133 +210,113 @@ impl Store {
 	/// (nothing is kept).
 	///
 	/// The caller checks that `bytes` hash to `cid` and that `key` opens for it.
-	pub fn put(
+	pub async fn put(
 		&self,
 		cid: &[u8],
 		bytes: &[u8],
 		key: &WrappedKey,
 		uploader: &AccountId,
 	) -> io::Result<Put> {
-		let _guard = self.documents.lock().map_err(|_| io::Error::other("store lock poisoned"))?;
-		if self.is_erased(cid) {
+		let _guard = self.documents.lock().await;
+		let c = hex::encode(cid);
+		if self.is_erased(cid).await? {
 			return Ok(Put::Erased);
 		}
-		// The key is written last: a document without a key is an upload cut short by a crash,
-		// completed now.
-		if self.key_path(cid).exists() {
+		// The key is written last: a document without a key is an upload cut short, completed
+		// now with the bytes the caller checked.
+		if self.objects.exists(&format!("keys/{c}")).await? {
 			return Ok(Put::AlreadyStored);
 		}
-		write_atomic(&self.document_path(cid), bytes)?;
-		write_atomic(&self.uploader_path(cid), &uploader.encode())?;
-		write_atomic(&self.key_path(cid), &key.encode())?;
-		Ok(Put::Stored)
+		self.objects.put(&format!("documents/{c}"), bytes.to_vec()).await?;
+		self.objects.put(&format!("uploaders/{c}"), uploader.encode()).await?;
+		if self.objects.create(&format!("keys/{c}"), key.encode()).await? {
+			Ok(Put::Stored)
+		} else {
+			// Another writer of the same bucket stored the CID first.
+			Ok(Put::AlreadyStored)
+		}
 	}
 
 	/// The sealed bytes and wrapped key under `cid`, if both are there.
-	pub fn get(&self, cid: &[u8]) -> io::Result<Option<(Vec<u8>, WrappedKey)>> {
-		let key = match fs::read(self.key_path(cid)) {
-			Ok(k) => k,
-			Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-			Err(e) => return Err(e),
-		};
-		let key = WrappedKey::decode(&mut &key[..])
-			.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("wrapped key: {e}")))?;
-		match fs::read(self.document_path(cid)) {
-			Ok(bytes) => Ok(Some((bytes, key))),
-			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-			Err(e) => Err(e),
-		}
+	pub async fn get(&self, cid: &[u8]) -> io::Result<Option<(Vec<u8>, WrappedKey)>> {
+		let c = hex::encode(cid);
+		let Some(key) = self.objects.get(&format!("keys/{c}")).await? else { return Ok(None) };
+		let key = WrappedKey::decode(&mut &key[..]).map_err(|e| invalid("wrapped key", e))?;
+		Ok(self.objects.get(&format!("documents/{c}")).await?.map(|bytes| (bytes, key)))
 	}
 
 	/// The staff account that uploaded the document of `cid` (`None` if not recorded).
-	pub fn uploader(&self, cid: &[u8]) -> io::Result<Option<AccountId>> {
-		match fs::read(self.uploader_path(cid)) {
-			Ok(raw) => AccountId::decode(&mut &raw[..])
-				.map(Some)
-				.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("uploader: {e}"))),
-			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-			Err(e) => Err(e),
+	pub async fn uploader(&self, cid: &[u8]) -> io::Result<Option<AccountId>> {
+		match self.objects.get(&format!("uploaders/{}", hex::encode(cid))).await? {
+			Some(raw) => {
+				AccountId::decode(&mut &raw[..]).map(Some).map_err(|e| invalid("uploader", e))
+			},
+			None => Ok(None),
 		}
 	}
 
 	/// Whether anything of `cid` is still kept.
-	pub fn holds(&self, cid: &[u8]) -> bool {
-		self.key_path(cid).exists() || self.document_path(cid).exists()
+	pub async fn holds(&self, cid: &[u8]) -> io::Result<bool> {
+		let c = hex::encode(cid);
+		Ok(self.objects.exists(&format!("keys/{c}")).await?
+			|| self.objects.exists(&format!("documents/{c}")).await?)
 	}
 
 	/// Whether the document of `cid` was erased (it is then neither stored nor served again).
-	pub fn is_erased(&self, cid: &[u8]) -> bool {
-		self.tombstone_path(cid).exists()
+	pub async fn is_erased(&self, cid: &[u8]) -> io::Result<bool> {
+		self.objects.exists(&format!("tombstones/{}", hex::encode(cid))).await
 	}
 
 	/// Erases `cid`, the document of the deleted `record`: writes its tombstone, then destroys
 	/// the key, then the document. `true` if anything was there.
-	pub fn destroy(&self, cid: &[u8], record: u64) -> io::Result<bool> {
-		let _guard = self.documents.lock().map_err(|_| io::Error::other("store lock poisoned"))?;
-		if !self.is_erased(cid) {
-			write_atomic(&self.tombstone_path(cid), record.to_string().as_bytes())?;
-		}
-		let key = remove_if_present(&self.key_path(cid))?;
-		let doc = remove_if_present(&self.document_path(cid))?;
-		remove_if_present(&self.uploader_path(cid))?;
-		for sub in ["keys", "documents", "uploaders"] {
-			sync_dir(&self.dir.join(sub))?;
-		}
+	pub async fn destroy(&self, cid: &[u8], record: u64) -> io::Result<bool> {
+		let _guard = self.documents.lock().await;
+		let c = hex::encode(cid);
+		self.objects.create(&format!("tombstones/{c}"), record.to_string().into_bytes()).await?;
+		let key = self.objects.delete(&format!("keys/{c}")).await?;
+		let doc = self.objects.delete(&format!("documents/{c}")).await?;
+		self.objects.delete(&format!("uploaders/{c}")).await?;
 		Ok(key || doc)
 	}
 
 	/// Whether the erasure of `record` was already logged.
-	pub fn erasure_logged(&self, record: u64) -> bool {
-		self.dir.join("erased").join(record.to_string()).exists()
+	pub async fn erasure_logged(&self, record: u64) -> io::Result<bool> {
+		self.objects.exists(&format!("erased/{record}")).await
 	}
 
 	/// Notes that the erasure of `record` was logged by extrinsic `logged`.
-	pub fn note_erasure(&self, record: u64, logged: &str) -> io::Result<()> {
-		write_atomic(&self.dir.join("erased").join(record.to_string()), logged.as_bytes())
+	pub async fn note_erasure(&self, record: u64, logged: &str) -> io::Result<()> {
+		self.objects.put(&format!("erased/{record}"), logged.as_bytes().to_vec()).await
 	}
 
-	fn requests_dir(&self, patient: &AccountId) -> PathBuf {
-		self.dir.join("requests").join(hex::encode(<AccountId as AsRef<[u8]>>::as_ref(patient)))
+	fn requests_folder(patient: &AccountId) -> String {
+		format!("requests/{}", hex::encode(<AccountId as AsRef<[u8]>>::as_ref(patient)))
 	}
 
 	/// Keeps `kept`, a signed request served of a record of `patient`, under its request hash
-	/// `hash` (synced before this returns): what the read's log entry names, and what
+	/// `hash` (durably, before this returns): what the read's log entry names, and what
 	/// [`Store::requests`] gives the patient.
-	pub fn keep_request(
+	pub async fn keep_request(
 		&self,
 		patient: &AccountId,
 		hash: &H256,
 		kept: &KeptRequest,
 	) -> io::Result<()> {
-		let dir = self.requests_dir(patient);
-		if !dir.exists() {
-			fs::create_dir_all(&dir)?;
-			sync_dir(&self.dir.join("requests"))?;
-		}
-		write_atomic(&dir.join(hex::encode(hash.as_bytes())), &kept.encode())
+		let name = format!("{}/{}", Self::requests_folder(patient), hex::encode(hash.as_bytes()));
+		self.objects.put(&name, kept.encode()).await
 	}
 
 	/// The signed requests served of `patient`'s records, each with its request hash, ordered
-	/// by record and hash. A file that is not a kept request (a write a crash cut short) is
-	/// skipped.
-	pub fn requests(&self, patient: &AccountId) -> io::Result<Vec<(H256, KeptRequest)>> {
-		let entries = match fs::read_dir(self.requests_dir(patient)) {
-			Ok(entries) => entries,
-			Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-			Err(e) => return Err(e),
-		};
+	/// by record and hash. An object that is not a kept request is skipped.
+	pub async fn requests(&self, patient: &AccountId) -> io::Result<Vec<(H256, KeptRequest)>> {
+		let folder = Self::requests_folder(patient);
 		let mut out = Vec::new();
-		for entry in entries {
-			let entry = entry?;
-			let Some(hash) = entry
-				.file_name()
-				.to_str()
-				.and_then(|n| hex::decode(n).ok())
-				.and_then(|b| <[u8; 32]>::try_from(b).ok())
+		for name in self.objects.list(&folder).await? {
+			let Some(hash) = hex::decode(&name).ok().and_then(|b| <[u8; 32]>::try_from(b).ok())
 			else {
 				continue;
 			};
-			let raw = fs::read(entry.path())?;
+			let Some(raw) = self.objects.get(&format!("{folder}/{name}")).await? else { continue };
 			if let Ok(kept) = KeptRequest::decode(&mut &raw[..]) {
 				out.push((H256(hash), kept));
 			}
@@ -401,6 +375,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::objects::LocalDir;
 
 	fn wrapped(b: u8) -> WrappedKey {
 		WrappedKey { ephemeral: [b; 32], nonce: [2; 24], sealed: [3; 48] }
@@ -410,124 +385,135 @@ mod tests {
 		AccountId::from([5u8; 32])
 	}
 
-	#[test]
-	fn documents_are_kept_read_and_destroyed_key_first() {
-		let dir = tempfile::tempdir().unwrap();
-		let s = Store::open(dir.path(), 0).unwrap();
-		assert_eq!(s.get(b"cid").unwrap(), None);
-		assert_eq!(s.uploader(b"cid").unwrap(), None);
-		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Stored);
-		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
-		assert_eq!(s.uploader(b"cid").unwrap(), Some(uploader()));
-		assert!(s.holds(b"cid"));
-		assert!(s.destroy(b"cid", 4).unwrap());
-		assert_eq!(s.uploader(b"cid").unwrap(), None);
-		assert!(!s.holds(b"cid"));
-		assert_eq!(s.get(b"cid").unwrap(), None);
-		assert!(!s.destroy(b"cid", 4).unwrap());
-		// A document whose key is gone does not come back.
-		s.put(b"c2", b"x", &wrapped(1), &uploader()).unwrap();
-		fs::remove_file(dir.path().join("keys").join(hex::encode(b"c2"))).unwrap();
-		assert_eq!(s.get(b"c2").unwrap(), None);
+	fn open(dir: &Path, now_ms: u64) -> Store {
+		Store::open(dir, Arc::new(LocalDir::open(dir).unwrap()), now_ms).unwrap()
 	}
 
-	#[test]
-	fn a_stored_cid_is_written_once() {
+	#[tokio::test]
+	async fn documents_are_kept_read_and_destroyed_key_first() {
 		let dir = tempfile::tempdir().unwrap();
-		let s = Store::open(dir.path(), 0).unwrap();
-		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Stored);
+		let s = open(dir.path(), 0);
+		assert_eq!(s.get(b"cid").await.unwrap(), None);
+		assert_eq!(s.uploader(b"cid").await.unwrap(), None);
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).await.unwrap(), Put::Stored);
+		assert_eq!(s.get(b"cid").await.unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
+		assert_eq!(s.uploader(b"cid").await.unwrap(), Some(uploader()));
+		assert!(s.holds(b"cid").await.unwrap());
+		assert!(s.destroy(b"cid", 4).await.unwrap());
+		assert_eq!(s.uploader(b"cid").await.unwrap(), None);
+		assert!(!s.holds(b"cid").await.unwrap());
+		assert_eq!(s.get(b"cid").await.unwrap(), None);
+		assert!(!s.destroy(b"cid", 4).await.unwrap());
+		// A document whose key is gone does not come back.
+		s.put(b"c2", b"x", &wrapped(1), &uploader()).await.unwrap();
+		fs::remove_file(dir.path().join("keys").join(hex::encode(b"c2"))).unwrap();
+		assert_eq!(s.get(b"c2").await.unwrap(), None);
+	}
+
+	#[tokio::test]
+	async fn a_stored_cid_is_written_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let s = open(dir.path(), 0);
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).await.unwrap(), Put::Stored);
 		// A second upload of the CID (another wrapping of the key, or other bytes a caller
 		// failed to check) changes nothing.
-		assert_eq!(s.put(b"cid", b"other", &wrapped(9), &uploader()).unwrap(), Put::AlreadyStored);
-		assert_eq!(s.get(b"cid").unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
+		assert_eq!(
+			s.put(b"cid", b"other", &wrapped(9), &uploader()).await.unwrap(),
+			Put::AlreadyStored
+		);
+		assert_eq!(s.get(b"cid").await.unwrap(), Some((b"sealed".to_vec(), wrapped(1))));
 		// A document whose key was never written (an upload cut short) is completed.
 		fs::write(dir.path().join("documents").join(hex::encode(b"cut")), b"half").unwrap();
-		assert_eq!(s.put(b"cut", b"whole", &wrapped(1), &uploader()).unwrap(), Put::Stored);
-		assert_eq!(s.get(b"cut").unwrap(), Some((b"whole".to_vec(), wrapped(1))));
+		assert_eq!(s.put(b"cut", b"whole", &wrapped(1), &uploader()).await.unwrap(), Put::Stored);
+		assert_eq!(s.get(b"cut").await.unwrap(), Some((b"whole".to_vec(), wrapped(1))));
 	}
 
-	#[test]
-	fn an_erased_cid_is_never_stored_again_across_restarts() {
+	#[tokio::test]
+	async fn an_erased_cid_is_never_stored_again_across_restarts() {
 		let dir = tempfile::tempdir().unwrap();
 		{
-			let s = Store::open(dir.path(), 0).unwrap();
-			s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap();
-			assert!(!s.is_erased(b"cid"));
-			assert!(s.destroy(b"cid", 7).unwrap());
-			assert!(s.is_erased(b"cid"));
-			assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Erased);
+			let s = open(dir.path(), 0);
+			s.put(b"cid", b"sealed", &wrapped(1), &uploader()).await.unwrap();
+			assert!(!s.is_erased(b"cid").await.unwrap());
+			assert!(s.destroy(b"cid", 7).await.unwrap());
+			assert!(s.is_erased(b"cid").await.unwrap());
+			assert_eq!(
+				s.put(b"cid", b"sealed", &wrapped(1), &uploader()).await.unwrap(),
+				Put::Erased
+			);
 			// A CID erased before it was ever uploaded is refused too.
-			assert!(!s.destroy(b"never", 8).unwrap());
-			assert_eq!(s.put(b"never", b"x", &wrapped(1), &uploader()).unwrap(), Put::Erased);
+			assert!(!s.destroy(b"never", 8).await.unwrap());
+			assert_eq!(s.put(b"never", b"x", &wrapped(1), &uploader()).await.unwrap(), Put::Erased);
 		}
-		let s = Store::open(dir.path(), 0).unwrap();
-		assert!(s.is_erased(b"cid") && s.is_erased(b"never"));
-		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).unwrap(), Put::Erased);
-		assert!(!s.holds(b"cid"));
+		let s = open(dir.path(), 0);
+		assert!(s.is_erased(b"cid").await.unwrap() && s.is_erased(b"never").await.unwrap());
+		assert_eq!(s.put(b"cid", b"sealed", &wrapped(1), &uploader()).await.unwrap(), Put::Erased);
+		assert!(!s.holds(b"cid").await.unwrap());
 		assert_eq!(
 			fs::read_to_string(dir.path().join("tombstones").join(hex::encode(b"cid"))).unwrap(),
 			"7"
 		);
 		// Other CIDs are unaffected.
-		assert_eq!(s.put(b"c3", b"y", &wrapped(1), &uploader()).unwrap(), Put::Stored);
+		assert_eq!(s.put(b"c3", b"y", &wrapped(1), &uploader()).await.unwrap(), Put::Stored);
 	}
 
-	#[test]
-	fn nonces_are_single_use_across_restarts_until_they_expire() {
+	#[tokio::test]
+	async fn nonces_are_single_use_across_restarts_until_they_expire() {
 		let dir = tempfile::tempdir().unwrap();
 		let who = AccountId::from([7u8; 32]);
 		{
-			let s = Store::open(dir.path(), 0).unwrap();
+			let s = open(dir.path(), 0);
 			assert!(s.take_nonce(&who, [1; 16], 1_000, 0).unwrap());
 			assert!(!s.take_nonce(&who, [1; 16], 1_000, 0).unwrap());
 			assert!(s.take_nonce(&AccountId::from([8u8; 32]), [1; 16], 1_000, 0).unwrap());
 			assert!(s.take_nonce(&who, [2; 16], 50, 0).unwrap());
 		}
-		let s = Store::open(dir.path(), 100).unwrap();
+		let s = open(dir.path(), 100);
 		assert!(!s.take_nonce(&who, [1; 16], 1_000, 100).unwrap(), "kept across a restart");
 		assert!(s.take_nonce(&who, [2; 16], 500, 100).unwrap(), "expired ones are forgotten");
 		s.set_cursor(42).unwrap();
 		assert_eq!(s.cursor(), Some(42));
-		assert!(!s.erasure_logged(3));
-		s.note_erasure(3, "0x01").unwrap();
-		assert!(s.erasure_logged(3));
+		assert!(!s.erasure_logged(3).await.unwrap());
+		s.note_erasure(3, "0x01").await.unwrap();
+		assert!(s.erasure_logged(3).await.unwrap());
 	}
 
-	#[test]
-	fn served_requests_are_kept_per_patient_across_restarts() {
+	#[tokio::test]
+	async fn served_requests_are_kept_per_patient_across_restarts() {
 		let dir = tempfile::tempdir().unwrap();
 		let (charlie, ferdie) = (AccountId::from([3u8; 32]), AccountId::from([6u8; 32]));
 		let kept =
 			|record: u64, b: u8| KeptRequest { record, request: vec![b; 40], signature: [b; 64] };
 		{
-			let s = Store::open(dir.path(), 0).unwrap();
-			assert!(s.requests(&charlie).unwrap().is_empty());
-			s.keep_request(&charlie, &H256::repeat_byte(2), &kept(7, 2)).unwrap();
-			s.keep_request(&charlie, &H256::repeat_byte(1), &kept(7, 1)).unwrap();
-			s.keep_request(&charlie, &H256::repeat_byte(9), &kept(3, 9)).unwrap();
-			s.keep_request(&ferdie, &H256::repeat_byte(4), &kept(5, 4)).unwrap();
+			let s = open(dir.path(), 0);
+			assert!(s.requests(&charlie).await.unwrap().is_empty());
+			s.keep_request(&charlie, &H256::repeat_byte(2), &kept(7, 2)).await.unwrap();
+			s.keep_request(&charlie, &H256::repeat_byte(1), &kept(7, 1)).await.unwrap();
+			s.keep_request(&charlie, &H256::repeat_byte(9), &kept(3, 9)).await.unwrap();
+			s.keep_request(&ferdie, &H256::repeat_byte(4), &kept(5, 4)).await.unwrap();
 		}
-		let s = Store::open(dir.path(), 0).unwrap();
+		let s = open(dir.path(), 0);
 		assert_eq!(
-			s.requests(&charlie).unwrap(),
+			s.requests(&charlie).await.unwrap(),
 			vec![
 				(H256::repeat_byte(9), kept(3, 9)),
 				(H256::repeat_byte(1), kept(7, 1)),
 				(H256::repeat_byte(2), kept(7, 2)),
 			]
 		);
-		assert_eq!(s.requests(&ferdie).unwrap(), vec![(H256::repeat_byte(4), kept(5, 4))]);
+		assert_eq!(s.requests(&ferdie).await.unwrap(), vec![(H256::repeat_byte(4), kept(5, 4))]);
 		// What a crash leaves half-written is skipped.
 		let patient_dir = dir.path().join("requests").join(hex::encode([3u8; 32]));
-		fs::write(patient_dir.join(format!("{}.tmp", hex::encode([5u8; 32]))), b"cut").unwrap();
+		fs::write(patient_dir.join(format!(".{}.1.0.tmp", hex::encode([5u8; 32]))), b"cut")
+			.unwrap();
 		fs::write(patient_dir.join(hex::encode([6u8; 32])), b"").unwrap();
-		assert_eq!(s.requests(&charlie).unwrap().len(), 3);
+		assert_eq!(s.requests(&charlie).await.unwrap().len(), 3);
 	}
 
 	#[test]
 	fn expired_nonces_leave_as_time_passes_and_the_file_is_compacted() {
 		let dir = tempfile::tempdir().unwrap();
-		let s = Store::open(dir.path(), 0).unwrap();
+		let s = open(dir.path(), 0);
 		s.nonces.lock().unwrap().slack = 64;
 		let who = AccountId::from([7u8; 32]);
 		let nonce = |i: u32| {
@@ -549,7 +535,7 @@ mod tests {
 		assert!(lines <= 2 * 102 + 64 + 2, "{lines} lines");
 		// What the file holds is what a restart keeps.
 		drop(s);
-		let s = Store::open(dir.path(), 600).unwrap();
+		let s = open(dir.path(), 600);
 		assert!(!s.take_nonce(&who, nonce(599), 699, 600).unwrap());
 		assert!(!s.take_nonce(&who, nonce(1), 700, 600).unwrap());
 		assert!(s.nonces_kept() <= 102);

@@ -1,6 +1,7 @@
 //! Documents between two hospitals, end to end: two `ehr-node`s on loopback (Alice General, the
 //! development chain's authority, and Bob Memorial's node, admitted by the chain's governance),
-//! each with its own `ehr-gateway` process.
+//! each with its own `ehr-gateway` process: Alice General's keeps its documents in a bucket of a
+//! real S3 server on loopback, Bob Memorial's in its directory.
 //!
 //! Eve, a doctor of Alice General, seals and uploads a note with `ehr-doc` and anchors it for
 //! Charlie. Dave, a doctor of Bob Memorial, fetches it from Alice General's gateway: refused
@@ -8,7 +9,7 @@
 //! decrypted after, refused again after the revocation. Replayed, expired, forged, unsigned and
 //! other-chain requests are refused and not logged (they are not the named requester's
 //! attempts); refused attempts of an account the chain does not know are not logged on chain,
-//! and those of a registered patient only up to the gateway's limit; altered bytes on disk are
+//! and those of a registered patient only up to the gateway's limit; altered bytes in storage are
 //! caught by their CID (by the gateway and by the client), bad uploads store nothing and a
 //! second upload of a stored document changes nothing, every attempt about Charlie's record is
 //! in his verified access log, each served read naming the hash of the request Dave signed;
@@ -45,6 +46,7 @@
 use std::{
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::Arc,
 	time::{Duration, Instant},
 };
 
@@ -61,10 +63,11 @@ use ehr_client::{
 	},
 	Error, Rpc, Signer,
 };
+use ehr_gateway::objects::{LocalDir, Objects, S3Config, S3Objects};
 use ehr_testing::{
 	find_event, free_balance, free_port, grant_read, network, node_binary, record_added,
 	register_staff, submit, submit_all, submit_expect_error, submit_expect_invalid, wait_until,
-	Node, NodeConfig,
+	Node, NodeConfig, S3Server,
 };
 use pallet_access_log::{Head, LogAction, Subject};
 use pallet_consent::{Grantee, Scope};
@@ -92,23 +95,31 @@ fn registry(c: pallet_hospital_registry::Call<ehr_runtime::Runtime>) -> RuntimeC
 	RuntimeCall::HospitalRegistry(c)
 }
 
-/// A running `ehr-gateway` process.
+/// A running `ehr-gateway` process, and the objects of its store as the test reads them.
 struct GatewayProcess {
 	child: Child,
 	url: String,
-	store: PathBuf,
+	objects: Arc<dyn Objects>,
 	log: PathBuf,
 	_dir: tempfile::TempDir,
 }
 
 impl GatewayProcess {
-	fn start(node: &Node, suri: &str, port: u16) -> GatewayProcess {
+	/// Starts a gateway that keeps documents in its directory, or with `s3` in the bucket
+	/// `ehr-documents` of that server, under the prefix `name`.
+	async fn start(
+		node: &Node,
+		suri: &str,
+		port: u16,
+		name: &str,
+		s3: Option<&S3Server>,
+	) -> GatewayProcess {
 		let dir = tempfile::tempdir().unwrap();
 		let log = dir.path().join("gateway.log");
 		let store = dir.path().join("store");
 		let out = std::fs::File::create(&log).unwrap();
-		let child = Command::new(GATEWAY_BIN)
-			.args(["--node-rpc", &node.url(), "--listen", &format!("127.0.0.1:{port}")])
+		let mut cmd = Command::new(GATEWAY_BIN);
+		cmd.args(["--node-rpc", &node.url(), "--listen", &format!("127.0.0.1:{port}")])
 			.arg("--store")
 			.arg(&store)
 			.args(["--suri", suri, "--watch-every", "1"])
@@ -116,21 +127,36 @@ impl GatewayProcess {
 			.args(["--refusals-per-requester", &REFUSALS_PER_REQUESTER.to_string()])
 			// The timed run at the end fetches hundreds of documents a second from one address
 			// as one requester: no limit on either.
-			.args(["--reads-per-requester", "0", "--requests-per-source", "0"])
-			.stdin(Stdio::null())
-			.stdout(out.try_clone().unwrap())
-			.stderr(out)
-			.spawn()
-			.unwrap();
-		GatewayProcess { child, url: format!("http://127.0.0.1:{port}"), store, log, _dir: dir }
+			.args(["--reads-per-requester", "0", "--requests-per-source", "0"]);
+		let objects: Arc<dyn Objects> = match s3 {
+			Some(server) => {
+				cmd.args(["--s3-bucket", "ehr-documents", "--s3-prefix", name]).envs(server.env());
+				let config = S3Config {
+					bucket: "ehr-documents".into(),
+					endpoint: Some(server.endpoint.clone()),
+					region: Some(server.region.clone()),
+					prefix: name.into(),
+					allow_http: false,
+					credentials: Some((
+						server.access_key_id.clone(),
+						server.secret_access_key.clone(),
+					)),
+				};
+				Arc::new(S3Objects::connect(&config).await.unwrap())
+			},
+			None => Arc::new(LocalDir::open(&store).unwrap()),
+		};
+		let child =
+			cmd.stdin(Stdio::null()).stdout(out.try_clone().unwrap()).stderr(out).spawn().unwrap();
+		GatewayProcess { child, url: format!("http://127.0.0.1:{port}"), objects, log, _dir: dir }
 	}
 
 	fn log(&self) -> String {
 		std::fs::read_to_string(&self.log).unwrap_or_default()
 	}
 
-	fn documents(&self) -> usize {
-		std::fs::read_dir(self.store.join("documents")).map(|d| d.count()).unwrap_or(0)
+	async fn documents(&self) -> usize {
+		self.objects.list("documents").await.unwrap().len()
 	}
 }
 
@@ -287,8 +313,12 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		started.elapsed()
 	);
 
-	let gateway_a = GatewayProcess::start(node_a, gw_a_suri, port_a);
-	let gateway_b = GatewayProcess::start(node_b, gw_b_suri, port_b);
+	// Alice General keeps its documents in S3-compatible object storage (a real S3 server on
+	// loopback), Bob Memorial in its gateway's directory.
+	let s3 = S3Server::start(&["ehr-documents"]).unwrap();
+	let gateway_a =
+		GatewayProcess::start(node_a, gw_a_suri, port_a, "alice-general", Some(&s3)).await;
+	let gateway_b = GatewayProcess::start(node_b, gw_b_suri, port_b, "bob-memorial", None).await;
 	let genesis = rpc_a.genesis_hash().await.unwrap();
 	let client_a = Gateway::new(&gateway_a.url, genesis).unwrap();
 	// Each gateway publishes its custodian key for its account.
@@ -335,7 +365,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	.unwrap_or_else(|e| panic!("ehr-doc upload: {e}\ngateway log:\n{}", gateway_a.log()));
 	let record = up["record"].as_u64().expect("a record id");
 	assert_eq!(up["gateway"], gateway_a.url);
-	assert_eq!(gateway_a.documents(), 1);
+	assert_eq!(gateway_a.documents().await, 1);
 	let on_chain = gateway::finalized_record(&rpc_a, record).await.unwrap().unwrap();
 	assert_eq!(on_chain.custodian, Some(0));
 	assert_eq!(pallet_patient_records_rpc::cid_string(&on_chain.content.cid), up["cid"]);
@@ -477,16 +507,16 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let (r, _) = refusal(client_b.fetch(&dave_signer, 1, record, Purpose::Treatment, 60_000).await);
 	assert_eq!(r, Refusal::NotCustodian);
 
-	// 7. Bytes altered on disk: the gateway's CID check refuses them, and the client's check
+	// 7. Bytes altered in storage: the gateway's CID check refuses them, and the client's check
 	// catches altered bytes whoever sends them.
-	let doc_path = gateway_a.store.join("documents").join(hex::encode(&on_chain.content.cid));
-	let original = std::fs::read(&doc_path).unwrap();
+	let doc_name = format!("documents/{}", hex::encode(&on_chain.content.cid));
+	let original = gateway_a.objects.get(&doc_name).await.unwrap().unwrap();
 	let mut altered = original.clone();
 	altered[30] ^= 0x01;
-	std::fs::write(&doc_path, &altered).unwrap();
+	gateway_a.objects.put(&doc_name, altered.clone()).await.unwrap();
 	assert_eq!(refusal(fetch(60_000).await).0, Refusal::Corrupt);
 	expected.push(LogAction::ReadDenied);
-	std::fs::write(&doc_path, &original).unwrap();
+	gateway_a.objects.put(&doc_name, original.clone()).await.unwrap();
 	let mut tampered = first.clone();
 	tampered.document = base64::engine::general_purpose::STANDARD.encode(&altered);
 	assert_eq!(
@@ -505,7 +535,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let custodian = EncryptionSecret::from_sr25519(&gw_a).public();
 	let eve_signer = Signer::new(eve.clone());
 	let ferdie_signer = Signer::new(ferdie.clone());
-	let before = gateway_a.documents();
+	let before = gateway_a.documents().await;
 	let store_refusal = |r: Result<gateway::Stored, Error>| match r {
 		Err(Error::Refused(r)) => r.refusal,
 		other => panic!("expected a refusal, got {other:?}"),
@@ -545,12 +575,12 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		store_refusal(client_a.store_signed(forged_store, body).await),
 		Refusal::BadSignature
 	);
-	assert_eq!(gateway_a.documents(), before, "no refused upload was stored");
+	assert_eq!(gateway_a.documents().await, before, "no refused upload was stored");
 	// A document is stored once: uploading it again is answered the same and changes nothing.
 	let once = client_a.store(&eve_signer, 0, &custodian, &small).await.unwrap();
 	let again = client_a.store(&eve_signer, 0, &custodian, &small).await.unwrap();
 	assert_eq!(once, again);
-	assert_eq!(gateway_a.documents(), before + 1);
+	assert_eq!(gateway_a.documents().await, before + 1);
 	assert!(gateway_a.log().contains("already stored, kept as it was"));
 
 	// 9. Charlie revokes the grant: denied again.
@@ -722,17 +752,18 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let approve =
 		RuntimeCall::PatientRecords(pallet_patient_records::Call::approve_withdrawal { record });
 	submit(&rpc_a, &charlie, approve).await;
-	let key_path = gateway_a.store.join("keys").join(hex::encode(&on_chain.content.cid));
+	let key_name = format!("keys/{}", hex::encode(&on_chain.content.cid));
 	let erased = wait_until("the gateway erases the document", WAIT, || {
 		let rpc = rpc_a.clone();
-		let (doc, key) = (doc_path.clone(), key_path.clone());
+		let (doc, key, objects) = (doc_name.clone(), key_name.clone(), gateway_a.objects.clone());
 		async move {
 			let log = audit::verified_log(&rpc, &Charlie.to_account_id()).await?;
 			let logged = log.entries.iter().any(|e| {
 				e.action == LogAction::DocumentErased
 					&& e.subject == pallet_access_log::Subject::Record(record)
 			});
-			Ok((logged && !doc.exists() && !key.exists()).then_some(log))
+			let gone = !objects.exists(&doc).await? && !objects.exists(&key).await?;
+			Ok((logged && gone).then_some(log))
 		}
 	})
 	.await;
@@ -761,7 +792,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		store_refusal(client_a.store_signed(sign(&reupload, &eve), body).await),
 		Refusal::Erased
 	);
-	assert!(!doc_path.exists());
+	assert!(!gateway_a.objects.exists(&doc_name).await.unwrap());
 	// Erasing on request takes a request signed by the hospital's admin (or an Administrator,
 	// or the gateway itself): not Dave's, and not an unsigned one.
 	let erase_refusal = |r: Result<gateway::Erased, Error>| match r {

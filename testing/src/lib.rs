@@ -17,6 +17,7 @@
 //! * [`events`]: finding an event among an extrinsic's ([`find_event!`], [`record_added`]);
 //! * [`state`]: every storage entry under a prefix, and an account's free balance, over
 //!   JSON-RPC;
+//! * [`s3`]: a real S3-compatible server on loopback ([`S3Server`]);
 //! * [`wait_until`]: polling until a condition holds, with a deadline.
 //!
 //! Test-only: nothing here is for an integrator (that is `ehr-client`), and the crate is never
@@ -29,6 +30,7 @@ pub mod events;
 pub mod extrinsics;
 pub mod network;
 pub mod node;
+pub mod s3;
 pub mod state;
 
 use std::{
@@ -44,6 +46,7 @@ pub use extrinsics::{
 };
 pub use network::LOCAL_AUTHORITIES;
 pub use node::{free_port, node_binary, node_binary_from_env, Node, NodeConfig, NODE_BIN_VAR};
+pub use s3::S3Server;
 pub use state::{free_balance, storage_entries};
 
 /// Errors of the test support.
