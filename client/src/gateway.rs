@@ -571,15 +571,68 @@ pub struct Gateway {
 	genesis: H256,
 }
 
+/// The certificate authorities a [`Gateway`] client trusts for an `https://` gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Trust {
+	/// The system's roots.
+	#[default]
+	System,
+	/// Only the certificates of this PEM file (a hospital's or a consortium's own CA).
+	CaFile(std::path::PathBuf),
+}
+
+/// The environment variable that names the CA file [`Trust::from_env`] trusts.
+pub const CA_FILE_VAR: &str = "EHR_CA_FILE";
+
+impl Trust {
+	/// The CA file named by `$EHR_CA_FILE`, else the system's roots.
+	pub fn from_env() -> Trust {
+		std::env::var_os(CA_FILE_VAR).map_or(Trust::System, |f| Trust::CaFile(f.into()))
+	}
+
+	/// The rustls settings of a CA file's trust (`None`: the system's roots).
+	fn client_config(&self) -> crate::Result<Option<rustls::ClientConfig>> {
+		use rustls::pki_types::{pem::PemObject, CertificateDer};
+		let Trust::CaFile(path) = self else { return Ok(None) };
+		let unreadable = |e: &dyn std::fmt::Display| {
+			crate::Error::Io(std::io::Error::other(format!("CA file {}: {e}", path.display())))
+		};
+		let mut roots = rustls::RootCertStore::empty();
+		for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+			roots.add(cert.map_err(|e| unreadable(&e))?).map_err(|e| unreadable(&e))?;
+		}
+		if roots.is_empty() {
+			return Err(unreadable(&"no certificate in it"));
+		}
+		let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+		let config = rustls::ClientConfig::builder_with_provider(provider)
+			.with_safe_default_protocol_versions()
+			.map_err(|e| unreadable(&e))?
+			.with_root_certificates(roots)
+			.with_no_client_auth();
+		Ok(Some(config))
+	}
+}
+
 impl Gateway {
-	/// A client of the gateway at `url` (`http://host:port`) whose requests are for the chain
-	/// of genesis hash `genesis` (take it from a node you trust, [`Rpc::genesis_hash`]).
+	/// A client of the gateway at `url` (`https://host:port`, or `http://` on loopback) whose
+	/// requests are for the chain of genesis hash `genesis` (take it from a node you trust,
+	/// [`Rpc::genesis_hash`]); an `https://` gateway's certificate is checked against
+	/// [`Trust::from_env`].
 	pub fn new(url: &str, genesis: H256) -> crate::Result<Self> {
-		let client = jsonrpsee::http_client::HttpClientBuilder::default()
+		Self::with_trust(url, genesis, &Trust::from_env())
+	}
+
+	/// As [`Gateway::new`], checking an `https://` gateway's certificate against `trust`.
+	pub fn with_trust(url: &str, genesis: H256, trust: &Trust) -> crate::Result<Self> {
+		let mut builder = jsonrpsee::http_client::HttpClientBuilder::default()
 			.max_request_size(64 * 1024 * 1024)
 			.max_response_size(64 * 1024 * 1024)
-			.request_timeout(std::time::Duration::from_secs(60))
-			.build(url)?;
+			.request_timeout(std::time::Duration::from_secs(60));
+		if let Some(config) = trust.client_config()? {
+			builder = builder.with_custom_cert_store(config);
+		}
+		let client = builder.build(url)?;
 		Ok(Gateway { client: std::sync::Arc::new(client), url: url.into(), genesis })
 	}
 

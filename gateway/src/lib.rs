@@ -68,6 +68,7 @@ pub mod journal;
 pub mod limit;
 pub mod objects;
 pub mod store;
+pub mod tls;
 use journal::{Batch, Journal};
 use limit::{Budget, Over, RefusalLimiter, Tally};
 use store::{KeptRequest, Put, Store};
@@ -84,6 +85,11 @@ pub struct Config {
 	pub store_dir: PathBuf,
 	/// The S3-compatible bucket that keeps the documents; `None`: `store_dir` keeps them.
 	pub s3: Option<objects::S3Config>,
+	/// The certificate and key to serve HTTPS with; `None`: plain HTTP.
+	pub tls: Option<tls::TlsFiles>,
+	/// Serve plain HTTP on an address other than loopback (without it, such a gateway does not
+	/// start without `tls`).
+	pub allow_plain_http: bool,
 	/// Secret URI of the gateway's account (a `Gateway` staff member of the hospital).
 	pub suri: String,
 	/// Largest sealed document accepted, in bytes.
@@ -124,6 +130,9 @@ pub fn max_reads_per_call() -> usize {
 	let max: u32 = <ehr_runtime::Runtime as pallet_access_log::Config>::MaxReadsPerCall::get();
 	usize::try_from(max).unwrap_or(usize::MAX)
 }
+
+/// How long a client has to complete its TLS handshake.
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// How often the journal is drained: sent batches settled, waiting entries sent (a block is
 /// about 2 s).
@@ -1343,6 +1352,17 @@ pub async fn start(config: Config) -> Result<Running, String> {
 		0 => BatchRequestConfig::Disabled,
 		n => BatchRequestConfig::Limit(n),
 	};
+	let tls = match &config.tls {
+		Some(files) => Some(Arc::new(tls::Tls::new(files.clone())?)),
+		None if config.listen.ip().is_loopback() || config.allow_plain_http => None,
+		None => {
+			return Err(format!(
+				"{} is not a loopback address: serve HTTPS (--tls-cert and --tls-key), or allow \
+				 plain HTTP explicitly (--allow-plain-http)",
+				config.listen
+			))
+		},
+	};
 	let listener = tokio::net::TcpListener::bind(config.listen)
 		.await
 		.map_err(|e| format!("listen on {}: {e}", config.listen))?;
@@ -1363,6 +1383,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
 	let (stop, handle) = jsonrpsee::server::stop_channel();
 	// jsonrpsee's own accept loop does not tell the middleware the peer's address: this one
 	// gives each connection a middleware that knows it.
+	let accept_tls = tls.clone();
 	tokio::spawn(async move {
 		loop {
 			let (socket, peer) = tokio::select! {
@@ -1387,13 +1408,45 @@ pub async fn start(config: Config) -> Result<Running, String> {
 				.set_rpc_middleware(middleware)
 				.build(methods.clone(), stop.clone());
 			let stopped = stop.clone().shutdown();
+			let tls = accept_tls.clone();
 			tokio::spawn(async move {
-				// A failed connection (a client gone mid-request) concerns that client only.
-				let _ =
-					jsonrpsee::server::serve_with_graceful_shutdown(socket, service, stopped).await;
+				// A failed connection (a client gone mid-request, a failed TLS handshake)
+				// concerns that client only.
+				let Some(tls) = tls else {
+					let _ =
+						jsonrpsee::server::serve_with_graceful_shutdown(socket, service, stopped)
+							.await;
+					return;
+				};
+				let acceptor = match tls.acceptor() {
+					Ok(a) => a,
+					Err(e) => return log(format!("TLS: {e}")),
+				};
+				let handshake = acceptor.accept(socket);
+				if let Ok(Ok(stream)) = tokio::time::timeout(TLS_HANDSHAKE, handshake).await {
+					let _ =
+						jsonrpsee::server::serve_with_graceful_shutdown(stream, service, stopped)
+							.await;
+				}
 			});
 		}
 	});
+	// A renewed certificate: read on SIGHUP, served to the connections after it.
+	if let Some(tls) = tls.clone() {
+		let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+			.map_err(|e| format!("SIGHUP handler: {e}"))?;
+		tokio::spawn(async move {
+			while hangups.recv().await.is_some() {
+				match tls.reload() {
+					Ok(()) => log(format!(
+						"SIGHUP: TLS certificate {} reloaded",
+						tls.files().cert.display()
+					)),
+					Err(e) => log(format!("SIGHUP: {e}; the certificate in use stays")),
+				}
+			}
+		});
+	}
 	// The journal's drain: at least once a block, whatever the watcher is doing.
 	let drainer = gateway.clone();
 	tokio::spawn(async move {
@@ -1441,7 +1494,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
 		}
 	});
 	log(format!(
-		"serving on http://{addr} as {} (custodian key 0x{}), store {}",
+		"serving on {}://{addr} as {} (custodian key 0x{}), store {}",
+		if tls.is_some() { "https" } else { "http" },
 		gateway.account(),
 		hex::encode(gateway.encryption_key()),
 		gateway.store().dir().display()
@@ -1492,6 +1546,8 @@ mod tests {
 			log_backlog_entries: 1024,
 			staff_directory: None,
 			s3: None,
+			tls: None,
+			allow_plain_http: false,
 		}
 	}
 

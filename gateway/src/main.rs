@@ -5,6 +5,9 @@
 //!     --base-path /var/lib/ehr-node --suri-file /etc/ehr/gateway.suri
 //! ```
 //!
+//! With `--tls-cert` and `--tls-key` it serves HTTPS (the files are read again on SIGHUP);
+//! plain HTTP is served on loopback only, unless `--allow-plain-http`.
+//!
 //! Documents are kept under the store directory, or with `--s3-bucket` in a bucket of
 //! S3-compatible object storage that several gateways of the hospital may share.
 //!
@@ -54,6 +57,16 @@ struct Args {
 	/// plain HTTP).
 	#[arg(long, requires = "s3_bucket")]
 	s3_allow_http: bool,
+	/// Serve HTTPS with this certificate chain (PEM, leaf first); read again on SIGHUP.
+	#[arg(long, requires = "tls_key")]
+	tls_cert: Option<PathBuf>,
+	/// The private key of `--tls-cert` (PEM); read again on SIGHUP.
+	#[arg(long, requires = "tls_cert")]
+	tls_key: Option<PathBuf>,
+	/// Serve plain HTTP on an address other than loopback (behind a proxy that terminates TLS
+	/// on the same host, say). Without it, such a gateway needs `--tls-cert`.
+	#[arg(long, conflicts_with = "tls_cert")]
+	allow_plain_http: bool,
 	/// File holding the secret URI (mnemonic) of the gateway's account.
 	#[arg(long, conflicts_with = "suri")]
 	suri_file: Option<PathBuf>,
@@ -145,6 +158,11 @@ fn run(args: Args) -> Result<(), String> {
 			allow_http: args.s3_allow_http,
 			credentials: None,
 		}),
+		tls: match (args.tls_cert, args.tls_key) {
+			(Some(cert), Some(key)) => Some(ehr_gateway::tls::TlsFiles { cert, key }),
+			_ => None,
+		},
+		allow_plain_http: args.allow_plain_http,
 	};
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {

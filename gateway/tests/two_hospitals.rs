@@ -1,7 +1,8 @@
 //! Documents between two hospitals, end to end: two `ehr-node`s on loopback (Alice General, the
 //! development chain's authority, and Bob Memorial's node, admitted by the chain's governance),
 //! each with its own `ehr-gateway` process: Alice General's keeps its documents in a bucket of a
-//! real S3 server on loopback, Bob Memorial's in its directory.
+//! real S3 server on loopback, Bob Memorial's in its directory and serves HTTPS (its registered
+//! URL is `https://`, its certificate issued by a CA the test makes).
 //!
 //! Eve, a doctor of Alice General, seals and uploads a note with `ehr-doc` and anchors it for
 //! Charlie. Dave, a doctor of Bob Memorial, fetches it from Alice General's gateway: refused
@@ -46,7 +47,7 @@
 use std::{
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
-	sync::Arc,
+	sync::{Arc, OnceLock},
 	time::{Duration, Instant},
 };
 
@@ -55,7 +56,7 @@ use ehr_client::{
 	audit, document,
 	gateway::{
 		self, now_ms, sign, EraseRequest, FetchRequest, Gateway, Purpose, Refusal, RequestsQuery,
-		SignedRequest, StoreRequest,
+		SignedRequest, StoreRequest, Trust,
 	},
 	keys::{self, EncryptionSecret},
 	runtime::{
@@ -67,7 +68,7 @@ use ehr_gateway::objects::{LocalDir, Objects, S3Config, S3Objects};
 use ehr_testing::{
 	find_event, free_balance, free_port, grant_read, network, node_binary, record_added,
 	register_staff, submit, submit_all, submit_expect_error, submit_expect_invalid, wait_until,
-	Node, NodeConfig, S3Server,
+	Node, NodeConfig, S3Server, TestCa,
 };
 use pallet_access_log::{Head, LogAction, Subject};
 use pallet_consent::{Grantee, Scope};
@@ -106,13 +107,15 @@ struct GatewayProcess {
 
 impl GatewayProcess {
 	/// Starts a gateway that keeps documents in its directory, or with `s3` in the bucket
-	/// `ehr-documents` of that server, under the prefix `name`.
+	/// `ehr-documents` of that server, under the prefix `name`; that serves plain HTTP, or with
+	/// `tls` (certificate and key files) HTTPS.
 	async fn start(
 		node: &Node,
 		suri: &str,
 		port: u16,
 		name: &str,
 		s3: Option<&S3Server>,
+		tls: Option<(&Path, &Path)>,
 	) -> GatewayProcess {
 		let dir = tempfile::tempdir().unwrap();
 		let log = dir.path().join("gateway.log");
@@ -128,6 +131,10 @@ impl GatewayProcess {
 			// The timed run at the end fetches hundreds of documents a second from one address
 			// as one requester: no limit on either.
 			.args(["--reads-per-requester", "0", "--requests-per-source", "0"]);
+		if let Some((cert, key)) = tls {
+			cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+		}
+		let scheme = if tls.is_some() { "https" } else { "http" };
 		let objects: Arc<dyn Objects> = match s3 {
 			Some(server) => {
 				cmd.args(["--s3-bucket", "ehr-documents", "--s3-prefix", name]).envs(server.env());
@@ -148,7 +155,13 @@ impl GatewayProcess {
 		};
 		let child =
 			cmd.stdin(Stdio::null()).stdout(out.try_clone().unwrap()).stderr(out).spawn().unwrap();
-		GatewayProcess { child, url: format!("http://127.0.0.1:{port}"), objects, log, _dir: dir }
+		GatewayProcess {
+			child,
+			url: format!("{scheme}://127.0.0.1:{port}"),
+			objects,
+			log,
+			_dir: dir,
+		}
 	}
 
 	fn log(&self) -> String {
@@ -167,8 +180,16 @@ impl Drop for GatewayProcess {
 	}
 }
 
+/// The CA file of Bob Memorial's HTTPS gateway, which `ehr-doc` trusts.
+static CA_FILE: OnceLock<PathBuf> = OnceLock::new();
+
 fn ehr_doc(rpc: &str, args: &[&str]) -> Result<Value, String> {
-	let out = Command::new(DOC_BIN).args(["--rpc", rpc]).args(args).output().unwrap();
+	let mut cmd = Command::new(DOC_BIN);
+	cmd.args(["--rpc", rpc]);
+	if let Some(ca) = CA_FILE.get() {
+		cmd.arg("--ca-file").arg(ca);
+	}
+	let out = cmd.args(args).output().unwrap();
 	if out.status.success() {
 		Ok(serde_json::from_slice(&out.stdout).unwrap())
 	} else {
@@ -287,7 +308,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		name: b"Bob Memorial".to_vec(),
 		admin: bob.public().into(),
 		validator: bob.public().into(),
-		gateway_url: format!("http://127.0.0.1:{port_b}").into_bytes(),
+		gateway_url: format!("https://127.0.0.1:{port_b}").into_bytes(),
 		nodes: vec![],
 	});
 	submit(&rpc_a, &alice, RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(admit) }))
@@ -314,11 +335,21 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	);
 
 	// Alice General keeps its documents in S3-compatible object storage (a real S3 server on
-	// loopback), Bob Memorial in its gateway's directory.
+	// loopback) and serves plain HTTP on loopback; Bob Memorial keeps them in its gateway's
+	// directory and serves HTTPS, with a certificate of a CA made for the test.
 	let s3 = S3Server::start(&["ehr-documents"]).unwrap();
+	let certs = tempfile::tempdir().unwrap();
+	let (ca_file, cert, key) =
+		(certs.path().join("ca.pem"), certs.path().join("cert.pem"), certs.path().join("key.pem"));
+	let ca = TestCa::new("Bob Memorial CA").unwrap();
+	ca.write_ca(&ca_file).unwrap();
+	ca.issue(&cert, &key).unwrap();
+	CA_FILE.set(ca_file.clone()).unwrap();
 	let gateway_a =
-		GatewayProcess::start(node_a, gw_a_suri, port_a, "alice-general", Some(&s3)).await;
-	let gateway_b = GatewayProcess::start(node_b, gw_b_suri, port_b, "bob-memorial", None).await;
+		GatewayProcess::start(node_a, gw_a_suri, port_a, "alice-general", Some(&s3), None).await;
+	let gateway_b =
+		GatewayProcess::start(node_b, gw_b_suri, port_b, "bob-memorial", None, Some((&cert, &key)))
+			.await;
 	let genesis = rpc_a.genesis_hash().await.unwrap();
 	let client_a = Gateway::new(&gateway_a.url, genesis).unwrap();
 	// Each gateway publishes its custodian key for its account.
@@ -503,7 +534,8 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let garbage = SignedRequest { request: "0x00".into(), signature: "0x00".into() };
 	assert_eq!(refusal(client_a.fetch_signed(garbage).await).0, Refusal::Malformed);
 	// Hospital B's gateway does not keep Charlie's record.
-	let client_b = Gateway::new(&gateway_b.url, genesis).unwrap();
+	let client_b =
+		Gateway::with_trust(&gateway_b.url, genesis, &Trust::CaFile(ca_file.clone())).unwrap();
 	let (r, _) = refusal(client_b.fetch(&dave_signer, 1, record, Purpose::Treatment, 60_000).await);
 	assert_eq!(r, Refusal::NotCustodian);
 

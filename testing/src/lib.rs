@@ -18,6 +18,8 @@
 //! * [`state`]: every storage entry under a prefix, and an account's free balance, over
 //!   JSON-RPC;
 //! * [`s3`]: a real S3-compatible server on loopback ([`S3Server`]);
+//! * [`tls`]: a certificate authority made for a test, issuing loopback certificates
+//!   ([`TestCa`]);
 //! * [`wait_until`]: polling until a condition holds, with a deadline.
 //!
 //! Test-only: nothing here is for an integrator (that is `ehr-client`), and the crate is never
@@ -32,6 +34,7 @@ pub mod network;
 pub mod node;
 pub mod s3;
 pub mod state;
+pub mod tls;
 
 use std::{
 	future::Future,
@@ -48,6 +51,7 @@ pub use network::LOCAL_AUTHORITIES;
 pub use node::{free_port, node_binary, node_binary_from_env, Node, NodeConfig, NODE_BIN_VAR};
 pub use s3::S3Server;
 pub use state::{free_balance, storage_entries};
+pub use tls::TestCa;
 
 /// Errors of the test support.
 #[derive(thiserror::Error)]

@@ -31,7 +31,9 @@
 //! hash of the chain of the node `--rpc` points at. Results are JSON on
 //! standard output; exit code 0 on success, 1 on a failure or refusal (explained on standard
 //! error; a consent refusal of `fetch` in words, as the node explains the same decision:
-//! `refused: the patient revoked grant #3 on 2026-11-25 14:00 UTC (…)`).
+//! `refused: the patient revoked grant #3 on 2026-11-25 14:00 UTC (…)`). An `https://` gateway's
+//! certificate is checked against the system's roots, or with `--ca-file` (or `EHR_CA_FILE`)
+//! against that file's authorities only.
 
 use std::{
 	collections::{BTreeMap, BTreeSet},
@@ -63,6 +65,10 @@ struct Args {
 	/// HTTP JSON-RPC URL of a node.
 	#[arg(long, global = true, default_value = "http://127.0.0.1:9944")]
 	rpc: String,
+	/// Check `https://` gateways against the certificate authorities of this PEM file instead of
+	/// the system's roots (the same as setting `EHR_CA_FILE`).
+	#[arg(long, global = true)]
+	ca_file: Option<PathBuf>,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -638,6 +644,11 @@ async fn check_requests(
 
 fn main() {
 	let args = Args::parse();
+	// Every gateway client of this process (`ehr_client::gateway::Trust::from_env`) trusts the
+	// file; set before any other thread exists.
+	if let Some(ca) = &args.ca_file {
+		std::env::set_var(gateway::CA_FILE_VAR, ca);
+	}
 	let rt = match tokio::runtime::Runtime::new() {
 		Ok(rt) => rt,
 		Err(e) => {
