@@ -92,6 +92,12 @@ pub struct Config {
 	pub allow_plain_http: bool,
 	/// Secret URI of the gateway's account (a `Gateway` staff member of the hospital).
 	pub suri: String,
+	/// Secret URI the custodian key derives from, shared by the hospital's gateways;
+	/// `None`: the gateway's account's own.
+	pub custodian_suri: Option<String>,
+	/// How many gateways of the hospital share the load (and the store): each enforces its
+	/// share of the limits below, so that together they stay within them.
+	pub replicas: u32,
 	/// Largest sealed document accepted, in bytes.
 	pub max_document_size: u64,
 	/// How often the watcher looks for deleted records.
@@ -129,6 +135,15 @@ pub fn max_reads_per_call() -> usize {
 	use sp_core::Get;
 	let max: u32 = <ehr_runtime::Runtime as pallet_access_log::Config>::MaxReadsPerCall::get();
 	usize::try_from(max).unwrap_or(usize::MAX)
+}
+
+/// One gateway's share of a limit that `replicas` gateways of the hospital enforce together:
+/// rounded down, so that together they never allow more, but at least 1 (0, no limit, stays 0).
+pub fn share_of(limit: u32, replicas: u32) -> u32 {
+	match limit {
+		0 => 0,
+		l => (l / replicas.max(1)).max(1),
+	}
 }
 
 /// How long a client has to complete its TLS handshake.
@@ -250,7 +265,14 @@ impl Gateway {
 	pub async fn new(config: &Config) -> Result<Arc<Gateway>, String> {
 		let rpc = Rpc::new(&config.node_rpc).map_err(|e| format!("node RPC: {e}"))?;
 		let signer = Signer::from_uri(&config.suri).map_err(|e| e.to_string())?;
-		let secret = EncryptionSecret::from_sr25519(signer.pair());
+		let secret = match &config.custodian_suri {
+			Some(uri) => {
+				let custodian = Signer::from_uri(uri).map_err(|e| format!("custodian: {e}"))?;
+				EncryptionSecret::from_sr25519(custodian.pair())
+			},
+			None => EncryptionSecret::from_sr25519(signer.pair()),
+		};
+		let share = |limit: u32| share_of(limit, config.replicas);
 		let objects: Arc<dyn objects::Objects> = match &config.s3 {
 			Some(s3) => Arc::new(objects::S3Objects::connect(s3).await.map_err(|e| e.to_string())?),
 			None => Arc::new(
@@ -269,8 +291,11 @@ impl Gateway {
 			secret,
 			store,
 			max_document_size: config.max_document_size,
-			limiter: RefusalLimiter::new(config.refusals_per_requester, config.refusals_total),
-			reads: Budget::per_minute(config.reads_per_requester),
+			limiter: RefusalLimiter::new(
+				share(config.refusals_per_requester),
+				share(config.refusals_total),
+			),
+			reads: Budget::per_minute(share(config.reads_per_requester)),
 			unknown: Tally::default(),
 			genesis: OnceLock::new(),
 			hospital: AtomicU64::new(NO_HOSPITAL),
@@ -545,14 +570,14 @@ impl Gateway {
 		Ok(())
 	}
 
-	fn take_nonce(
+	async fn take_nonce(
 		&self,
 		who: &AccountId,
 		nonce: [u8; 16],
 		expires_at: u64,
 		now: u64,
 	) -> Result<(), Refuse> {
-		match self.store.take_nonce(who, nonce, expires_at, now) {
+		match self.store.take_nonce(who, nonce, expires_at, now).await {
 			Ok(true) => Ok(()),
 			Ok(false) => Err(refuse(Refusal::Replayed, "this request's nonce was already used")),
 			Err(e) => Err(internal(e)),
@@ -568,7 +593,7 @@ impl Gateway {
 	/// A request that fails one is not an act of the account it names (anyone can send an
 	/// unsigned or forged request naming anyone, or replay or redirect a signed one): it is
 	/// refused at no cost to the node and never logged on chain.
-	fn authenticate<R: Request>(&self, r: &SignedRequest, what: &str) -> Result<R, Refuse> {
+	async fn authenticate<R: Request>(&self, r: &SignedRequest, what: &str) -> Result<R, Refuse> {
 		let c = check::<R>(r)
 			.ok_or_else(|| refuse(Refusal::Malformed, format!("not a {what} request")))?;
 		if !c.signed {
@@ -595,7 +620,7 @@ impl Gateway {
 		}
 		let now = proto::now_ms();
 		self.check_expiry(req.expires_at(), now)?;
-		self.take_nonce(req.signer(), req.nonce(), req.expires_at(), now)?;
+		self.take_nonce(req.signer(), req.nonce(), req.expires_at(), now).await?;
 		Ok(req)
 	}
 
@@ -839,7 +864,7 @@ impl Gateway {
 		r: SignedRequest,
 		source: Option<IpAddr>,
 	) -> Result<Fetched, FetchRefusal> {
-		let req: FetchRequest = self.authenticate(&r, "fetch").map_err(told)?;
+		let req: FetchRequest = self.authenticate(&r, "fetch").await.map_err(told)?;
 		// The requester made this request, now: only from here on is the node asked.
 		let at = self.rpc.finalized_hash().await.map_err(|e| told(internal(e)))?;
 		let hospital = self.hospital(at).await.map_err(told)?;
@@ -900,7 +925,7 @@ impl Gateway {
 	/// `gateway_store`. Storing is write-once: an upload of a CID the gateway holds is answered
 	/// as stored and leaves the stored copy as it is; an erased CID is refused `Erased`.
 	async fn store_document(&self, r: SignedRequest, document: String) -> Result<Stored, Refuse> {
-		let req: StoreRequest = self.authenticate(&r, "store")?;
+		let req: StoreRequest = self.authenticate(&r, "store").await?;
 		let max = self.max_document_size;
 		// base64 is 4 characters per 3 bytes.
 		if req.size > max || document.len() as u64 > max.div_ceil(3).saturating_mul(4) {
@@ -971,7 +996,7 @@ impl Gateway {
 	/// query's patient, if the chain says the query's signer acts for the patient (the patient,
 	/// a delegate, or a guardian whose recording hospital is active) at the finalized block.
 	async fn served_requests(&self, r: SignedRequest) -> Result<Vec<ServedRequest>, Refuse> {
-		let query: RequestsQuery = self.authenticate(&r, "requests")?;
+		let query: RequestsQuery = self.authenticate(&r, "requests").await?;
 		let at = self.rpc.finalized_hash().await.map_err(internal)?;
 		let acts: bool = self
 			.rpc
@@ -1039,7 +1064,7 @@ impl Gateway {
 
 	/// `gateway_erase`: a signed [`EraseRequest`] of someone who may erase here.
 	async fn erase_request(&self, r: SignedRequest) -> Result<Erased, Refuse> {
-		let req: EraseRequest = self.authenticate(&r, "erase")?;
+		let req: EraseRequest = self.authenticate(&r, "erase").await?;
 		let at = self.rpc.finalized_hash().await.map_err(internal)?;
 		let hospital = self.hospital(at).await?;
 		self.may_erase(&req.requester, hospital, at).await?;
@@ -1379,7 +1404,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
 		.http_only()
 		.to_service_builder();
 	let methods: Methods = Server(gateway.clone()).into_rpc().into();
-	let per_source = Arc::new(Budget::per_second(config.requests_per_source));
+	let per_source =
+		Arc::new(Budget::per_second(share_of(config.requests_per_source, config.replicas)));
 	let (stop, handle) = jsonrpsee::server::stop_channel();
 	// jsonrpsee's own accept loop does not tell the middleware the peer's address: this one
 	// gives each connection a middleware that knows it.
@@ -1469,7 +1495,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
 	let publish = config.publish_key;
 	// The node may still be starting: the key is checked (and published) until it is there.
 	tokio::spawn(async move {
-		let (mut key_ok, mut since_published) = (false, u32::MAX);
+		let (mut key_ok, mut since_published, mut swept) = (false, u32::MAX, 0u64);
 		loop {
 			if let Err(e) = watcher.learn_identity().await {
 				log(format!("chain and hospital not known: {:?}: {}", e.0, e.1));
@@ -1490,6 +1516,16 @@ pub async fn start(config: Config) -> Result<Running, String> {
 				log(format!("deletion watcher: {e}"));
 			}
 			watcher.flush_unknown();
+			// Shared nonces of expired requests, once a minute.
+			let now = proto::now_ms();
+			if now.saturating_sub(swept) >= 60_000 {
+				swept = now;
+				match watcher.store.sweep_nonces(now).await {
+					Ok(0) => {},
+					Ok(n) => log(format!("removed {n} shared nonces of expired requests")),
+					Err(e) => log(format!("shared nonces: {e}")),
+				}
+			}
 			tokio::time::sleep(every).await;
 		}
 	});
@@ -1548,6 +1584,8 @@ mod tests {
 			s3: None,
 			tls: None,
 			allow_plain_http: false,
+			custodian_suri: None,
+			replicas: 1,
 		}
 	}
 
@@ -1635,6 +1673,7 @@ mod tests {
 			.gateway
 			.store
 			.take_nonce(&first.requester, first.nonce, first.expires_at, now)
+			.await
 			.unwrap());
 		let (got, _) = o.gateway.fetch(proto::sign(&first, &dave), None).await.unwrap_err();
 		assert_eq!(got.0, Refusal::Replayed);
@@ -1766,6 +1805,16 @@ mod tests {
 		// The strangers are counted for the gateway's own log.
 		let minute = o.gateway.unknown.flush(60_000).unwrap();
 		assert_eq!((minute.total, minute.top.clone()), (1_000, vec![(Some(ip), 1_000)]));
+	}
+
+	#[test]
+	fn replicas_share_each_limit_without_exceeding_it_together() {
+		assert_eq!(share_of(60, 1), 60);
+		assert_eq!(share_of(60, 0), 60, "0 replicas is taken as 1");
+		assert_eq!(share_of(60, 2), 30);
+		assert_eq!(share_of(50, 3), 16, "3 x 16 = 48: never more than the limit together");
+		assert_eq!(share_of(2, 4), 1, "but each allows at least one");
+		assert_eq!(share_of(0, 4), 0, "no limit stays no limit");
 	}
 
 	#[test]

@@ -73,6 +73,17 @@ struct Args {
 	/// The secret URI itself (development chains only: it shows in the process list).
 	#[arg(long)]
 	suri: Option<String>,
+	/// File holding the secret URI the custodian key derives from, when the hospital's
+	/// gateways share one (each with its own account); default: the account's own key.
+	#[arg(long, conflicts_with = "custodian_suri")]
+	custodian_suri_file: Option<PathBuf>,
+	/// The custodian's secret URI itself (development chains only).
+	#[arg(long)]
+	custodian_suri: Option<String>,
+	/// How many gateways of the hospital share the load and the store: each enforces its share
+	/// of the limits, so that together they stay within them.
+	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+	replicas: u32,
 	/// Largest sealed document accepted, in bytes.
 	#[arg(long, default_value_t = 16 * 1024 * 1024)]
 	max_document_size: u64,
@@ -128,6 +139,16 @@ fn run(args: Args) -> Result<(), String> {
 		(None, None) => std::env::var("EHR_GATEWAY_SURI")
 			.map_err(|_| "give --suri-file (or --suri, or EHR_GATEWAY_SURI)".to_string())?,
 	};
+	let custodian_suri = match (&args.custodian_suri, &args.custodian_suri_file) {
+		(Some(s), _) => Some(s.clone()),
+		(None, Some(f)) => Some(
+			std::fs::read_to_string(f)
+				.map_err(|e| format!("{}: {e}", f.display()))?
+				.trim()
+				.to_string(),
+		),
+		(None, None) => None,
+	};
 	let store_dir = match (args.store, args.base_path) {
 		(Some(s), _) => s,
 		(None, Some(b)) => b.join("gateway"),
@@ -138,6 +159,8 @@ fn run(args: Args) -> Result<(), String> {
 		listen: args.listen,
 		store_dir,
 		suri,
+		custodian_suri,
+		replicas: args.replicas,
 		max_document_size: args.max_document_size,
 		watch_every: Duration::from_secs(args.watch_every.max(1)),
 		publish_key: !args.no_publish_key,

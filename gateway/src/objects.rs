@@ -46,6 +46,11 @@ pub trait Objects: Send + Sync {
 	/// The last segments of the names of the objects directly under the folder `prefix`, in no
 	/// particular order.
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>>;
+	/// The last segments of the folders directly under the folder `prefix`, in no particular
+	/// order.
+	async fn folders(&self, prefix: &str) -> io::Result<Vec<String>>;
+	/// Whether other processes (the hospital's other gateways) may share these objects.
+	fn shared(&self) -> bool;
 	/// Where the objects are, for logs and errors.
 	fn describe(&self) -> String;
 }
@@ -100,6 +105,28 @@ impl LocalDir {
 		f.write_all(bytes)?;
 		f.sync_all()?;
 		Ok(tmp)
+	}
+}
+
+impl LocalDir {
+	/// The names of the files (or, with `dirs`, the folders) directly under `prefix`.
+	fn entries(&self, prefix: &str, dirs: bool) -> io::Result<Vec<String>> {
+		let entries = match fs::read_dir(self.path(prefix)?) {
+			Ok(entries) => entries,
+			Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+			Err(e) => return Err(e),
+		};
+		let mut names = Vec::new();
+		for entry in entries {
+			let entry = entry?;
+			// Temporary files (a write a crash cut short) start with a dot.
+			if let Some(name) = entry.file_name().to_str().filter(|n| !n.starts_with('.')) {
+				if entry.file_type()?.is_dir() == dirs {
+					names.push(name.to_string());
+				}
+			}
+		}
+		Ok(names)
 	}
 }
 
@@ -158,22 +185,15 @@ impl Objects for LocalDir {
 	}
 
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
-		let entries = match fs::read_dir(self.path(prefix)?) {
-			Ok(entries) => entries,
-			Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-			Err(e) => return Err(e),
-		};
-		let mut names = Vec::new();
-		for entry in entries {
-			let entry = entry?;
-			// Temporary files (a write a crash cut short) start with a dot.
-			if let Some(name) = entry.file_name().to_str().filter(|n| !n.starts_with('.')) {
-				if entry.file_type()?.is_file() {
-					names.push(name.to_string());
-				}
-			}
-		}
-		Ok(names)
+		self.entries(prefix, false)
+	}
+
+	async fn folders(&self, prefix: &str) -> io::Result<Vec<String>> {
+		self.entries(prefix, true)
+	}
+
+	fn shared(&self) -> bool {
+		false
 	}
 
 	fn describe(&self) -> String {
@@ -398,6 +418,24 @@ impl Objects for S3Objects {
 			.collect())
 	}
 
+	async fn folders(&self, prefix: &str) -> io::Result<Vec<String>> {
+		let folder = self.path(prefix)?;
+		let listed = self
+			.s3
+			.list_with_delimiter(Some(&folder))
+			.await
+			.map_err(|e| s3_error("listing", prefix, &self.describe, e))?;
+		Ok(listed
+			.common_prefixes
+			.into_iter()
+			.filter_map(|p| p.filename().map(str::to_string))
+			.collect())
+	}
+
+	fn shared(&self) -> bool {
+		true
+	}
+
 	fn describe(&self) -> String {
 		self.describe.clone()
 	}
@@ -440,6 +478,10 @@ mod tests {
 		// A temporary file a crash left behind is not an object.
 		fs::write(dir.path().join("documents/.bb.1.0.tmp"), b"cut").unwrap();
 		assert_eq!(o.list("documents").await.unwrap(), vec!["aa".to_string()]);
+		o.create("nonces/17/ab", b"".to_vec()).await.unwrap();
+		assert_eq!(o.folders("nonces").await.unwrap(), vec!["17".to_string()]);
+		assert!(o.list("nonces").await.unwrap().is_empty());
+		assert!(o.folders("documents").await.unwrap().is_empty());
 		assert_eq!(o.list("missing").await.unwrap(), Vec::<String>::new());
 		assert!(o.exists("documents/aa").await.unwrap());
 		assert!(o.delete("documents/aa").await.unwrap());

@@ -325,10 +325,64 @@ impl Store {
 		Ok(out)
 	}
 
-	/// Takes a request nonce: `false` if `(who, nonce)` was seen before. Nonces are kept until
-	/// their request expires (after that, the expiry check refuses the request anyway). A new
-	/// nonce is on disk (synced) before this returns, so a replay is refused after a crash too.
-	pub fn take_nonce(
+	/// Takes a request nonce: `false` if `(who, nonce)` was seen before, by this process or,
+	/// when the objects are shared with the hospital's other gateways, by any of them.
+	///
+	/// Each process keeps the nonces it saw in its nonce file ([`Store::take_local_nonce`]). On
+	/// shared objects the nonce is also created, once, as the object
+	/// `nonces/<minute the request expires in>/<account hex><nonce hex>`: of two gateways that
+	/// get the same signed request, one creates it and the other is refused.
+	pub async fn take_nonce(
+		&self,
+		who: &AccountId,
+		nonce: [u8; 16],
+		expires_at: u64,
+		now_ms: u64,
+	) -> io::Result<bool> {
+		if !self.take_local_nonce(who, nonce, expires_at, now_ms)? {
+			return Ok(false);
+		}
+		if !self.objects.shared() {
+			return Ok(true);
+		}
+		let name = format!(
+			"nonces/{}/{}{}",
+			expires_at / 60_000,
+			hex::encode(<AccountId as AsRef<[u8]>>::as_ref(who)),
+			hex::encode(nonce)
+		);
+		self.objects.create(&name, Vec::new()).await
+	}
+
+	/// Removes the shared nonce objects of the minutes whose requests expired at least two
+	/// minutes before `now_ms` (the gateways' clocks may differ by less than that); the number
+	/// removed.
+	pub async fn sweep_nonces(&self, now_ms: u64) -> io::Result<usize> {
+		if !self.objects.shared() {
+			return Ok(0);
+		}
+		let current = now_ms / 60_000;
+		let mut removed = 0;
+		for minute in self.objects.folders("nonces").await? {
+			// Requests of minute m expire before minute m + 1 begins.
+			let Ok(m) = minute.parse::<u64>() else { continue };
+			if m.saturating_add(3) > current {
+				continue;
+			}
+			for name in self.objects.list(&format!("nonces/{minute}")).await? {
+				if self.objects.delete(&format!("nonces/{minute}/{name}")).await? {
+					removed += 1;
+				}
+			}
+		}
+		Ok(removed)
+	}
+
+	/// Takes a request nonce in this process's nonce file: `false` if `(who, nonce)` was seen
+	/// before. Nonces are kept until their request expires (after that, the expiry check
+	/// refuses the request anyway). A new nonce is on disk (synced) before this returns, so a
+	/// replay is refused after a crash too.
+	pub fn take_local_nonce(
 		&self,
 		who: &AccountId,
 		nonce: [u8; 16],
@@ -463,14 +517,14 @@ mod tests {
 		let who = AccountId::from([7u8; 32]);
 		{
 			let s = open(dir.path(), 0);
-			assert!(s.take_nonce(&who, [1; 16], 1_000, 0).unwrap());
-			assert!(!s.take_nonce(&who, [1; 16], 1_000, 0).unwrap());
-			assert!(s.take_nonce(&AccountId::from([8u8; 32]), [1; 16], 1_000, 0).unwrap());
-			assert!(s.take_nonce(&who, [2; 16], 50, 0).unwrap());
+			assert!(s.take_nonce(&who, [1; 16], 1_000, 0).await.unwrap());
+			assert!(!s.take_nonce(&who, [1; 16], 1_000, 0).await.unwrap());
+			assert!(s.take_nonce(&AccountId::from([8u8; 32]), [1; 16], 1_000, 0).await.unwrap());
+			assert!(s.take_nonce(&who, [2; 16], 50, 0).await.unwrap());
 		}
 		let s = open(dir.path(), 100);
-		assert!(!s.take_nonce(&who, [1; 16], 1_000, 100).unwrap(), "kept across a restart");
-		assert!(s.take_nonce(&who, [2; 16], 500, 100).unwrap(), "expired ones are forgotten");
+		assert!(!s.take_nonce(&who, [1; 16], 1_000, 100).await.unwrap(), "kept across a restart");
+		assert!(s.take_nonce(&who, [2; 16], 500, 100).await.unwrap(), "expired ones are forgotten");
 		s.set_cursor(42).unwrap();
 		assert_eq!(s.cursor(), Some(42));
 		assert!(!s.erasure_logged(3).await.unwrap());
@@ -524,20 +578,20 @@ mod tests {
 		// 600 requests, one a millisecond, each valid for 100 ms.
 		for i in 0..600u32 {
 			let now = u64::from(i);
-			assert!(s.take_nonce(&who, nonce(i), now + 100, now).unwrap());
+			assert!(s.take_local_nonce(&who, nonce(i), now + 100, now).unwrap());
 			assert!(s.nonces_kept() <= 102, "{} kept at {now}", s.nonces_kept());
 		}
 		// Only the unexpired ones are kept, and a nonce is refused as long as it is kept.
-		assert!(!s.take_nonce(&who, nonce(550), 650, 600).unwrap());
-		assert!(s.take_nonce(&who, nonce(1), 700, 600).unwrap(), "expired long ago");
+		assert!(!s.take_local_nonce(&who, nonce(550), 650, 600).unwrap());
+		assert!(s.take_local_nonce(&who, nonce(1), 700, 600).unwrap(), "expired long ago");
 		// The file was compacted on the way: far fewer lines than requests.
 		let lines = fs::read_to_string(dir.path().join("nonces")).unwrap().lines().count();
 		assert!(lines <= 2 * 102 + 64 + 2, "{lines} lines");
 		// What the file holds is what a restart keeps.
 		drop(s);
 		let s = open(dir.path(), 600);
-		assert!(!s.take_nonce(&who, nonce(599), 699, 600).unwrap());
-		assert!(!s.take_nonce(&who, nonce(1), 700, 600).unwrap());
+		assert!(!s.take_local_nonce(&who, nonce(599), 699, 600).unwrap());
+		assert!(!s.take_local_nonce(&who, nonce(1), 700, 600).unwrap());
 		assert!(s.nonces_kept() <= 102);
 	}
 }

@@ -116,11 +116,41 @@ impl GatewayProcess {
 		name: &str,
 		s3: Option<&S3Server>,
 		tls: Option<(&Path, &Path)>,
+		extra: &[&str],
 	) -> GatewayProcess {
-		let dir = tempfile::tempdir().unwrap();
+		Self::start_in(tempfile::tempdir().unwrap(), node, suri, port, name, s3, tls, extra).await
+	}
+
+	/// Kills the gateway and starts it again on the same state directory.
+	async fn restart(
+		mut self,
+		node: &Node,
+		suri: &str,
+		port: u16,
+		name: &str,
+		s3: Option<&S3Server>,
+		extra: &[&str],
+	) -> GatewayProcess {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+		let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+		Self::start_in(dir, node, suri, port, name, s3, None, extra).await
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	async fn start_in(
+		dir: tempfile::TempDir,
+		node: &Node,
+		suri: &str,
+		port: u16,
+		name: &str,
+		s3: Option<&S3Server>,
+		tls: Option<(&Path, &Path)>,
+		extra: &[&str],
+	) -> GatewayProcess {
 		let log = dir.path().join("gateway.log");
 		let store = dir.path().join("store");
-		let out = std::fs::File::create(&log).unwrap();
+		let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
 		let mut cmd = Command::new(GATEWAY_BIN);
 		cmd.args(["--node-rpc", &node.url(), "--listen", &format!("127.0.0.1:{port}")])
 			.arg("--store")
@@ -134,6 +164,7 @@ impl GatewayProcess {
 		if let Some((cert, key)) = tls {
 			cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
 		}
+		cmd.args(extra);
 		let scheme = if tls.is_some() { "https" } else { "http" };
 		let objects: Arc<dyn Objects> = match s3 {
 			Some(server) => {
@@ -346,10 +377,18 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	ca.issue(&cert, &key).unwrap();
 	CA_FILE.set(ca_file.clone()).unwrap();
 	let gateway_a =
-		GatewayProcess::start(node_a, gw_a_suri, port_a, "alice-general", Some(&s3), None).await;
-	let gateway_b =
-		GatewayProcess::start(node_b, gw_b_suri, port_b, "bob-memorial", None, Some((&cert, &key)))
+		GatewayProcess::start(node_a, gw_a_suri, port_a, "alice-general", Some(&s3), None, &[])
 			.await;
+	let gateway_b = GatewayProcess::start(
+		node_b,
+		gw_b_suri,
+		port_b,
+		"bob-memorial",
+		None,
+		Some((&cert, &key)),
+		&[],
+	)
+	.await;
 	let genesis = rpc_a.genesis_hash().await.unwrap();
 	let client_a = Gateway::new(&gateway_a.url, genesis).unwrap();
 	// Each gateway publishes its custodian key for its account.
@@ -851,8 +890,97 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!((again["destroyed"].as_bool(), again["logged"].is_null()), (Some(false), true));
 	eprintln!("[{:?}] record {record} deleted, document and key erased", started.elapsed());
 
-	// 12. Speed: 100 KiB documents fetched by Dave through gateway A, one at a time and four
-	// at a time; each fetch is decided on chain, logged, wrapped and checked by the client.
+	// 11a. A second gateway of Alice General (a replica behind the same URL, in production):
+	// its own account, the first one's bucket and custodian key. It serves what the first one
+	// stored; a request one of them served is a replay to the other; killed right after it
+	// served a read, it logs that read once it is started again on its state directory.
+	let gw_a2_suri = "//Alice//gateway2";
+	let gw_a2 = pair(gw_a2_suri);
+	let fund = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+		dest: Address::Id(gw_a2.public().into()),
+		value: 100 * UNIT,
+	});
+	submit(&rpc_a, &alice, fund).await;
+	submit(&rpc_a, &alice, register_staff(gw_a2.public().into(), StaffRole::Gateway)).await;
+	let replica_args = ["--custodian-suri", gw_a_suri, "--replicas", "2"];
+	let port_a2 = free_port().unwrap();
+	let gateway_a2 = GatewayProcess::start(
+		node_a,
+		gw_a2_suri,
+		port_a2,
+		"alice-general",
+		Some(&s3),
+		None,
+		&replica_args,
+	)
+	.await;
+	let client_a2 = Gateway::new(&gateway_a2.url, genesis).unwrap();
+	// It publishes the shared custodian key for its own account: uploaders and requesters
+	// check the key a gateway announces against its account's.
+	let custodian = EncryptionSecret::from_sr25519(&gw_a).public();
+	let published = wait_until("the replica publishes the custodian key", WAIT, || {
+		let (rpc, account) = (rpc_a.clone(), AccountId::from(gw_a2.public()));
+		async move {
+			Ok(gateway::encryption_key(&rpc, &account, None).await?.filter(|k| *k == custodian))
+		}
+	})
+	.await;
+	published.unwrap_or_else(|e| {
+		panic!(
+			"{e}; replica log:
+{}",
+			gateway_a2.log()
+		)
+	});
+	let replica_info = client_a2.info().await.unwrap();
+	assert_eq!(replica_info.encryption_key, format!("0x{}", hex::encode(custodian)));
+	assert_eq!(replica_info.account, AccountId::from(gw_a2.public()).to_string());
+	// A note stored through the first gateway, anchored and granted, is served by the replica.
+	let replica_note = b"Lab result (fictitious): within range.".to_vec();
+	let (sealed_r, _) =
+		gateway::upload(&rpc_a, &client_a, &eve_signer, &replica_note).await.unwrap();
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Charlie.to_account_id(),
+		category: pallet_patient_records::Category::LabResult,
+		content: sealed_r.content(),
+	});
+	let replica_record = record_added(&submit(&rpc_a, &eve, add).await);
+	let grant = grant_read(
+		Charlie.to_account_id(),
+		Grantee::Staff(Dave.to_account_id()),
+		Scope::AllRecords,
+		rpc_a.now_ms().await.unwrap() + 3600 * 1000,
+	);
+	submit(&rpc_a, &charlie, grant).await;
+	let replica_on_chain =
+		gateway::finalized_record(&rpc_a, replica_record).await.unwrap().unwrap();
+	let request = sign(&fetch_request(&dave, genesis, 0, replica_record, 60_000), &dave);
+	let served = client_a2.fetch_signed(request.clone()).await.unwrap();
+	assert_eq!(
+		gateway::open_fetched(&served, &replica_on_chain, &dave_secret).unwrap(),
+		replica_note
+	);
+	// The same signed request at the first gateway: a replay, refused and not served.
+	assert_eq!(refusal(client_a.fetch_signed(request).await).0, Refusal::Replayed);
+	// Killed right after it served a read, the replica logs the read once it runs again.
+	let again = sign(&fetch_request(&dave, genesis, 0, replica_record, 60_000), &dave);
+	let served = client_a2.fetch_signed(again).await.unwrap();
+	let gateway_a2 = gateway_a2
+		.restart(node_a, gw_a2_suri, port_a2, "alice-general", Some(&s3), &replica_args)
+		.await;
+	let logged = wait_until("the killed replica's read is logged after its restart", WAIT, || {
+		let rpc = rpc_a.clone();
+		async move {
+			let log = audit::verified_log(&rpc, &Charlie.to_account_id()).await?;
+			Ok(log.entries.iter().any(|e| e.action.request() == Some(served.request)).then_some(()))
+		}
+	})
+	.await;
+	logged.unwrap_or_else(|e| panic!("{e}; replica log:\n{}", gateway_a2.log()));
+
+	// 12. Speed: 100 KiB documents fetched by Dave through gateway A, one at a time, and four
+	// at a time through gateway A and its replica; each fetch is decided on chain, logged,
+	// wrapped and checked by the client.
 	let fetches: usize =
 		std::env::var("EHR_GATEWAY_FETCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
 	let payload: Vec<u8> = (0..100 * 1024).map(|i| (i * 31 % 251) as u8).collect();
@@ -883,8 +1011,10 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		let t = Instant::now();
 		let mut tasks = Vec::new();
 		for w in 0..concurrency {
+			// Four clients: two on each gateway of Alice General.
+			let client = if w % 2 == 1 { client_a2.clone() } else { client_a.clone() };
 			let (client, signer, secret, rec, payload) = (
-				client_a.clone(),
+				client,
 				dave_signer.clone(),
 				dave_secret.clone(),
 				big_on_chain.clone(),
