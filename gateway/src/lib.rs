@@ -636,22 +636,21 @@ impl Gateway {
 		rec: &Record,
 		at: H256,
 	) -> Result<(), Refuse> {
-		let anchor: Option<RecordId> = self
-			.rpc
-			.runtime_call(
-				"PatientRecordsApi_record_of_commitment",
-				&rec.content.commitment,
-				Some(at),
-			)
-			.await
-			.map_err(internal)?;
+		// The chain and the store are asked at once.
+		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
+		let anchor = self.rpc.runtime_call::<Option<RecordId>>(
+			"PatientRecordsApi_record_of_commitment",
+			&rec.content.commitment,
+			Some(at),
+		);
+		let (anchor, uploader) = tokio::join!(anchor, self.store.uploader(&cid));
+		let anchor = anchor.map_err(internal)?;
 		// An amendment's new version anchors its own commitment: the versions share nothing.
 		if anchor != Some(record) {
 			let msg = format!("record {record} repeats the commitment of record {anchor:?}");
 			return Err(refuse(Refusal::NotItsDocument, msg));
 		}
-		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
-		if let Some(uploader) = self.store.uploader(&cid).await.map_err(internal)? {
+		if let Some(uploader) = uploader.map_err(internal)? {
 			if uploader != rec.author {
 				let msg = format!(
 					"record {record} was anchored by {}, the document uploaded by {uploader}",
@@ -670,44 +669,43 @@ impl Gateway {
 				"the record is deleted; its document is destroyed",
 			));
 		}
-		self.ensure_its_document(req.record, rec, at).await?;
-		let decision: Decision = self
-			.rpc
-			.runtime_call(
-				"ConsentApi_decide",
-				&(
-					&req.requester,
-					&rec.patient,
-					Target::Record(req.record),
-					req.purpose,
-					Action::Read,
-					Option::<u64>::None,
-				),
-				Some(at),
-			)
-			.await
-			.map_err(internal)?;
-		if let Decision::Deny(reason) = decision {
+		// The checks below ask the node and the store at once; their answers are taken in
+		// order, so a request refused for several reasons gets the same refusal as one by one.
+		let target = (
+			&req.requester,
+			&rec.patient,
+			Target::Record(req.record),
+			req.purpose,
+			Action::Read,
+			Option::<u64>::None,
+		);
+		let decision = self.rpc.runtime_call::<Decision>("ConsentApi_decide", &target, Some(at));
+		let key = ehr_client::gateway::encryption_key(&self.rpc, &req.requester, Some(at));
+		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
+		let (its, decision, key, erased) = tokio::join!(
+			self.ensure_its_document(req.record, rec, at),
+			decision,
+			key,
+			self.store.is_erased(&cid)
+		);
+		its?;
+		if let Decision::Deny(reason) = decision.map_err(internal)? {
 			return Err(refuse(Refusal::Denied, denied_message(&reason)));
 		}
-		let key = ehr_client::gateway::encryption_key(&self.rpc, &req.requester, Some(at))
-			.await
-			.map_err(internal)?
-			.ok_or_else(|| {
-				refuse(Refusal::NoEncryptionKey, "the requester has published no encryption key")
-			})?;
+		let key = key.map_err(internal)?.ok_or_else(|| {
+			refuse(Refusal::NoEncryptionKey, "the requester has published no encryption key")
+		})?;
 		// The document is the one at the record's own address, and only if that address is the
 		// CID this gateway keeps documents under (raw, SHA2-256): a record anchoring another
 		// kind of CID over the same digest does not get the document of the one that anchors
 		// this CID.
-		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
 		if rec.content.cid[..] != cid[..] {
 			return Err(refuse(
 				Refusal::NotStored,
 				"the record's CID is not a raw SHA2-256 CID of its commitment",
 			));
 		}
-		if self.store.is_erased(&cid).await.map_err(internal)? {
+		if erased.map_err(internal)? {
 			return Err(refuse(Refusal::Erased, "this document was erased"));
 		}
 		let (bytes, wrapped) =

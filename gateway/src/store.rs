@@ -240,9 +240,13 @@ impl Store {
 	/// The sealed bytes and wrapped key under `cid`, if both are there.
 	pub async fn get(&self, cid: &[u8]) -> io::Result<Option<(Vec<u8>, WrappedKey)>> {
 		let c = hex::encode(cid);
-		let Some(key) = self.objects.get(&format!("keys/{c}")).await? else { return Ok(None) };
+		let (key_name, document_name) = (format!("keys/{c}"), format!("documents/{c}"));
+		// Both at once; the document counts only if its key is there.
+		let (key, document) =
+			tokio::join!(self.objects.get(&key_name), self.objects.get(&document_name));
+		let Some(key) = key? else { return Ok(None) };
 		let key = WrappedKey::decode(&mut &key[..]).map_err(|e| invalid("wrapped key", e))?;
-		Ok(self.objects.get(&format!("documents/{c}")).await?.map(|bytes| (bytes, key)))
+		Ok(document?.map(|bytes| (bytes, key)))
 	}
 
 	/// The staff account that uploaded the document of `cid` (`None` if not recorded).
