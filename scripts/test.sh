@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh           every test (what CI runs): formatting, lint, Rust unit, runtime,
 #                             benchmark and migration tests, end-to-end tests with real ehr-node
-#                             processes, the Polkadot.js, integrator and browser tests, zombienet
+#                             processes, the Polkadot.js, integrator and browser tests, zombienet,
+#                             the container images built and started
 #   scripts/test.sh --quick   the inner loop: formatting, Rust unit and runtime tests and the
 #                             dev-node end-to-end test (about half a minute after the build)
 #
@@ -74,7 +75,7 @@ lane_of() {
 	case "$1" in
 		ehr-node::consortium_network | ehr-node::upgrade | ehr-node::local_network | js:polkadot) echo 1 ;;
 		js:patient-page) echo 3 ;;
-		ehr-node::faults | ehr-gateway::two_hospitals | zombienet | js:*) echo 2 ;;
+		ehr-node::faults | ehr-gateway::two_hospitals | zombienet | images | js:*) echo 2 ;;
 		*) echo 3 ;;
 	esac
 }
@@ -95,16 +96,31 @@ if $quick; then
 		esac
 	done <"$logs/tests-1.tsv"
 else
-	log "lint docker/: hadolint and the compose file's YAML"
+	log "lint docker/: hadolint and the compose files' YAML"
 	"$EHR_VENV/bin/hadolint" --config docker/hadolint.yaml docker/Dockerfile
-	"$EHR_VENV/bin/python" - docker/compose.yml <<'PY'
+	"$EHR_VENV/bin/python" - docker/compose.yml docker/compose.s3.yml <<'PY'
 import sys, yaml
+hospitals = ["alice", "bob", "charlie", "dave"]
+gateways = [f"{h}-gateway" for h in hospitals]
 compose = yaml.safe_load(open(sys.argv[1]))
 services = compose["services"]
-assert sorted(services) == ["alice", "bob", "charlie", "dave"], sorted(services)
+assert sorted(services) == sorted(hospitals + gateways), sorted(services)
 for name, svc in services.items():
     assert isinstance(svc["command"], list) and svc["volumes"], name
-print(f"{sys.argv[1]}: {len(services)} services")
+    assert svc["build"]["target"] == ("gateway" if name in gateways else "node"), name
+    # Published ports are on the host's loopback only: Alice's node and Alice General's gateway.
+    for port in svc.get("ports", []):
+        assert port.startswith("127.0.0.1:") and name in ("alice", "alice-gateway"), (name, port)
+for h in hospitals:
+    assert f"--node-rpc=http://{h}:9944" in services[f"{h}-gateway"]["command"], h
+s3 = yaml.safe_load(open(sys.argv[2]))["services"]
+assert sorted(s3) == sorted(gateways), sorted(s3)
+for name, svc in s3.items():
+    entry = svc["entrypoint"]
+    assert entry[0] == "/usr/local/bin/ehr-gateway", name
+    assert any(a.startswith("--s3-bucket=") for a in entry), name
+    assert "AWS_SECRET_ACCESS_KEY" in svc["environment"], name
+print(f"{sys.argv[1]}: {len(services)} services; {sys.argv[2]}: {len(s3)} gateways on S3")
 PY
 
 	# One build serves the test harnesses and the ehr-node binary the end-to-end tests start.
@@ -136,6 +152,9 @@ PY
 		add "$(lane_of "$name")" "$name" "$dir" npm test --silent
 	done <<<$'js:polkadot tests/js\njs:integrator examples/js\njs:patient-page patient-web'
 	add "$(lane_of zombienet)" zombienet . scripts/zombienet.sh
+	# The images of docker/Dockerfile, built from the binaries just built and started
+	# (scripts/image-check.sh: buildah, no container daemon).
+	add "$(lane_of images)" images . scripts/image-check.sh
 fi
 
 # run_lane LANE: runs the lane's suites one after the other, each with its own log.

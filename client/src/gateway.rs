@@ -925,7 +925,7 @@ pub fn open_fetched(
 		.and_then(|b| WrappedKey::decode(&mut &b[..]).ok())
 		.ok_or(FetchedError::Malformed("wrappedKey is not a wrapped key"))?;
 	let key = keys::unwrap(secret, &wrapped, &cid)?;
-	Ok(document::open(&bytes, &key, record.content.commitment)?)
+	Ok(document::open(record.content.scheme, &bytes, &key, record.content.commitment)?)
 }
 
 /// A record read from the finalized block.

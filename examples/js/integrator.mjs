@@ -21,7 +21,9 @@
 // Run `node integrator.mjs --help` for the commands; README.md has an example session.
 
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
@@ -31,11 +33,28 @@ import { blake2AsU8a, cryptoWaitReady, decodeAddress, encodeAddress } from '@pol
 /** The chain's SS58 prefix; the `ehr_*` methods take and print addresses in this form. */
 const SS58 = 42;
 
-/** Associated data bound into every sealed document (the same as `ehr_client::document`). */
-const DOCUMENT_AAD = Buffer.from('ehr-chain/document/v1');
-/** AES-256-GCM's nonce and tag lengths: a sealed document is `nonce ++ ciphertext ++ tag`. */
-const NONCE_LEN = 12;
+// The document format `add-record` seals in, ChaCha20-Poly1305 in the STREAM construction: the
+// records pallet's `EncryptionScheme::ChaCha20Poly1305Stream`, byte for byte what the Rust
+// `ehr_client::document::seal_stream` writes and `open_stream` reads (see `sealStream`).
+
+/** Associated data of every chunk of a streamed document: binds each chunk to this format. */
+const STREAM_AAD = Buffer.from('ehr-chain/document/stream/v1');
+/** Length of the random nonce prefix that starts a streamed document. */
+const STREAM_PREFIX_LEN = 7;
+/** Bytes of plaintext in each chunk (the last may hold fewer): 1 MiB. */
+const STREAM_CHUNK = 1 << 20;
+/** Length of each chunk's Poly1305 tag (and of AES-256-GCM's tag). */
 const TAG_LEN = 16;
+/** Chunks are numbered with a u32 in the nonce, so a document has at most 2^32 of them. */
+const MAX_CHUNKS = 2 ** 32;
+
+/**
+ * Documents anchored earlier by this tool are AES-256-GCM (`EncryptionScheme::Aes256Gcm`): one
+ * message `nonce (12 bytes) ++ ciphertext ++ tag (16 bytes)` with this associated data. `decrypt`
+ * still opens them; nothing is sealed that way any more.
+ */
+const AES_GCM_AAD = Buffer.from('ehr-chain/document/v1');
+const AES_GCM_NONCE_LEN = 12;
 
 // ---------------------------------------------------------------------------------------------
 // Errors: everything that goes wrong ends as one `CliError`, printed once, exit code 1.
@@ -94,13 +113,17 @@ function integer(value, option) {
 /**
  * The variants of a runtime enum, read from the metadata through one of a call's parameters,
  * e.g. `enumVariants(api, api.tx.patientRecords.addRecord, 'category')` gives
- * `['ClinicalNote', 'LabResult', ...]`. `Vec<...>` parameters give their element's variants.
+ * `['ClinicalNote', 'LabResult', ...]`. `Vec<...>` parameters give their element's variants; with
+ * `field`, the enum is that field of a struct parameter (`'content', 'scheme'`).
  */
-function enumVariants(api, call, param) {
+function enumVariants(api, call, param, field) {
   const arg = call.meta.args.find((a) => a.name.toString() === param);
   if (!arg) throw new Error(`metadata: ${call.section}.${call.method} has no parameter ${param}`);
   const type = arg.type.toString().replace(/^Vec<(.+)>$/, '$1');
-  return api.createType(type).defKeys;
+  const value = api.createType(type);
+  if (field === undefined) return value.defKeys;
+  if (!value.get?.(field)) throw new Error(`metadata: ${call.section}.${call.method}'s ${param} has no field ${field}`);
+  return value.get(field).defKeys;
 }
 
 /**
@@ -147,37 +170,204 @@ function base32(bytes) {
 }
 
 /**
- * Encrypts a document for anchoring, as records.md asks: a fresh random 256-bit key per document,
- * AES-256-GCM (the records pallet's `EncryptionScheme::Aes256Gcm`; node:crypto has it built in),
- * a random 96-bit nonce, and the sealed form `nonce ++ ciphertext ++ tag`. What the chain gets:
+ * Reads into `buf` until it is full or the input ends; the number of bytes read, fewer than
+ * `buf.length` only at the end. A plain `readSync` may return less than asked before the end (a
+ * pipe, a slow disk), and a short read must not be taken for the last chunk. `position` null
+ * reads on from the file's current position (a pipe works); a number reads at that offset, so
+ * `decrypt` can read one file twice through one descriptor.
+ */
+function readFull(fd, buf, position, label) {
+  let n = 0;
+  while (n < buf.length) {
+    let got;
+    try {
+      got = readSync(fd, buf, n, buf.length - n, position === null ? null : position + n);
+    } catch (e) {
+      throw new CliError(`${label}: ${e.code ?? e.message}`);
+    }
+    if (got === 0) break;
+    n += got;
+  }
+  return n;
+}
+
+/** Writes all of `bytes` (`writeSync` may write fewer than it is given). */
+function writeAll(fd, bytes) {
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+/**
+ * The input in pieces of `size` bytes, each with its number and whether it is the last: the
+ * pieces a streamed document is sealed from (`size` 1 MiB of plaintext) or opened from (`size` 1
+ * MiB + 16 of sealed bytes). A piece is the last when the input ends with it: a short one, or a
+ * full one that nothing follows. So a full piece is only handed out once the next one is read
+ * (two buffers, swapped), and an input of exactly k MiB is k pieces, not k and an empty one; an
+ * empty input is one empty last piece. Each piece is a view of a reused buffer: valid until the
+ * next one is asked for. Memory stays at two pieces whatever the size.
+ */
+function* pieces(fd, size, label, start = null) {
+  let position = start;
+  const read = (buf) => {
+    const n = readFull(fd, buf, position, label);
+    if (position !== null) position += n;
+    return n;
+  };
+  let [piece, next] = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let n = read(piece);
+  for (let number = 0; ; number += 1) {
+    if (number >= MAX_CHUNKS) throw new CliError(`${label}: more than 2^32 chunks of ${size} bytes`);
+    const m = n === size ? read(next) : 0;
+    yield { number, data: piece.subarray(0, n), last: m === 0 };
+    if (m === 0) return;
+    [piece, next, n] = [next, piece, m];
+  }
+}
+
+/**
+ * The nonce of chunk `number` of a streamed document: `prefix (7) ++ number (u32, big-endian) ++
+ * last (1 byte: 1 for the last chunk, else 0)`. The number puts every chunk in its place (a chunk
+ * moved, dropped or copied from another place fails its tag); the flag marks the end (a document
+ * cut at a chunk boundary ends with a chunk sealed as not the last, which fails too); the random
+ * prefix and the fresh key keep nonces from repeating across documents.
+ */
+function streamNonce(prefix, number, last) {
+  const nonce = Buffer.alloc(12);
+  prefix.copy(nonce, 0);
+  nonce.writeUInt32BE(number, STREAM_PREFIX_LEN);
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+/** The CIDv1 of sealed bytes with SHA2-256 `digest`: as bytes (hex) and as IPFS prints it. */
+function cidOf(digest) {
+  const cid = Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), digest]);
+  return { commitment: u8aToHex(digest), cid: u8aToHex(cid), cidString: 'b' + base32(cid) };
+}
+
+/**
+ * Seals a document for anchoring, as records.md asks, a chunk at a time from the descriptor
+ * `input` into the descriptor `output`: a fresh random 256-bit key per document, ChaCha20-Poly1305
+ * (RFC 8439; node:crypto has it built in) in the STREAM construction, the records pallet's
+ * `EncryptionScheme::ChaCha20Poly1305Stream`:
  *
+ *   sealed     = prefix (7 random bytes)
+ *                ++ for each 1 MiB chunk of plaintext (the last may be shorter; an empty
+ *                   document is one empty chunk): ciphertext ++ tag (16 bytes)
+ *   nonce      = prefix ++ chunk number (u32, big-endian) ++ 1 if the last chunk, else 0
+ *   aad        = "ehr-chain/document/stream/v1", for every chunk
  *   commitment = sha2-256(sealed)
  *   cid        = CIDv1: 0x01 (version) 0x55 (raw codec) 0x12 (sha2-256) 0x20 (32 bytes) ++ digest
+ *
+ * Chunks rather than one message so that a document of any size (a scan, a video, several GiB)
+ * is sealed, and later opened, holding two chunks in memory, and every chunk is authenticated
+ * before its plaintext is used: one AEAD message could be checked only once all of it was read.
+ * The sealed bytes are hashed as they are written, so the file is read once. This is what the
+ * Rust `ehr_client::document::seal_stream` writes: either side opens what the other sealed.
  *
  * The raw codec makes the CID's digest the hash of the sealed bytes themselves, so the pallet
  * checks that the CID's digest *is* the commitment (`CidMismatch` otherwise), and whoever fetches
  * the bytes by their CID from any IPFS-compatible store can check them against the chain.
  */
-function seal(plaintext) {
+function sealStream(input, output, label) {
   const key = randomBytes(32);
-  const nonce = randomBytes(NONCE_LEN);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(DOCUMENT_AAD);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const sealed = Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]);
-  const digest = createHash('sha256').update(sealed).digest();
-  const cid = Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), digest]);
-  return { key, sealed, commitment: u8aToHex(digest), cid: u8aToHex(cid), cidString: 'b' + base32(cid) };
+  const prefix = randomBytes(STREAM_PREFIX_LEN);
+  const hash = createHash('sha256');
+  let size = 0;
+  const emit = (bytes) => {
+    writeAll(output, bytes);
+    hash.update(bytes);
+    size += bytes.length;
+  };
+  emit(prefix);
+  let plaintextSize = 0;
+  let chunks = 0;
+  for (const { number, data, last } of pieces(input, STREAM_CHUNK, label)) {
+    // One cipher per chunk: each chunk is its own AEAD message under its own nonce.
+    const cipher = createCipheriv('chacha20-poly1305', key, streamNonce(prefix, number, last), { authTagLength: TAG_LEN });
+    cipher.setAAD(STREAM_AAD);
+    emit(cipher.update(data));
+    emit(cipher.final());
+    emit(cipher.getAuthTag());
+    plaintextSize += data.length;
+    chunks += 1;
+  }
+  return { key, size, plaintextSize, chunks, ...cidOf(hash.digest()) };
 }
 
-/** The reverse of `seal`; throws if the key or the bytes are wrong (the GCM tag fails). */
-function unseal(sealed, key) {
-  if (sealed.length < NONCE_LEN + TAG_LEN) throw new CliError('the document is too short to be a sealed document');
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE_LEN));
-  decipher.setAAD(DOCUMENT_AAD);
+/**
+ * Chunk `number` of a streamed document opened: its plaintext, or null if its tag does not check
+ * out under this nonce. `update` hands out plaintext before the tag is checked (by `final`), so it
+ * is returned only after.
+ */
+function openChunk(key, prefix, number, last, sealedChunk) {
+  const decipher = createDecipheriv('chacha20-poly1305', key, streamNonce(prefix, number, last), { authTagLength: TAG_LEN });
+  decipher.setAAD(STREAM_AAD);
+  decipher.setAuthTag(sealedChunk.subarray(sealedChunk.length - TAG_LEN));
+  const plaintext = decipher.update(sealedChunk.subarray(0, sealedChunk.length - TAG_LEN));
+  try {
+    decipher.final();
+  } catch {
+    return null;
+  }
+  return plaintext;
+}
+
+/**
+ * Why chunk `number` does not open, in words. If it opens with the other last-chunk flag, the
+ * chunk itself is sound and the file's length is wrong: cut at a chunk boundary (the chunk now
+ * last was sealed to be followed by more), or bytes appended after the real last chunk. Otherwise
+ * it is the key (at chunk 0) or the chunk: altered, out of its place, or from another document.
+ */
+function whyChunkFails(key, prefix, number, last, sealedChunk) {
+  if (openChunk(key, prefix, number, !last, sealedChunk) !== null) {
+    return last
+      ? `the document is cut short: it ends with chunk ${number}, which was sealed to be followed by more chunks`
+      : `bytes follow the document's last chunk (chunk ${number}): something was appended to it`;
+  }
+  return number === 0
+    ? 'the document does not decrypt with this key (chunk 0 fails authentication)'
+    : `chunk ${number} of the document fails authentication: it is altered or cut, out of its place (chunks `
+      + 'dropped or reordered), or from another document';
+}
+
+/**
+ * Opens a `ChaCha20Poly1305Stream` document from `fd` a chunk at a time (the reverse of
+ * `sealStream`), handing each chunk's plaintext to `write` only once its tag has checked out
+ * (`write` null: check only). Throws a CliError at the first chunk that does not authenticate,
+ * saying why (`whyChunkFails`): the key is not this document's, or the file is cut short, has
+ * chunks dropped, reordered or altered, or taken from another document. Returns the plaintext
+ * size, the number of chunks and the sha2-256 of the sealed bytes, hashed again on the way.
+ */
+function openStream(fd, key, label, write) {
+  const prefix = Buffer.alloc(STREAM_PREFIX_LEN);
+  if (readFull(fd, prefix, 0, label) < STREAM_PREFIX_LEN) throw new CliError('the document is too short to be a sealed document');
+  const hash = createHash('sha256').update(prefix);
+  let size = 0;
+  let chunks = 0;
+  for (const { number, data, last } of pieces(fd, STREAM_CHUNK + TAG_LEN, label, STREAM_PREFIX_LEN)) {
+    hash.update(data);
+    if (data.length < TAG_LEN) throw new CliError(`the document is cut short: it ends inside chunk ${number}'s tag`);
+    const plaintext = openChunk(key, prefix, number, last, data);
+    if (plaintext === null) throw new CliError(whyChunkFails(key, prefix, number, last, data));
+    write?.(plaintext);
+    size += plaintext.length;
+    chunks += 1;
+  }
+  return { size, chunks, digest: hash.digest() };
+}
+
+/**
+ * Opens an `Aes256Gcm` document, as this tool sealed them before the streamed form (one message,
+ * `nonce ++ ciphertext ++ tag`, in memory: the tag is checked only at the end of the message, so
+ * no plaintext may be used before all of it is read). Throws if the key or the bytes are wrong.
+ */
+function openAesGcm(sealed, key) {
+  if (sealed.length < AES_GCM_NONCE_LEN + TAG_LEN) throw new CliError('the document is too short to be a sealed document');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, AES_GCM_NONCE_LEN));
+  decipher.setAAD(AES_GCM_AAD);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LEN));
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(NONCE_LEN, sealed.length - TAG_LEN)), decipher.final()]);
+    return Buffer.concat([decipher.update(sealed.subarray(AES_GCM_NONCE_LEN, sealed.length - TAG_LEN)), decipher.final()]);
   } catch {
     throw new CliError('the document does not decrypt with this key (authentication failed)');
   }
@@ -347,57 +537,78 @@ async function enrolPatient(chain, o) {
 }
 
 /**
- * A doctor anchors a document: encrypt it, write the ciphertext next to it (`<file>.enc`, what
- * the custodian's document store keeps) and the key (`<file>.key`, hex, mode 0600: in real use
- * the hospital's key store), then `patientRecords.addRecord(patient, category, content)`.
+ * A doctor anchors a document: seal it (`sealStream`) into `<file>.enc`, what the custodian's
+ * document store keeps, write the key to `<file>.key` (hex, mode 0600: in real use the hospital's
+ * key store), then `patientRecords.addRecord(patient, category, content)`. The file is read and
+ * sealed a chunk at a time, so a document of several GiB takes no more memory than a note.
  */
 async function addRecord(chain, o) {
   const { api } = chain;
   const call = api.tx.patientRecords.addRecord;
   const category = variant(enumVariants(api, call, 'category'), o.category, 'category');
   const patient = address(o.patient, 'patient');
-  let plaintext;
+  // A runtime from before the streamed scheme would refuse the content only once it is encoded.
+  if (!enumVariants(api, call, 'content', 'scheme').includes('ChaCha20Poly1305Stream')) {
+    throw new CliError(`${chain.url} runs a runtime without EncryptionScheme::ChaCha20Poly1305Stream (before spec_version 110): upgrade it first`);
+  }
+  let input;
   try {
-    plaintext = readFileSync(o.file);
+    input = openSync(o.file, 'r');
   } catch (e) {
     throw new CliError(`--file: cannot read ${o.file}: ${e.code ?? e.message}`);
   }
   const encPath = `${o.file}.enc`;
   const keyPath = `${o.file}.key`;
-  for (const p of [encPath, keyPath]) {
-    if (existsSync(p) && !o.force) throw new CliError(`${p} exists already (it may belong to an anchored record); --force overwrites it`);
-  }
-  const doc = seal(plaintext);
-  // Ciphertext and key are written before anchoring, so no record is ever anchored without its
-  // document; if anchoring fails, both files are removed again (they belong to no record).
+  // Ciphertext and key are written, and synced to disk, before anchoring, so no record is ever
+  // anchored without its document; if sealing or anchoring fails, both files are removed again
+  // (they belong to no record).
   const written = [];
-  const write = (path, data, mode) => {
+  const create = (path, mode) => {
     if (o.force && existsSync(path)) unlinkSync(path);
-    writeFileSync(path, data, { mode, flag: 'wx' });
+    const fd = openSync(path, 'wx', mode);
     written.push(path);
+    return fd;
   };
-  const content = { commitment: doc.commitment, cid: doc.cid, scheme: 'Aes256Gcm', size: doc.sealed.length };
+  const writeFile = (path, mode, fill) => {
+    const fd = create(path, mode);
+    try {
+      const r = fill(fd);
+      fsyncSync(fd);
+      return r;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  let doc;
   let done;
   try {
-    write(encPath, doc.sealed, 0o644);
-    write(keyPath, doc.key.toString('hex') + '\n', 0o600);
+    for (const p of [encPath, keyPath]) {
+      if (existsSync(p) && !o.force) throw new CliError(`${p} exists already (it may belong to an anchored record); --force overwrites it`);
+    }
+    doc = writeFile(encPath, 0o644, (fd) => sealStream(input, fd, `--file: cannot read ${o.file}`));
+    writeFile(keyPath, 0o600, (fd) => writeAll(fd, Buffer.from(doc.key.toString('hex') + '\n')));
+    const content = { commitment: doc.commitment, cid: doc.cid, scheme: 'ChaCha20Poly1305Stream', size: doc.size };
     done = await chain.submit(call(patient, category, content), signer(o.as), 'patientRecords.addRecord');
   } catch (e) {
     for (const p of written) unlinkSync(p);
     if (e instanceof CliError) throw e;
-    throw new CliError(`cannot write the sealed document: ${e.message}`);
+    throw new CliError(`cannot write the sealed document: ${e.code ?? e.message}`);
+  } finally {
+    closeSync(input);
+    doc?.key.fill(0);
   }
-  doc.key.fill(0);
   const ev = Chain.event(done.events, api.events.patientRecords.RecordAdded);
   const result = {
     record: ev.record.toNumber(), patient, author: ev.author.toString(), category: camel(category),
     custodian: ev.custodian.isSome ? ev.custodian.unwrap().toNumber() : null,
-    commitment: doc.commitment, cid: doc.cidString, scheme: 'aes256Gcm', size: doc.sealed.length,
+    commitment: doc.commitment, cid: doc.cidString, scheme: 'chaCha20Poly1305Stream', size: doc.size,
+    plaintextSize: doc.plaintextSize, chunks: doc.chunks,
     encryptedFile: encPath, keyFile: keyPath, block: done.block, blockHash: done.blockHash,
   };
   return [result, [
-    `encrypted ${o.file} (${plaintext.length} bytes) with AES-256-GCM under a fresh key`,
-    `  ciphertext  ${encPath} (${doc.sealed.length} bytes: nonce ++ ciphertext ++ tag)`,
+    `encrypted ${o.file} (${doc.plaintextSize} bytes) with ChaCha20-Poly1305 in 1 MiB chunks (STREAM) under a fresh key`,
+    `  ciphertext  ${encPath} (${doc.size} bytes: 7-byte nonce prefix, then ${doc.chunks === 1 ? '1 chunk:' : `${doc.chunks} chunks, each`} ciphertext ++ 16-byte tag)`,
+    '  nonces      prefix ++ chunk number (u32, big-endian) ++ 1 for the last chunk, else 0',
     `  key         ${keyPath} (hex, mode 0600: keep it in the hospital's key store)`,
     `  commitment  ${doc.commitment} (sha2-256 of the ciphertext)`,
     `  cid         ${doc.cidString}`,
@@ -579,32 +790,150 @@ async function audit(chain, o) {
   return [bundle, [JSON.stringify(bundle, null, 2)]];
 }
 
+/** sha2-256 of the whole file behind `fd`, read 1 MiB at a time. */
+function sha256OfFile(fd, label) {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(STREAM_CHUNK);
+  for (let position = 0, n; (n = readFull(fd, buf, position, label)) > 0; position += n) hash.update(buf.subarray(0, n));
+  return hash.digest();
+}
+
 /**
- * Opens a sealed document the way a recipient would: checks that its sha2-256 is the commitment
- * the chain holds for the record, then decrypts it with the key. Writes the plaintext to --out
- * (mode 0600), or to standard output.
+ * Where `decrypt` puts the plaintext: `write` it a piece at a time, then `keep` it, or `discard`
+ * it when the document fails half-way (`discarded` says so in the error).
+ *
+ * --out is written as a temporary file beside it (mode 0600), renamed to --out only once the whole
+ * document has opened: a failure leaves neither a partial --out nor damage to an earlier file of
+ * that name. (An existing device or pipe, e.g. /dev/stdout, is written directly.) Standard output
+ * cannot be taken back, so `checkFirst` asks for a pass that authenticates every chunk before
+ * the pass that writes. With --json and no --out the result is the output: the document is
+ * opened and checked, not printed.
+ */
+function plaintextOutput(o) {
+  if (!o.out) {
+    if (o.json) return { checkFirst: false, write: null, keep() {}, discard() {}, discarded: '' };
+    return { checkFirst: true, write: (bytes) => process.stdout.write(bytes), keep() {}, discard() {}, discarded: '' };
+  }
+  const fail = (e) => new CliError(`--out: cannot write ${o.out}: ${e.code ?? e.message}`);
+  let direct = false;
+  try {
+    direct = !statSync(o.out).isFile();
+  } catch {
+    // It does not exist yet.
+  }
+  const path = direct ? o.out : `${o.out}.${randomBytes(6).toString('hex')}.part`;
+  let fd;
+  try {
+    fd = openSync(path, direct ? 'w' : 'wx', 0o600);
+  } catch (e) {
+    throw fail(e);
+  }
+  return {
+    checkFirst: false,
+    write: (bytes) => {
+      try { writeAll(fd, bytes); } catch (e) { throw fail(e); }
+    },
+    keep: () => {
+      try {
+        closeSync(fd);
+        if (!direct) renameSync(path, o.out);
+      } catch (e) {
+        throw fail(e);
+      }
+    },
+    discard: () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // Closed already.
+      }
+      if (!direct) unlinkSync(path);
+    },
+    discarded: direct ? '' : `; nothing written to ${o.out}`,
+  };
+}
+
+/** How `decrypt` opens each scheme, by its name in the `ehr_*` RPC. */
+const OPENERS = {
+  /** Streamed: a chunk at a time, each authenticated before it is written. */
+  chaCha20Poly1305Stream: (fd, key, label, write) => openStream(fd, key, label, write),
+  /** Records anchored by this tool before the streamed scheme: one message, in memory. */
+  aes256Gcm: (fd, key, label, write) => {
+    const sealed = Buffer.allocUnsafe(fstatSync(fd).size);
+    const read = sealed.subarray(0, readFull(fd, sealed, 0, label));
+    const plaintext = openAesGcm(read, key);
+    write?.(plaintext);
+    return { size: plaintext.length, chunks: null, digest: createHash('sha256').update(read).digest() };
+  },
+};
+
+/**
+ * Opens a sealed document the way a recipient would, in two passes over the file:
+ *
+ *   1. its sha2-256, on its own, against the commitment the chain holds for the record: nothing
+ *      is decrypted or written for a file that is not the record's document;
+ *   2. decryption, by the record's scheme: `chaCha20Poly1305Stream` a chunk at a time, each chunk
+ *      authenticated before its plaintext is written (a file cut at a chunk boundary, or with
+ *      chunks dropped or reordered, fails at the chunk where it differs, and what was written is
+ *      discarded); `aes256Gcm`, the records this tool anchored before, as one message.
+ *
+ * Writes the plaintext to --out (mode 0600), or to standard output. --file must be a regular
+ * file, since it is read twice.
  */
 async function decrypt(chain, o) {
   const record = integer(o.record, 'record');
-  const read = (path, option) => {
-    try { return readFileSync(path); } catch (e) { throw new CliError(`--${option}: cannot read ${path}: ${e.code ?? e.message}`); }
-  };
-  const sealed = read(o.file, 'file');
-  const keyHex = read(o.key, 'key').toString('utf8').trim().replace(/^0x/, '');
-  if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new CliError(`--key: ${o.key} does not hold a 256-bit key in hex`);
-  const rec = await chain.rpc('ehr_record', [record]);
-  if (rec === null) throw new CliError(`record ${record} does not exist on this chain (ehr_record returned null)`);
-  if (rec.scheme !== 'aes256Gcm') throw new CliError(`record ${record} uses ${rec.scheme}; this example opens aes256Gcm only`);
-  const digest = u8aToHex(createHash('sha256').update(sealed).digest());
-  if (digest !== rec.commitment) {
-    throw new CliError(`${o.file} is not the document of record ${record}: sha2-256 ${digest}, the chain has ${rec.commitment}`);
+  const label = `--file: cannot read ${o.file}`;
+  let fd;
+  try {
+    fd = openSync(o.file, 'r');
+  } catch (e) {
+    throw new CliError(`${label}: ${e.code ?? e.message}`);
   }
-  const plaintext = unseal(sealed, Buffer.from(keyHex, 'hex'));
-  if (o.out) writeFileSync(o.out, plaintext, { mode: 0o600 });
-  const result = { record, commitment: rec.commitment, size: plaintext.length, out: o.out ?? null };
-  // Without --out the plaintext itself is the output (raw bytes, not a line).
-  return [result, [`${o.file} matches record ${record}'s commitment ${rec.commitment}; decrypted ${plaintext.length} bytes to ${o.out}`],
-    o.out ? undefined : plaintext];
+  let key;
+  try {
+    if (!fstatSync(fd).isFile()) throw new CliError(`--file: ${o.file} is not a regular file (decrypt reads it twice)`);
+    let keyHex;
+    try {
+      keyHex = readFileSync(o.key).toString('utf8').trim().replace(/^0x/, '');
+    } catch (e) {
+      throw new CliError(`--key: cannot read ${o.key}: ${e.code ?? e.message}`);
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new CliError(`--key: ${o.key} does not hold a 256-bit key in hex`);
+    key = Buffer.from(keyHex, 'hex');
+    const rec = await chain.rpc('ehr_record', [record]);
+    if (rec === null) throw new CliError(`record ${record} does not exist on this chain (ehr_record returned null)`);
+    const open = OPENERS[rec.scheme];
+    if (!open) throw new CliError(`record ${record} uses ${rec.scheme}; this example opens ${Object.keys(OPENERS).join(' and ')}`);
+    // 1. The commitment, before anything is decrypted.
+    const digest = u8aToHex(sha256OfFile(fd, label));
+    if (digest !== rec.commitment) {
+      throw new CliError(`${o.file} is not the document of record ${record}: sha2-256 ${digest}, the chain has ${rec.commitment}`);
+    }
+    // 2. The plaintext.
+    const out = plaintextOutput(o);
+    let opened;
+    try {
+      if (out.checkFirst) open(fd, key, label, null);
+      opened = open(fd, key, label, out.write);
+      // Pass 2 hashed the file again: had it changed since pass 1, say so.
+      if (u8aToHex(opened.digest) !== rec.commitment) {
+        throw new CliError(`${o.file} changed while it was being decrypted: it no longer matches record ${record}'s commitment`);
+      }
+      out.keep();
+    } catch (e) {
+      out.discard();
+      if (e instanceof CliError) throw new CliError(`${e.message}${out.discarded}`);
+      throw e;
+    }
+    const result = { record, scheme: rec.scheme, commitment: rec.commitment, size: opened.size, chunks: opened.chunks, out: o.out ?? null };
+    const chunks = opened.chunks === null ? '' : ` (${opened.chunks} chunk${opened.chunks === 1 ? '' : 's'}, each authenticated)`;
+    // Without --out the plaintext itself is the output (raw bytes, written above), not a line.
+    return [result, [`${o.file} matches record ${record}'s commitment ${rec.commitment}; decrypted ${opened.size} bytes${chunks} to ${o.out}`],
+      !o.out];
+  } finally {
+    closeSync(fd);
+    key?.fill(0);
+  }
 }
 
 /** The addresses of secret URIs (no connection): `address //Bob //Dave`. */
@@ -710,10 +1039,10 @@ try {
   if (r.help) {
     process.stdout.write(`${usage()}\n`);
   } else {
-    const [result, lines, raw] = r.out;
+    // `wrote`: the command wrote its output itself (decrypt's plaintext, raw bytes), no lines.
+    const [result, lines, wrote] = r.out;
     if (r.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (raw) process.stdout.write(raw);
-    else process.stdout.write(`${lines.join('\n')}\n`);
+    else if (!wrote) process.stdout.write(`${lines.join('\n')}\n`);
   }
 } catch (e) {
   exitCode = 1;

@@ -654,6 +654,74 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!(gateway_a.documents().await, before + 1);
 	assert!(gateway_a.log().contains("already stored, kept as it was"));
 
+	// 8a. A scan sealed a chunk at a time by `ehr-doc seal` (3 MiB and a bit: four chunks of
+	// the streamed scheme), anchored, checked and opened by `ehr-doc open`; cut at a chunk
+	// boundary it does not open, and nothing is left where the plaintext would go.
+	let scan: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i * 7 % 253) as u8).collect();
+	let (scan_file, scan_sealed, scan_key, scan_out) = (
+		files.path().join("scan.dcm"),
+		files.path().join("scan.sealed"),
+		files.path().join("scan.key"),
+		files.path().join("scan.opened"),
+	);
+	std::fs::write(&scan_file, &scan).unwrap();
+	let path = |p: &Path| p.to_str().unwrap().to_string();
+	let sealed_scan = ehr_doc(
+		&node_a.url(),
+		&[
+			"seal",
+			"--file",
+			&path(&scan_file),
+			"--out",
+			&path(&scan_sealed),
+			"--key-out",
+			&path(&scan_key),
+		],
+	)
+	.unwrap();
+	assert_eq!(sealed_scan["scheme"], "chaCha20Poly1305Stream");
+	let sealed_bytes = std::fs::read(&scan_sealed).unwrap();
+	assert_eq!(sealed_scan["size"], sealed_bytes.len() as u64);
+	let digest = sp_io::hashing::sha2_256(&sealed_bytes);
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Charlie.to_account_id(),
+		category: pallet_patient_records::Category::Imaging,
+		content: pallet_patient_records::ContentInput {
+			commitment: H256(digest),
+			cid: pallet_patient_records::cid::raw_sha2_256(&digest).to_vec(),
+			scheme: pallet_patient_records::EncryptionScheme::ChaCha20Poly1305Stream,
+			size: sealed_bytes.len() as u64,
+		},
+	});
+	let scan_record = record_added(&submit(&rpc_a, &eve, add).await).to_string();
+	assert_eq!(sealed_scan["commitment"], format!("{:?}", H256(digest)));
+	ehr_doc(&node_a.url(), &["verify", "--record", &scan_record, "--file", &path(&scan_sealed)])
+		.unwrap();
+	let open = |file: &Path| {
+		ehr_doc(
+			&node_a.url(),
+			&[
+				"open",
+				"--record",
+				&scan_record,
+				"--file",
+				&path(file),
+				"--key-file",
+				&path(&scan_key),
+				"--out",
+				&path(&scan_out),
+			],
+		)
+	};
+	assert_eq!(open(&scan_sealed).unwrap()["size"], scan.len() as u64);
+	assert_eq!(std::fs::read(&scan_out).unwrap(), scan);
+	std::fs::remove_file(&scan_out).unwrap();
+	let cut = files.path().join("scan.cut");
+	std::fs::write(&cut, &sealed_bytes[..7 + 2 * (1024 * 1024 + 16)]).unwrap();
+	let refused = open(&cut).unwrap_err();
+	assert!(refused.contains("does not open"), "{refused}");
+	assert!(!scan_out.exists() && !scan_out.with_extension("partial").exists());
+
 	// 9. Charlie revokes the grant: denied again.
 	let revoke = RuntimeCall::Consent(pallet_consent::Call::revoke {
 		patient: Charlie.to_account_id(),

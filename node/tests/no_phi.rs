@@ -190,7 +190,7 @@ async fn no_identifier_or_document_reaches_chain_state_or_blocks() {
 				json!({
 					"commitment": format!("0x{}", hex::encode(c.commitment)),
 					"cid": format!("0x{}", hex::encode(&c.cid)),
-					"scheme": "xChaCha20Poly1305",
+					"scheme": c.scheme,
 					"size": c.size,
 				}),
 			],

@@ -6,13 +6,16 @@
 // test, `consent.grant`), each deny printed with its reason code and the node's explanation in
 // words; Eve's gateway logs Dave's read; the access log shows it and verifies, and exports as FHIR
 // AuditEvents; a read for a purpose the grant does not allow is refused, with its explanation. The sealed file decrypts to the document and matches the
-// on-chain commitment, while the document's text appears nowhere in what the node returns.
+// on-chain commitment, while the document's text appears nowhere in what the node returns. The
+// sealed form is ChaCha20-Poly1305 in 1 MiB chunks (`chaCha20Poly1305Stream`), which the test
+// opens on its own, chunk by chunk; a 2.5 MiB document (three chunks) goes through the tool and
+// back byte for byte, and the same file cut at a chunk boundary is refused.
 // Bad input fails with a clear message and a non-zero exit code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createDecipheriv, createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +28,34 @@ import { send } from '../../../tests/js/lib/chain.mjs';
 
 const TOOL = join(dirname(dirname(fileURLToPath(import.meta.url))), 'integrator.mjs');
 const RUN_MS = 120_000; // bound of one run of the tool
+const MiB = 1 << 20;
+
+/**
+ * Opens a `chaCha20Poly1305Stream` document, written here from the format (gateway.md, the Rust
+ * `ehr_client::document::open_stream`) rather than taken from the tool, so that the test checks
+ * the tool's output against the format and not against itself: `prefix (7) ++ (ciphertext ++
+ * tag (16))` per 1 MiB chunk of plaintext, each chunk's nonce `prefix ++ its number (u32,
+ * big-endian) ++ 1 if it is the last chunk, else 0`, the associated data
+ * `ehr-chain/document/stream/v1`. Throws if any chunk fails authentication.
+ */
+function openSealed(sealed, key) {
+  const prefix = sealed.subarray(0, 7);
+  const body = sealed.subarray(7);
+  const sealedChunk = MiB + 16;
+  // Every chunk but the last is full; an empty document is one chunk of just a tag.
+  const count = Math.max(1, Math.ceil(body.length / sealedChunk));
+  const plain = [];
+  for (let i = 0; i < count; i += 1) {
+    const chunk = body.subarray(i * sealedChunk, Math.min(body.length, (i + 1) * sealedChunk));
+    const nonce = Buffer.concat([prefix, Buffer.from([i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255, i === count - 1 ? 1 : 0])]);
+    const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    decipher.setAAD(Buffer.from('ehr-chain/document/stream/v1'));
+    decipher.setAuthTag(chunk.subarray(chunk.length - 16));
+    plain.push(decipher.update(chunk.subarray(0, chunk.length - 16)));
+    decipher.final();
+  }
+  return Buffer.concat(plain);
+}
 
 /** Runs the tool; resolves with {code, stdout, stderr} whatever the exit code. */
 function tool(node, args) {
@@ -132,19 +163,18 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     assert.equal(onChain.commitment, digest);
     assert.equal(onChain.cid, added.cid);
     assert.match(onChain.cid, /^bafkrei[a-z2-7]+$/);
-    assert.equal(onChain.scheme, 'aes256Gcm');
+    assert.equal(onChain.scheme, 'chaCha20Poly1305Stream');
+    assert.equal(added.scheme, 'chaCha20Poly1305Stream');
     assert.equal(onChain.size, sealed.length);
     assert.equal(onChain.patient, charlie.address);
     assert.equal(onChain.status, 'current');
-    // The sealed file (nonce ++ ciphertext ++ tag) decrypts with the key file, independently of the tool.
+    // The sealed file (prefix ++ one chunk: ciphertext ++ tag) decrypts with the key file,
+    // independently of the tool.
     const key = Buffer.from(readFileSync(`${file}.key`, 'utf8').trim(), 'hex');
     assert.equal(key.length, 32);
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-    decipher.setAAD(Buffer.from('ehr-chain/document/v1'));
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    const plain = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]).toString('utf8');
-    assert.equal(plain, marker);
-    assert.equal(sealed.length, Buffer.byteLength(marker) + 12 + 16);
+    assert.equal(openSealed(sealed, key).toString('utf8'), marker);
+    assert.equal(sealed.length, 7 + Buffer.byteLength(marker) + 16);
+    assert.equal(added.chunks, 1);
     // ... and with the tool, which checks it against the chain first.
     const opened = await tool(node, ['decrypt', '--record', String(record), '--file', `${file}.enc`, '--key', `${file}.key`]);
     assert.equal(opened.code, 0, opened.stderr);
@@ -157,6 +187,58 @@ test('a hospital integrates with ehr-chain through the example tool, end to end'
     }
     const records = await human(node, 'records', '--patient', charlie.address);
     assert.match(records, new RegExp(`#${record} clinicalNote v1 current by ${bob.address}`));
+    assert.match(records, /chaCha20Poly1305Stream, \d+ bytes, commitment 0x/);
+
+    // A document of three chunks (1 MiB, 1 MiB, 0.5 MiB), for Ferdie: sealed a chunk at a time,
+    // anchored, opened here on its own and by the tool to --out, byte for byte.
+    const scan = join(dir, 'scan.bin');
+    const scanBytes = randomBytes(2.5 * MiB);
+    writeFileSync(scan, scanBytes);
+    const big = await json(node, 'add-record', '--as', '//Bob', '--patient', ferdie.address, '--category', 'Imaging', '--file', scan);
+    const bigSealed = readFileSync(`${scan}.enc`);
+    assert.equal(big.scheme, 'chaCha20Poly1305Stream');
+    assert.equal(big.chunks, 3);
+    assert.equal(big.plaintextSize, scanBytes.length);
+    assert.equal(bigSealed.length, 7 + scanBytes.length + 3 * 16);
+    const bigOnChain = await rpc(node, 'ehr_record', [big.record]);
+    assert.equal(bigOnChain.scheme, 'chaCha20Poly1305Stream');
+    assert.equal(bigOnChain.size, bigSealed.length);
+    assert.equal(bigOnChain.commitment, u8aToHex(createHash('sha256').update(bigSealed).digest()));
+    const bigKey = Buffer.from(readFileSync(`${scan}.key`, 'utf8').trim(), 'hex');
+    assert.ok(openSealed(bigSealed, bigKey).equals(scanBytes), 'the three chunks open to the document');
+    step(`record ${big.record} anchored (three chunks)`);
+    // The same file cut after its second chunk. Against the record, the commitment refuses it
+    // before anything is decrypted; anchored as a record of its own (Dave, from the test), it
+    // matches, and the chunk that is now last, sealed as not the last, refuses it. Meanwhile the
+    // tool opens the whole file to --out.
+    const cut = bigSealed.subarray(0, 7 + 2 * (MiB + 16));
+    assert.throws(() => openSealed(cut, bigKey), 'the cut file does not open here either');
+    writeFileSync(join(dir, 'scan-cut.enc'), cut);
+    const cutDigest = createHash('sha256').update(cut).digest();
+    const [opened3, cutEvents] = await Promise.all([
+      human(node, 'decrypt', '--record', String(big.record), '--file', `${scan}.enc`, '--key', `${scan}.key`, '--out', join(dir, 'scan.out')),
+      send(api, api.tx.patientRecords.addRecord(ferdie.address, 'Imaging', {
+        commitment: u8aToHex(cutDigest),
+        cid: u8aToHex(Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), cutDigest])),
+        scheme: 'ChaCha20Poly1305Stream',
+        size: cut.length,
+      }), dave, node),
+    ]);
+    assert.match(opened3, new RegExp(`matches record ${big.record}'s commitment 0x[0-9a-f]{64}; decrypted ${scanBytes.length} bytes \\(3 chunks, each authenticated\\)`));
+    assert.ok(readFileSync(join(dir, 'scan.out')).equals(scanBytes), 'the tool decrypts the three chunks back byte for byte');
+    assert.equal(statSync(join(dir, 'scan.out')).mode & 0o777, 0o600);
+    const cutRecord = cutEvents.find(({ event }) => api.events.patientRecords.RecordAdded.is(event)).event.data.record.toNumber();
+    const filesBefore = readdirSync(dir).sort();
+    const notThisOne = await tool(node, ['decrypt', '--record', String(big.record), '--file', join(dir, 'scan-cut.enc'), '--key', `${scan}.key`,
+      '--out', join(dir, 'cut.out')]);
+    assert.equal(notThisOne.code, 1);
+    assert.match(notThisOne.stderr, new RegExp(`error: .*scan-cut\\.enc is not the document of record ${big.record}: sha2-256 `));
+    const cutOpened = await tool(node, ['decrypt', '--record', String(cutRecord), '--file', join(dir, 'scan-cut.enc'), '--key', `${scan}.key`,
+      '--out', join(dir, 'cut.out')]);
+    assert.equal(cutOpened.code, 1);
+    assert.match(cutOpened.stderr, /error: the document is cut short: it ends with chunk 1, which was sealed to be followed by more chunks; nothing written to .*cut\.out/);
+    assert.deepEqual(readdirSync(dir).sort(), filesBefore, 'no --out and no partial file of a refused document');
+    step('three-chunk document decrypted; the cut file refused');
 
     // Dave has no grant: deny, as a person reads it and as JSON, with the reason code and, under
     // it, why in words.

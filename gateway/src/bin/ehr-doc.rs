@@ -5,6 +5,8 @@
 //! ehr-doc publish-key --suri //Bob                       # hospitalRegistry.setEncryptionKey
 //! ehr-doc upload      --suri //Bob --file note.pdf [--patient <addr> --category clinicalNote]
 //! ehr-doc fetch       --suri //Dave --record 3 --out note.pdf [--purpose treatment]
+//! ehr-doc seal        --file scan.dcm --out scan.sealed --key-out scan.key   # any size, streamed
+//! ehr-doc open        --record 3 --file scan.sealed --key-file scan.key --out scan.dcm
 //! ehr-doc verify      --record 3 --file sealed.bin
 //! ehr-doc erase       --suri //Alice --record 3 [--gateway http://127.0.0.1:8440]
 //! ehr-doc requests    --suri //Charlie [--patient <addr>] [--gateway http://127.0.0.1:8440]
@@ -45,6 +47,7 @@ use clap::{Parser, Subcommand};
 use ehr_client::{
 	audit,
 	directory::{self, DirectoryEntry},
+	document,
 	gateway::{self, Purpose, ServedRequest},
 	keys::EncryptionSecret,
 	runtime::{AccountId, RuntimeCall},
@@ -119,6 +122,36 @@ enum Command {
 		/// Purpose of use (treatment, emergencyTreatment, payment, research).
 		#[arg(long, default_value = "treatment")]
 		purpose: String,
+	},
+	/// Seal a file into another, a chunk at a time (any size, in bounded memory), under a fresh
+	/// key written to a file of its own (mode 0600): the content a record anchors is printed.
+	Seal {
+		/// The document.
+		#[arg(long)]
+		file: PathBuf,
+		/// Where to write the sealed bytes (must not exist).
+		#[arg(long)]
+		out: PathBuf,
+		/// Where to write the document key, hex (must not exist; keep it in the hospital's key
+		/// store, or destroy it to erase the document).
+		#[arg(long)]
+		key_out: PathBuf,
+	},
+	/// Open a sealed file of a record with its document key, a chunk at a time, after checking
+	/// it against the record's commitment on chain.
+	Open {
+		/// The record.
+		#[arg(long)]
+		record: RecordId,
+		/// The sealed bytes.
+		#[arg(long)]
+		file: PathBuf,
+		/// The file holding the document key, hex.
+		#[arg(long)]
+		key_file: PathBuf,
+		/// Where to write the plaintext (mode 0600; written whole or not at all).
+		#[arg(long)]
+		out: PathBuf,
 	},
 	/// Check sealed bytes against a record's commitment and CID on chain.
 	Verify {
@@ -303,13 +336,122 @@ async fn run(args: Args) -> Result<Value, String> {
 				"request": fetched.request,
 			}))
 		},
-		Command::Verify { record, file } => {
-			let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+		Command::Seal { file, out, key_out } => {
+			let shown = |p: &std::path::Path, e: std::io::Error| format!("{}: {e}", p.display());
+			let input = std::fs::File::open(&file).map_err(|e| shown(&file, e))?;
+			let create = |p: &std::path::Path, mode: u32| {
+				use std::os::unix::fs::OpenOptionsExt;
+				std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(p)
+			};
+			let output = create(&out, 0o644).map_err(|e| shown(&out, e))?;
+			let mut key_file = create(&key_out, 0o600).map_err(|e| shown(&key_out, e))?;
+			let sealed = document::seal_stream(
+				std::io::BufReader::with_capacity(1 << 20, input),
+				std::io::BufWriter::with_capacity(1 << 20, &output),
+			);
+			let sealed = match sealed.and_then(|s| output.sync_all().map(|()| s)) {
+				Ok(s) => s,
+				Err(e) => {
+					let _ = std::fs::remove_file(&out);
+					let _ = std::fs::remove_file(&key_out);
+					return Err(shown(&file, e));
+				},
+			};
+			use std::io::Write as _;
+			writeln!(key_file, "{}", hex::encode(sealed.key))
+				.and_then(|()| key_file.sync_all())
+				.map_err(|e| shown(&key_out, e))?;
+			let c = sealed.content();
+			Ok(json!({
+				"commitment": c.commitment,
+				"cid": pallet_patient_records_rpc::cid_string(&c.cid),
+				"scheme": c.scheme,
+				"size": c.size,
+				"out": out,
+				"keyFile": key_out,
+			}))
+		},
+		Command::Open { record, file, key_file, out } => {
 			let rec = gateway::finalized_record(&rpc, record)
 				.await
 				.map_err(fail)?
 				.ok_or_else(|| format!("no record {record}"))?;
-			let digest = sp_io::hashing::sha2_256(&bytes);
+			let text = std::fs::read_to_string(&key_file)
+				.map_err(|e| format!("{}: {e}", key_file.display()))?;
+			let key: [u8; 32] = hex::decode(text.trim().trim_start_matches("0x"))
+				.ok()
+				.and_then(|k| k.try_into().ok())
+				.ok_or_else(|| {
+					format!("{} does not hold a 256-bit key in hex", key_file.display())
+				})?;
+			let input =
+				std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+			// Written under a temporary name and renamed once every chunk opened and the whole
+			// matched the commitment: a partial or unproven plaintext is never left at `out`.
+			let partial = out.with_extension("partial");
+			let opened = {
+				use std::os::unix::fs::OpenOptionsExt;
+				let output = std::fs::OpenOptions::new()
+					.write(true)
+					.create(true)
+					.truncate(true)
+					.mode(0o600)
+					.open(&partial)
+					.map_err(|e| format!("{}: {e}", partial.display()))?;
+				let reader = std::io::BufReader::with_capacity(1 << 20, input);
+				let opened = match rec.content.scheme {
+					pallet_patient_records::EncryptionScheme::ChaCha20Poly1305Stream => {
+						document::open_stream(
+							reader,
+							std::io::BufWriter::with_capacity(1 << 20, &output),
+							&key,
+							rec.content.commitment,
+						)
+						.map_err(fail)
+					},
+					other => {
+						let bytes = std::fs::read(&file).map_err(fail)?;
+						document::open(other, &bytes, &key, rec.content.commitment)
+							.map_err(fail)
+							.and_then(|plain| {
+								use std::io::Write as _;
+								(&output).write_all(&plain).map_err(fail)?;
+								Ok(plain.len() as u64)
+							})
+					},
+				};
+				opened.and_then(|n| output.sync_all().map(|()| n).map_err(fail))
+			};
+			match opened {
+				Ok(size) => {
+					std::fs::rename(&partial, &out)
+						.map_err(|e| format!("{}: {e}", out.display()))?;
+					Ok(json!({ "record": record, "size": size, "out": out }))
+				},
+				Err(e) => {
+					let _ = std::fs::remove_file(&partial);
+					Err(format!(
+						"{} does not open as record {record}'s document: {e}",
+						file.display()
+					))
+				},
+			}
+		},
+		Command::Verify { record, file } => {
+			let rec = gateway::finalized_record(&rpc, record)
+				.await
+				.map_err(fail)?
+				.ok_or_else(|| format!("no record {record}"))?;
+			// Hashed as it is read: sealed files of any size.
+			let digest = {
+				use sha2::Digest as _;
+				let mut input =
+					std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+				let mut hash = sha2::Sha256::new();
+				std::io::copy(&mut input, &mut hash)
+					.map_err(|e| format!("{}: {e}", file.display()))?;
+				<[u8; 32]>::from(hash.finalize())
+			};
 			let ok = digest == rec.content.commitment.0;
 			if !ok {
 				return Err(format!(

@@ -34,6 +34,13 @@ pub enum EncryptionScheme {
 	XChaCha20Poly1305,
 	/// AES-256-GCM with a fresh 256-bit data key per document.
 	Aes256Gcm,
+	/// ChaCha20-Poly1305 (RFC 8439) with a fresh 256-bit data key per document, in the STREAM
+	/// construction: chunks of 1 MiB of plaintext, each sealed under the nonce
+	/// `prefix (7 random bytes) ++ chunk number (u32, big-endian) ++ last-chunk flag (1 byte)`,
+	/// so a document is sealed, checked and opened a chunk at a time, and a chunk cut, dropped,
+	/// reordered or moved to another document does not open. The sealed form is
+	/// `prefix ++ (ciphertext ++ tag) per chunk`.
+	ChaCha20Poly1305Stream,
 }
 
 /// Where a record stands.
