@@ -155,6 +155,8 @@ PY
 	# The images of docker/Dockerfile, built from the binaries just built and started
 	# (scripts/image-check.sh: buildah, no container daemon).
 	add "$(lane_of images)" images . scripts/image-check.sh
+	# A document sealed and opened a chunk at a time stays within its memory bound.
+	add 3 stream . scripts/stream-check.sh --size-mib 512
 fi
 
 # run_lane LANE: runs the lane's suites one after the other, each with its own log.

@@ -137,12 +137,16 @@ enum Command {
 		#[arg(long)]
 		key_out: PathBuf,
 	},
-	/// Open a sealed file of a record with its document key, a chunk at a time, after checking
-	/// it against the record's commitment on chain.
+	/// Open a sealed file of a record with its document key, a chunk at a time, checking it
+	/// against the record's commitment on chain (or against `--commitment`).
 	Open {
 		/// The record.
+		#[arg(long, required_unless_present = "commitment", conflicts_with = "commitment")]
+		record: Option<RecordId>,
+		/// Check against this SHA2-256 commitment (0x hex) instead of a record's, without a
+		/// node: for a file sealed by `ehr-doc seal` (the streamed scheme).
 		#[arg(long)]
-		record: RecordId,
+		commitment: Option<String>,
 		/// The sealed bytes.
 		#[arg(long)]
 		file: PathBuf,
@@ -371,11 +375,29 @@ async fn run(args: Args) -> Result<Value, String> {
 				"keyFile": key_out,
 			}))
 		},
-		Command::Open { record, file, key_file, out } => {
-			let rec = gateway::finalized_record(&rpc, record)
-				.await
-				.map_err(fail)?
-				.ok_or_else(|| format!("no record {record}"))?;
+		Command::Open { record, commitment, file, key_file, out } => {
+			let (scheme, commitment, what) = match (record, commitment) {
+				(Some(record), _) => {
+					let rec = gateway::finalized_record(&rpc, record)
+						.await
+						.map_err(fail)?
+						.ok_or_else(|| format!("no record {record}"))?;
+					(
+						rec.content.scheme,
+						rec.content.commitment,
+						format!("record {record}'s document"),
+					)
+				},
+				(None, Some(c)) => {
+					let c: [u8; 32] = hex::decode(c.trim_start_matches("0x"))
+						.ok()
+						.and_then(|c| c.try_into().ok())
+						.ok_or("--commitment is not 32 bytes of hex")?;
+					let scheme = pallet_patient_records::EncryptionScheme::ChaCha20Poly1305Stream;
+					(scheme, H256(c), format!("the document of commitment {:?}", H256(c)))
+				},
+				(None, None) => return Err("give --record or --commitment".into()),
+			};
 			let text = std::fs::read_to_string(&key_file)
 				.map_err(|e| format!("{}: {e}", key_file.display()))?;
 			let key: [u8; 32] = hex::decode(text.trim().trim_start_matches("0x"))
@@ -399,25 +421,25 @@ async fn run(args: Args) -> Result<Value, String> {
 					.open(&partial)
 					.map_err(|e| format!("{}: {e}", partial.display()))?;
 				let reader = std::io::BufReader::with_capacity(1 << 20, input);
-				let opened = match rec.content.scheme {
+				let opened = match scheme {
 					pallet_patient_records::EncryptionScheme::ChaCha20Poly1305Stream => {
 						document::open_stream(
 							reader,
 							std::io::BufWriter::with_capacity(1 << 20, &output),
 							&key,
-							rec.content.commitment,
+							commitment,
 						)
 						.map_err(fail)
 					},
 					other => {
 						let bytes = std::fs::read(&file).map_err(fail)?;
-						document::open(other, &bytes, &key, rec.content.commitment)
-							.map_err(fail)
-							.and_then(|plain| {
+						document::open(other, &bytes, &key, commitment).map_err(fail).and_then(
+							|plain| {
 								use std::io::Write as _;
 								(&output).write_all(&plain).map_err(fail)?;
 								Ok(plain.len() as u64)
-							})
+							},
+						)
 					},
 				};
 				opened.and_then(|n| output.sync_all().map(|()| n).map_err(fail))
@@ -426,14 +448,13 @@ async fn run(args: Args) -> Result<Value, String> {
 				Ok(size) => {
 					std::fs::rename(&partial, &out)
 						.map_err(|e| format!("{}: {e}", out.display()))?;
-					Ok(json!({ "record": record, "size": size, "out": out }))
+					Ok(
+						json!({ "record": record, "commitment": commitment, "size": size, "out": out }),
+					)
 				},
 				Err(e) => {
 					let _ = std::fs::remove_file(&partial);
-					Err(format!(
-						"{} does not open as record {record}'s document: {e}",
-						file.display()
-					))
+					Err(format!("{} does not open as {what}: {e}", file.display()))
 				},
 			}
 		},
