@@ -146,6 +146,17 @@ pub fn share_of(limit: u32, replicas: u32) -> u32 {
 	}
 }
 
+/// The key that authenticates the store's uploader objects: HKDF-SHA256 of the custodian
+/// secret, so every gateway of the hospital (they share the custodian key) derives the same one,
+/// and nobody else can.
+fn uploader_key(custodian: &EncryptionSecret) -> [u8; 32] {
+	let mut key = [0u8; 32];
+	let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(None, &custodian.to_bytes());
+	// 32 bytes is far below HKDF-SHA256's limit of 8160.
+	let _ = hkdf.expand(b"ehr-chain/gateway/uploader-key/v1", &mut key);
+	key
+}
+
 /// How long a client has to complete its TLS handshake.
 const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
 
@@ -281,7 +292,7 @@ impl Gateway {
 			),
 		};
 		log(format!("documents kept in {}", objects.describe()));
-		let store = Store::open(&config.store_dir, objects, proto::now_ms())
+		let store = Store::open(&config.store_dir, objects, uploader_key(&secret), proto::now_ms())
 			.map_err(|e| format!("store {}: {e}", config.store_dir.display()))?;
 		let journal = Journal::open(&config.store_dir)
 			.map_err(|e| format!("journal in {}: {e}", config.store_dir.display()))?;
@@ -650,7 +661,20 @@ impl Gateway {
 			let msg = format!("record {record} repeats the commitment of record {anchor:?}");
 			return Err(refuse(Refusal::NotItsDocument, msg));
 		}
-		if let Some(uploader) = uploader.map_err(internal)? {
+		// An uploader object that fails its check (written by someone without the custodian
+		// key), or none where other processes share the store, serves nothing.
+		let uploader = match uploader {
+			Ok(u) => u,
+			Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+				log(format!("record {record}: {e}"));
+				return Err(refuse(Refusal::Corrupt, "the document's uploader does not check"));
+			},
+			Err(e) => return Err(internal(e)),
+		};
+		if uploader.is_none() && self.store.objects().shared() {
+			return Err(refuse(Refusal::Corrupt, "the document's uploader is not recorded"));
+		}
+		if let Some(uploader) = uploader {
 			if uploader != rec.author {
 				let msg = format!(
 					"record {record} was anchored by {}, the document uploaded by {uploader}",
@@ -1105,9 +1129,17 @@ impl Gateway {
 		}
 		// A record that repeats another's commitment, or that someone other than the uploader
 		// anchored, has no document of its own here: the one under its CID is another record's.
-		if let Err(e) = self.ensure_its_document(record, &rec, at).await {
-			log(format!("record {record}: {}; nothing destroyed", e.1));
-			return Err(e);
+		// An uploader object that does not check is no reason to keep a deleted record's
+		// document: erasure goes ahead.
+		match self.ensure_its_document(record, &rec, at).await {
+			Ok(()) => {},
+			Err(e) if e.0 == Refusal::Corrupt => {
+				log(format!("record {record}: {}; erasing all the same", e.1));
+			},
+			Err(e) => {
+				log(format!("record {record}: {}; nothing destroyed", e.1));
+				return Err(e);
+			},
 		}
 		let cid = cid::raw_sha2_256(&rec.content.commitment.0);
 		// The state before the deletion may be pruned already: then the commitment is all

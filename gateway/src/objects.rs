@@ -43,6 +43,9 @@ pub trait Objects: Send + Sync {
 	async fn exists(&self, name: &str) -> io::Result<bool>;
 	/// Removes the object under `name`: `true` if there was one.
 	async fn delete(&self, name: &str) -> io::Result<bool>;
+	/// Removes the object under `name` if there is one, without asking first (one request on
+	/// S3, where [`Objects::delete`] takes two).
+	async fn remove(&self, name: &str) -> io::Result<()>;
 	/// The last segments of the names of the objects directly under the folder `prefix`, in no
 	/// particular order.
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>>;
@@ -169,7 +172,7 @@ impl Objects for LocalDir {
 	}
 
 	async fn exists(&self, name: &str) -> io::Result<bool> {
-		Ok(self.path(name)?.exists())
+		self.path(name)?.try_exists()
 	}
 
 	async fn delete(&self, name: &str) -> io::Result<bool> {
@@ -182,6 +185,10 @@ impl Objects for LocalDir {
 			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
 			Err(e) => Err(e),
 		}
+	}
+
+	async fn remove(&self, name: &str) -> io::Result<()> {
+		self.delete(name).await.map(|_| ())
 	}
 
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
@@ -402,6 +409,13 @@ impl Objects for S3Objects {
 			.await
 			.map_err(|e| s3_error("deleting", name, &self.describe, e))?;
 		Ok(was)
+	}
+
+	async fn remove(&self, name: &str) -> io::Result<()> {
+		self.s3
+			.delete(&self.path(name)?)
+			.await
+			.map_err(|e| s3_error("deleting", name, &self.describe, e))
 	}
 
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>> {

@@ -48,6 +48,10 @@ use crate::objects::Objects;
 pub struct Store {
 	dir: PathBuf,
 	objects: Arc<dyn Objects>,
+	/// Authenticates the uploader objects (HMAC-SHA256); derived from the custodian secret, so
+	/// that whoever may write to the bucket but does not hold that secret cannot name another
+	/// uploader for a document.
+	uploader_key: [u8; 32],
 	nonces: Mutex<Nonces>,
 	/// Held while a CID's objects or tombstone change, so that a store and an erasure of the
 	/// same CID never interleave in this process (an erased document could otherwise come
@@ -160,6 +164,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 	Ok(())
 }
 
+/// Whether `a` and `b` are equal, in time independent of where they differ.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+	a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn invalid(what: &str, e: codec::Error) -> io::Error {
 	io::Error::new(io::ErrorKind::InvalidData, format!("{what}: {e}"))
 }
@@ -167,7 +176,12 @@ fn invalid(what: &str, e: codec::Error) -> io::Error {
 impl Store {
 	/// Opens (creating if needed) the store: its objects in `objects`, the process's own state
 	/// in `dir`; forgets nonces expired before `now_ms`.
-	pub fn open(dir: &Path, objects: Arc<dyn Objects>, now_ms: u64) -> io::Result<Store> {
+	pub fn open(
+		dir: &Path,
+		objects: Arc<dyn Objects>,
+		uploader_key: [u8; 32],
+		now_ms: u64,
+	) -> io::Result<Store> {
 		fs::create_dir_all(dir)?;
 		let path = dir.join("nonces");
 		// A damaged line (a crash may cut the last one) is skipped, not fatal.
@@ -190,6 +204,7 @@ impl Store {
 		Ok(Store {
 			dir: dir.to_path_buf(),
 			objects,
+			uploader_key,
 			nonces: Mutex::new(nonces),
 			documents: tokio::sync::Mutex::new(()),
 		})
@@ -228,13 +243,35 @@ impl Store {
 			return Ok(Put::AlreadyStored);
 		}
 		self.objects.put(&format!("documents/{c}"), bytes.to_vec()).await?;
-		self.objects.put(&format!("uploaders/{c}"), uploader.encode()).await?;
-		if self.objects.create(&format!("keys/{c}"), key.encode()).await? {
-			Ok(Put::Stored)
-		} else {
+		let mut named = uploader.encode();
+		named.extend_from_slice(&self.uploader_tag(cid, uploader));
+		self.objects.put(&format!("uploaders/{c}"), named).await?;
+		if !self.objects.create(&format!("keys/{c}"), key.encode()).await? {
 			// Another writer of the same bucket stored the CID first.
-			Ok(Put::AlreadyStored)
+			return Ok(Put::AlreadyStored);
 		}
+		// Another gateway of the bucket may have erased the CID since it was checked above:
+		// what was just written goes again (an erasure writes its tombstone first).
+		if self.is_erased(cid).await? {
+			self.objects.delete(&format!("keys/{c}")).await?;
+			self.objects.delete(&format!("documents/{c}")).await?;
+			self.objects.delete(&format!("uploaders/{c}")).await?;
+			return Ok(Put::Erased);
+		}
+		Ok(Put::Stored)
+	}
+
+	/// HMAC-SHA256 of `uploader` as the uploader of `cid`, under the store's uploader key.
+	fn uploader_tag(&self, cid: &[u8], uploader: &AccountId) -> [u8; 32] {
+		use hmac::{Mac, SimpleHmac};
+		let mac = SimpleHmac::<sha2::Sha256>::new_from_slice(&self.uploader_key);
+		// HMAC takes a key of any length.
+		let Ok(mut mac) = mac else { return [0; 32] };
+		mac.update(b"ehr-chain/gateway/uploader/v1");
+		mac.update(&(cid.len() as u32).to_le_bytes());
+		mac.update(cid);
+		mac.update(<AccountId as AsRef<[u8]>>::as_ref(uploader));
+		mac.finalize().into_bytes().into()
 	}
 
 	/// The sealed bytes and wrapped key under `cid`, if both are there.
@@ -250,13 +287,26 @@ impl Store {
 	}
 
 	/// The staff account that uploaded the document of `cid` (`None` if not recorded).
+	///
+	/// The object holds the account and its HMAC under the store's uploader key; one that does
+	/// not check is an error of kind `InvalidData`. An object of the account alone (written
+	/// before uploaders were authenticated) counts only in a directory nobody else writes to.
 	pub async fn uploader(&self, cid: &[u8]) -> io::Result<Option<AccountId>> {
-		match self.objects.get(&format!("uploaders/{}", hex::encode(cid))).await? {
-			Some(raw) => {
-				AccountId::decode(&mut &raw[..]).map(Some).map_err(|e| invalid("uploader", e))
-			},
-			None => Ok(None),
+		let Some(raw) = self.objects.get(&format!("uploaders/{}", hex::encode(cid))).await? else {
+			return Ok(None);
+		};
+		let forged =
+			|| io::Error::new(io::ErrorKind::InvalidData, "the uploader object fails its check");
+		let (account, tag) = match raw.len() {
+			64 => raw.split_at(32),
+			32 if !self.objects.shared() => (&raw[..], &[][..]),
+			_ => return Err(forged()),
+		};
+		let who = AccountId::decode(&mut &account[..]).map_err(|e| invalid("uploader", e))?;
+		if !tag.is_empty() && !ct_eq(tag, &self.uploader_tag(cid, &who)) {
+			return Err(forged());
 		}
+		Ok(Some(who))
 	}
 
 	/// Whether anything of `cid` is still kept.
@@ -374,9 +424,8 @@ impl Store {
 				continue;
 			}
 			for name in self.objects.list(&format!("nonces/{minute}")).await? {
-				if self.objects.delete(&format!("nonces/{minute}/{name}")).await? {
-					removed += 1;
-				}
+				self.objects.remove(&format!("nonces/{minute}/{name}")).await?;
+				removed += 1;
 			}
 		}
 		Ok(removed)
@@ -444,7 +493,7 @@ mod tests {
 	}
 
 	fn open(dir: &Path, now_ms: u64) -> Store {
-		Store::open(dir, Arc::new(LocalDir::open(dir).unwrap()), now_ms).unwrap()
+		Store::open(dir, Arc::new(LocalDir::open(dir).unwrap()), [9; 32], now_ms).unwrap()
 	}
 
 	#[tokio::test]
@@ -466,6 +515,39 @@ mod tests {
 		s.put(b"c2", b"x", &wrapped(1), &uploader()).await.unwrap();
 		fs::remove_file(dir.path().join("keys").join(hex::encode(b"c2"))).unwrap();
 		assert_eq!(s.get(b"c2").await.unwrap(), None);
+	}
+
+	#[tokio::test]
+	async fn an_uploader_object_counts_only_with_its_tag() {
+		let dir = tempfile::tempdir().unwrap();
+		let s = open(dir.path(), 0);
+		s.put(b"cid", b"sealed", &wrapped(1), &uploader()).await.unwrap();
+		assert_eq!(s.uploader(b"cid").await.unwrap(), Some(uploader()));
+		let path = dir.path().join("uploaders").join(hex::encode(b"cid"));
+		let stored = fs::read(&path).unwrap();
+		assert_eq!(stored.len(), 64);
+		// Another account in its place, with the tag kept or with a made-up tag.
+		let other = AccountId::from([6u8; 32]);
+		for forged in [
+			[other.encode(), stored[32..].to_vec()].concat(),
+			[other.encode(), vec![0; 32]].concat(),
+		] {
+			fs::write(&path, forged).unwrap();
+			assert_eq!(s.uploader(b"cid").await.unwrap_err().kind(), io::ErrorKind::InvalidData);
+		}
+		// A tag made under another store's key does not check either.
+		let elsewhere = tempfile::tempdir().unwrap();
+		let objects = Arc::new(LocalDir::open(elsewhere.path()).unwrap());
+		let t = Store::open(elsewhere.path(), objects, [8; 32], 0).unwrap();
+		t.put(b"cid", b"sealed", &wrapped(1), &other).await.unwrap();
+		let theirs =
+			fs::read(elsewhere.path().join("uploaders").join(hex::encode(b"cid"))).unwrap();
+		fs::write(&path, theirs).unwrap();
+		assert_eq!(s.uploader(b"cid").await.unwrap_err().kind(), io::ErrorKind::InvalidData);
+		// The account alone (an object written before uploaders were tagged) counts in a
+		// directory of the gateway's own.
+		fs::write(&path, uploader().encode()).unwrap();
+		assert_eq!(s.uploader(b"cid").await.unwrap(), Some(uploader()));
 	}
 
 	#[tokio::test]

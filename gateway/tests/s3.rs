@@ -32,7 +32,7 @@ fn config(server: &S3Server, bucket: &str, prefix: &str) -> S3Config {
 
 async fn store(server: &S3Server, prefix: &str, dir: &Path) -> (Store, Arc<S3Objects>) {
 	let objects = Arc::new(S3Objects::connect(&config(server, "ehr-docs", prefix)).await.unwrap());
-	(Store::open(dir, objects.clone(), 0).unwrap(), objects)
+	(Store::open(dir, objects.clone(), [7; 32], 0).unwrap(), objects)
 }
 
 fn wrapped(b: u8) -> WrappedKey {
