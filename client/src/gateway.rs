@@ -36,7 +36,7 @@
 use base64::Engine as _;
 use codec::{Decode, Encode};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
-use pallet_hospital_registry::{EncryptionKey, HospitalId};
+use pallet_hospital_registry::{EncryptionKey, HospitalId, StaffCheck, StaffRole};
 use pallet_patient_records::RecordId;
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
@@ -961,8 +961,9 @@ pub async fn gateway_of(rpc: &Rpc, id: HospitalId) -> crate::Result<Gateway> {
 	Gateway::new(&url, rpc.genesis_hash().await?)
 }
 
-/// Seals `plaintext` and uploads it to the gateway of `uploader`'s hospital, after checking that
-/// the key the gateway announces is the one its account registered on chain.
+/// Seals `plaintext` and uploads it to the gateway of `uploader`'s hospital, after checking at
+/// the finalized block that the account the gateway names is an active `Gateway` of the
+/// uploader's hospital and that the key it announces is the one that account registered.
 pub async fn upload(
 	rpc: &Rpc,
 	gateway: &Gateway,
@@ -972,7 +973,28 @@ pub async fn upload(
 	let info = gateway.info().await?;
 	let account = AccountId::from_ss58check(&info.account)
 		.map_err(|e| crate::Error::Decode(format!("gateway account: {e:?}")))?;
-	let registered = encryption_key(rpc, &account, None).await?.ok_or_else(|| {
+	// The account the gateway names must be an active `Gateway` of the hospital it names, and
+	// that must be the uploader's: a server that answers in another account's name gets no
+	// document key wrapped to it.
+	let at = rpc.finalized_hash().await?;
+	let staff = |who: AccountId| async move {
+		rpc.runtime_call::<StaffCheck>("HospitalRegistryApi_staff_check", &who, Some(at)).await
+	};
+	let (gateway_staff, uploader_staff) =
+		(staff(account.clone()).await?, staff(uploader.account()).await?);
+	match (gateway_staff, uploader_staff) {
+		(StaffCheck::Active(g), StaffCheck::Active(u))
+			if g.role == StaffRole::Gateway
+				&& g.hospital == info.hospital
+				&& u.hospital == info.hospital => {},
+		_ => {
+			return Err(crate::Error::Decode(format!(
+				"{} is not an active Gateway of the uploader's hospital",
+				info.account
+			)))
+		},
+	}
+	let registered = encryption_key(rpc, &account, Some(at)).await?.ok_or_else(|| {
 		crate::Error::Decode(format!("gateway account {} has no registered key", info.account))
 	})?;
 	if format!("0x{}", hex::encode(registered)) != info.encryption_key {

@@ -1487,22 +1487,25 @@ pub async fn start(config: Config) -> Result<Running, String> {
 			});
 		}
 	});
-	// A renewed certificate: read on SIGHUP, served to the connections after it.
-	if let Some(tls) = tls.clone() {
-		let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-			.map_err(|e| format!("SIGHUP handler: {e}"))?;
-		tokio::spawn(async move {
-			while hangups.recv().await.is_some() {
-				match tls.reload() {
+	// A renewed certificate: read on SIGHUP, served to the connections after it. Without TLS
+	// the signal is answered in the log (its default action would end the process).
+	let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+		.map_err(|e| format!("SIGHUP handler: {e}"))?;
+	let reloadable = tls.clone();
+	tokio::spawn(async move {
+		while hangups.recv().await.is_some() {
+			match &reloadable {
+				Some(tls) => match tls.reload() {
 					Ok(()) => log(format!(
 						"SIGHUP: TLS certificate {} reloaded",
 						tls.files().cert.display()
 					)),
 					Err(e) => log(format!("SIGHUP: {e}; the certificate in use stays")),
-				}
+				},
+				None => log("SIGHUP: no TLS certificate to reload"),
 			}
-		});
-	}
+		}
+	});
 	// The journal's drain: at least once a block, whatever the watcher is doing.
 	let drainer = gateway.clone();
 	tokio::spawn(async move {

@@ -190,10 +190,18 @@ fn run(args: Args) -> Result<(), String> {
 	let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	rt.block_on(async {
 		let running = ehr_gateway::start(config).await?;
+		// SIGTERM (`docker stop`, systemd) stops it as SIGINT does.
+		let mut terminate =
+			tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+				.map_err(|e| format!("SIGTERM handler: {e}"))?;
 		tokio::select! {
 			_ = running.handle.clone().stopped() => {},
 			_ = tokio::signal::ctrl_c() => {
-				ehr_gateway::log("stopping");
+				ehr_gateway::log("SIGINT: stopping");
+				let _ = running.handle.stop();
+			},
+			_ = terminate.recv() => {
+				ehr_gateway::log("SIGTERM: stopping");
 				let _ = running.handle.stop();
 			},
 		}

@@ -16,7 +16,6 @@
 use std::{
 	fs,
 	io::{self, Write},
-	net::IpAddr,
 	path::{Path, PathBuf},
 	sync::atomic::{AtomicU64, Ordering},
 	time::Duration,
@@ -24,7 +23,7 @@ use std::{
 
 use async_trait::async_trait;
 use object_store::{
-	aws::{AmazonS3, AmazonS3Builder},
+	aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey},
 	path::Path as ObjectPath,
 	ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig,
 };
@@ -56,6 +55,15 @@ pub trait Objects: Send + Sync {
 	fn shared(&self) -> bool;
 	/// Where the objects are, for logs and errors.
 	fn describe(&self) -> String;
+}
+
+/// A random number (for names nobody else picks).
+fn rand_u64() -> u64 {
+	use std::hash::{BuildHasher, Hasher};
+	// Each RandomState is seeded from the operating system's randomness.
+	let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+	h.write_u64(std::process::id().into());
+	h.finish()
 }
 
 /// Refuses a name that is not `/`-separated segments of `[0-9a-z]`: names are built by the
@@ -227,15 +235,24 @@ pub struct S3Config {
 	pub credentials: Option<(String, String)>,
 }
 
-/// Whether `url` is `http://` to a loopback host.
+/// Whether `url` is plain `http://` (in any case) to a loopback host, with no user name or
+/// password before the host.
 fn is_loopback_http(url: &str) -> bool {
-	let Some(rest) = url.strip_prefix("http://") else { return false };
-	let authority = rest.split('/').next().unwrap_or_default();
-	let host = match authority.strip_prefix('[') {
-		Some(v6) => v6.split(']').next().unwrap_or_default(),
-		None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-	};
-	host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+	let Ok(url) = url::Url::parse(url) else { return false };
+	if url.scheme() != "http" || !url.username().is_empty() || url.password().is_some() {
+		return false;
+	}
+	match url.host() {
+		Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+		Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+		Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+		None => false,
+	}
+}
+
+/// Whether `url` is plain HTTP (`http://` in any case).
+fn is_plain_http(url: &str) -> bool {
+	url::Url::parse(url).map_or(true, |u| u.scheme() != "https")
 }
 
 /// Objects in a bucket of S3-compatible object storage.
@@ -288,10 +305,19 @@ impl S3Objects {
 		// call fails harmlessly if one is installed already).
 		let _ = rustls::crypto::ring::default_provider().install_default();
 		let mut builder = AmazonS3Builder::from_env().with_bucket_name(&config.bucket);
-		let endpoint = config.endpoint.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
-		if let Some(endpoint) = &endpoint {
-			if endpoint.starts_with("http://") && !config.allow_http && !is_loopback_http(endpoint)
-			{
+		if let Some(endpoint) = &config.endpoint {
+			// The flag wins over every endpoint variable of the environment.
+			builder = builder
+				.with_endpoint(endpoint)
+				.with_config(AmazonS3ConfigKey::S3Endpoint, endpoint);
+		}
+		// The endpoint the client will use, whichever variable set it.
+		let endpoint = builder
+			.get_config_value(&AmazonS3ConfigKey::S3Endpoint)
+			.or_else(|| builder.get_config_value(&AmazonS3ConfigKey::Endpoint));
+		let plain = endpoint.as_deref().is_some_and(is_plain_http);
+		if let Some(endpoint) = endpoint.as_deref().filter(|_| plain) {
+			if !config.allow_http && !is_loopback_http(endpoint) {
 				return Err(io::Error::new(
 					io::ErrorKind::InvalidInput,
 					format!(
@@ -300,7 +326,6 @@ impl S3Objects {
 					),
 				));
 			}
-			builder = builder.with_endpoint(endpoint);
 		}
 		if let Some(region) = &config.region {
 			builder = builder.with_region(region);
@@ -316,7 +341,7 @@ impl S3Objects {
 			..RetryConfig::default()
 		};
 		let options = ClientOptions::new()
-			.with_allow_http(true)
+			.with_allow_http(plain)
 			.with_connect_timeout(Duration::from_secs(5))
 			.with_timeout(Duration::from_secs(120));
 		let s3 =
@@ -345,6 +370,22 @@ impl S3Objects {
 				e
 			}
 		})?;
+		// Write-once and replay protection across gateways rest on conditional create: a
+		// service that ignores `If-None-Match: *` would overwrite without a word.
+		let probe = format!("probes/{:016x}{:016x}", rand_u64(), rand_u64());
+		let first = objects.create(&probe, Vec::new()).await?;
+		let second = objects.create(&probe, Vec::new()).await?;
+		objects.remove(&probe).await?;
+		if !first || second {
+			return Err(io::Error::new(
+				io::ErrorKind::Unsupported,
+				format!(
+					"{} does not honour conditional create (PUT with If-None-Match: *): the \
+					 gateway needs it for write-once documents and replay protection",
+					objects.describe
+				),
+			));
+		}
 		Ok(objects)
 	}
 
@@ -474,9 +515,18 @@ mod tests {
 		for ok in ["http://127.0.0.1:9000", "http://localhost:9000/", "http://[::1]:9000"] {
 			assert!(is_loopback_http(ok), "{ok}");
 		}
-		for off in ["http://10.0.0.5:9000", "http://s3.example.org", "https://127.0.0.1:9000"] {
+		for off in [
+			"http://10.0.0.5:9000",
+			"http://s3.example.org",
+			"https://127.0.0.1:9000",
+			"HTTP://10.0.0.5:9000",
+			"http://127.0.0.1:1@evil.example",
+			"http://user:pw@127.0.0.1:9000",
+			"not a url",
+		] {
 			assert!(!is_loopback_http(off), "{off}");
 		}
+		assert!(is_plain_http("HTTP://10.0.0.5:9000") && !is_plain_http("https://s3.example.org"));
 	}
 
 	#[tokio::test]

@@ -4,8 +4,8 @@
 //! Write-once documents and keys, erasure key first, tombstones and kept requests, shared by two
 //! stores on one bucket (two gateways of one hospital); an upload cut by the server's death
 //! leaves nothing a reader sees; wrong credentials, a missing bucket and plain HTTP off the
-//! machine are refused at start-up with an error that says so, by the library and by the
-//! `ehr-gateway` binary.
+//! machine (whichever variable names the endpoint) are refused at start-up with an error that
+//! says so, by the library and by the `ehr-gateway` binary.
 
 use std::{io, path::Path, process::Command, sync::Arc, time::Duration};
 
@@ -184,4 +184,16 @@ async fn wrong_credentials_a_missing_bucket_and_plain_http_off_the_machine_are_r
 	assert!(!ok && stderr.contains("S3 bucket no-such-bucket does not exist"), "{stderr}");
 	let (ok, stderr) = run("ehr-docs", "not-the-secret");
 	assert!(!ok && stderr.contains("refused the credentials"), "{stderr}");
+	// An endpoint from another of the variables object_store reads is held to the same rule.
+	let dir = tempfile::tempdir().unwrap();
+	let out = Command::new(GATEWAY_BIN)
+		.args(["--store", dir.path().to_str().unwrap(), "--suri", "//Alice//stash"])
+		.args(["--s3-bucket", "ehr-docs"])
+		.envs(server.env())
+		.env_remove("AWS_ENDPOINT_URL")
+		.env("AWS_ENDPOINT_URL_S3", "HTTP://10.255.255.1:9000")
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(!out.status.success() && stderr.contains("plain HTTP off this machine"), "{stderr}");
 }

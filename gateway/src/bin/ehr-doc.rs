@@ -413,10 +413,11 @@ async fn run(args: Args) -> Result<Value, String> {
 			let partial = out.with_extension("partial");
 			let opened = {
 				use std::os::unix::fs::OpenOptionsExt;
+				// Created new: never through a link someone left there, never over the input
+				// or another open's file.
 				let output = std::fs::OpenOptions::new()
 					.write(true)
-					.create(true)
-					.truncate(true)
+					.create_new(true)
 					.mode(0o600)
 					.open(&partial)
 					.map_err(|e| format!("{}: {e}", partial.display()))?;
