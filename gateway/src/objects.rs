@@ -389,6 +389,14 @@ impl S3Objects {
 		Ok(objects)
 	}
 
+	/// The objects and folders directly under the folder `prefix`.
+	async fn listing(&self, prefix: &str) -> io::Result<object_store::ListResult> {
+		self.s3
+			.list_with_delimiter(Some(&self.path(prefix)?))
+			.await
+			.map_err(|e| s3_error("listing", prefix, &self.describe, e))
+	}
+
 	fn path(&self, name: &str) -> io::Result<ObjectPath> {
 		if !name.is_empty() {
 			check_name(name)?;
@@ -445,10 +453,7 @@ impl Objects for S3Objects {
 	async fn delete(&self, name: &str) -> io::Result<bool> {
 		// S3 deletes succeed whether or not the object was there: ask first.
 		let was = self.exists(name).await?;
-		self.s3
-			.delete(&self.path(name)?)
-			.await
-			.map_err(|e| s3_error("deleting", name, &self.describe, e))?;
+		self.remove(name).await?;
 		Ok(was)
 	}
 
@@ -460,12 +465,7 @@ impl Objects for S3Objects {
 	}
 
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
-		let folder = self.path(prefix)?;
-		let listed = self
-			.s3
-			.list_with_delimiter(Some(&folder))
-			.await
-			.map_err(|e| s3_error("listing", prefix, &self.describe, e))?;
+		let listed = self.listing(prefix).await?;
 		Ok(listed
 			.objects
 			.into_iter()
@@ -474,17 +474,8 @@ impl Objects for S3Objects {
 	}
 
 	async fn folders(&self, prefix: &str) -> io::Result<Vec<String>> {
-		let folder = self.path(prefix)?;
-		let listed = self
-			.s3
-			.list_with_delimiter(Some(&folder))
-			.await
-			.map_err(|e| s3_error("listing", prefix, &self.describe, e))?;
-		Ok(listed
-			.common_prefixes
-			.into_iter()
-			.filter_map(|p| p.filename().map(str::to_string))
-			.collect())
+		let listed = self.listing(prefix).await?;
+		Ok(listed.common_prefixes.iter().filter_map(|p| p.filename().map(str::to_string)).collect())
 	}
 
 	fn shared(&self) -> bool {

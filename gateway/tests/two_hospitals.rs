@@ -211,6 +211,27 @@ impl Drop for GatewayProcess {
 	}
 }
 
+/// Seals and uploads `plaintext` through `client` as Eve, anchors it as a record of Charlie's
+/// of `category`, and reads the record back at the finalized block.
+async fn note_for_charlie(
+	rpc: &Rpc,
+	client: &Gateway,
+	eve: &sr25519::Pair,
+	plaintext: &[u8],
+	category: pallet_patient_records::Category,
+) -> (pallet_patient_records::RecordId, ehr_client::gateway::Stored, usize, gateway::Record) {
+	let (sealed, stored) =
+		gateway::upload(rpc, client, &Signer::new(eve.clone()), plaintext).await.unwrap();
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: Charlie.to_account_id(),
+		category,
+		content: sealed.content(),
+	});
+	let record = record_added(&submit(rpc, eve, add).await);
+	let on_chain = gateway::finalized_record(rpc, record).await.unwrap().unwrap();
+	(record, stored, sealed.bytes.len(), on_chain)
+}
+
 /// The CA file of Bob Memorial's HTTPS gateway, which `ehr-doc` trusts.
 static CA_FILE: OnceLock<PathBuf> = OnceLock::new();
 
@@ -1005,14 +1026,11 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	assert_eq!(replica_info.account, AccountId::from(gw_a2.public()).to_string());
 	// A note stored through the first gateway, anchored and granted, is served by the replica.
 	let replica_note = b"Lab result (fictitious): within range.".to_vec();
-	let (sealed_r, _) =
-		gateway::upload(&rpc_a, &client_a, &eve_signer, &replica_note).await.unwrap();
-	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
-		patient: Charlie.to_account_id(),
-		category: pallet_patient_records::Category::LabResult,
-		content: sealed_r.content(),
-	});
-	let replica_record = record_added(&submit(&rpc_a, &eve, add).await);
+	let lab = pallet_patient_records::Category::LabResult;
+	let (replica_record, _, _, replica_on_chain) =
+		note_for_charlie(&rpc_a, &client_a, &eve, &replica_note, lab).await;
+	// Dave may read Charlie's records again (the grant of step 2 was revoked) for an hour:
+	// this step and the timed run of step 12.
 	let grant = grant_read(
 		Charlie.to_account_id(),
 		Grantee::Staff(Dave.to_account_id()),
@@ -1020,8 +1038,6 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		rpc_a.now_ms().await.unwrap() + 3600 * 1000,
 	);
 	submit(&rpc_a, &charlie, grant).await;
-	let replica_on_chain =
-		gateway::finalized_record(&rpc_a, replica_record).await.unwrap().unwrap();
 	let request = sign(&fetch_request(&dave, genesis, 0, replica_record, 60_000), &dave);
 	let served = client_a2.fetch_signed(request.clone()).await.unwrap();
 	assert_eq!(
@@ -1052,21 +1068,9 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let fetches: usize =
 		std::env::var("EHR_GATEWAY_FETCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
 	let payload: Vec<u8> = (0..100 * 1024).map(|i| (i * 31 % 251) as u8).collect();
-	let (sealed, stored) = gateway::upload(&rpc_a, &client_a, &eve_signer, &payload).await.unwrap();
-	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
-		patient: Charlie.to_account_id(),
-		category: pallet_patient_records::Category::Imaging,
-		content: sealed.content(),
-	});
-	let big_record = record_added(&submit(&rpc_a, &eve, add).await);
-	let regrant = grant_read(
-		Charlie.to_account_id(),
-		Grantee::Staff(Dave.to_account_id()),
-		Scope::AllRecords,
-		rpc_a.now_ms().await.unwrap() + 3600 * 1000,
-	);
-	submit(&rpc_a, &charlie, regrant).await;
-	let big_on_chain = gateway::finalized_record(&rpc_a, big_record).await.unwrap().unwrap();
+	let imaging = pallet_patient_records::Category::Imaging;
+	let (big_record, stored, sealed_len, big_on_chain) =
+		note_for_charlie(&rpc_a, &client_a, &eve, &payload, imaging).await;
 	let log_count = |rpc: Rpc| async move {
 		let at = format!("{:?}", rpc.finalized_hash().await?);
 		let who = Charlie.to_account_id().to_string();
@@ -1074,7 +1078,7 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 		Ok::<usize, Error>(head["count"].as_u64().unwrap_or_default() as usize)
 	};
 	let count_before = log_count(rpc_a.clone()).await.unwrap();
-	assert_eq!(stored.size, sealed.bytes.len() as u64);
+	assert_eq!(stored.size, sealed_len as u64);
 	for concurrency in [1usize, 4] {
 		let t = Instant::now();
 		let mut tasks = Vec::new();
