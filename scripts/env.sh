@@ -37,6 +37,8 @@ ensure_prereqs() {
 	command -v npm >/dev/null 2>&1 || missing+=(npm)
 	command -v curl >/dev/null 2>&1 || missing+=(curl)
 	command -v jq >/dev/null 2>&1 || missing+=(jq)
+	# GNU time: peak memory of the processes of the streamed-document tests and scripts.
+	[ -x /usr/bin/time ] || missing+=(time)
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "installing Debian packages: ${missing[*]}"
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -154,12 +154,63 @@ fn too_many_chunks() -> io::Error {
 
 /// Seals everything `input` gives into `output`, a chunk at a time, under a fresh key, hashing
 /// the sealed bytes as they go: at most two chunks are held in memory, whatever the size.
-pub fn seal_stream(mut input: impl Read, mut output: impl Write) -> io::Result<SealedStream> {
+pub fn seal_stream(input: impl Read, output: impl Write) -> io::Result<SealedStream> {
 	use chacha20poly1305::aead::rand_core::RngCore;
-	let key = ChaCha20Poly1305::generate_key(&mut OsRng);
-	let cipher = ChaCha20Poly1305::new(&key);
+	let key: [u8; 32] = ChaCha20Poly1305::generate_key(&mut OsRng).into();
 	let mut prefix = [0u8; STREAM_PREFIX_LEN];
 	OsRng.fill_bytes(&mut prefix);
+	seal_stream_with(&key, &prefix, input, output)
+}
+
+/// A document whose commitment is known before it is sealed for good: sealed once into
+/// nothing ([`precommit_stream`]), to learn the commitment a request must sign, then again,
+/// byte for byte the same, as it is sent ([`reseal_stream`]). No sealed copy is written to disk.
+#[derive(Clone)]
+pub struct Precommitted {
+	/// What a record anchors of the document, and its key.
+	pub sealed: SealedStream,
+	prefix: [u8; STREAM_PREFIX_LEN],
+}
+
+/// Seals `input` under a fresh key into nothing, a chunk at a time: the commitment, CID and
+/// size it will have when [`reseal_stream`] seals the same plaintext again.
+pub fn precommit_stream(input: impl Read) -> io::Result<Precommitted> {
+	use chacha20poly1305::aead::rand_core::RngCore;
+	let key: [u8; 32] = ChaCha20Poly1305::generate_key(&mut OsRng).into();
+	let mut prefix = [0u8; STREAM_PREFIX_LEN];
+	OsRng.fill_bytes(&mut prefix);
+	let sealed = seal_stream_with(&key, &prefix, input, io::sink())?;
+	Ok(Precommitted { sealed, prefix })
+}
+
+/// Seals `input` into `output` as [`precommit_stream`] did: the same bytes if `input` is the
+/// same plaintext. An error if the result is not the precommitted document (the plaintext
+/// changed in between): the key and nonces then sealed other bytes, so what was written must
+/// not be kept or sent on.
+pub fn reseal_stream(
+	precommitted: &Precommitted,
+	input: impl Read,
+	output: impl Write,
+) -> io::Result<()> {
+	let again = seal_stream_with(&precommitted.sealed.key, &precommitted.prefix, input, output)?;
+	if again.commitment != precommitted.sealed.commitment {
+		return Err(io::Error::new(
+			io::ErrorKind::InvalidData,
+			"the document changed while it was being sealed",
+		));
+	}
+	Ok(())
+}
+
+/// [`seal_stream`] under `key` with the nonce prefix `prefix`.
+fn seal_stream_with(
+	key: &[u8; 32],
+	prefix: &[u8; STREAM_PREFIX_LEN],
+	mut input: impl Read,
+	mut output: impl Write,
+) -> io::Result<SealedStream> {
+	let cipher = ChaCha20Poly1305::new(key.into());
+	let prefix = *prefix;
 	let mut hash = Sha256::new();
 	output.write_all(&prefix)?;
 	hash.update(prefix);
@@ -195,7 +246,7 @@ pub fn seal_stream(mut input: impl Read, mut output: impl Write) -> io::Result<S
 	output.flush()?;
 	let digest: [u8; 32] = hash.finalize().into();
 	Ok(SealedStream {
-		key: key.into(),
+		key: *key,
 		commitment: H256(digest),
 		cid: cid::raw_sha2_256(&digest).to_vec(),
 		size,
@@ -438,6 +489,29 @@ mod tests {
 			open_stream(&sealed[..], &mut out, &s.key, H256::zero()),
 			Err(OpenError::WrongCommitment)
 		);
+	}
+
+	#[test]
+	fn a_precommitted_document_seals_again_to_the_same_bytes_and_only_from_the_same_plaintext() {
+		let doc: Vec<u8> = (0..5 * STREAM_CHUNK / 2).map(|i| (i % 13) as u8).collect();
+		let pre = precommit_stream(&doc[..]).unwrap();
+		let mut sent = Vec::new();
+		reseal_stream(&pre, &doc[..], &mut sent).unwrap();
+		assert_eq!(pre.sealed.size, sent.len() as u64);
+		assert_eq!(pre.sealed.commitment, digest(&sent));
+		let mut out = Vec::new();
+		let opened = open_stream(&sent[..], &mut out, &pre.sealed.key, pre.sealed.commitment);
+		assert_eq!(opened, Ok(doc.len() as u64));
+		assert_eq!(out, doc);
+		// Two precommitments of one document share neither key nor bytes.
+		let other = precommit_stream(&doc[..]).unwrap();
+		assert_ne!(other.sealed.key, pre.sealed.key);
+		assert_ne!(other.sealed.commitment, pre.sealed.commitment);
+		// A plaintext changed in between is refused.
+		let mut changed = doc.clone();
+		changed[STREAM_CHUNK + 1] ^= 1;
+		let err = reseal_stream(&pre, &changed[..], &mut Vec::new()).unwrap_err();
+		assert_eq!(err.kind(), io::ErrorKind::InvalidData);
 	}
 
 	#[test]

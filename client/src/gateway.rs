@@ -66,6 +66,28 @@ pub const SERVED_LOG_GRACE_MS: u64 = 10 * 60 * 1000;
 /// Longest a request may be valid for: a gateway refuses an expiry further ahead.
 pub const MAX_REQUEST_TTL_MS: u64 = 5 * 60 * 1000;
 
+/// The path of a gateway's streamed routes, beside its JSON-RPC on the same port:
+/// `PUT /v1/documents` uploads a sealed document as the body, `GET /v1/documents/<record>`
+/// answers with one ([`Gateway::store_file`], [`Gateway::fetch_to_file`]).
+pub const DOCUMENTS_PATH: &str = "/v1/documents";
+/// The header of a streamed request that carries its signed request: [`SignedRequest::request`].
+pub const REQUEST_HEADER: &str = "ehr-request";
+/// The header of a streamed request that carries its signature: [`SignedRequest::signature`].
+pub const SIGNATURE_HEADER: &str = "ehr-signature";
+/// The header of a streamed fetch's answer that names the record ([`Fetched::record`]).
+pub const RECORD_HEADER: &str = "ehr-record";
+/// The header of a streamed fetch's answer with the document's CID ([`Fetched::cid`]).
+pub const CID_HEADER: &str = "ehr-cid";
+/// The header of a streamed fetch's answer with the wrapped key ([`Fetched::wrapped_key`]).
+pub const WRAPPED_KEY_HEADER: &str = "ehr-wrapped-key";
+/// The header of a streamed fetch's answer naming the queued log entry ([`Fetched::logged`]).
+pub const LOGGED_HEADER: &str = "ehr-logged";
+/// The header of a streamed fetch's answer with the served request's hash ([`Fetched::request`]).
+pub const REQUEST_HASH_HEADER: &str = "ehr-request-hash";
+/// The header of a refused streamed request that names the refusal ([`Refusal`]); the body is a
+/// [`Refused`] in JSON.
+pub const REFUSAL_HEADER: &str = "ehr-refusal";
+
 /// A record as the chain keeps it.
 pub type Record = pallet_patient_records::Record<AccountId, BlockNumber>;
 
@@ -297,8 +319,13 @@ pub struct GatewayInfo {
 	/// The custodian's X25519 key (`0x` hex): uploads wrap their data key to it. The same key
 	/// is the gateway account's encryption key in the registry; check it there.
 	pub encryption_key: String,
-	/// Largest sealed document accepted, in bytes.
+	/// Largest sealed document accepted, in bytes (streamed: [`Gateway::store_file`],
+	/// [`Gateway::fetch_to_file`]).
 	pub max_document_size: u64,
+	/// Largest sealed document sent whole inside a JSON-RPC body (`gateway_store`,
+	/// `gateway_fetch`); 0 from a gateway that does not say (all its documents are).
+	#[serde(default)]
+	pub max_inline_size: u64,
 	/// Longest request validity accepted, in ms.
 	pub max_request_ttl_ms: u64,
 }
@@ -473,6 +500,27 @@ impl Refusal {
 	pub fn from_code(code: i32) -> Option<Refusal> {
 		Refusal::ALL.into_iter().find(|r| r.code() == code)
 	}
+
+	/// The HTTP status a streamed route answers this refusal with.
+	pub fn http_status(self) -> u16 {
+		use Refusal::*;
+		match self {
+			Malformed => 400,
+			BadSignature | Expired | Replayed | WrongChain => 401,
+			Denied | NotAuthorized | NotHospitalStaff | NotCustodian => 403,
+			UnknownRecord | NotStored | NoDirectory => 404,
+			NotDeleted => 409,
+			Erased => 410,
+			TooLarge => 413,
+			WrongGateway => 421,
+			CidMismatch | BadWrappedKey | NotItsDocument | NoEncryptionKey | WeakEncryptionKey => {
+				422
+			},
+			RateLimited | TooManyReads | TooManyRequests => 429,
+			Internal | Corrupt => 500,
+			LogUnavailable | GatewayNotRegistered => 503,
+		}
+	}
 }
 
 /// The `data` of a gateway's JSON-RPC error.
@@ -486,8 +534,9 @@ pub struct RefusalData {
 	pub logged: Option<H256>,
 }
 
-/// A refusal as a client sees it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// A refusal as a client sees it; in JSON, the body of a streamed route's refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
 #[error("gateway refused ({refusal:?}): {message}")]
 pub struct Refused {
 	/// Why.
@@ -567,6 +616,8 @@ pub fn new_nonce() -> [u8; 16] {
 #[derive(Clone)]
 pub struct Gateway {
 	client: std::sync::Arc<jsonrpsee::http_client::HttpClient>,
+	/// The HTTP client of the streamed routes.
+	pub(crate) transfers: crate::transfer::Transfers,
 	url: String,
 	genesis: H256,
 }
@@ -591,7 +642,7 @@ impl Trust {
 	}
 
 	/// The rustls settings of a CA file's trust (`None`: the system's roots).
-	fn client_config(&self) -> crate::Result<Option<rustls::ClientConfig>> {
+	pub(crate) fn client_config(&self) -> crate::Result<Option<rustls::ClientConfig>> {
 		use rustls::pki_types::{pem::PemObject, CertificateDer};
 		let Trust::CaFile(path) = self else { return Ok(None) };
 		let unreadable = |e: &dyn std::fmt::Display| {
@@ -633,7 +684,8 @@ impl Gateway {
 			builder = builder.with_custom_cert_store(config);
 		}
 		let client = builder.build(url)?;
-		Ok(Gateway { client: std::sync::Arc::new(client), url: url.into(), genesis })
+		let transfers = crate::transfer::Transfers::new(trust)?;
+		Ok(Gateway { client: std::sync::Arc::new(client), transfers, url: url.into(), genesis })
 	}
 
 	/// The gateway's URL.
@@ -661,20 +713,65 @@ impl Gateway {
 		custodian_key: &EncryptionKey,
 		sealed: &document::Sealed,
 	) -> crate::Result<Stored> {
-		let wrapped_key = keys::wrap(&sealed.key, custodian_key, &sealed.cid)
+		let size = sealed.bytes.len() as u64;
+		let signed = self.sign_store(
+			uploader,
+			hospital,
+			custodian_key,
+			&sealed.key,
+			sealed.commitment,
+			size,
+		)?;
+		let doc = base64::engine::general_purpose::STANDARD.encode(&sealed.bytes);
+		self.store_signed(signed, doc).await
+	}
+
+	/// A [`StoreRequest`] of the document of `commitment` and `size` sealed under `key`, its key
+	/// wrapped to `custodian_key` for its CID, signed by `uploader`, valid for a minute.
+	pub(crate) fn sign_store(
+		&self,
+		uploader: &Signer,
+		hospital: HospitalId,
+		custodian_key: &EncryptionKey,
+		key: &[u8; 32],
+		commitment: H256,
+		size: u64,
+	) -> crate::Result<SignedRequest> {
+		let cid = pallet_patient_records::cid::raw_sha2_256(&commitment.0);
+		let wrapped_key = keys::wrap(key, custodian_key, &cid)
 			.map_err(|e| crate::Error::Decode(e.to_string()))?;
 		let request = StoreRequest {
 			hospital,
 			uploader: uploader.account(),
-			commitment: sealed.commitment,
-			size: sealed.bytes.len() as u64,
+			commitment,
+			size,
 			wrapped_key,
 			nonce: new_nonce(),
 			expires_at: now_ms() + 60_000,
 			genesis: self.genesis,
 		};
-		let doc = base64::engine::general_purpose::STANDARD.encode(&sealed.bytes);
-		self.store_signed(sign(&request, uploader.pair()), doc).await
+		Ok(sign(&request, uploader.pair()))
+	}
+
+	/// A [`FetchRequest`] of `record` by `requester`, valid for `ttl_ms`.
+	pub(crate) fn sign_fetch(
+		&self,
+		requester: &Signer,
+		hospital: HospitalId,
+		record: RecordId,
+		purpose: Purpose,
+		ttl_ms: u64,
+	) -> SignedRequest {
+		let request = FetchRequest {
+			hospital,
+			record,
+			purpose,
+			requester: requester.account(),
+			nonce: new_nonce(),
+			expires_at: now_ms() + ttl_ms,
+			genesis: self.genesis,
+		};
+		sign(&request, requester.pair())
 	}
 
 	/// `gateway_store` with a request signed elsewhere.
@@ -691,16 +788,7 @@ impl Gateway {
 		purpose: Purpose,
 		ttl_ms: u64,
 	) -> crate::Result<Fetched> {
-		let request = FetchRequest {
-			hospital,
-			record,
-			purpose,
-			requester: requester.account(),
-			nonce: new_nonce(),
-			expires_at: now_ms() + ttl_ms,
-			genesis: self.genesis,
-		};
-		self.fetch_signed(sign(&request, requester.pair())).await
+		self.fetch_signed(self.sign_fetch(requester, hospital, record, purpose, ttl_ms)).await
 	}
 
 	/// `gateway_fetch` with a request signed elsewhere (or replayed).
@@ -963,19 +1051,33 @@ pub async fn gateway_of(rpc: &Rpc, id: HospitalId) -> crate::Result<Gateway> {
 
 /// Seals `plaintext` and uploads it to the gateway of `uploader`'s hospital, after checking at
 /// the finalized block that the account the gateway names is an active `Gateway` of the
-/// uploader's hospital and that the key it announces is the one that account registered.
+/// uploader's hospital and that the key it announces is the one that account registered
+/// ([`check_custodian`]). For a file of any size, [`crate::transfer::upload_file`].
 pub async fn upload(
 	rpc: &Rpc,
 	gateway: &Gateway,
 	uploader: &Signer,
 	plaintext: &[u8],
 ) -> crate::Result<(document::Sealed, Stored)> {
+	let (info, registered) = check_custodian(rpc, gateway, uploader).await?;
+	let sealed = document::seal(plaintext);
+	let stored = gateway.store(uploader, info.hospital, &registered, &sealed).await?;
+	Ok((sealed, stored))
+}
+
+/// What `gateway` says of itself, and the custodian key to wrap an upload's data key to, once
+/// checked at the finalized block: the account the gateway names is an active `Gateway` of the
+/// hospital it names, which is `uploader`'s, and the key it announces is the one that account
+/// registered. A server that answers in another account's name gets no document key wrapped to
+/// it.
+pub async fn check_custodian(
+	rpc: &Rpc,
+	gateway: &Gateway,
+	uploader: &Signer,
+) -> crate::Result<(GatewayInfo, EncryptionKey)> {
 	let info = gateway.info().await?;
 	let account = AccountId::from_ss58check(&info.account)
 		.map_err(|e| crate::Error::Decode(format!("gateway account: {e:?}")))?;
-	// The account the gateway names must be an active `Gateway` of the hospital it names, and
-	// that must be the uploader's: a server that answers in another account's name gets no
-	// document key wrapped to it.
 	let at = rpc.finalized_hash().await?;
 	let staff = |who: AccountId| async move {
 		rpc.runtime_call::<StaffCheck>("HospitalRegistryApi_staff_check", &who, Some(at)).await
@@ -1002,9 +1104,7 @@ pub async fn upload(
 			"the gateway's custodian key is not the one its account registered".into(),
 		));
 	}
-	let sealed = document::seal(plaintext);
-	let stored = gateway.store(uploader, info.hospital, &registered, &sealed).await?;
-	Ok((sealed, stored))
+	Ok((info, registered))
 }
 
 /// Fetches and opens `record`'s document from its custodian's gateway as `requester`: reads

@@ -18,6 +18,7 @@
 //!   the commitment and CID a record anchors; salted commitments of identifiers;
 //! * [`keys`]: X25519 encryption keys of accounts, and document keys wrapped to them;
 //! * [`gateway`]: the document gateway's protocol and a client for it (upload, fetch, open);
+//!   [`transfer`]: documents of any size streamed to and from its files;
 //! * [`directory`]: hospitals' staff directories (names off chain, signed by the hospital's
 //!   admin), checked against the registry.
 //!
@@ -34,6 +35,7 @@ pub mod keys;
 mod rpc;
 mod signer;
 pub mod submit;
+pub mod transfer;
 pub mod verify;
 
 pub use ehr_runtime as runtime;

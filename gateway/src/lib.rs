@@ -64,6 +64,7 @@ use pallet_hospital_registry::{HospitalId, HospitalInfo, StaffCheck, StaffRole};
 use pallet_patient_records::{cid, RecordId, RecordStatus};
 use sp_core::{crypto::Ss58Codec, H256};
 
+pub mod http;
 pub mod journal;
 pub mod limit;
 pub mod objects;
@@ -98,8 +99,14 @@ pub struct Config {
 	/// How many gateways of the hospital share the load (and the store): each enforces its
 	/// share of the limits below, so that together they stay within them.
 	pub replicas: u32,
-	/// Largest sealed document accepted, in bytes.
+	/// Largest sealed document accepted, in bytes (streamed, [`http`]).
 	pub max_document_size: u64,
+	/// Largest sealed document sent whole inside a JSON-RPC body (`gateway_store`,
+	/// `gateway_fetch`), in bytes; larger ones are streamed ([`http`]).
+	pub max_inline_size: u64,
+	/// Most streamed transfers ([`http`]) under way at once; more are refused
+	/// `TooManyRequests` (each holds a connection, and up to 32 MiB while it uploads to S3).
+	pub max_transfers: u32,
 	/// How often the watcher looks for deleted records.
 	pub watch_every: Duration,
 	/// Publish the custodian key as the account's encryption key if the registry lacks it.
@@ -117,8 +124,8 @@ pub struct Config {
 	pub requests_per_source: u32,
 	/// Most calls in one JSON-RPC batch (0: batches are refused).
 	pub max_batch: u32,
-	/// Largest request or response body, in bytes; `None`: [`default_body_limit`] of
-	/// `max_document_size`.
+	/// Largest JSON-RPC request or response body, in bytes; `None`: [`default_body_limit`] of
+	/// `max_inline_size`.
 	pub max_body_size: Option<u32>,
 	/// No document is served while a read attempt has waited longer than this (ms) to be
 	/// logged on chain.
@@ -172,16 +179,23 @@ const RESUBMIT_AFTER_MS: u64 = 12_000;
 /// request take a few hundred bytes.
 pub const ENVELOPE_MARGIN: u64 = 64 * 1024;
 
-/// The largest request (and response) body a gateway accepts unless told otherwise: the
-/// largest document, base64-encoded (4 characters for 3 bytes), plus [`ENVELOPE_MARGIN`].
-pub fn default_body_limit(max_document_size: u64) -> u32 {
-	let encoded = max_document_size.div_ceil(3).saturating_mul(4);
+/// The largest JSON-RPC request (and response) body a gateway accepts unless told otherwise:
+/// the largest inline document, base64-encoded (4 characters for 3 bytes), plus
+/// [`ENVELOPE_MARGIN`].
+pub fn default_body_limit(max_inline_size: u64) -> u32 {
+	let encoded = max_inline_size.div_ceil(3).saturating_mul(4);
 	u32::try_from(encoded.saturating_add(ENVELOPE_MARGIN)).unwrap_or(u32::MAX)
 }
 
 /// A refusal with its explanation.
 #[derive(Debug)]
 struct Refuse(Refusal, String);
+
+/// The refusal of a store of the erased `cid`.
+fn erased_refusal(cid: &[u8]) -> Refuse {
+	let cid = pallet_patient_records_rpc::cid_string(cid);
+	refuse(Refusal::Erased, format!("{cid} was erased; it is not kept again"))
+}
 
 fn refuse(r: Refusal, msg: impl Into<String>) -> Refuse {
 	Refuse(r, msg.into())
@@ -217,6 +231,9 @@ pub struct Gateway {
 	secret: EncryptionSecret,
 	store: Store,
 	max_document_size: u64,
+	max_inline_size: u64,
+	/// The streamed transfers under way ([`Config::max_transfers`]).
+	transfers: Arc<http::Transfers>,
 	/// Bounds the refused attempts logged on chain ([`limit`]).
 	limiter: RefusalLimiter<AccountId>,
 	/// Bounds the documents served to one requester.
@@ -253,6 +270,24 @@ enum FetchRefusal {
 	/// Counted in the gateway's log a minute at a time (an attempt of an account the chain
 	/// does not know, [`Gateway::dispose`]): a flood of them does not flood the log.
 	Counted(Refuse),
+}
+
+/// The document a permitted fetch serves.
+enum Document {
+	/// Whole, checked against the record's commitment (`gateway_fetch`).
+	Whole(Vec<u8>),
+	/// A chunk at a time, to be checked against the record's commitment (the second) as it
+	/// goes out (the streamed fetch of [`http`]).
+	Streamed(objects::Reading, H256),
+}
+
+impl std::fmt::Debug for Document {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Document::Whole(bytes) => write!(f, "Whole({} bytes)", bytes.len()),
+			Document::Streamed(reading, _) => write!(f, "Streamed({} bytes)", reading.size),
+		}
+	}
 }
 
 fn told(e: Refuse) -> FetchRefusal {
@@ -302,6 +337,8 @@ impl Gateway {
 			secret,
 			store,
 			max_document_size: config.max_document_size,
+			max_inline_size: config.max_inline_size.min(config.max_document_size),
+			transfers: http::Transfers::new(config.max_transfers),
 			limiter: RefusalLimiter::new(
 				share(config.refusals_per_requester),
 				share(config.refusals_total),
@@ -686,7 +723,13 @@ impl Gateway {
 		Ok(())
 	}
 
-	async fn serve(&self, req: &FetchRequest, rec: &Record, at: H256) -> Result<Fetched, Refuse> {
+	async fn serve(
+		&self,
+		req: &FetchRequest,
+		rec: &Record,
+		at: H256,
+		streamed: bool,
+	) -> Result<(Fetched, Document), Refuse> {
 		if rec.status == RecordStatus::Deleted {
 			return Err(refuse(
 				Refusal::Erased,
@@ -732,26 +775,60 @@ impl Gateway {
 		if erased.map_err(internal)? {
 			return Err(refuse(Refusal::Erased, "this document was erased"));
 		}
-		let (bytes, wrapped) =
-			self.store.get(&cid).await.map_err(internal)?.ok_or_else(|| {
-				refuse(Refusal::NotStored, "this gateway does not hold the document")
-			})?;
-		if sp_io::hashing::sha2_256(&bytes) != rec.content.commitment.0 {
-			log(format!("record {}: stored bytes do not match the commitment", req.record));
-			return Err(refuse(Refusal::Corrupt, "the stored bytes do not match the record's CID"));
+		let not_stored = || refuse(Refusal::NotStored, "this gateway does not hold the document");
+		let (reading, wrapped) =
+			self.store.read(&cid).await.map_err(internal)?.ok_or_else(not_stored)?;
+		// The stored object is the size the record anchors, or it is not the document (a
+		// writer of the store made it longer, say): refused before anything is served.
+		if reading.size != rec.content.size {
+			log(format!(
+				"record {}: the stored document is {} bytes, the record anchors {}",
+				req.record, reading.size, rec.content.size
+			));
+			return Err(refuse(
+				Refusal::Corrupt,
+				"the stored document is not the size the record anchors",
+			));
 		}
+		// A streamed document is checked against the commitment as it goes out
+		// ([`http`]); a whole one here, and only one that fits a JSON-RPC body is read.
+		let document = if streamed {
+			Document::Streamed(reading, rec.content.commitment)
+		} else {
+			if reading.size > self.max_inline_size {
+				let msg = format!(
+					"the document is {} bytes, more than a JSON-RPC answer carries ({}): fetch it \
+					 streamed (GET {}/{})",
+					reading.size,
+					self.max_inline_size,
+					http::DOCUMENTS,
+					req.record
+				);
+				return Err(refuse(Refusal::TooLarge, msg));
+			}
+			let bytes = reading.into_bytes().await.map_err(internal)?;
+			if sp_io::hashing::sha2_256(&bytes) != rec.content.commitment.0 {
+				log(format!("record {}: stored bytes do not match the commitment", req.record));
+				return Err(refuse(
+					Refusal::Corrupt,
+					"the stored bytes do not match the record's CID",
+				));
+			}
+			Document::Whole(bytes)
+		};
 		let data_key = keys::unwrap(&self.secret, &wrapped, &cid).map_err(internal)?;
 		let to_requester = keys::wrap(&data_key, &key, &cid).map_err(|_| {
 			refuse(Refusal::WeakEncryptionKey, "the requester's key is a small-order point")
 		})?;
-		Ok(Fetched {
+		let fetched = Fetched {
 			record: req.record,
 			cid: pallet_patient_records_rpc::cid_string(&cid),
-			document: base64::engine::general_purpose::STANDARD.encode(&bytes),
+			document: String::new(),
 			wrapped_key: format!("0x{}", hex::encode(to_requester.encode())),
 			logged: H256::zero(),
 			request: H256::zero(),
-		})
+		};
+		Ok((fetched, document))
 	}
 
 	/// Whether the chain knows `who` at block `at`: registered staff of any hospital (active
@@ -864,14 +941,16 @@ impl Gateway {
 		}
 	}
 
-	/// `gateway_fetch`; `source` is the caller's address, when known. A refusal comes with the
-	/// hash of the extrinsic that logged it on chain, if it was.
+	/// `gateway_fetch`, or with `streamed` the streamed fetch of [`http`]; `source` is the
+	/// caller's address, when known. A refusal comes with the hash of the extrinsic that logged
+	/// it on chain, if it was.
 	async fn fetch(
 		&self,
 		r: SignedRequest,
 		source: Option<IpAddr>,
-	) -> Result<Fetched, (Refuse, Option<H256>)> {
-		match self.try_fetch(r, source).await {
+		streamed: bool,
+	) -> Result<(Fetched, Document), (Refuse, Option<H256>)> {
+		match self.try_fetch(r, source, streamed).await {
 			Ok(fetched) => Ok(fetched),
 			Err(FetchRefusal::Counted(e)) => Err((e, None)),
 			Err(FetchRefusal::Told(e, logged)) => {
@@ -885,7 +964,8 @@ impl Gateway {
 		&self,
 		r: SignedRequest,
 		source: Option<IpAddr>,
-	) -> Result<Fetched, FetchRefusal> {
+		streamed: bool,
+	) -> Result<(Fetched, Document), FetchRefusal> {
 		let req: FetchRequest = self.authenticate(&r, "fetch").await.map_err(told)?;
 		// The requester made this request, now: only from here on is the node asked.
 		let at = self.rpc.finalized_hash().await.map_err(|e| told(internal(e)))?;
@@ -903,8 +983,8 @@ impl Gateway {
 		}
 		// From here on the requester's own attempt concerns one of our patients: it is logged,
 		// permitted or not (refusals as `refused` says).
-		match self.serve(&req, &rec, at).await {
-			Ok(mut fetched) => {
+		match self.serve(&req, &rec, at, streamed).await {
+			Ok((mut fetched, document)) => {
 				if !self.reads.take(&req.requester, proto::now_ms()) {
 					let msg = format!(
 						"{} had as many documents served in the last minute as this gateway \
@@ -935,7 +1015,7 @@ impl Gateway {
 					Ok(logged) => {
 						fetched.logged = logged;
 						fetched.request = hash;
-						Ok(fetched)
+						Ok((fetched, document))
 					},
 					Err(e) => Err(told(refuse(Refusal::LogUnavailable, e))),
 				}
@@ -944,13 +1024,11 @@ impl Gateway {
 		}
 	}
 
-	/// `gateway_store`. Storing is write-once: an upload of a CID the gateway holds is answered
-	/// as stored and leaves the stored copy as it is; an erased CID is refused `Erased`.
-	async fn store_document(&self, r: SignedRequest, document: String) -> Result<Stored, Refuse> {
-		let req: StoreRequest = self.authenticate(&r, "store").await?;
-		let max = self.max_document_size;
-		// base64 is 4 characters per 3 bytes.
-		if req.size > max || document.len() as u64 > max.div_ceil(3).saturating_mul(4) {
+	/// The checks of a store request that need neither its document nor its CID:
+	/// authenticated, within the size limit, for this hospital, by one of its active staff.
+	async fn check_store(&self, r: &SignedRequest, max: u64) -> Result<StoreRequest, Refuse> {
+		let req: StoreRequest = self.authenticate(r, "store").await?;
+		if req.size > max {
 			return Err(refuse(Refusal::TooLarge, format!("documents are at most {max} bytes")));
 		}
 		let at = self.rpc.finalized_hash().await.map_err(internal)?;
@@ -974,6 +1052,60 @@ impl Gateway {
 				return Err(refuse(Refusal::NotHospitalStaff, msg));
 			},
 		}
+		Ok(req)
+	}
+
+	/// The checks of a store request's CID: not erased, and the data key wrapped to this
+	/// custodian for it. The CID.
+	async fn check_store_cid(&self, req: &StoreRequest) -> Result<Vec<u8>, Refuse> {
+		let cid = cid::raw_sha2_256(&req.commitment.0);
+		if self.store.is_erased(&cid).await.map_err(internal)? {
+			return Err(erased_refusal(&cid));
+		}
+		keys::unwrap(&self.secret, &req.wrapped_key, &cid).map_err(|_| {
+			refuse(
+				Refusal::BadWrappedKey,
+				"the data key is not wrapped to this custodian for this CID",
+			)
+		})?;
+		Ok(cid.to_vec())
+	}
+
+	/// What a store of `req` did, in the gateway's log and its answer.
+	fn stored(&self, req: &StoreRequest, cid: &[u8], put: Put) -> Result<Stored, Refuse> {
+		let cid_s = pallet_patient_records_rpc::cid_string(cid);
+		match put {
+			Put::Stored => {
+				log(format!("stored {cid_s} ({} bytes) from {}", req.size, req.uploader))
+			},
+			Put::AlreadyStored => {
+				log(format!("{cid_s} from {}: already stored, kept as it was", req.uploader))
+			},
+			Put::Erased => return Err(erased_refusal(cid)),
+		}
+		Ok(Stored { cid: cid_s, commitment: req.commitment, size: req.size })
+	}
+
+	/// `gateway_store`. Storing is write-once: an upload of a CID the gateway holds is answered
+	/// as stored and leaves the stored copy as it is; an erased CID is refused `Erased`.
+	async fn store_document(&self, r: SignedRequest, document: String) -> Result<Stored, Refuse> {
+		let max = self.max_inline_size;
+		let too_large = || {
+			let msg = format!(
+				"documents in a JSON-RPC body are at most {max} bytes; larger ones are \
+				 uploaded streamed (PUT {})",
+				http::DOCUMENTS
+			);
+			refuse(Refusal::TooLarge, msg)
+		};
+		// base64 is 4 characters per 3 bytes.
+		if document.len() as u64 > max.div_ceil(3).saturating_mul(4) {
+			return Err(too_large());
+		}
+		let req = self.check_store(&r, self.max_document_size).await?;
+		if req.size > max {
+			return Err(too_large());
+		}
 		let bytes = base64::engine::general_purpose::STANDARD
 			.decode(document.as_bytes())
 			.map_err(|_| refuse(Refusal::Malformed, "document is not base64"))?;
@@ -984,34 +1116,13 @@ impl Gateway {
 				"the bytes do not match the signed commitment and size",
 			));
 		}
-		let cid = cid::raw_sha2_256(&digest);
-		let cid_s = pallet_patient_records_rpc::cid_string(&cid);
-		let erased =
-			|| refuse(Refusal::Erased, format!("{cid_s} was erased; it is not kept again"));
-		if self.store.is_erased(&cid).await.map_err(internal)? {
-			return Err(erased());
-		}
-		keys::unwrap(&self.secret, &req.wrapped_key, &cid).map_err(|_| {
-			refuse(
-				Refusal::BadWrappedKey,
-				"the data key is not wrapped to this custodian for this CID",
-			)
-		})?;
-		match self
+		let cid = self.check_store_cid(&req).await?;
+		let put = self
 			.store
 			.put(&cid, &bytes, &req.wrapped_key, &req.uploader)
 			.await
-			.map_err(internal)?
-		{
-			Put::Stored => {
-				log(format!("stored {cid_s} ({} bytes) from {}", bytes.len(), req.uploader))
-			},
-			Put::AlreadyStored => {
-				log(format!("{cid_s} from {}: already stored, kept as it was", req.uploader))
-			},
-			Put::Erased => return Err(erased()),
-		}
-		Ok(Stored { cid: cid_s, commitment: req.commitment, size: req.size })
+			.map_err(internal)?;
+		self.stored(&req, &cid, put)
 	}
 
 	/// `gateway_requests`: the signed requests this gateway served of the records of the
@@ -1280,6 +1391,7 @@ impl Gateway {
 			account: self.account().to_ss58check(),
 			encryption_key: format!("0x{}", hex::encode(self.encryption_key())),
 			max_document_size: self.max_document_size,
+			max_inline_size: self.max_inline_size,
 			max_request_ttl_ms: MAX_REQUEST_TTL_MS,
 		})
 	}
@@ -1331,7 +1443,12 @@ impl GatewayApiServer for Server {
 
 	async fn fetch(&self, ext: &Extensions, request: SignedRequest) -> RpcResult<Fetched> {
 		let source = ext.get::<Source>().map(|s| s.0);
-		self.0.fetch(request, source).await.map_err(|(e, logged)| to_rpc(e, logged))
+		let (mut fetched, document) =
+			self.0.fetch(request, source, false).await.map_err(|(e, logged)| to_rpc(e, logged))?;
+		if let Document::Whole(bytes) = document {
+			fetched.document = base64::engine::general_purpose::STANDARD.encode(bytes);
+		}
+		Ok(fetched)
 	}
 
 	async fn erase(&self, request: SignedRequest) -> RpcResult<Erased> {
@@ -1402,7 +1519,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
 	if let Err(e) = gateway.learn_identity().await {
 		log(format!("chain and hospital not known yet ({:?}: {}); retrying", e.0, e.1));
 	}
-	let body = config.max_body_size.unwrap_or_else(|| default_body_limit(config.max_document_size));
+	let body = config.max_body_size.unwrap_or_else(|| {
+		default_body_limit(config.max_inline_size.min(config.max_document_size))
+	});
 	let batches = match config.max_batch {
 		0 => BatchRequestConfig::Disabled,
 		n => BatchRequestConfig::Limit(n),
@@ -1440,6 +1559,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
 	// jsonrpsee's own accept loop does not tell the middleware the peer's address: this one
 	// gives each connection a middleware that knows it.
 	let accept_tls = tls.clone();
+	let routed = gateway.clone();
 	tokio::spawn(async move {
 		loop {
 			let (socket, peer) = tokio::select! {
@@ -1459,10 +1579,14 @@ pub async fn start(config: Config) -> Result<Running, String> {
 			let middleware = RpcServiceBuilder::new().layer_fn(move |service: RpcService| {
 				PerSource { service, source, budget: budget.clone() }
 			});
-			let service = services
+			let rpc = services
 				.clone()
 				.set_rpc_middleware(middleware)
 				.build(methods.clone(), stop.clone());
+			// The streamed routes beside JSON-RPC, under the same budget of calls.
+			let handler =
+				http::Handler { gateway: routed.clone(), source, budget: per_source.clone() };
+			let service = http::Routes { rpc, handler };
 			let stopped = stop.clone().shutdown();
 			let tls = accept_tls.clone();
 			tokio::spawn(async move {
@@ -1603,6 +1727,8 @@ mod tests {
 			store_dir,
 			suri: "//Alice//stash".into(),
 			max_document_size: 1024,
+			max_inline_size: 1024,
+			max_transfers: 4,
 			watch_every: Duration::from_secs(1),
 			publish_key: false,
 			refusals_per_requester: 2,
@@ -1697,7 +1823,7 @@ mod tests {
 			),
 		];
 		for (i, (request, want)) in cases.into_iter().enumerate() {
-			let (got, logged) = o.gateway.fetch(request, None).await.unwrap_err();
+			let (got, logged) = o.gateway.fetch(request, None, false).await.unwrap_err();
 			assert_eq!((got.0, logged), (want, None), "case {i}: {}", got.1);
 		}
 		// A replay: the nonce was used up by the request's first use.
@@ -1708,13 +1834,14 @@ mod tests {
 			.take_nonce(&first.requester, first.nonce, first.expires_at, now)
 			.await
 			.unwrap());
-		let (got, _) = o.gateway.fetch(proto::sign(&first, &dave), None).await.unwrap_err();
+		let (got, _) = o.gateway.fetch(proto::sign(&first, &dave), None, false).await.unwrap_err();
 		assert_eq!(got.0, Refusal::Replayed);
 		assert!(!o.node_was_asked(), "a refused request reached the node");
 
 		// Until the node has confirmed the gateway's hospital, nothing is checked against it.
 		o.gateway.hospital.store(NO_HOSPITAL, Ordering::Relaxed);
-		let (got, _) = o.gateway.fetch(proto::sign(&good(10), &dave), None).await.unwrap_err();
+		let (got, _) =
+			o.gateway.fetch(proto::sign(&good(10), &dave), None, false).await.unwrap_err();
 		assert_eq!(got.0, Refusal::GatewayNotRegistered);
 		assert!(!o.node_was_asked());
 
@@ -1723,7 +1850,7 @@ mod tests {
 		let gateway = o.gateway.clone();
 		let valid = proto::sign(&good(11), &dave);
 		let task = tokio::spawn(async move {
-			let _ = gateway.fetch(valid, None).await;
+			let _ = gateway.fetch(valid, None, false).await;
 		});
 		let mut asked = false;
 		for _ in 0..100 {

@@ -84,9 +84,18 @@ struct Args {
 	/// of the limits, so that together they stay within them.
 	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
 	replicas: u32,
-	/// Largest sealed document accepted, in bytes.
-	#[arg(long, default_value_t = 16 * 1024 * 1024)]
+	/// Largest sealed document accepted, in bytes (uploaded and served streamed).
+	#[arg(long, default_value_t = 8 << 30)]
 	max_document_size: u64,
+	/// Largest sealed document sent whole inside a JSON-RPC body (`gateway_store`,
+	/// `gateway_fetch`), in bytes; larger ones are streamed (`PUT /v1/documents`,
+	/// `GET /v1/documents/<record>`).
+	#[arg(long, default_value_t = 16 * 1024 * 1024)]
+	max_inline_size: u64,
+	/// Most streamed transfers (uploads and fetches on `/v1/documents`) under way at once;
+	/// more are refused `TooManyRequests`.
+	#[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+	max_transfers: u32,
 	/// Seconds between two scans of finalized blocks for deleted records.
 	#[arg(long, default_value_t = 2)]
 	watch_every: u64,
@@ -112,8 +121,8 @@ struct Args {
 	/// Most calls in one JSON-RPC batch (0: batches are refused).
 	#[arg(long, default_value_t = 16)]
 	max_batch: u32,
-	/// Largest JSON-RPC request or response body, in bytes (default: the largest document,
-	/// base64-encoded, plus 64 KiB).
+	/// Largest JSON-RPC request or response body, in bytes (default: the largest inline
+	/// document, base64-encoded, plus 64 KiB).
 	#[arg(long)]
 	max_body_size: Option<u32>,
 	/// Serve no document while a read attempt has waited longer than this many seconds to be
@@ -162,6 +171,8 @@ fn run(args: Args) -> Result<(), String> {
 		custodian_suri,
 		replicas: args.replicas,
 		max_document_size: args.max_document_size,
+		max_inline_size: args.max_inline_size,
+		max_transfers: args.max_transfers,
 		watch_every: Duration::from_secs(args.watch_every.max(1)),
 		publish_key: !args.no_publish_key,
 		refusals_per_requester: args.refusals_per_requester,

@@ -12,6 +12,11 @@
 //!   visible only once its upload completed);
 //! - **durable**: an object written is on disk (synced file and directory) or acknowledged by
 //!   the storage service before the call returns.
+//!
+//! Large objects (a sealed imaging study of several GiB) are written and read a chunk at a time:
+//! [`Objects::upload`] gives an [`Upload`] that nobody sees until [`Upload::commit`] (a temporary
+//! file renamed into place; an S3 multipart upload completed), so the caller can check the
+//! whole before it is published, and [`Objects::read`] gives the object as a stream of chunks.
 
 use std::{
 	fs,
@@ -22,11 +27,64 @@ use std::{
 };
 
 use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures::{stream::BoxStream, StreamExt};
 use object_store::{
 	aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey},
 	path::Path as ObjectPath,
 	ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig,
+	WriteMultipart,
 };
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How much of an object a read yields at a time.
+pub const READ_CHUNK: usize = 1024 * 1024;
+
+/// The size of the parts of an S3 multipart upload (S3 takes 5 MiB at least, but for the last).
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// How many parts of one upload are sent to S3 at once: with [`PART_SIZE`], an upload holds at
+/// most `(PARTS_IN_FLIGHT + 1) * PART_SIZE` bytes in memory.
+pub const PARTS_IN_FLIGHT: usize = 3;
+
+/// An object being written, seen by nobody until [`Upload::commit`]. Dropped without a commit,
+/// it leaves nothing a reader sees (its temporary file is removed, its S3 multipart upload
+/// aborted).
+#[async_trait]
+pub trait Upload: Send {
+	/// Appends `bytes`.
+	async fn write(&mut self, bytes: Bytes) -> io::Result<()>;
+	/// Publishes what was written under the upload's name, replacing what is there; durable
+	/// when it returns.
+	async fn commit(self: Box<Self>) -> io::Result<()>;
+	/// Drops what was written.
+	async fn abort(self: Box<Self>) -> io::Result<()>;
+}
+
+/// An object read a chunk at a time.
+pub struct Reading {
+	/// Its length in bytes.
+	pub size: u64,
+	/// Its bytes, in order, at most [`READ_CHUNK`] at a time (S3 chunks as the service sends
+	/// them).
+	pub chunks: BoxStream<'static, io::Result<Bytes>>,
+}
+
+impl Reading {
+	/// The whole object in memory (for one known to be small): at most `size` bytes are kept,
+	/// and an object that turns out longer is an error.
+	pub async fn into_bytes(mut self) -> io::Result<Vec<u8>> {
+		let mut all = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
+		while let Some(chunk) = self.chunks.next().await {
+			let chunk = chunk?;
+			if (all.len() + chunk.len()) as u64 > self.size {
+				return Err(io::Error::new(io::ErrorKind::InvalidData, "longer than announced"));
+			}
+			all.extend_from_slice(&chunk);
+		}
+		Ok(all)
+	}
+}
 
 /// A store of named, immutable-once-created objects.
 #[async_trait]
@@ -51,6 +109,10 @@ pub trait Objects: Send + Sync {
 	/// The last segments of the folders directly under the folder `prefix`, in no particular
 	/// order.
 	async fn folders(&self, prefix: &str) -> io::Result<Vec<String>>;
+	/// Starts writing an object under `name`, to replace what is there once committed.
+	async fn upload(&self, name: &str) -> io::Result<Box<dyn Upload>>;
+	/// The object under `name`, a chunk at a time, if there is one.
+	async fn read(&self, name: &str) -> io::Result<Option<Reading>>;
 	/// Whether other processes (the hospital's other gateways) may share these objects.
 	fn shared(&self) -> bool;
 	/// Where the objects are, for logs and errors.
@@ -88,9 +150,16 @@ pub struct LocalDir {
 }
 
 impl LocalDir {
-	/// Objects under `dir` (created if needed).
+	/// Objects under `dir` (created if needed). Temporary files that writes cut short by a
+	/// crash left in its folders are removed (no other process writes to the directory).
 	pub fn open(dir: &Path) -> io::Result<LocalDir> {
 		fs::create_dir_all(dir)?;
+		for entry in fs::read_dir(dir)? {
+			let entry = entry?;
+			if entry.file_type()?.is_dir() {
+				remove_tmp(&entry.path(), 2)?;
+			}
+		}
 		Ok(LocalDir { dir: dir.to_path_buf(), next_tmp: AtomicU64::new(0) })
 	}
 
@@ -99,9 +168,9 @@ impl LocalDir {
 		Ok(self.dir.join(name))
 	}
 
-	/// Writes `bytes` to a new synced temporary file beside `path` (its folder created and
-	/// synced if it was missing).
-	fn write_tmp(&self, path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
+	/// A new temporary file name beside `path` (its folder created and synced if it was
+	/// missing). Temporary names start with a dot: no listing shows them.
+	fn tmp_beside(&self, path: &Path) -> io::Result<PathBuf> {
 		let parent = path.parent().ok_or_else(|| io::Error::other("object without a folder"))?;
 		if !parent.exists() {
 			fs::create_dir_all(parent)?;
@@ -111,12 +180,98 @@ impl LocalDir {
 		}
 		let n = self.next_tmp.fetch_add(1, Ordering::Relaxed);
 		let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
-		let tmp = parent.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
+		Ok(parent.join(format!(".{file_name}.{}.{n}.tmp", std::process::id())))
+	}
+
+	/// Writes `bytes` to a new synced temporary file beside `path`.
+	fn write_tmp(&self, path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
+		let tmp = self.tmp_beside(path)?;
 		let mut f = fs::File::create(&tmp)?;
 		f.write_all(bytes)?;
 		f.sync_all()?;
 		Ok(tmp)
 	}
+}
+
+/// An upload to a directory: a temporary file beside the object, renamed into place.
+struct FileUpload {
+	file: Option<tokio::fs::File>,
+	/// What was written and not yet given to the file: it is written [`READ_CHUNK`] at a time.
+	pending: BytesMut,
+	tmp: PathBuf,
+	path: PathBuf,
+}
+
+#[async_trait]
+impl Upload for FileUpload {
+	async fn write(&mut self, bytes: Bytes) -> io::Result<()> {
+		let Some(file) = &mut self.file else {
+			return Err(io::Error::other("write after the upload ended"));
+		};
+		self.pending.extend_from_slice(&bytes);
+		if self.pending.len() >= READ_CHUNK {
+			file.write_all(&self.pending).await?;
+			self.pending.clear();
+		}
+		Ok(())
+	}
+
+	async fn commit(mut self: Box<Self>) -> io::Result<()> {
+		let mut file =
+			self.file.take().ok_or_else(|| io::Error::other("commit after the upload ended"))?;
+		let (tmp, path) = (self.tmp.clone(), self.path.clone());
+		let rest = std::mem::take(&mut self.pending);
+		let renamed = async {
+			file.write_all(&rest).await?;
+			file.flush().await?;
+			file.sync_all().await?;
+			drop(file);
+			tokio::fs::rename(&tmp, &path).await
+		}
+		.await;
+		if let Err(e) = renamed {
+			let _ = tokio::fs::remove_file(&tmp).await;
+			return Err(e);
+		}
+		let parent = path.parent().map(Path::to_path_buf);
+		if let Some(parent) = parent {
+			tokio::task::spawn_blocking(move || sync_dir(&parent))
+				.await
+				.map_err(io::Error::other)??;
+		}
+		Ok(())
+	}
+
+	async fn abort(mut self: Box<Self>) -> io::Result<()> {
+		self.file = None;
+		match tokio::fs::remove_file(&self.tmp).await {
+			Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+			_ => Ok(()),
+		}
+	}
+}
+
+impl Drop for FileUpload {
+	fn drop(&mut self) {
+		// Neither committed nor aborted (the caller went away): the temporary file goes.
+		if self.file.take().is_some() {
+			let _ = fs::remove_file(&self.tmp);
+		}
+	}
+}
+
+/// `file`'s bytes from where it stands, [`READ_CHUNK`] at a time.
+fn file_chunks(file: tokio::fs::File) -> BoxStream<'static, io::Result<Bytes>> {
+	futures::stream::try_unfold(file, |mut file| async move {
+		let mut chunk = BytesMut::with_capacity(READ_CHUNK);
+		while chunk.len() < READ_CHUNK {
+			if file.read_buf(&mut chunk).await? == 0 {
+				break;
+			}
+		}
+		Ok(if chunk.is_empty() { None } else { Some((chunk.freeze(), file)) })
+	})
+	.boxed()
 }
 
 impl LocalDir {
@@ -139,6 +294,24 @@ impl LocalDir {
 		}
 		Ok(names)
 	}
+}
+
+/// Removes the temporary files (`.<name>.<pid>.<n>.tmp`) in `dir` and its folders, `depth`
+/// levels down.
+fn remove_tmp(dir: &Path, depth: u32) -> io::Result<()> {
+	for entry in fs::read_dir(dir)? {
+		let entry = entry?;
+		let name = entry.file_name();
+		let name = name.to_string_lossy();
+		if entry.file_type()?.is_dir() {
+			if depth > 0 {
+				remove_tmp(&entry.path(), depth - 1)?;
+			}
+		} else if name.starts_with('.') && name.ends_with(".tmp") {
+			fs::remove_file(entry.path())?;
+		}
+	}
+	Ok(())
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -197,6 +370,23 @@ impl Objects for LocalDir {
 
 	async fn remove(&self, name: &str) -> io::Result<()> {
 		self.delete(name).await.map(|_| ())
+	}
+
+	async fn upload(&self, name: &str) -> io::Result<Box<dyn Upload>> {
+		let path = self.path(name)?;
+		let tmp = self.tmp_beside(&path)?;
+		let file = tokio::fs::File::create(&tmp).await?;
+		Ok(Box::new(FileUpload { file: Some(file), pending: BytesMut::new(), tmp, path }))
+	}
+
+	async fn read(&self, name: &str) -> io::Result<Option<Reading>> {
+		let file = match tokio::fs::File::open(self.path(name)?).await {
+			Ok(file) => file,
+			Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+			Err(e) => return Err(e),
+		};
+		let size = file.metadata().await?.len();
+		Ok(Some(Reading { size, chunks: file_chunks(file) }))
 	}
 
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
@@ -411,6 +601,92 @@ impl S3Objects {
 	}
 }
 
+/// An upload to S3: one `PUT` if it stays under a part, a multipart upload (completed at the
+/// commit) if it grows beyond.
+struct S3Upload {
+	s3: AmazonS3,
+	path: ObjectPath,
+	name: String,
+	place: String,
+	/// What was written and not yet given to a part.
+	pending: BytesMut,
+	/// The multipart upload, once the object outgrew one part.
+	multipart: Option<WriteMultipart>,
+}
+
+impl S3Upload {
+	fn error(&self, e: object_store::Error) -> io::Error {
+		s3_error("storing", &self.name, &self.place, e)
+	}
+}
+
+#[async_trait]
+impl Upload for S3Upload {
+	async fn write(&mut self, bytes: Bytes) -> io::Result<()> {
+		self.pending.extend_from_slice(&bytes);
+		while self.pending.len() >= PART_SIZE {
+			let part = self.pending.split_to(PART_SIZE).freeze();
+			let multipart = match &mut self.multipart {
+				Some(multipart) => multipart,
+				None => {
+					let started = self
+						.s3
+						.put_multipart(&self.path)
+						.await
+						.map_err(|e| s3_error("storing", &self.name, &self.place, e))?;
+					self.multipart.insert(WriteMultipart::new_with_chunk_size(started, PART_SIZE))
+				},
+			};
+			// At most PARTS_IN_FLIGHT parts on their way: the caller waits for room.
+			multipart
+				.wait_for_capacity(PARTS_IN_FLIGHT)
+				.await
+				.map_err(|e| s3_error("storing", &self.name, &self.place, e))?;
+			multipart.put(part);
+		}
+		Ok(())
+	}
+
+	async fn commit(mut self: Box<Self>) -> io::Result<()> {
+		let rest = std::mem::take(&mut self.pending).freeze();
+		match self.multipart.take() {
+			None => self
+				.s3
+				.put(&self.path, PutPayload::from(rest))
+				.await
+				.map(|_| ())
+				.map_err(|e| self.error(e)),
+			Some(mut multipart) => {
+				multipart.put(rest);
+				multipart.finish().await.map(|_| ()).map_err(|e| self.error(e))
+			},
+		}
+	}
+
+	async fn abort(mut self: Box<Self>) -> io::Result<()> {
+		self.pending.clear();
+		match self.multipart.take() {
+			None => Ok(()),
+			Some(multipart) => multipart.abort().await.map_err(|e| self.error(e)),
+		}
+	}
+}
+
+impl Drop for S3Upload {
+	fn drop(&mut self) {
+		// Neither committed nor aborted (the caller went away): the parts sent are dropped
+		// by the service. (A process that dies mid-upload leaves them to the bucket's
+		// lifecycle rule for incomplete multipart uploads.)
+		if let Some(multipart) = self.multipart.take() {
+			if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+				runtime.spawn(async move {
+					let _ = multipart.abort().await;
+				});
+			}
+		}
+	}
+}
+
 #[async_trait]
 impl Objects for S3Objects {
 	async fn create(&self, name: &str, bytes: Vec<u8>) -> io::Result<bool> {
@@ -462,6 +738,32 @@ impl Objects for S3Objects {
 			.delete(&self.path(name)?)
 			.await
 			.map_err(|e| s3_error("deleting", name, &self.describe, e))
+	}
+
+	async fn upload(&self, name: &str) -> io::Result<Box<dyn Upload>> {
+		Ok(Box::new(S3Upload {
+			s3: self.s3.clone(),
+			path: self.path(name)?,
+			name: name.to_string(),
+			place: self.describe.clone(),
+			pending: BytesMut::new(),
+			multipart: None,
+		}))
+	}
+
+	async fn read(&self, name: &str) -> io::Result<Option<Reading>> {
+		let got = match self.s3.get(&self.path(name)?).await {
+			Ok(got) => got,
+			Err(object_store::Error::NotFound { .. }) => return Ok(None),
+			Err(e) => return Err(s3_error("reading", name, &self.describe, e)),
+		};
+		let size = got.meta.size;
+		let (name, place) = (name.to_string(), self.describe.clone());
+		let chunks = got
+			.into_stream()
+			.map(move |chunk| chunk.map_err(|e| s3_error("reading", &name, &place, e)))
+			.boxed();
+		Ok(Some(Reading { size, chunks }))
 	}
 
 	async fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
@@ -530,9 +832,11 @@ mod tests {
 		assert_eq!(o.get("documents/aa").await.unwrap(), Some(b"one".to_vec()));
 		o.put("documents/aa", b"three".to_vec()).await.unwrap();
 		assert_eq!(o.get("documents/aa").await.unwrap(), Some(b"three".to_vec()));
-		// A temporary file a crash left behind is not an object.
+		// A temporary file a crash left behind is not an object, and goes at the next start.
 		fs::write(dir.path().join("documents/.bb.1.0.tmp"), b"cut").unwrap();
 		assert_eq!(o.list("documents").await.unwrap(), vec!["aa".to_string()]);
+		let o = LocalDir::open(dir.path()).unwrap();
+		assert!(!dir.path().join("documents/.bb.1.0.tmp").exists());
 		o.create("nonces/17/ab", b"".to_vec()).await.unwrap();
 		assert_eq!(o.folders("nonces").await.unwrap(), vec!["17".to_string()]);
 		assert!(o.list("nonces").await.unwrap().is_empty());
@@ -543,5 +847,44 @@ mod tests {
 		assert!(!o.delete("documents/aa").await.unwrap());
 		assert!(!o.exists("documents/aa").await.unwrap());
 		assert!(o.get("../etc/passwd").await.is_err());
+	}
+
+	async fn read_all(o: &LocalDir, name: &str) -> Option<(u64, Vec<u8>)> {
+		let mut reading = o.read(name).await.unwrap()?;
+		let mut all = Vec::new();
+		while let Some(chunk) = reading.chunks.next().await {
+			let chunk = chunk.unwrap();
+			assert!(chunk.len() <= READ_CHUNK);
+			all.extend_from_slice(&chunk);
+		}
+		Some((reading.size, all))
+	}
+
+	#[tokio::test]
+	async fn an_upload_to_a_directory_is_seen_only_once_committed_and_leaves_nothing_otherwise() {
+		let dir = tempfile::tempdir().unwrap();
+		let o = LocalDir::open(dir.path()).unwrap();
+		let doc: Vec<u8> = (0..READ_CHUNK * 2 + 5).map(|i| (i % 241) as u8).collect();
+		let mut up = o.upload("documents/aa").await.unwrap();
+		for piece in doc.chunks(100_000) {
+			up.write(Bytes::copy_from_slice(piece)).await.unwrap();
+		}
+		assert!(!o.exists("documents/aa").await.unwrap());
+		up.commit().await.unwrap();
+		assert_eq!(read_all(&o, "documents/aa").await, Some((doc.len() as u64, doc.clone())));
+		// Aborted or dropped: no object, no temporary file left, the object there unchanged.
+		let mut aborted = o.upload("documents/aa").await.unwrap();
+		aborted.write(Bytes::from_static(b"other")).await.unwrap();
+		aborted.abort().await.unwrap();
+		let mut dropped = o.upload("documents/bb").await.unwrap();
+		dropped.write(Bytes::from_static(b"cut")).await.unwrap();
+		drop(dropped);
+		let left: Vec<_> = fs::read_dir(dir.path().join("documents"))
+			.unwrap()
+			.map(|e| e.unwrap().file_name().into_string().unwrap())
+			.collect();
+		assert_eq!(left, vec!["aa".to_string()]);
+		assert_eq!(read_all(&o, "documents/aa").await.unwrap().1, doc);
+		assert!(read_all(&o, "documents/bb").await.is_none());
 	}
 }

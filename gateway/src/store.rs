@@ -38,11 +38,12 @@ use std::{
 	sync::{Arc, Mutex},
 };
 
+use bytes::Bytes;
 use codec::{Decode, Encode};
 use ehr_client::{keys::WrappedKey, runtime::AccountId};
 use sp_core::H256;
 
-use crate::objects::Objects;
+use crate::objects::{Objects, Reading, Upload};
 
 /// The store of one gateway.
 pub struct Store {
@@ -57,6 +58,24 @@ pub struct Store {
 	/// same CID never interleave in this process (an erased document could otherwise come
 	/// back).
 	documents: tokio::sync::Mutex<()>,
+}
+
+/// A document being uploaded ([`Store::begin`]).
+pub struct DocumentUpload {
+	cid: Vec<u8>,
+	upload: Box<dyn Upload>,
+}
+
+impl DocumentUpload {
+	/// Appends `bytes` to the document.
+	pub async fn write(&mut self, bytes: Bytes) -> io::Result<()> {
+		self.upload.write(bytes).await
+	}
+
+	/// Drops what was written: nothing of it is kept.
+	pub async fn abort(self) -> io::Result<()> {
+		self.upload.abort().await
+	}
 }
 
 /// What [`Store::put`] did.
@@ -232,19 +251,47 @@ impl Store {
 		key: &WrappedKey,
 		uploader: &AccountId,
 	) -> io::Result<Put> {
+		let mut upload = self.begin(cid).await?;
+		if let Err(e) = upload.write(Bytes::copy_from_slice(bytes)).await {
+			let _ = upload.abort().await;
+			return Err(e);
+		}
+		self.finish(upload, key, uploader).await
+	}
+
+	/// Starts the upload of the document of `cid`: nobody sees its bytes until
+	/// [`Store::finish`] publishes them.
+	pub async fn begin(&self, cid: &[u8]) -> io::Result<DocumentUpload> {
+		let upload = self.objects.upload(&format!("documents/{}", hex::encode(cid))).await?;
+		Ok(DocumentUpload { cid: cid.to_vec(), upload })
+	}
+
+	/// Publishes `upload` with its wrapped key and its `uploader`, as [`Store::put`] does:
+	/// unless the CID is stored already or was erased (the upload is then dropped).
+	///
+	/// The caller checks that the bytes written hash to the CID and that `key` opens for it.
+	pub async fn finish(
+		&self,
+		upload: DocumentUpload,
+		key: &WrappedKey,
+		uploader: &AccountId,
+	) -> io::Result<Put> {
 		let _guard = self.documents.lock().await;
-		let c = hex::encode(cid);
-		if self.is_erased(cid).await? {
+		let DocumentUpload { cid, upload } = upload;
+		let c = hex::encode(&cid);
+		if self.is_erased(&cid).await? {
+			upload.abort().await?;
 			return Ok(Put::Erased);
 		}
 		// The key is written last: a document without a key is an upload cut short, completed
 		// now with the bytes the caller checked.
 		if self.objects.exists(&format!("keys/{c}")).await? {
+			upload.abort().await?;
 			return Ok(Put::AlreadyStored);
 		}
-		self.objects.put(&format!("documents/{c}"), bytes.to_vec()).await?;
+		upload.commit().await?;
 		let mut named = uploader.encode();
-		named.extend_from_slice(&self.uploader_tag(cid, uploader));
+		named.extend_from_slice(&self.uploader_tag(&cid, uploader));
 		self.objects.put(&format!("uploaders/{c}"), named).await?;
 		if !self.objects.create(&format!("keys/{c}"), key.encode()).await? {
 			// Another writer of the same bucket stored the CID first.
@@ -252,7 +299,7 @@ impl Store {
 		}
 		// Another gateway of the bucket may have erased the CID since it was checked above:
 		// what was just written goes again (an erasure writes its tombstone first).
-		if self.is_erased(cid).await? {
+		if self.is_erased(&cid).await? {
 			self.objects.delete(&format!("keys/{c}")).await?;
 			self.objects.delete(&format!("documents/{c}")).await?;
 			self.objects.delete(&format!("uploaders/{c}")).await?;
@@ -284,6 +331,17 @@ impl Store {
 		let Some(key) = key? else { return Ok(None) };
 		let key = WrappedKey::decode(&mut &key[..]).map_err(|e| invalid("wrapped key", e))?;
 		Ok(document?.map(|bytes| (bytes, key)))
+	}
+
+	/// The sealed bytes under `cid`, a chunk at a time, and its wrapped key, if both are there.
+	pub async fn read(&self, cid: &[u8]) -> io::Result<Option<(Reading, WrappedKey)>> {
+		let c = hex::encode(cid);
+		let (key_name, document_name) = (format!("keys/{c}"), format!("documents/{c}"));
+		let (key, document) =
+			tokio::join!(self.objects.get(&key_name), self.objects.read(&document_name));
+		let Some(key) = key? else { return Ok(None) };
+		let key = WrappedKey::decode(&mut &key[..]).map_err(|e| invalid("wrapped key", e))?;
+		Ok(document?.map(|reading| (reading, key)))
 	}
 
 	/// The staff account that uploaded the document of `cid` (`None` if not recorded).

@@ -5,13 +5,18 @@
 //! stores on one bucket (two gateways of one hospital); an upload cut by the server's death
 //! leaves nothing a reader sees; wrong credentials, a missing bucket and plain HTTP off the
 //! machine (whichever variable names the endpoint) are refused at start-up with an error that
-//! says so, by the library and by the `ehr-gateway` binary.
+//! says so, by the library and by the `ehr-gateway` binary. A document larger than a part goes
+//! up as a multipart upload that nobody sees before it is committed, and nothing of it when it
+//! is aborted or dropped; it reads back a chunk at a time.
 
 use std::{io, path::Path, process::Command, sync::Arc, time::Duration};
 
+use bytes::Bytes;
+use futures::StreamExt;
+
 use ehr_client::{keys::WrappedKey, runtime::AccountId};
 use ehr_gateway::{
-	objects::{Objects, S3Config, S3Objects},
+	objects::{Objects, S3Config, S3Objects, PART_SIZE},
 	store::{KeptRequest, Put, Store},
 };
 use ehr_testing::S3Server;
@@ -196,4 +201,48 @@ async fn wrong_credentials_a_missing_bucket_and_plain_http_off_the_machine_are_r
 		.unwrap();
 	let stderr = String::from_utf8_lossy(&out.stderr);
 	assert!(!out.status.success() && stderr.contains("plain HTTP off this machine"), "{stderr}");
+}
+
+/// Everything a [`ehr_gateway::objects::Reading`] yields, and its announced size.
+async fn read_all(objects: &dyn Objects, name: &str) -> Option<(u64, Vec<u8>)> {
+	let mut reading = objects.read(name).await.unwrap()?;
+	let mut all = Vec::new();
+	while let Some(chunk) = reading.chunks.next().await {
+		all.extend_from_slice(&chunk.unwrap());
+	}
+	Some((reading.size, all))
+}
+
+#[tokio::test]
+async fn a_document_larger_than_a_part_is_uploaded_in_parts_and_seen_only_once_committed() {
+	let server = S3Server::start(&["ehr-docs"]).unwrap();
+	let objects = S3Objects::connect(&config(&server, "ehr-docs", "imaging")).await.unwrap();
+	// Two and a half parts, written in pieces of 1 MiB and a bit.
+	let doc: Vec<u8> = (0..PART_SIZE * 5 / 2).map(|i| (i * 31 % 251) as u8).collect();
+	let mut upload = objects.upload("documents/aa").await.unwrap();
+	for piece in doc.chunks((1 << 20) + 3) {
+		upload.write(Bytes::copy_from_slice(piece)).await.unwrap();
+	}
+	// Parts are on the server, but no object is there until the commit.
+	assert!(!objects.exists("documents/aa").await.unwrap());
+	upload.commit().await.unwrap();
+	assert_eq!(read_all(&objects, "documents/aa").await, Some((doc.len() as u64, doc.clone())));
+
+	// Aborted, or dropped (the client gone mid-upload): nothing is seen, and what was there
+	// stays.
+	let mut aborted = objects.upload("documents/aa").await.unwrap();
+	aborted.write(Bytes::from(vec![1u8; PART_SIZE + 1])).await.unwrap();
+	aborted.abort().await.unwrap();
+	let mut dropped = objects.upload("documents/bb").await.unwrap();
+	dropped.write(Bytes::from(vec![2u8; PART_SIZE * 2])).await.unwrap();
+	drop(dropped);
+	assert!(!objects.exists("documents/bb").await.unwrap());
+	assert_eq!(read_all(&objects, "documents/aa").await.unwrap().1, doc);
+	// A small one is one PUT at the commit.
+	let mut small = objects.upload("documents/cc").await.unwrap();
+	small.write(Bytes::from_static(b"small")).await.unwrap();
+	assert!(!objects.exists("documents/cc").await.unwrap());
+	small.commit().await.unwrap();
+	assert_eq!(read_all(&objects, "documents/cc").await, Some((5, b"small".to_vec())));
+	assert!(read_all(&objects, "documents/dd").await.is_none());
 }

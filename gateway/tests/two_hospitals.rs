@@ -156,7 +156,8 @@ impl GatewayProcess {
 			.arg("--store")
 			.arg(&store)
 			.args(["--suri", suri, "--watch-every", "1"])
-			.args(["--max-document-size", &MAX_DOCUMENT.to_string()])
+			.args(["--max-document-size", &(8u64 << 30).to_string()])
+			.args(["--max-inline-size", &MAX_DOCUMENT.to_string()])
 			.args(["--refusals-per-requester", &REFUSALS_PER_REQUESTER.to_string()])
 			// The timed run at the end fetches hundreds of documents a second from one address
 			// as one requester: no limit on either.
@@ -230,6 +231,359 @@ async fn note_for_charlie(
 	let record = record_added(&submit(rpc, eve, add).await);
 	let on_chain = gateway::finalized_record(rpc, record).await.unwrap().unwrap();
 	(record, stored, sealed.bytes.len(), on_chain)
+}
+
+/// Pseudo-random bytes (xorshift), quick to make in any amount.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+	let mut x = seed | 1;
+	let mut v = Vec::with_capacity(len + 8);
+	while v.len() < len {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v.extend_from_slice(&x.to_le_bytes());
+	}
+	v.truncate(len);
+	v
+}
+
+/// Runs `ehr-doc` under `/usr/bin/time`: its JSON output, seconds and peak resident KiB.
+fn ehr_doc_timed(rpc: &str, args: &[&str]) -> (Value, f64, u64) {
+	let times = tempfile::NamedTempFile::new().unwrap();
+	let mut cmd = Command::new("/usr/bin/time");
+	cmd.args(["-f", "%e %M", "-o"]).arg(times.path()).args([DOC_BIN, "--rpc", rpc]);
+	if let Some(ca) = CA_FILE.get() {
+		cmd.arg("--ca-file").arg(ca);
+	}
+	let out = cmd.args(args).output().unwrap();
+	assert!(out.status.success(), "ehr-doc {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+	let text = std::fs::read_to_string(times.path()).unwrap();
+	let mut parts = text.split_whitespace();
+	let seconds: f64 = parts.next().unwrap().parse().unwrap();
+	let kib: u64 = parts.next().unwrap().parse().unwrap();
+	(serde_json::from_slice(&out.stdout).unwrap(), seconds, kib)
+}
+
+/// A figure of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+fn proc_kib(pid: u32, field: &str) -> u64 {
+	let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+	status
+		.lines()
+		.find_map(|l| l.strip_prefix(field)?.trim_start_matches(':').split_whitespace().next())
+		.and_then(|n| n.parse().ok())
+		.unwrap()
+}
+
+/// The patient of step 8b's studies (an endowed development account no other step uses, so
+/// that the other steps' checks of Charlie's log and requests stay as they are).
+const STUDY_PATIENT: &str = "//Ferdie//stash";
+
+/// Anchors the document `ehr-doc upload` printed (`up`) as an imaging record of the
+/// [`STUDY_PATIENT`]'s, kept by `author`'s hospital.
+async fn anchor_streamed(rpc: &Rpc, author: &sr25519::Pair, up: &Value) -> u64 {
+	let commitment: H256 = serde_json::from_value(up["commitment"].clone()).unwrap();
+	let add = RuntimeCall::PatientRecords(pallet_patient_records::Call::add_record {
+		patient: pair(STUDY_PATIENT).public().into(),
+		category: pallet_patient_records::Category::Imaging,
+		content: pallet_patient_records::ContentInput {
+			commitment,
+			cid: pallet_patient_records::cid::raw_sha2_256(&commitment.0).to_vec(),
+			scheme: pallet_patient_records::EncryptionScheme::ChaCha20Poly1305Stream,
+			size: up["size"].as_u64().unwrap(),
+		},
+	});
+	record_added(&submit(rpc, author, add).await)
+}
+
+/// Step 8b: documents streamed through the gateways' streamed routes, and what the routes
+/// refuse.
+async fn streamed_documents(
+	rpc_a: &Rpc,
+	url_a: &str,
+	url_b: &str,
+	gateway_a: &GatewayProcess,
+	gateway_b: &GatewayProcess,
+	(client_a, eve, dave, ferdie): (&Gateway, &sr25519::Pair, &sr25519::Pair, &sr25519::Pair),
+	dir: &Path,
+) {
+	let path = |p: &Path| p.to_str().unwrap().to_string();
+	let patient = pair(STUDY_PATIENT);
+	submit(rpc_a, &patient, registry(pallet_hospital_registry::Call::register_patient {})).await;
+	ehr_doc(url_a, &["publish-key", "--suri", STUDY_PATIENT]).unwrap();
+
+	// A 20 MiB study on Alice General's S3 gateway: three parts of a multipart upload.
+	let study = noise(20 << 20, 20);
+	let (study_file, study_out) = (dir.join("study.dcm"), dir.join("study.out"));
+	std::fs::write(&study_file, &study).unwrap();
+	let before = gateway_a.documents().await;
+	let up = ehr_doc(url_a, &["upload", "--suri", "//Eve", "--file", &path(&study_file)]).unwrap();
+	assert_eq!(gateway_a.documents().await, before + 1);
+	let study_record = anchor_streamed(rpc_a, eve, &up).await;
+	let got = ehr_doc(
+		url_a,
+		&[
+			"fetch",
+			"--suri",
+			STUDY_PATIENT,
+			"--record",
+			&study_record.to_string(),
+			"--out",
+			&path(&study_out),
+		],
+	)
+	.unwrap();
+	assert_eq!(got["bytes"], study.len() as u64);
+	assert_eq!(std::fs::read(&study_out).unwrap(), study, "the study came back as it went");
+	assert!(got["logged"].as_str().is_some_and(|h| h != format!("{:?}", H256::zero())));
+
+	// What the streamed upload refuses, before reading a byte of the body (the client waits
+	// for `100 Continue`, so it gets the refusal, not a broken connection), or after.
+	let (eve_signer, ferdie_signer) = (Signer::new(eve.clone()), Signer::new(ferdie.clone()));
+	let custodian = EncryptionSecret::from_sr25519(&pair("//Alice//stash")).public();
+	let sealed_path = dir.join("study.sealed");
+	let sealed = ehr_client::transfer::seal_file(&study_file, &sealed_path).await.unwrap();
+	let store_request = |signer: &Signer, size: u64, commitment: H256| StoreRequest {
+		hospital: 0,
+		uploader: signer.account(),
+		commitment,
+		size,
+		// Wrapped for the CID of the commitment signed: the key checks, whatever the bytes.
+		wrapped_key: keys::wrap(
+			&sealed.key,
+			&custodian,
+			&pallet_patient_records::cid::raw_sha2_256(&commitment.0),
+		)
+		.unwrap(),
+		nonce: gateway::new_nonce(),
+		expires_at: now_ms() + 60_000,
+		genesis: client_a.genesis(),
+	};
+	let refused = |r: Result<gateway::Stored, Error>| match r {
+		Err(Error::Refused(r)) => r.refusal,
+		other => panic!("expected a refusal, got {other:?}"),
+	};
+	let size = sealed.size;
+	let not_staff = sign(&store_request(&ferdie_signer, size, sealed.commitment), ferdie);
+	assert_eq!(
+		refused(client_a.store_file_signed(&not_staff, &sealed_path, size).await),
+		Refusal::NotHospitalStaff
+	);
+	let huge = sign(&store_request(&eve_signer, 1 << 40, sealed.commitment), eve);
+	assert_eq!(
+		refused(client_a.store_file_signed(&huge, &sealed_path, size).await),
+		Refusal::TooLarge
+	);
+	// A body of another length than the signed size, and bytes of the signed size that are not
+	// the signed commitment's (read whole, hashed, and dropped).
+	let short = sign(&store_request(&eve_signer, size - 1, sealed.commitment), eve);
+	assert_eq!(
+		refused(client_a.store_file_signed(&short, &sealed_path, size).await),
+		Refusal::CidMismatch
+	);
+	let other_file = dir.join("other.sealed");
+	std::fs::write(&other_file, noise(size as usize, 22)).unwrap();
+	let other = sign(&store_request(&eve_signer, size, sealed.commitment), eve);
+	assert_eq!(
+		refused(client_a.store_file_signed(&other, &other_file, size).await),
+		Refusal::CidMismatch
+	);
+	let replayed = sign(&store_request(&eve_signer, size, sealed.commitment), eve);
+	client_a.store_file_signed(&replayed, &sealed_path, size).await.unwrap();
+	assert_eq!(
+		refused(client_a.store_file_signed(&replayed, &sealed_path, size).await),
+		Refusal::Replayed
+	);
+	assert_eq!(gateway_a.documents().await, before + 2, "no refused upload was stored");
+
+	// An upload cut off half way (the connection closed after 8 MiB of 20): nothing of it is
+	// seen, and the same document uploads whole afterwards.
+	let cut = sealed_path.with_extension("cut");
+	let cut_doc = noise(20 << 20, 21);
+	std::fs::write(&cut, &cut_doc).unwrap();
+	let cut_commitment = H256(sp_io::hashing::sha2_256(&cut_doc));
+	let cut_request = sign(&store_request(&eve_signer, cut_doc.len() as u64, cut_commitment), eve);
+	{
+		use std::io::{Read, Write};
+		let addr = gateway_a.url.trim_start_matches("http://").to_string();
+		let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+		let head = format!(
+			"PUT {} HTTP/1.1\r\nhost: {addr}\r\n{}: {}\r\n{}: {}\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
+			gateway::DOCUMENTS_PATH,
+			gateway::REQUEST_HEADER,
+			cut_request.request,
+			gateway::SIGNATURE_HEADER,
+			cut_request.signature,
+			cut_doc.len()
+		);
+		tcp.write_all(head.as_bytes()).unwrap();
+		let mut answer = [0u8; 64];
+		let n = tcp.read(&mut answer).unwrap();
+		let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+		assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+		tcp.write_all(&cut_doc[..8 << 20]).unwrap();
+		tcp.shutdown(std::net::Shutdown::Both).unwrap();
+	}
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	assert_eq!(gateway_a.documents().await, before + 2, "a cut upload is not seen");
+	let whole = sign(&store_request(&eve_signer, cut_doc.len() as u64, cut_commitment), eve);
+	client_a.store_file_signed(&whole, &cut, cut_doc.len() as u64).await.unwrap();
+	assert_eq!(gateway_a.documents().await, before + 3);
+
+	// A streamed fetch is the fetch of its path's record, once.
+	let fetch = |record: u64| {
+		sign(
+			&FetchRequest {
+				hospital: 0,
+				record,
+				purpose: Purpose::Treatment,
+				requester: patient.public().into(),
+				nonce: gateway::new_nonce(),
+				expires_at: now_ms() + 60_000,
+				genesis: client_a.genesis(),
+			},
+			&patient,
+		)
+	};
+	let fetch_refusal = |r: Result<ehr_client::transfer::FetchedFile, Error>| match r {
+		Err(Error::Refused(r)) => r.refusal,
+		other => panic!("expected a refusal, got {other:?}"),
+	};
+	let once = fetch(study_record);
+	let elsewhere = dir.join("study.elsewhere");
+	assert_eq!(
+		fetch_refusal(
+			client_a.fetch_to_file_signed(&once, study_record + 1, &elsewhere, None).await
+		),
+		Refusal::Malformed
+	);
+	assert!(!elsewhere.exists());
+	let first = dir.join("study.first");
+	let served = client_a.fetch_to_file_signed(&once, study_record, &first, None).await.unwrap();
+	assert_eq!(served.size, sealed_len(&up));
+	let again = dir.join("study.again");
+	assert_eq!(
+		fetch_refusal(client_a.fetch_to_file_signed(&once, study_record, &again, None).await),
+		Refusal::Replayed
+	);
+
+	// Altered bytes in the bucket: the streamed answer breaks before its end, and `ehr-doc`
+	// writes nothing where the plaintext would go.
+	let cid = pallet_patient_records::cid::raw_sha2_256(&served.digest.0);
+	let name = format!("documents/{}", hex::encode(cid));
+	let mut altered = std::fs::read(&first).unwrap();
+	altered[12345] ^= 1;
+	gateway_a.objects.put(&name, altered).await.unwrap();
+	// The gateway cuts the answer short: what was received is not kept.
+	let broken_sealed = dir.join("study.broken.sealed");
+	let request = fetch(study_record);
+	match client_a.fetch_to_file_signed(&request, study_record, &broken_sealed, None).await {
+		Err(Error::Refused(r)) => panic!("a cut answer, not a refusal: {r}"),
+		Err(_) => {},
+		Ok(f) => panic!("altered bytes were received whole: {f:?}"),
+	}
+	assert!(!broken_sealed.exists());
+	assert!(gateway_a
+		.log()
+		.contains("stored bytes do not match the commitment; the answer was cut short"));
+	// `ehr-doc` stops at the first chunk that does not open.
+	let broken_out = dir.join("study.broken");
+	let broken = ehr_doc(
+		url_a,
+		&[
+			"fetch",
+			"--suri",
+			STUDY_PATIENT,
+			"--record",
+			&study_record.to_string(),
+			"--out",
+			&path(&broken_out),
+		],
+	)
+	.unwrap_err();
+	assert!(broken.contains("does not decrypt"), "{broken}");
+	assert!(!broken_out.exists(), "{broken}");
+	gateway_a.objects.put(&name, std::fs::read(&first).unwrap()).await.unwrap();
+
+	// A large study through Bob Memorial's HTTPS gateway (its directory store): its rates, and
+	// the peak memory of the client and of the gateway.
+	let mib: u64 =
+		std::env::var("EHR_LARGE_DOCUMENT_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(48);
+	let big = dir.join("large.dcm");
+	{
+		use std::io::Write;
+		let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+		for i in 0..mib {
+			f.write_all(&noise(1 << 20, 1000 + i)).unwrap();
+		}
+		f.flush().unwrap();
+	}
+	let bytes = mib << 20;
+	let (_, _, base_kib) = ehr_doc_timed(url_b, &["key", "--suri", "//Dave"]);
+	let gw_pid = gateway_b.child.id();
+	let gw_before = proc_kib(gw_pid, "VmRSS");
+	let (up, up_s, up_kib) =
+		ehr_doc_timed(url_b, &["upload", "--suri", "//Dave", "--file", &path(&big)]);
+	let rpc_b = Rpc::new(url_b).unwrap();
+	let big_record = anchor_streamed(&rpc_b, dave, &up).await;
+	let big_out = dir.join("large.out");
+	let (got, down_s, down_kib) = ehr_doc_timed(
+		url_b,
+		&[
+			"fetch",
+			"--suri",
+			STUDY_PATIENT,
+			"--record",
+			&big_record.to_string(),
+			"--out",
+			&path(&big_out),
+		],
+	);
+	let gw_peak = proc_kib(gw_pid, "VmHWM");
+	assert_eq!(got["bytes"], bytes);
+	let same = {
+		use std::io::Read;
+		let (mut a, mut b) =
+			(std::fs::File::open(&big).unwrap(), std::fs::File::open(&big_out).unwrap());
+		let (mut x, mut y) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+		loop {
+			let (n, m) = (a.read(&mut x).unwrap(), b.read(&mut y).unwrap());
+			if n != m || x[..n] != y[..m] {
+				break false;
+			}
+			if n == 0 {
+				break true;
+			}
+		}
+	};
+	assert!(same, "the large study came back as it went");
+	let grown = |peak: u64, base: u64| peak.saturating_sub(base) / 1024;
+	eprintln!(
+		"streamed document of {mib} MiB over HTTPS: upload (seal + send) {:.2} s = {:.1} MiB/s, \
+		 fetch (receive + check + open) {:.2} s = {:.1} MiB/s; peak memory growth: ehr-doc \
+		 upload {} MiB, fetch {} MiB, gateway {} MiB",
+		up_s,
+		mib as f64 / up_s.max(0.01),
+		down_s,
+		mib as f64 / down_s.max(0.01),
+		grown(up_kib, base_kib),
+		grown(down_kib, base_kib),
+		grown(gw_peak, gw_before),
+	);
+	for (who, peak, base) in [
+		("upload", up_kib, base_kib),
+		("fetch", down_kib, base_kib),
+		("gateway", gw_peak, gw_before),
+	] {
+		assert!(grown(peak, base) <= 64, "{who}: memory grew by {} MiB", grown(peak, base));
+	}
+	for f in [&big, &big_out] {
+		std::fs::remove_file(f).unwrap();
+	}
+}
+
+/// The sealed size an `ehr-doc upload` printed.
+fn sealed_len(up: &Value) -> u64 {
+	up["size"].as_u64().unwrap()
 }
 
 /// The CA file of Bob Memorial's HTTPS gateway, which `ehr-doc` trusts.
@@ -742,6 +1096,21 @@ async fn documents_flow_between_two_hospitals_only_under_consent() {
 	let refused = open(&cut).unwrap_err();
 	assert!(refused.contains("does not open"), "{refused}");
 	assert!(!scan_out.exists() && !scan_out.with_extension("partial").exists());
+
+	// 8b. Documents larger than a JSON-RPC body, streamed both ways by `ehr-doc` through the
+	// gateways' streamed routes: a 20 MiB study on Alice General's S3 gateway (a multipart upload
+	// of three parts), and one of `EHR_LARGE_DOCUMENT_MIB` (default 48) uploaded by Dave to Bob
+	// Memorial's HTTPS gateway, whose rates and memory are printed (and the memory bounded).
+	streamed_documents(
+		&rpc_a,
+		&node_a.url(),
+		&node_b.url(),
+		&gateway_a,
+		&gateway_b,
+		(&client_a, &eve, &dave, &ferdie),
+		files.path(),
+	)
+	.await;
 
 	// 9. Charlie revokes the grant: denied again.
 	let revoke = RuntimeCall::Consent(pallet_consent::Call::revoke {

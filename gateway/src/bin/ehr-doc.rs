@@ -14,11 +14,13 @@
 //! ehr-doc directory show --hospital 0 [--gateway http://127.0.0.1:8440]
 //! ```
 //!
-//! `upload` seals the file under a fresh key (XChaCha20-Poly1305), wraps the key to the
-//! custodian key the uploader's hospital gateway registered on chain, uploads it, and with
-//! `--patient` anchors it as a record. `fetch` reads the record at the finalized block, asks its
-//! custodian's gateway (found in the registry) with a signed request, checks the bytes against
-//! the chain and decrypts them with the requester's key. `erase` asks the custodian's gateway,
+//! `upload` seals the file under a fresh key (ChaCha20-Poly1305, a chunk at a time), wraps the
+//! key to the custodian key the uploader's hospital gateway registered on chain, uploads it
+//! through the gateway's streamed route, and with `--patient` anchors it as a record. `fetch`
+//! reads the record at the finalized block, asks its custodian's gateway (found in the
+//! registry) with a signed request, receives the sealed bytes into a file, checks them against
+//! the chain and decrypts them with the requester's key. Both work in bounded memory, for a
+//! document of any size the gateway accepts. `erase` asks the custodian's gateway,
 //! in a request signed by the hospital's admin, one of its `Administrator` staff or the
 //! gateway's own account, to erase a deleted record's document. `requests`, run by a patient
 //! (or a delegate or guardian), reads the patient's access log at the finalized block and
@@ -51,7 +53,7 @@ use ehr_client::{
 	gateway::{self, Purpose, ServedRequest},
 	keys::EncryptionSecret,
 	runtime::{AccountId, RuntimeCall},
-	Rpc, Signer,
+	transfer, Rpc, Signer,
 };
 use pallet_access_log::{LogAction, Subject};
 use pallet_consent::{Action, Decision, Target};
@@ -268,7 +270,6 @@ async fn run(args: Args) -> Result<Value, String> {
 		},
 		Command::Upload { suri, file, gateway, patient, category } => {
 			let s = Signer::from_uri(&suri).map_err(fail)?;
-			let plain = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
 			let gw = match gateway {
 				Some(url) => {
 					let genesis = rpc.genesis_hash().await.map_err(fail)?;
@@ -286,7 +287,9 @@ async fn run(args: Args) -> Result<Value, String> {
 				},
 			};
 			let category: Category = enum_arg("category", &category)?;
-			let (sealed, stored) = gateway::upload(&rpc, &gw, &s, &plain).await.map_err(fail)?;
+			// Sealed and sent a chunk at a time, whatever the file's size.
+			let (sealed, stored) =
+				transfer::upload_file(&rpc, &gw, &s, &file).await.map_err(fail)?;
 			let mut out = json!({
 				"cid": stored.cid,
 				"commitment": stored.commitment,
@@ -318,23 +321,24 @@ async fn run(args: Args) -> Result<Value, String> {
 			let s = Signer::from_uri(&suri).map_err(fail)?;
 			let purpose: Purpose = enum_arg("purpose", &purpose)?;
 			let secret = EncryptionSecret::from_sr25519(s.pair());
-			let (plain, fetched) =
-				match gateway::fetch_document(&rpc, &s, &secret, record, purpose).await {
-					Ok(got) => got,
-					Err(ehr_client::Error::Refused(r)) if r.refusal == gateway::Refusal::Denied => {
-						let words = denial_words(&rpc, &s.account(), record, purpose, &r).await;
-						return Err(match words {
-							Some(words) => format!("refused: {words} ({r})"),
-							None => r.to_string(),
-						});
-					},
-					Err(e) => return Err(fail(e)),
-				};
-			std::fs::write(&out, &plain).map_err(|e| format!("{}: {e}", out.display()))?;
+			// Received and opened a chunk at a time, whatever the document's size.
+			let fetched =
+				transfer::fetch_document_to_file(&rpc, &s, &secret, record, purpose, &out).await;
+			let (bytes, fetched) = match fetched {
+				Ok(got) => got,
+				Err(ehr_client::Error::Refused(r)) if r.refusal == gateway::Refusal::Denied => {
+					let words = denial_words(&rpc, &s.account(), record, purpose, &r).await;
+					return Err(match words {
+						Some(words) => format!("refused: {words} ({r})"),
+						None => r.to_string(),
+					});
+				},
+				Err(e) => return Err(fail(e)),
+			};
 			Ok(json!({
 				"record": record,
 				"cid": fetched.cid,
-				"bytes": plain.len(),
+				"bytes": bytes,
 				"out": out,
 				"logged": fetched.logged,
 				"request": fetched.request,
