@@ -12,8 +12,10 @@
 //!
 //! * Ids and moments: [`HospitalId`], [`RecordId`], [`RequestId`], [`GrantId`], [`EmergencyId`],
 //!   [`Commitment`], [`Moment`].
-//! * [`registry`]: the [`StaffRole`]s rights follow, and [`DelegationLog`], where the hospital
-//!   registry reports who was given, contested or lost the power to act for a patient.
+//! * [`registry`]: the [`StaffRole`]s rights follow, [`Parties`], what the other pallets ask the
+//!   hospital registry of an account (active staff, patient, acting for a patient), and
+//!   [`DelegationLog`], where the hospital registry reports who was given, contested or lost the
+//!   power to act for a patient.
 //! * [`records`]: the record [`Category`] consent scopes name, [`RecordLookup`], what the access
 //!   log may learn of a record ([`RecordFacts`]), and [`RecordVersions`], what the access decision
 //!   weighs of a record version ([`RecordVersion`]).
@@ -37,7 +39,7 @@ pub mod registry;
 
 pub use access_log::{AccessLog, LogAction, Purpose, Subject};
 pub use records::{Category, RecordFacts, RecordLookup, RecordVersion, RecordVersions};
-pub use registry::{DelegationChange, DelegationLog, StaffRole};
+pub use registry::{ActingStaff, DelegationChange, DelegationLog, Parties, StaffRole};
 
 /// Identifier of a member hospital, assigned in order of admission.
 pub type HospitalId = u32;

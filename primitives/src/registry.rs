@@ -94,3 +94,27 @@ impl<AccountId> DelegationLog<AccountId> for () {
 		Weight::zero()
 	}
 }
+
+/// A staff member fit to act now: the employing hospital (active) and the role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActingStaff {
+	/// The employing hospital.
+	pub hospital: HospitalId,
+	/// The role.
+	pub role: StaffRole,
+}
+
+/// Who an account is to the chain, as the hospital registry knows it: what the other pallets
+/// ask of the registry, without its storage or its `Config`.
+pub trait Parties<AccountId> {
+	/// The hospital and role of `who`, if `who` is active staff of an active hospital, within
+	/// the validity of its registration.
+	fn active_staff(who: &AccountId) -> Option<ActingStaff>;
+	/// Whether `who` is registered staff of any hospital, active or not (a suspended or former
+	/// member included).
+	fn is_registered_staff(who: &AccountId) -> bool;
+	/// Whether `who` is a registered patient.
+	fn is_patient(who: &AccountId) -> bool;
+	/// Whether `who` acts for `patient`: the patient, a delegate, or a guardian.
+	fn acts_for(who: &AccountId, patient: &AccountId) -> bool;
+}

@@ -26,7 +26,7 @@ type Three<T> = (
 
 /// Admits a hospital; registers a doctor, a gateway account and a patient with an entry in the
 /// log.
-fn setup<T: Config>() -> Result<Three<T>, BenchmarkError> {
+fn setup<T: Config + pallet_hospital_registry::Config>() -> Result<Three<T>, BenchmarkError> {
 	let hospital = NextHospitalId::<T>::get();
 	let admin: T::AccountId = account("admin", hospital, 0);
 	let origin = <T as pallet_hospital_registry::Config>::GovernanceOrigin::try_successful_origin()
@@ -65,7 +65,7 @@ fn setup<T: Config>() -> Result<Three<T>, BenchmarkError> {
 	Ok((staff[0].clone(), staff[1].clone(), patient))
 }
 
-#[benchmarks]
+#[benchmarks(where T: pallet_hospital_registry::Config)]
 mod benchmarks {
 	use super::*;
 

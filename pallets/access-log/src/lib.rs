@@ -86,12 +86,10 @@ pub trait BenchmarkHelper<AccountId> {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use ehr_primitives::{DelegationChange, DelegationLog, StaffRole};
+	use ehr_primitives::{DelegationChange, DelegationLog, Moment, Parties, StaffRole};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
-
-	type Registry<T> = pallet_hospital_registry::Pallet<T>;
 
 	/// A log entry as stored.
 	pub type LogEntryOf<T> = LogEntry<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -113,10 +111,17 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + pallet_hospital_registry::Config {
+	pub trait Config: frame_system::Config {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Who an account is: active staff, a patient, someone who acts for a patient (the
+		/// hospital registry).
+		type Parties: Parties<Self::AccountId>;
+
+		/// Wall-clock time, for the entries' timestamps.
+		type Time: Time<Moment = Moment>;
 
 		/// Finds a record's patient and custodian (the records pallet).
 		type Records: RecordLookup<Self::AccountId>;
@@ -368,8 +373,7 @@ pub mod pallet {
 			gateway: &T::AccountId,
 			record: RecordId,
 		) -> Result<(HospitalId, RecordFacts<T::AccountId>), DispatchError> {
-			let staff =
-				Registry::<T>::active_staff(gateway).map_err(|_| Error::<T>::NotAGateway)?;
+			let staff = T::Parties::active_staff(gateway).ok_or(Error::<T>::NotAGateway)?;
 			ensure!(staff.role == StaffRole::Gateway, Error::<T>::NotAGateway);
 			let facts = T::Records::record_facts(record).ok_or(Error::<T>::RecordNotFound)?;
 			ensure!(facts.custodian == Some(staff.hospital), Error::<T>::NotCustodian);
@@ -387,9 +391,9 @@ pub mod pallet {
 			facts: &RecordFacts<T::AccountId>,
 		) -> DispatchResult {
 			ensure!(
-				pallet_hospital_registry::Staff::<T>::contains_key(accessor)
-					|| Registry::<T>::is_patient(accessor)
-					|| Registry::<T>::acts_for(accessor, &facts.patient),
+				T::Parties::is_registered_staff(accessor)
+					|| T::Parties::is_patient(accessor)
+					|| T::Parties::acts_for(accessor, &facts.patient),
 				Error::<T>::UnknownAccessor
 			);
 			Ok(())
@@ -414,7 +418,7 @@ pub mod pallet {
 			action: LogAction,
 			purpose: Purpose,
 		) {
-			let accessor_hospital = Registry::<T>::active_staff(accessor).ok().map(|s| s.hospital);
+			let accessor_hospital = T::Parties::active_staff(accessor).map(|s| s.hospital);
 			Self::do_append(
 				&facts.patient,
 				accessor,
@@ -450,7 +454,7 @@ pub mod pallet {
 				purpose,
 				source,
 				block: frame_system::Pallet::<T>::block_number(),
-				timestamp: <T as pallet_hospital_registry::Config>::Time::now(),
+				timestamp: T::Time::now(),
 				prev: head.last,
 			};
 			let hash = entry.hash();

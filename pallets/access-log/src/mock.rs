@@ -111,6 +111,8 @@ pub const MAX_READS: u32 = 3;
 
 impl pallet_access_log::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
+	type Parties = Registry;
+	type Time = Timestamp;
 	type Records = TestRecords;
 	type MaxReadsPerCall = ConstU32<MAX_READS>;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;

@@ -1428,6 +1428,25 @@ pub mod pallet {
 
 	/// The validator set follows the registry: every session, the validators of the active
 	/// hospitals (pallet-session skips those without session keys).
+	impl<T: Config> ehr_primitives::Parties<T::AccountId> for Pallet<T> {
+		fn active_staff(who: &T::AccountId) -> Option<ehr_primitives::ActingStaff> {
+			let s = Self::active_staff(who).ok()?;
+			Some(ehr_primitives::ActingStaff { hospital: s.hospital, role: s.role })
+		}
+
+		fn is_registered_staff(who: &T::AccountId) -> bool {
+			Staff::<T>::contains_key(who)
+		}
+
+		fn is_patient(who: &T::AccountId) -> bool {
+			Self::is_patient(who)
+		}
+
+		fn acts_for(who: &T::AccountId, patient: &T::AccountId) -> bool {
+			Self::acts_for(who, patient)
+		}
+	}
+
 	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 		fn new_session(_new_index: u32) -> Option<Vec<T::AccountId>> {
 			Some(Self::active_validators())

@@ -6,6 +6,9 @@ use crate::{Runtime, RuntimeEvent};
 
 impl pallet_access_log::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
+	/// The hospital registry says who is staff, patient or acting for a patient.
+	type Parties = crate::HospitalRegistry;
+	type Time = crate::Timestamp;
 	/// The records pallet tells the log a record's patient, custodian, status and anchor.
 	type Records = crate::PatientRecords;
 	/// A gateway logs up to 256 read attempts in one `logReads` call: a block's worth of reads
