@@ -117,4 +117,6 @@ pub trait Parties<AccountId> {
 	fn is_patient(who: &AccountId) -> bool;
 	/// Whether `who` acts for `patient`: the patient, a delegate, or a guardian.
 	fn acts_for(who: &AccountId, patient: &AccountId) -> bool;
+	/// Whether hospital `id` is active; `None` if there is no such hospital.
+	fn hospital_is_active(id: HospitalId) -> Option<bool>;
 }

@@ -16,7 +16,7 @@ use pallet_hospital_registry::{NextHospitalId, Pallet as Registry};
 use sp_core::H256;
 
 /// The actors of a benchmark, in a newly admitted hospital.
-struct Actors<T: Config> {
+struct Actors<T: Config + pallet_hospital_registry::Config> {
 	admin: T::AccountId,
 	doctor: T::AccountId,
 	patient: T::AccountId,
@@ -24,7 +24,7 @@ struct Actors<T: Config> {
 }
 
 /// Admits a hospital; registers a doctor, a patient and a guardian recorded by the hospital.
-fn actors<T: Config>() -> Result<Actors<T>, BenchmarkError> {
+fn actors<T: Config + pallet_hospital_registry::Config>() -> Result<Actors<T>, BenchmarkError> {
 	let hospital = NextHospitalId::<T>::get();
 	let admin: T::AccountId = account("admin", hospital, 0);
 	let origin = <T as pallet_hospital_registry::Config>::GovernanceOrigin::try_successful_origin()
@@ -55,7 +55,7 @@ fn actors<T: Config>() -> Result<Actors<T>, BenchmarkError> {
 	Ok(Actors { admin, doctor, patient, guardian })
 }
 
-fn staff<T: Config>(
+fn staff<T: Config + pallet_hospital_registry::Config>(
 	admin: &T::AccountId,
 	name: &'static str,
 	role: StaffRole,
@@ -72,16 +72,20 @@ fn staff<T: Config>(
 }
 
 /// `n` records of `patient` by `doctor`, made where [`Config::Records`] finds them.
-fn records<T: Config>(doctor: &T::AccountId, patient: &T::AccountId, n: u32) -> Vec<RecordId> {
+fn records<T: Config + pallet_hospital_registry::Config>(
+	doctor: &T::AccountId,
+	patient: &T::AccountId,
+	n: u32,
+) -> Vec<RecordId> {
 	(0..n).map(|_| T::BenchmarkHelper::benchmark_record(patient, doctor)).collect()
 }
 
-fn now<T: Config>() -> Moment {
+fn now<T: Config + pallet_hospital_registry::Config>() -> Moment {
 	<T as pallet_hospital_registry::Config>::Time::now()
 }
 
 /// `patient` grants `grantee` treatment reads of everything for a day; returns the number.
-fn grant_all<T: Config>(
+fn grant_all<T: Config + pallet_hospital_registry::Config>(
 	by: &T::AccountId,
 	patient: &T::AccountId,
 	grantee: &T::AccountId,
@@ -101,7 +105,7 @@ fn grant_all<T: Config>(
 	Ok(id)
 }
 
-#[benchmarks]
+#[benchmarks(where T: pallet_hospital_registry::Config)]
 mod benchmarks {
 	use super::*;
 

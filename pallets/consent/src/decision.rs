@@ -3,11 +3,10 @@
 
 use super::*;
 use alloc::vec::Vec;
-use ehr_primitives::{Category, Moment, RecordId, RecordVersion, RecordVersions, StaffRole};
-use pallet_hospital_registry::ActiveStaff;
+use ehr_primitives::{
+	ActingStaff, Category, Moment, Parties, RecordId, RecordVersion, RecordVersions, StaffRole,
+};
 
-type Registry<T> = pallet_hospital_registry::Pallet<T>;
-type RegistryError<T> = pallet_hospital_registry::Error<T>;
 /// A record version as the access decision sees it.
 type RecordVersionOf<T> = RecordVersion<<T as frame_system::Config>::AccountId>;
 
@@ -40,7 +39,7 @@ impl<T: Config> Pallet<T> {
 		now: Moment,
 	) -> Decision {
 		use Decision::{Deny, Permit};
-		if !Registry::<T>::is_patient(patient) {
+		if !T::Parties::is_patient(patient) {
 			return Deny(DenyReason::PatientNotFound);
 		}
 		let (record, category) = match target {
@@ -62,13 +61,15 @@ impl<T: Config> Pallet<T> {
 		if accessor == patient {
 			return Permit(PermitBasis::Patient);
 		}
-		if Registry::<T>::acts_for(accessor, patient) {
+		if T::Parties::acts_for(accessor, patient) {
 			return Permit(PermitBasis::Delegate);
 		}
-		let staff = match Registry::<T>::active_staff(accessor) {
-			Ok(s) => s,
-			Err(RegistryError::<T>::StaffNotFound) => return Deny(DenyReason::NotStaff),
-			Err(_) => return Deny(DenyReason::StaffNotActive),
+		let staff = match T::Parties::active_staff(accessor) {
+			Some(s) => s,
+			None if T::Parties::is_registered_staff(accessor) => {
+				return Deny(DenyReason::StaffNotActive)
+			},
+			None => return Deny(DenyReason::NotStaff),
 		};
 		if let Some((_, r)) = &record {
 			if &r.author == accessor && action == Action::Read {
@@ -144,7 +145,7 @@ impl<T: Config> Pallet<T> {
 	fn grant_allows(
 		id: GrantId,
 		g: &GrantOf<T>,
-		staff: &ActiveStaff,
+		staff: &ActingStaff,
 		record: &Option<(RecordId, RecordVersionOf<T>)>,
 		category: Category,
 		purpose: Purpose,

@@ -67,14 +67,11 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use ehr_primitives::{
-		AccessLog, HospitalId, LogAction, Moment, RecordVersions, StaffRole, Subject,
+		AccessLog, ActingStaff, HospitalId, LogAction, Moment, Parties, RecordVersions, StaffRole,
+		Subject,
 	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_hospital_registry::ActiveStaff;
-
-	type Registry<T> = pallet_hospital_registry::Pallet<T>;
-	type RegistryError<T> = pallet_hospital_registry::Error<T>;
 
 	/// A grant as stored.
 	pub type GrantOf<T> = Grant<
@@ -102,10 +99,17 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + pallet_hospital_registry::Config {
+	pub trait Config: frame_system::Config {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Who an account is: active staff, a patient, someone who acts for a patient, and
+		/// whether a hospital is active (the hospital registry).
+		type Parties: Parties<Self::AccountId>;
+
+		/// Wall-clock time: grants' and emergencies' validity.
+		type Time: Time<Moment = Moment>;
 
 		/// Most grants a patient may keep in state (revoked and expired ones count until
 		/// removed).
@@ -461,7 +465,7 @@ pub mod pallet {
 			let doctor = ensure_signed(origin)?;
 			let staff = Self::ensure_active_staff(&doctor)?;
 			ensure!(staff.role == StaffRole::Doctor, Error::<T>::NotADoctor);
-			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::PatientNotFound);
+			ensure!(T::Parties::is_patient(&patient), Error::<T>::PatientNotFound);
 			let note: BoundedVec<u8, T::MaxNoteLength> =
 				note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
 			let now = T::Time::now();
@@ -717,21 +721,18 @@ pub mod pallet {
 			match &grantee {
 				Grantee::Staff(a) => {
 					ensure!(a != patient, Error::<T>::GrantToSelf);
-					match Registry::<T>::active_staff(a) {
-						Ok(_) => {},
-						Err(RegistryError::<T>::StaffNotFound) => {
-							return Err(Error::<T>::GranteeNotFound.into())
-						},
-						Err(_) => return Err(Error::<T>::GranteeNotActive.into()),
+					if T::Parties::active_staff(a).is_none() {
+						return Err(if T::Parties::is_registered_staff(a) {
+							Error::<T>::GranteeNotActive.into()
+						} else {
+							Error::<T>::GranteeNotFound.into()
+						});
 					}
 				},
 				Grantee::Hospital(h) => {
-					let info =
-						Registry::<T>::hospital_info(*h).ok_or(Error::<T>::GranteeNotFound)?;
-					ensure!(
-						info.status == pallet_hospital_registry::HospitalStatus::Active,
-						Error::<T>::GranteeNotActive
-					);
+					let active =
+						T::Parties::hospital_is_active(*h).ok_or(Error::<T>::GranteeNotFound)?;
+					ensure!(active, Error::<T>::GranteeNotActive);
 				},
 			}
 			let scope = match scope {
@@ -810,8 +811,8 @@ pub mod pallet {
 		}
 
 		fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
-			ensure!(Registry::<T>::is_patient(patient), Error::<T>::PatientNotFound);
-			ensure!(Registry::<T>::acts_for(who, patient), Error::<T>::NotForPatient);
+			ensure!(T::Parties::is_patient(patient), Error::<T>::PatientNotFound);
+			ensure!(T::Parties::acts_for(who, patient), Error::<T>::NotForPatient);
 			Ok(())
 		}
 
@@ -824,13 +825,13 @@ pub mod pallet {
 			subject: Subject<T::AccountId>,
 			purpose: Option<Purpose>,
 		) {
-			let hospital = Registry::<T>::active_staff(actor).ok().map(|s| s.hospital);
+			let hospital = T::Parties::active_staff(actor).map(|s| s.hospital);
 			<T as Config>::AccessLog::append(patient, actor, hospital, action, subject, purpose);
 		}
 
 		/// `who` as active staff of an active hospital; `NotActiveStaff` whatever stops them.
-		fn ensure_active_staff(who: &T::AccountId) -> Result<ActiveStaff, Error<T>> {
-			Registry::<T>::active_staff(who).map_err(|_| Error::<T>::NotActiveStaff)
+		fn ensure_active_staff(who: &T::AccountId) -> Result<ActingStaff, Error<T>> {
+			T::Parties::active_staff(who).ok_or(Error::<T>::NotActiveStaff)
 		}
 
 		/// Sorts `v` and refuses duplicates.

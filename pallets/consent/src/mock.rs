@@ -92,6 +92,8 @@ pub const EMERGENCY_MS: u64 = 1_000;
 
 impl pallet_consent::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
+	type Parties = Registry;
+	type Time = Timestamp;
 	type MaxGrantsPerPatient = ConstU32<4>;
 	type MaxRecordsPerGrant = ConstU32<3>;
 	type FreeOpsPerWindow = ConstU32<3>;

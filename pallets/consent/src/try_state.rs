@@ -2,9 +2,8 @@
 
 use super::*;
 use alloc::vec::Vec;
+use ehr_primitives::Parties;
 use frame_support::{ensure, traits::Get};
-
-type Registry<T> = pallet_hospital_registry::Pallet<T>;
 
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants.
@@ -30,7 +29,10 @@ impl<T: Config> Pallet<T> {
 				ConsentAccounts::<T>::contains_key(&patient),
 				E::Other("grant without consent account")
 			);
-			ensure!(Registry::<T>::is_patient(&patient), E::Other("grant of unknown patient"));
+			ensure!(
+				<T as Config>::Parties::is_patient(&patient),
+				E::Other("grant of unknown patient")
+			);
 		}
 		let next = NextEmergencyId::<T>::get();
 		let mut queued = 0usize;

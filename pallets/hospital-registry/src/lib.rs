@@ -1445,6 +1445,10 @@ pub mod pallet {
 		fn acts_for(who: &T::AccountId, patient: &T::AccountId) -> bool {
 			Self::acts_for(who, patient)
 		}
+
+		fn hospital_is_active(id: HospitalId) -> Option<bool> {
+			Self::hospital_info(id).map(|h| h.status == HospitalStatus::Active)
+		}
 	}
 
 	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {

@@ -17,6 +17,10 @@ frame_support::parameter_types! {
 
 impl pallet_consent::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
+	/// The hospital registry says who is staff, patient or acting for a patient, and which
+	/// hospitals are active.
+	type Parties = crate::HospitalRegistry;
+	type Time = crate::Timestamp;
 	/// 64 grants (active, revoked or expired until removed) per patient: each is read by the
 	/// access decision, which must stay fast.
 	type MaxGrantsPerPatient = ConstU32<64>;
