@@ -4,7 +4,7 @@
 use crate::HospitalId;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::Weight;
+use sp_runtime::{DispatchError, Weight};
 
 /// What a staff member does. Rights in other pallets follow the role.
 #[derive(
@@ -110,6 +110,9 @@ pub trait Parties<AccountId> {
 	/// The hospital and role of `who`, if `who` is active staff of an active hospital, within
 	/// the validity of its registration.
 	fn active_staff(who: &AccountId) -> Option<ActingStaff>;
+	/// As [`Parties::active_staff`], with the registry's own error when `who` is not active staff
+	/// (not staff, suspended, employment ended, expired, hospital not active).
+	fn ensure_active_staff(who: &AccountId) -> Result<ActingStaff, DispatchError>;
 	/// Whether `who` is registered staff of any hospital, active or not (a suspended or former
 	/// member included).
 	fn is_registered_staff(who: &AccountId) -> bool;

@@ -60,6 +60,8 @@ pallet_hospital_registry::impl_mock_config!(Test, Timestamp);
 
 impl pallet_patient_records::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
+	type Parties = Registry;
+	type Time = Timestamp;
 	type Signature = TestSignature;
 	type Signer = UintAuthorityId;
 	type MaxBatchSize = ConstU32<4>;

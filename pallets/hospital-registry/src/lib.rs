@@ -1430,8 +1430,14 @@ pub mod pallet {
 	/// hospitals (pallet-session skips those without session keys).
 	impl<T: Config> ehr_primitives::Parties<T::AccountId> for Pallet<T> {
 		fn active_staff(who: &T::AccountId) -> Option<ehr_primitives::ActingStaff> {
-			let s = Self::active_staff(who).ok()?;
-			Some(ehr_primitives::ActingStaff { hospital: s.hospital, role: s.role })
+			<Self as ehr_primitives::Parties<T::AccountId>>::ensure_active_staff(who).ok()
+		}
+
+		fn ensure_active_staff(
+			who: &T::AccountId,
+		) -> Result<ehr_primitives::ActingStaff, DispatchError> {
+			let s = Self::active_staff(who)?;
+			Ok(ehr_primitives::ActingStaff { hospital: s.hospital, role: s.role })
 		}
 
 		fn is_registered_staff(who: &T::AccountId) -> bool {

@@ -29,14 +29,16 @@ fn content(seed: u64) -> ContentInput {
 
 /// The actors of a benchmark, in a newly admitted hospital: a doctor, and a patient with a
 /// guardian recorded by that hospital.
-struct Actors<T: Config> {
+struct Actors<T: Config + pallet_hospital_registry::Config> {
 	doctor: T::AccountId,
 	patient: T::AccountId,
 	guardian: T::AccountId,
 }
 
 /// Admits a hospital, registers a doctor, a patient (`patient`, or a fresh one) and a guardian.
-fn actors<T: Config>(patient: Option<T::AccountId>) -> Result<Actors<T>, BenchmarkError> {
+fn actors<T: Config + pallet_hospital_registry::Config>(
+	patient: Option<T::AccountId>,
+) -> Result<Actors<T>, BenchmarkError> {
 	let hospital = NextHospitalId::<T>::get();
 	let admin: T::AccountId = account("admin", hospital, 0);
 	let origin = <T as pallet_hospital_registry::Config>::GovernanceOrigin::try_successful_origin()
@@ -76,7 +78,7 @@ fn actors<T: Config>(patient: Option<T::AccountId>) -> Result<Actors<T>, Benchma
 
 /// Gives `patient` `n` records by `doctor`, so the index has part-filled pages; returns the
 /// id of the newest.
-fn records_for<T: Config>(
+fn records_for<T: Config + pallet_hospital_registry::Config>(
 	doctor: &T::AccountId,
 	patient: &T::AccountId,
 	n: u32,
@@ -95,7 +97,7 @@ fn records_for<T: Config>(
 	NextRecordId::<T>::get().checked_sub(1).ok_or(BenchmarkError::Weightless)
 }
 
-#[benchmarks]
+#[benchmarks(where T: pallet_hospital_registry::Config)]
 mod benchmarks {
 	use super::*;
 

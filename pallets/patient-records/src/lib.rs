@@ -88,15 +88,13 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use ehr_primitives::{AccessLog, HospitalId, LogAction, StaffRole, Subject};
+	use ehr_primitives::{
+		AccessLog, ActingStaff, HospitalId, LogAction, Moment, Parties, StaffRole, Subject,
+	};
 	use frame_support::{pallet_prelude::*, traits::Time};
 	use frame_system::pallet_prelude::*;
-	use pallet_hospital_registry::ActiveStaff;
 	use sp_core::H256;
 	use sp_runtime::traits::{CheckedAdd, IdentifyAccount, Verify, Zero};
-
-	type Registry<T> = pallet_hospital_registry::Pallet<T>;
-	type RegistryError<T> = pallet_hospital_registry::Error<T>;
 
 	/// A record version as stored.
 	pub type RecordOf<T> = Record<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -120,10 +118,17 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + pallet_hospital_registry::Config {
+	pub trait Config: frame_system::Config {
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Who an account is: active staff, a patient, someone who acts for a patient (the
+		/// hospital registry).
+		type Parties: Parties<Self::AccountId>;
+
+		/// Wall-clock time: when prescriptions were requested and issued.
+		type Time: Time<Moment = Moment>;
 
 		/// A signature by an account, as a patient gives it over an amendment.
 		type Signature: Verify<Signer = Self::Signer> + Parameter;
@@ -463,7 +468,7 @@ pub mod pallet {
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
 			let content = Self::check_content(content)?;
 			if r.custodian.is_none() {
-				ensure!(Registry::<T>::acts_for(&who, &r.patient), Error::<T>::NotForPatient);
+				ensure!(T::Parties::acts_for(&who, &r.patient), Error::<T>::NotForPatient);
 				return Self::apply_amendment(record, r, who, content);
 			}
 			Self::ensure_custodian_staff(&who, &r)?;
@@ -490,7 +495,7 @@ pub mod pallet {
 		pub fn approve_amendment(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = Self::current(record)?;
-			ensure!(Registry::<T>::acts_for(&who, &r.patient), Error::<T>::NotForPatient);
+			ensure!(T::Parties::acts_for(&who, &r.patient), Error::<T>::NotForPatient);
 			let a = Amendments::<T>::get(record).ok_or(Error::<T>::NoPendingAmendment)?;
 			ensure!(
 				frame_system::Pallet::<T>::block_number() <= a.deadline,
@@ -512,7 +517,7 @@ pub mod pallet {
 			let a = Amendments::<T>::get(record).ok_or(Error::<T>::NoPendingAmendment)?;
 			let r = Records::<T>::get(record).ok_or(Error::<T>::RecordNotFound)?;
 			ensure!(
-				a.proposer == who || Registry::<T>::acts_for(&who, &r.patient),
+				a.proposer == who || T::Parties::acts_for(&who, &r.patient),
 				Error::<T>::NotParty
 			);
 			Amendments::<T>::remove(record);
@@ -541,7 +546,7 @@ pub mod pallet {
 			Self::ensure_custodian_staff(&who, &r)?;
 			ensure!(content.commitment != r.content.commitment, Error::<T>::UnchangedContent);
 			let content = Self::check_content(content)?;
-			ensure!(Registry::<T>::acts_for(&signer, &r.patient), Error::<T>::NotForPatient);
+			ensure!(T::Parties::acts_for(&signer, &r.patient), Error::<T>::NotForPatient);
 			let payload = Self::amendment_payload(record, r.version, content.clone()).encode();
 			let mut wrapped = Vec::with_capacity(payload.len().saturating_add(15));
 			wrapped.extend_from_slice(b"<Bytes>");
@@ -645,11 +650,11 @@ pub mod pallet {
 			details: H256,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
-			ensure!(Registry::<T>::is_patient(&patient), Error::<T>::PatientNotFound);
+			ensure!(T::Parties::is_patient(&patient), Error::<T>::PatientNotFound);
 			ensure!(
 				matches!(
 					Self::staff_of(&doctor),
-					Ok(Some(ActiveStaff { role: StaffRole::Doctor, .. }))
+					Ok(Some(ActingStaff { role: StaffRole::Doctor, .. }))
 				),
 				Error::<T>::NotADoctor
 			);
@@ -818,12 +823,11 @@ pub mod pallet {
 
 		/// `who` as active staff, `None` if not staff at all; an error if registered but not
 		/// entitled now (suspended, ended, expired, hospital not active).
-		fn staff_of(who: &T::AccountId) -> Result<Option<ActiveStaff>, DispatchError> {
-			match Registry::<T>::active_staff(who) {
-				Ok(s) => Ok(Some(s)),
-				Err(RegistryError::<T>::StaffNotFound) => Ok(None),
-				Err(e) => Err(e.into()),
+		fn staff_of(who: &T::AccountId) -> Result<Option<ActingStaff>, DispatchError> {
+			if !T::Parties::is_registered_staff(who) {
+				return Ok(None);
 			}
+			T::Parties::ensure_active_staff(who).map(Some)
 		}
 
 		/// Whether `role` may write `category`.
@@ -851,11 +855,11 @@ pub mod pallet {
 
 		fn ensure_author_with(
 			who: &T::AccountId,
-			staff: Option<ActiveStaff>,
+			staff: Option<ActingStaff>,
 			patient: &T::AccountId,
 			category: Category,
 		) -> Result<Option<HospitalId>, DispatchError> {
-			ensure!(Registry::<T>::is_patient(patient), Error::<T>::PatientNotFound);
+			ensure!(T::Parties::is_patient(patient), Error::<T>::PatientNotFound);
 			match staff {
 				Some(s) => {
 					ensure!(!category.is_patient_authored(), Error::<T>::PatientCategory);
@@ -863,7 +867,7 @@ pub mod pallet {
 					Ok(Some(s.hospital))
 				},
 				None => {
-					ensure!(Registry::<T>::acts_for(who, patient), Error::<T>::NotAnAuthor);
+					ensure!(T::Parties::acts_for(who, patient), Error::<T>::NotAnAuthor);
 					ensure!(category.is_patient_authored(), Error::<T>::ClinicalCategory);
 					Ok(None)
 				},
@@ -880,7 +884,7 @@ pub mod pallet {
 
 		/// On which side `who` stands for record `r`: the custodian's staff, or the patient's.
 		fn side_of(who: &T::AccountId, r: &RecordOf<T>) -> Result<Side, DispatchError> {
-			if Registry::<T>::acts_for(who, &r.patient) {
+			if T::Parties::acts_for(who, &r.patient) {
 				return Ok(Side::Patient);
 			}
 			Self::ensure_custodian_staff(who, r)?;
@@ -975,7 +979,7 @@ pub mod pallet {
 					custodian,
 					category,
 					content,
-					created_at: <T as pallet_hospital_registry::Config>::Time::now(),
+					created_at: T::Time::now(),
 					created_in: frame_system::Pallet::<T>::block_number(),
 					version: 1,
 					previous: None,
@@ -1020,7 +1024,7 @@ pub mod pallet {
 				custodian: old.custodian,
 				category: old.category,
 				content,
-				created_at: <T as pallet_hospital_registry::Config>::Time::now(),
+				created_at: T::Time::now(),
 				created_in: frame_system::Pallet::<T>::block_number(),
 				version,
 				previous: Some(previous),
@@ -1098,7 +1102,7 @@ pub mod pallet {
 		/// Appends to the patient's access log, naming the actor's hospital if the actor is
 		/// staff.
 		fn log(patient: &T::AccountId, actor: &T::AccountId, action: LogAction, record: RecordId) {
-			let hospital = Registry::<T>::active_staff(actor).ok().map(|s| s.hospital);
+			let hospital = T::Parties::active_staff(actor).map(|s| s.hospital);
 			T::AccessLog::append(patient, actor, hospital, action, Subject::Record(record), None);
 		}
 

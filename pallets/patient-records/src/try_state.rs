@@ -2,9 +2,8 @@
 //! try-runtime.
 
 use super::*;
+use ehr_primitives::Parties;
 use frame_support::{ensure, traits::Get};
-
-type Registry<T> = pallet_hospital_registry::Pallet<T>;
 
 impl<T: Config> Pallet<T> {
 	/// Storage invariants, checked after every unit test and by try-runtime.
@@ -18,7 +17,10 @@ impl<T: Config> Pallet<T> {
 				RecordOfCommitment::<T>::get(r.content.commitment).is_some(),
 				"a record's commitment is not indexed"
 			);
-			ensure!(Registry::<T>::is_patient(&r.patient), "record of an unregistered patient");
+			ensure!(
+				<T as Config>::Parties::is_patient(&r.patient),
+				"record of an unregistered patient"
+			);
 			*counted.entry(r.patient.clone()).or_default() += 1;
 			ensure!(r.version <= T::MaxHistory::get(), "more versions than MaxHistory");
 			if let Some(p) = r.previous {

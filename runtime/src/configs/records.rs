@@ -13,6 +13,9 @@ frame_support::parameter_types! {
 
 impl pallet_patient_records::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
+	/// The hospital registry says who is staff, patient or acting for a patient.
+	type Parties = crate::HospitalRegistry;
+	type Time = crate::Timestamp;
 	/// Patients sign amendments with their account key (sr25519, ed25519 or ecdsa).
 	type Signature = Signature;
 	type Signer = <Signature as sp_runtime::traits::Verify>::Signer;
