@@ -1016,6 +1016,22 @@ pub fn open_fetched(
 	Ok(document::open(record.content.scheme, &bytes, &key, record.content.commitment)?)
 }
 
+/// `record` read from the finalized block, its custodian hospital, and a client of that
+/// hospital's registered gateway.
+pub(crate) async fn custodian_of(
+	rpc: &Rpc,
+	record: RecordId,
+) -> crate::Result<(Record, HospitalId, Gateway)> {
+	let rec = finalized_record(rpc, record)
+		.await?
+		.ok_or_else(|| crate::Error::Decode(format!("no record {record}")))?;
+	let custodian = rec.custodian.ok_or_else(|| {
+		crate::Error::Decode(format!("record {record} is kept by the patient, not a gateway"))
+	})?;
+	let gateway = gateway_of(rpc, custodian).await?;
+	Ok((rec, custodian, gateway))
+}
+
 /// A record read from the finalized block.
 pub async fn finalized_record(rpc: &Rpc, record: RecordId) -> crate::Result<Option<Record>> {
 	let at = rpc.finalized_hash().await?;
@@ -1117,13 +1133,7 @@ pub async fn fetch_document(
 	record: RecordId,
 	purpose: Purpose,
 ) -> crate::Result<(Vec<u8>, Fetched)> {
-	let rec = finalized_record(rpc, record)
-		.await?
-		.ok_or_else(|| crate::Error::Decode(format!("no record {record}")))?;
-	let custodian = rec.custodian.ok_or_else(|| {
-		crate::Error::Decode(format!("record {record} is kept by the patient, not a gateway"))
-	})?;
-	let gateway = gateway_of(rpc, custodian).await?;
+	let (rec, custodian, gateway) = custodian_of(rpc, record).await?;
 	let fetched = gateway.fetch(requester, custodian, record, purpose, 60_000).await?;
 	let plain = open_fetched(&fetched, &rec, secret).map_err(crate::Error::Fetched)?;
 	Ok((plain, fetched))

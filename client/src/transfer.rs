@@ -31,10 +31,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::{
 	document::{self, SealedStream},
 	gateway::{
-		check_custodian, finalized_record, gateway_of, new_nonce, request_hash as request_hash_of,
-		FetchedError, Gateway, Record, Refused, SignedRequest, Stored, Trust, CID_HEADER,
-		DOCUMENTS_PATH, LOGGED_HEADER, RECORD_HEADER, REQUEST_HASH_HEADER, REQUEST_HEADER,
-		SIGNATURE_HEADER, WRAPPED_KEY_HEADER,
+		check_custodian, custodian_of, new_nonce, request_hash as request_hash_of, FetchedError,
+		Gateway, Record, Refused, SignedRequest, Stored, Trust, CID_HEADER, DOCUMENTS_PATH,
+		LOGGED_HEADER, RECORD_HEADER, REQUEST_HASH_HEADER, REQUEST_HEADER, SIGNATURE_HEADER,
+		WRAPPED_KEY_HEADER,
 	},
 	keys::{self, EncryptionSecret, WrappedKey},
 	Rpc, Signer,
@@ -380,18 +380,8 @@ impl Gateway {
 		let mut file = create_new(out).await?;
 		let written = async {
 			let (mut hash, mut n) = (Sha256::new(), 0u64);
-			loop {
-				let frame = tokio::time::timeout(IDLE, body.frame())
-					.await
-					.map_err(|_| crate::Error::Timeout("the transfer stalled".into()))?;
-				let Some(frame) = frame else { break };
-				let Ok(chunk) = frame.map_err(io_error)?.into_data() else { continue };
+			while let Some(chunk) = next_chunk(&mut body, &mut n, limit).await? {
 				hash.update(&chunk);
-				n += chunk.len() as u64;
-				// Never more than the record's (or the announced) size.
-				if limit.is_some_and(|limit| n > limit) {
-					return Err(FetchedError::CidMismatch.into());
-				}
 				file.write_all(&chunk).await?;
 			}
 			file.flush().await?;
@@ -483,6 +473,29 @@ impl Gateway {
 			}
 		}
 		Ok((head, body, size.or(length)))
+	}
+}
+
+/// The next chunk of a streamed fetch's `body` (`None` at its end), counted into `n`: an error
+/// when it does not come within [`IDLE`], or when the body goes past `limit` bytes (the
+/// record's, or the announced, size).
+async fn next_chunk(
+	body: &mut hyper::body::Incoming,
+	n: &mut u64,
+	limit: Option<u64>,
+) -> crate::Result<Option<Bytes>> {
+	loop {
+		let frame = tokio::time::timeout(IDLE, body.frame())
+			.await
+			.map_err(|_| crate::Error::Timeout("the transfer stalled".into()))?;
+		let Some(frame) = frame else { return Ok(None) };
+		// Trailers carry nothing the client reads.
+		let Ok(chunk) = frame.map_err(io_error)?.into_data() else { continue };
+		*n += chunk.len() as u64;
+		if limit.is_some_and(|limit| *n > limit) {
+			return Err(FetchedError::CidMismatch.into());
+		}
+		return Ok(Some(chunk));
 	}
 }
 
@@ -662,13 +675,7 @@ pub async fn fetch_document_to_file(
 	purpose: Purpose,
 	out: &Path,
 ) -> crate::Result<(u64, FetchedFile)> {
-	let rec = finalized_record(rpc, record)
-		.await?
-		.ok_or_else(|| crate::Error::Decode(format!("no record {record}")))?;
-	let custodian = rec.custodian.ok_or_else(|| {
-		crate::Error::Decode(format!("record {record} is kept by the patient, not a gateway"))
-	})?;
-	let gateway = gateway_of(rpc, custodian).await?;
+	let (rec, custodian, gateway) = custodian_of(rpc, record).await?;
 	let size = Some(rec.content.size);
 	if rec.content.scheme != pallet_patient_records::EncryptionScheme::ChaCha20Poly1305Stream {
 		// A document sealed as one message opens only whole: through a file.
@@ -710,16 +717,7 @@ pub async fn fetch_document_to_file(
 	});
 	let received = async {
 		let mut n = 0u64;
-		loop {
-			let frame = tokio::time::timeout(IDLE, body.frame())
-				.await
-				.map_err(|_| crate::Error::Timeout("the transfer stalled".into()))?;
-			let Some(frame) = frame else { break };
-			let Ok(chunk) = frame.map_err(io_error)?.into_data() else { continue };
-			n += chunk.len() as u64;
-			if limit.is_some_and(|limit| n > limit) {
-				return Err(FetchedError::CidMismatch.into());
-			}
+		while let Some(chunk) = next_chunk(&mut body, &mut n, limit).await? {
 			// The opener stopped (a chunk did not open): its error says why.
 			if tx.send(chunk).await.is_err() {
 				break;
