@@ -397,15 +397,7 @@ impl Gateway {
 				return Err(e);
 			},
 		};
-		Ok(FetchedFile {
-			record: head.record,
-			cid: head.cid,
-			wrapped_key: head.wrapped_key,
-			logged: head.logged,
-			request: head.request,
-			size: n,
-			digest,
-		})
+		Ok(head.into_fetched(n, digest))
 	}
 
 	/// Sends the streamed fetch `signed` of `record` and checks the answer's head: a refusal is
@@ -506,6 +498,14 @@ struct Head {
 	wrapped_key: String,
 	logged: H256,
 	request: H256,
+}
+
+impl Head {
+	/// What a fetch of `size` sealed bytes hashing to `digest` under this head answers.
+	fn into_fetched(self, size: u64, digest: H256) -> FetchedFile {
+		let Head { record, cid, wrapped_key, logged, request } = self;
+		FetchedFile { record, cid, wrapped_key, logged, request, size, digest }
+	}
 }
 
 /// Creates `path` new (never through a link or over a file left there), mode 0600.
@@ -730,15 +730,7 @@ pub async fn fetch_document_to_file(
 	let opened = opener.await.map_err(io_error)?;
 	let n = received?;
 	let plain = opened?;
-	let fetched = FetchedFile {
-		record: head.record,
-		cid: head.cid,
-		wrapped_key: head.wrapped_key,
-		logged: head.logged,
-		request: head.request,
-		size: n,
-		digest: commitment,
-	};
+	let fetched = head.into_fetched(n, commitment);
 	Ok((plain, fetched))
 }
 
